@@ -1,0 +1,215 @@
+"""Cognito Flow Lab: an OAuth 2.0 / OpenID Connect client for Amazon Cognito.
+
+`create_app()` builds the Flask app; `python app.py` runs the dev server and,
+when no provider is configured, the local Cognito-compatible provider too.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import redis
+from cachelib import FileSystemCache
+from flask import Flask, Response, redirect, request, session, url_for
+from flask_session import Session
+
+from config import ConfigError, Settings, load_settings
+from oauth.client import OAuthClient
+from views import errors
+from views.auth import bp as auth_bp
+from views.dashboard import bp as dashboard_bp
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SESSION_THRESHOLD = 100_000
+
+
+def _configure_sessions(app: Flask, settings: Settings) -> None:
+    secure = settings.secure_cookies
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_PERMANENT=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        SESSION_KEY_PREFIX="flowlab:",
+        SESSION_COOKIE_NAME="__Host-flowlab" if secure else "flowlab_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_PATH="/",
+    )
+    if settings.session_backend == "redis":
+        app.config["SESSION_TYPE"] = "redis"
+        app.config["SESSION_REDIS"] = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+        )
+    else:
+        directory = Path(settings.instance_path) / "sessions"
+        directory.mkdir(parents=True, exist_ok=True)
+        app.config["SESSION_TYPE"] = "cachelib"
+        app.config["SESSION_CACHELIB"] = FileSystemCache(
+            str(directory), threshold=SESSION_THRESHOLD, mode=0o600
+        )
+    Session(app)
+
+
+def _content_security_policy(app: Flask) -> str:
+    client: OAuthClient = app.extensions["oauth_client"]
+    origins = {_origin(client.settings.issuer)}
+    meta = client.discovery._meta
+    if meta is not None:
+        origins |= {_origin(meta.authorization_endpoint), _origin(meta.end_session_endpoint)}
+    if client.settings.cognito_domain:
+        origins.add(_origin(client.settings.cognito_domain))
+    forms = " ".join(sorted(o for o in origins if o))
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'; form-action 'self' {forms}; base-uri 'none'; "
+        "object-src 'none'; frame-ancestors 'none'"
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def csrf_token() -> str:
+    """The session's anti-forgery token, created on first use."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _install_hooks(app: Flask, settings: Settings) -> None:
+    app_origin = _origin(settings.app_url)
+
+    @app.before_request
+    def _reject_cross_site() -> Response | None:
+        if request.method in SAFE_METHODS:
+            return None
+        origin = request.headers.get("Origin")
+        if request.headers.get("Sec-Fetch-Site") == "cross-site" or (origin and origin != app_origin):
+            return errors.problem(
+                403, "Cross-site request refused", "This action must come from the app's own pages."
+            )
+        sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+        expected = session.get("csrf", "")
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            return errors.problem(
+                403, "Missing or wrong anti-forgery token", "Reload the page and try again."
+            )
+        return None
+
+    @app.before_request
+    def _session_timeouts() -> Response | None:
+        auth = session.get("auth")
+        if not auth:
+            return None
+        now = time.time()
+        reason = None
+        if now - auth.get("login_at", 0) > settings.session_max_hours * 3600:
+            reason = "max"
+        elif now - session.get("seen_at", now) > settings.session_idle_minutes * 60:
+            reason = "idle"
+        if reason:
+            session.clear()
+            if request.path.startswith("/api/"):
+                return None
+            return redirect(url_for("dashboard.index", expired=reason))
+        session["seen_at"] = int(now)
+        return None
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        h = response.headers
+        h["Content-Security-Policy"] = _content_security_policy(app)
+        h["X-Content-Type-Options"] = "nosniff"
+        h["Referrer-Policy"] = "no-referrer"
+        h["X-Frame-Options"] = "DENY"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        if settings.secure_cookies:
+            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if not request.path.startswith("/static/"):
+            h["Cache-Control"] = "no-store"
+        return response
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from `settings` (default: the environment and `.env`)."""
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.extensions["settings"] = settings
+    app.extensions["oauth_client"] = OAuthClient(settings)
+    _configure_sessions(app, settings)
+    _install_hooks(app, settings)
+    app.jinja_env.globals.update(csrf_token=csrf_token, settings=settings)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    errors.register(app)
+    return app
+
+
+def _banner(settings: Settings, provider_url: str | None, demo: tuple[str, str] | None) -> str:
+    lines = [
+        "",
+        "  Cognito Flow Lab",
+        f"  App:       {settings.app_url}",
+    ]
+    if provider_url:
+        lines += [
+            f"  Provider:  {provider_url}  (local Cognito-compatible provider)",
+            f"  Issuer:    {settings.issuer}",
+        ]
+        if demo:
+            lines.append(f"  Demo user: {demo[0]}  password: {demo[1]}")
+        lines.append(
+            "  Real Cognito: set COGNITO_USER_POOL_ID, COGNITO_DOMAIN, OAUTH_CLIENT_ID and "
+            "OAUTH_CLIENT_SECRET in .env (see README.md)."
+        )
+    else:
+        lines.append(f"  Provider:  {settings.issuer}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Run the dev server, starting the local provider first when nothing is configured."""
+    import os
+
+    from dotenv import load_dotenv
+
+    load_dotenv(Path(__file__).with_name(".env"), override=False)
+    env = dict(os.environ)
+    provider_url = None
+    demo = None
+    if not env.get("OAUTH_ISSUER") and not env.get("COGNITO_USER_POOL_ID"):
+        import local_cognito
+
+        instance = Path(env.get("INSTANCE_PATH") or Path(__file__).with_name("instance"))
+        app_url = (env.get("APP_URL") or "http://localhost:5000").rstrip("/")
+        port = int(env.get("LOCAL_COGNITO_PORT") or local_cognito.DEFAULT_PORT)
+        pool = local_cognito.ensure_pool_file(instance / "local_cognito.json", app_url, port)
+        provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys")
+        try:
+            local_cognito.serve_in_thread(provider, "127.0.0.1", port)
+        except OSError as exc:
+            sys.exit(f"Cannot start the local provider on 127.0.0.1:{port}: {exc}. Set LOCAL_COGNITO_PORT.")
+        provider_url = f"http://127.0.0.1:{port}"
+        demo = (pool["users"][0]["username"], pool["users"][0]["password"])
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        sys.exit(f"Configuration error: {exc}")
+    app = create_app(settings)
+    print(_banner(settings, provider_url, demo), flush=True)
+    app.run(host=settings.host, port=settings.port, use_reloader=False, debug=False)
+
+
+if __name__ == "__main__":
+    main()

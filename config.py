@@ -1,0 +1,217 @@
+"""Settings for Cognito Flow Lab, read from the environment (and `.env`).
+
+Every setting is documented in `.env.example`. Bad values stop start-up with a
+`ConfigError` that names the setting and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_INSTANCE = BASE_DIR / "instance"
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+SESSION_BACKENDS = ("cachelib", "redis")
+LOCAL_COGNITO_FILE = "local_cognito.json"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know, validated once at start-up."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scopes: tuple[str, ...] = ("openid", "email", "profile")
+    client_auth: str = "client_secret_basic"
+    cognito_domain: str = ""
+    is_cognito: bool = False
+    local_provider: bool = False
+    demo_user: tuple[str, str] | None = field(default=None, repr=False)
+    app_url: str = "http://localhost:5000"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    secret_key: str = field(default="", repr=False)
+    session_backend: str = "cachelib"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    instance_path: str = str(DEFAULT_INSTANCE)
+    session_idle_minutes: int = 30
+    session_max_hours: int = 8
+    http_timeout: float = 5.0
+    jwks_min_refetch_seconds: float = 10.0
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.app_url + "/callback"
+
+    @property
+    def implicit_redirect_uri(self) -> str:
+        return self.app_url + "/implicit/callback"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.app_url.startswith("https://")
+
+
+def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name}={value!r} is not an absolute http(s) URL.")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name}={value!r} must not carry a query or a fragment.")
+    if not allow_path and parts.path not in ("", "/"):
+        raise ConfigError(f"{name}={value!r} must not have a path.")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ConfigError(
+            f"{name}={value!r} uses http:// on a non-loopback host; "
+            "use https:// (http is accepted only for localhost and 127.0.0.1)."
+        )
+    return value.rstrip("/")
+
+
+def cognito_issuer(pool_id: str, region: str = "") -> str:
+    """Return Cognito's issuer URL for a user pool id such as `eu-west-1_AbC123`."""
+    match = POOL_ID_RE.match(pool_id)
+    if not match:
+        raise ConfigError(
+            f"COGNITO_USER_POOL_ID={pool_id!r} is not a user pool id like "
+            "'eu-west-1_AbCdEf123' (region prefix, underscore, id)."
+        )
+    region = region or match["region"]
+    return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def _secret_key(env: dict[str, str], instance: Path) -> str:
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def read_local_provider(path: Path) -> dict:
+    """Read the local provider's settings file (written by `local_cognito`)."""
+    try:
+        data = json.loads(path.read_text())
+        client = data["clients"][0]
+        user = (data.get("users") or [{}])[0]
+        return {
+            "issuer": data["issuer"],
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+            "demo_user": (user["username"], user["password"]) if user else None,
+        }
+    except FileNotFoundError:
+        raise ConfigError(
+            f"No provider is configured and {path} does not exist. Run `make run` "
+            "(it starts the local provider), or set OAUTH_ISSUER / COGNITO_USER_POOL_ID."
+        ) from None
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path} is not a valid local provider file: {exc}") from None
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Build Settings from `env` (default: os.environ after loading `.env`)."""
+    if env is None:
+        load_dotenv(BASE_DIR / ".env", override=False)
+        env = dict(os.environ)
+    env = {k: v for k, v in env.items() if v is not None}
+    instance = Path(env.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
+
+    app_url = _check_url("APP_URL", env.get("APP_URL") or "http://localhost:5000", allow_path=False)
+    client_auth = env.get("OAUTH_CLIENT_AUTH") or "client_secret_basic"
+    if client_auth not in CLIENT_AUTH_METHODS:
+        raise ConfigError(f"OAUTH_CLIENT_AUTH={client_auth!r} must be one of {CLIENT_AUTH_METHODS}.")
+    backend = env.get("SESSION_BACKEND") or "cachelib"
+    if backend not in SESSION_BACKENDS:
+        raise ConfigError(f"SESSION_BACKEND={backend!r} must be one of {SESSION_BACKENDS}.")
+    scopes = tuple((env.get("OAUTH_SCOPES") or "openid email profile").split())
+
+    pool_id = env.get("COGNITO_USER_POOL_ID", "").strip()
+    issuer_env = env.get("OAUTH_ISSUER", "").strip()
+    domain = env.get("COGNITO_DOMAIN", "").strip()
+    if domain and "://" not in domain:
+        domain = "https://" + domain
+    if domain:
+        domain = _check_url("COGNITO_DOMAIN", domain, allow_path=False)
+
+    local = not pool_id and not issuer_env
+    if local:
+        local_file = Path(env.get("LOCAL_COGNITO_FILE") or instance / LOCAL_COGNITO_FILE)
+        provider = read_local_provider(local_file)
+        issuer = provider["issuer"]
+        client_id = env.get("OAUTH_CLIENT_ID") or provider["client_id"]
+        client_secret = env.get("OAUTH_CLIENT_SECRET") or provider["client_secret"]
+        is_cognito = True
+        demo_user = provider["demo_user"]
+    else:
+        demo_user = None
+        if pool_id:
+            issuer = cognito_issuer(pool_id, env.get("COGNITO_REGION", "").strip())
+            if issuer_env and issuer_env.rstrip("/") != issuer:
+                raise ConfigError(
+                    f"OAUTH_ISSUER={issuer_env!r} disagrees with COGNITO_USER_POOL_ID "
+                    f"(which means {issuer!r}); set only one of them."
+                )
+        else:
+            issuer = _check_url("OAUTH_ISSUER", issuer_env)
+        client_id = env.get("OAUTH_CLIENT_ID", "").strip()
+        client_secret = env.get("OAUTH_CLIENT_SECRET", "")
+        if not client_id:
+            raise ConfigError("OAUTH_CLIENT_ID is required when a provider is configured.")
+        is_cognito = bool(pool_id) or urlsplit(issuer).hostname.endswith(".amazonaws.com")
+
+    values: dict[str, object] = {
+        "issuer": issuer,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scopes": scopes,
+        "client_auth": client_auth,
+        "cognito_domain": domain,
+        "is_cognito": is_cognito,
+        "local_provider": local,
+        "demo_user": demo_user,
+        "app_url": app_url,
+        "host": env.get("HOST") or "127.0.0.1",
+        "port": _int(env, "PORT", 5000),
+        "secret_key": _secret_key(env, instance),
+        "session_backend": backend,
+        "redis_url": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "instance_path": str(instance),
+        "session_idle_minutes": _int(env, "SESSION_IDLE_MINUTES", 30),
+        "session_max_hours": _int(env, "SESSION_MAX_HOURS", 8),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

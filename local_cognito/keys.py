@@ -1,0 +1,86 @@
+"""RSA signing keys: one pair for ID tokens and one for access tokens, as Cognito does."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jose import jwk
+
+
+def _b64(n: int) -> str:
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@dataclass
+class SigningKey:
+    kid: str
+    pem: bytes
+    public_jwk: dict
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> SigningKey:
+        private = serialization.load_pem_private_key(pem, password=None)
+        numbers = private.public_key().public_numbers()
+        n, e = _b64(numbers.n), _b64(numbers.e)
+        # Cognito kids are base64 strings; derive ours from the key so they are stable.
+        kid = base64.b64encode(hashlib.sha256(n.encode()).digest()[:30]).decode()
+        public = {"alg": "RS256", "e": e, "kid": kid, "kty": "RSA", "n": n, "use": "sig"}
+        return cls(kid=kid, pem=pem, public_jwk=public)
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return cls.from_pem(pem)
+
+    def signer(self):
+        return jwk.construct(self.pem.decode(), "RS256")
+
+
+class KeyRing:
+    """The pool's current ID and access keys, plus retired public keys still published."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+        self.retired: list[dict] = []
+        self.id_key = self._load_or_make("id")
+        self.access_key = self._load_or_make("access")
+
+    def _load_or_make(self, name: str) -> SigningKey:
+        path = self.directory / f"{name}.pem" if self.directory else None
+        if path and path.exists():
+            return SigningKey.from_pem(path.read_bytes())
+        key = SigningKey.generate()
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(key.pem)
+            path.chmod(0o600)
+        return key
+
+    def rotate(self, keep_old: bool = True) -> None:
+        """Sign with new keys from now on; keep publishing the old ones if asked."""
+        old = [self.id_key.public_jwk, self.access_key.public_jwk]
+        self.retired = (old + self.retired) if keep_old else []
+        self.id_key, self.access_key = SigningKey.generate(), SigningKey.generate()
+        if self.directory:
+            for name, key in (("id", self.id_key), ("access", self.access_key)):
+                (self.directory / f"{name}.pem").write_bytes(key.pem)
+
+    def jwks(self) -> dict:
+        return {"keys": [self.id_key.public_jwk, self.access_key.public_jwk, *self.retired]}
+
+    def public_key(self, kid: str) -> dict | None:
+        for key in self.jwks()["keys"]:
+            if key["kid"] == kid:
+                return key
+        return None

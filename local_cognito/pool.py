@@ -1,0 +1,391 @@
+"""The user pool's state and rules: users, clients, codes, refresh tokens, sign-in sessions.
+
+Plain Python, no Flask, so every Cognito rule here can be unit-tested directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from jose import jws, jwt
+from jose.utils import calculate_at_hash
+
+from .keys import KeyRing
+
+CODE_TTL = 300
+SESSION_TTL = 3600
+
+
+class OAuthError(Exception):
+    """An OAuth error as Cognito names it (`error`), with an optional description."""
+
+    def __init__(self, error: str, description: str = "", status: int = 400):
+        super().__init__(error)
+        self.error = error
+        self.description = description
+        self.status = status
+
+    def as_json(self) -> dict:
+        body = {"error": self.error}
+        if self.description:
+            body["error_description"] = self.description
+        return body
+
+
+@dataclass
+class Grant:
+    """What a code or refresh token stands for."""
+
+    client_id: str
+    username: str
+    scopes: list[str]
+    auth_time: int
+    origin_jti: str
+    event_id: str
+    nonce: str | None = None
+    redirect_uri: str = ""
+    code_challenge: str | None = None
+    expires: float = 0.0
+    revoked: bool = False
+    used: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+class Pool:
+    """One local user pool, shared by the provider's request threads."""
+
+    def __init__(self, config: dict, keys: KeyRing, base_url: str = ""):
+        self.config = config
+        self.keys = keys
+        self.base_url = base_url
+        self.codes: dict[str, Grant] = {}
+        self.refresh_tokens: dict[str, Grant] = {}
+        self.sessions: dict[str, dict] = {}
+        self.revoked_origins: set[str] = set()
+        self.lock = threading.Lock()
+        self.clock = time.time
+
+    # -- lookups ---------------------------------------------------------
+    @property
+    def issuer(self) -> str:
+        return f"{self.base_url}/{self.config['pool_id']}"
+
+    def client(self, client_id: str | None) -> dict | None:
+        for client in self.config["clients"]:
+            if client["client_id"] == client_id:
+                return client
+        return None
+
+    def user(self, username: str) -> dict | None:
+        for user in self.config["users"]:
+            if user["username"].lower() == (username or "").lower():
+                return user
+        return None
+
+    def check_password(self, username: str, password: str) -> dict | None:
+        user = self.user(username)
+        if user and hmac.compare_digest(user["password"].encode(), (password or "").encode()):
+            return user
+        return None
+
+    # -- authorize ---------------------------------------------------------
+    def validate_authorize(self, args: dict) -> tuple[dict, list[str]]:
+        """Check an authorize request; return the client and the granted scopes.
+
+        Raises OAuthError("redirect_mismatch") when the app must not be redirected to.
+        """
+        client = self.client(args.get("client_id"))
+        if client is None or args.get("redirect_uri") not in client["callback_urls"]:
+            raise OAuthError("redirect_mismatch", "unknown client or unregistered redirect_uri")
+        response_type = args.get("response_type")
+        if response_type not in ("code", "token"):
+            raise OAuthError("invalid_request", "response_type must be code or token")
+        flow = "code" if response_type == "code" else "implicit"
+        if flow not in client["allowed_flows"]:
+            raise OAuthError("unauthorized_client", f"{flow} is not allowed for this client")
+        method, challenge = args.get("code_challenge_method"), args.get("code_challenge")
+        if method or challenge:
+            if method != "S256" or not challenge:
+                raise OAuthError("invalid_request", "only code_challenge_method=S256 is supported")
+            if response_type != "code":
+                raise OAuthError("invalid_request", "PKCE applies to the code grant only")
+        requested = (args.get("scope") or "").split()
+        if any(not s.isprintable() for s in requested):
+            raise OAuthError("invalid_scope")
+        allowed = client["allowed_scopes"]
+        scopes = [s for s in requested if s in allowed] if requested else list(allowed)
+        if requested and not scopes:
+            raise OAuthError("invalid_scope", "none of the requested scopes is allowed")
+        return client, scopes
+
+    def start_session(self, username: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self.lock:
+            self.sessions[sid] = {"username": username, "auth_time": int(self.clock())}
+        return sid
+
+    def session(self, sid: str | None) -> dict | None:
+        record = self.sessions.get(sid or "")
+        if record and self.clock() - record["auth_time"] < SESSION_TTL:
+            return record
+        return None
+
+    def end_session(self, sid: str | None) -> None:
+        with self.lock:
+            self.sessions.pop(sid or "", None)
+
+    def issue_code(self, client: dict, scopes: list[str], args: dict, session: dict) -> str:
+        code = str(uuid.uuid4())
+        grant = Grant(
+            client_id=client["client_id"],
+            username=session["username"],
+            scopes=scopes,
+            auth_time=session["auth_time"],
+            origin_jti=str(uuid.uuid4()),
+            event_id=str(uuid.uuid4()),
+            nonce=args.get("nonce"),
+            redirect_uri=args["redirect_uri"],
+            code_challenge=args.get("code_challenge"),
+            expires=self.clock() + CODE_TTL,
+        )
+        with self.lock:
+            self.codes[code] = grant
+        return code
+
+    def implicit_tokens(self, client: dict, scopes: list[str], args: dict, session: dict) -> dict:
+        grant = Grant(
+            client_id=client["client_id"],
+            username=session["username"],
+            scopes=scopes,
+            auth_time=session["auth_time"],
+            origin_jti=str(uuid.uuid4()),
+            event_id=str(uuid.uuid4()),
+            nonce=args.get("nonce"),
+        )
+        access = self.access_token(client, grant)
+        out = {"access_token": access, "token_type": "Bearer", "expires_in": self._ttl(client)}
+        if "openid" in scopes:
+            out = {"id_token": self.id_token(client, grant, access), **out}
+        return out
+
+    # -- token endpoint ------------------------------------------------------
+    def authenticate_client(self, basic: tuple[str, str] | None, form: dict) -> dict:
+        if basic:
+            client_id, secret = basic
+        else:
+            client_id, secret = form.get("client_id"), form.get("client_secret")
+        client = self.client(client_id)
+        if client is None:
+            raise OAuthError("invalid_client", "unknown client")
+        expected = client.get("client_secret")
+        if expected and (not secret or not hmac.compare_digest(expected.encode(), secret.encode())):
+            raise OAuthError("invalid_client", "client authentication failed")
+        return client
+
+    def token(self, client: dict, form: dict) -> dict:
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            return self._redeem_code(client, form)
+        if grant_type == "refresh_token":
+            return self._refresh(client, form)
+        if grant_type == "client_credentials":
+            return self._client_credentials(client, form)
+        if not grant_type:
+            raise OAuthError("invalid_request", "grant_type is required")
+        raise OAuthError("unsupported_grant_type")
+
+    def _redeem_code(self, client: dict, form: dict) -> dict:
+        if "code" not in client["allowed_flows"]:
+            raise OAuthError("unauthorized_client")
+        code = form.get("code")
+        if not code:
+            raise OAuthError("invalid_request", "code is required")
+        with self.lock:
+            grant = self.codes.pop(code, None)
+        if grant is None or grant.expires < self.clock() or grant.client_id != client["client_id"]:
+            raise OAuthError("invalid_grant")
+        if form.get("redirect_uri") != grant.redirect_uri:
+            raise OAuthError("unauthorized_client", "invalid_redirect")
+        if grant.code_challenge:
+            verifier = form.get("code_verifier") or ""
+            digest = hashlib.sha256(verifier.encode()).digest()
+            computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+            if not hmac.compare_digest(computed, grant.code_challenge):
+                raise OAuthError("invalid_grant", "code_verifier does not match code_challenge")
+        access = self.access_token(client, grant)
+        refresh = self._new_refresh_token(client, grant)
+        out = {"access_token": access, "refresh_token": refresh}
+        if "openid" in grant.scopes:
+            out["id_token"] = self.id_token(client, grant, access)
+        return {**out, "token_type": "Bearer", "expires_in": self._ttl(client)}
+
+    def _new_refresh_token(self, client: dict, grant: Grant) -> str:
+        token = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + (
+            secrets.token_urlsafe(48)
+        )
+        record = Grant(
+            client_id=grant.client_id,
+            username=grant.username,
+            scopes=list(grant.scopes),
+            auth_time=grant.auth_time,
+            origin_jti=grant.origin_jti,
+            event_id=grant.event_id,
+            expires=self.clock() + client.get("refresh_token_days", 30) * 86400,
+        )
+        with self.lock:
+            self.refresh_tokens[token] = record
+        return token
+
+    def _refresh(self, client: dict, form: dict) -> dict:
+        token = form.get("refresh_token")
+        if not token:
+            raise OAuthError("invalid_request", "refresh_token is required")
+        grant = self.refresh_tokens.get(token)
+        if grant is None or grant.revoked or grant.expires < self.clock():
+            raise OAuthError("invalid_grant", "Invalid Refresh Token")
+        if grant.client_id != client["client_id"]:
+            raise OAuthError("invalid_grant", "Invalid Refresh Token")
+        if self.user(grant.username) is None:
+            raise OAuthError("invalid_grant", "User does not exist.")
+        access = self.access_token(client, grant)
+        out = {"access_token": access}
+        if "openid" in grant.scopes:
+            out["id_token"] = self.id_token(client, grant, access)
+        if client.get("refresh_token_rotation"):
+            with self.lock:
+                grant.revoked = True
+            out["refresh_token"] = self._new_refresh_token(client, grant)
+        return {**out, "token_type": "Bearer", "expires_in": self._ttl(client)}
+
+    def _client_credentials(self, client: dict, form: dict) -> dict:
+        if client.get("allowed_flows") != ["client_credentials"] or not client.get("client_secret"):
+            raise OAuthError("unauthorized_client")
+        custom = [s for s in client["allowed_scopes"] if "/" in s]
+        requested = (form.get("scope") or "").split()
+        scopes = [s for s in requested if s in custom] if requested else custom
+        if not scopes:
+            raise OAuthError("invalid_scope")
+        grant = Grant(
+            client_id=client["client_id"],
+            username="",
+            scopes=scopes,
+            auth_time=int(self.clock()),
+            origin_jti="",
+            event_id="",
+        )
+        token = self.access_token(client, grant, machine=True)
+        return {"access_token": token, "token_type": "Bearer", "expires_in": self._ttl(client)}
+
+    def revoke(self, client: dict, token: str | None) -> None:
+        if not token:
+            raise OAuthError("invalid_request", "token is required")
+        if token.count(".") == 2 and token.startswith("eyJ") and token not in self.refresh_tokens:
+            raise OAuthError("unsupported_token_type")
+        grant = self.refresh_tokens.get(token)
+        if grant and grant.client_id == client["client_id"]:
+            with self.lock:
+                grant.revoked = True
+                self.revoked_origins.add(grant.origin_jti)
+
+    # -- tokens ----------------------------------------------------------------
+    def _ttl(self, client: dict) -> int:
+        return int(client.get("access_token_minutes", 60)) * 60
+
+    def _sign(self, claims: dict, key) -> str:
+        return jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
+
+    def id_token(self, client: dict, grant: Grant, access_token: str) -> str:
+        user = self.user(grant.username) or {}
+        now = int(self.clock())
+        claims: dict = {
+            "at_hash": calculate_at_hash(access_token, hashlib.sha256),
+            "sub": user.get("sub"),
+            "cognito:groups": user.get("groups") or None,
+            "email_verified": bool(user.get("email_verified")),
+            "iss": self.issuer,
+            "cognito:username": user.get("username"),
+            "origin_jti": grant.origin_jti,
+            "aud": client["client_id"],
+            "event_id": grant.event_id,
+            "token_use": "id",
+            "auth_time": grant.auth_time,
+            "exp": now + int(client.get("id_token_minutes", 60)) * 60,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+            "email": user.get("email"),
+        }
+        if grant.nonce:
+            claims["nonce"] = grant.nonce
+        if "profile" in grant.scopes:
+            claims.update(user.get("attributes", {}))
+        return self._sign({k: v for k, v in claims.items() if v is not None}, self.keys.id_key)
+
+    def access_token(self, client: dict, grant: Grant, machine: bool = False) -> str:
+        now = int(self.clock())
+        if machine:
+            claims = {
+                "sub": client["client_id"],
+                "token_use": "access",
+                "scope": " ".join(grant.scopes),
+                "auth_time": now,
+                "iss": self.issuer,
+                "exp": now + self._ttl(client),
+                "iat": now,
+                "version": 2,
+                "jti": str(uuid.uuid4()),
+                "client_id": client["client_id"],
+            }
+            return self._sign(claims, self.keys.access_key)
+        user = self.user(grant.username) or {}
+        claims = {
+            "sub": user.get("sub"),
+            "cognito:groups": user.get("groups") or None,
+            "iss": self.issuer,
+            "version": 2,
+            "client_id": client["client_id"],
+            "origin_jti": grant.origin_jti,
+            "event_id": grant.event_id,
+            "token_use": "access",
+            "scope": " ".join(grant.scopes),
+            "auth_time": grant.auth_time,
+            "exp": now + self._ttl(client),
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+            "username": user.get("username"),
+        }
+        return self._sign({k: v for k, v in claims.items() if v is not None}, self.keys.access_key)
+
+    def userinfo(self, token: str) -> dict:
+        """Return the user's attributes for a valid, unrevoked access token with `openid`."""
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self.keys.public_key(header.get("kid", ""))
+            if key is None:
+                raise OAuthError("invalid_token", status=401)
+            claims = jwt.decode(token, key, algorithms=["RS256"], issuer=self.issuer)
+        except OAuthError:
+            raise
+        except Exception:
+            raise OAuthError("invalid_token", status=401) from None
+        if claims.get("token_use") != "access" or claims.get("origin_jti") in self.revoked_origins:
+            raise OAuthError("invalid_token", status=401)
+        if "openid" not in claims.get("scope", "").split():
+            raise OAuthError("invalid_token", "openid scope required", status=401)
+        user = self.user(claims.get("username", ""))
+        if user is None:
+            raise OAuthError("invalid_token", status=401)
+        scopes = claims["scope"].split()
+        info = {"sub": user["sub"], "username": user["username"]}
+        if "email" in scopes or scopes == ["openid"]:
+            info["email"] = user["email"]
+            info["email_verified"] = "true" if user.get("email_verified") else "false"
+        if "profile" in scopes:
+            info.update(user.get("attributes", {}))
+        return info

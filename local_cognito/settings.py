@@ -1,0 +1,82 @@
+"""The local provider's user pool: users and app clients, kept in one JSON file."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from pathlib import Path
+
+DEFAULT_POOL_ID = "us-east-1_LocalDemo"
+DEFAULT_PORT = 5055
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "FlowLab-demo-1"
+STANDARD_SCOPES = ["openid", "email", "profile", "phone", "aws.cognito.signin.user.admin"]
+
+
+def _client_id() -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(26))
+
+
+def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
+    """A pool with one demo user and one confidential client allowed code and implicit."""
+    return {
+        "pool_id": DEFAULT_POOL_ID,
+        "port": port,
+        "issuer": f"http://127.0.0.1:{port}/{DEFAULT_POOL_ID}",
+        "users": [
+            {
+                "username": DEMO_USERNAME,
+                "password": DEMO_PASSWORD,
+                "sub": "7b1c4e52-0d7e-4a8e-9f55-3f1f2a9c0de1",
+                "email": "demo@example.com",
+                "email_verified": True,
+                "groups": ["flow-lab-demo"],
+                "attributes": {"name": "Demo User", "given_name": "Demo", "family_name": "User"},
+            },
+            {
+                "username": "alice",
+                "password": "FlowLab-alice-1",
+                "sub": "c3a8e0f4-5b52-4f0b-8d3e-9b7d2f1e6a04",
+                "email": "alice@example.com",
+                "email_verified": False,
+                "groups": [],
+                "attributes": {"name": "Alice Example"},
+            },
+        ],
+        "clients": [
+            {
+                "name": "cognito-flow-lab",
+                "client_id": _client_id(),
+                "client_secret": secrets.token_urlsafe(39),
+                "callback_urls": [f"{app_url}/callback", f"{app_url}/implicit/callback"],
+                "logout_urls": [f"{app_url}/", f"{app_url}/signed-out"],
+                "allowed_flows": ["code", "implicit"],
+                "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+                "refresh_token_rotation": False,
+                "access_token_minutes": 60,
+                "id_token_minutes": 60,
+                "refresh_token_days": 30,
+            }
+        ],
+        "resource_servers": [],
+    }
+
+
+def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict:
+    """Load the pool file, creating it (with a fresh client secret) when missing.
+
+    The callback URLs follow `app_url`, and the issuer follows `port`, so a
+    changed APP_URL or port never leaves the pool out of date.
+    """
+    pool = json.loads(path.read_text()) if path.exists() else default_pool(app_url, port)
+    pool["port"] = port
+    pool["issuer"] = f"http://127.0.0.1:{port}/{pool['pool_id']}"
+    client = pool["clients"][0]
+    client["callback_urls"] = [f"{app_url}/callback", f"{app_url}/implicit/callback"]
+    client["logout_urls"] = [f"{app_url}/", f"{app_url}/signed-out"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(pool, indent=2))
+    path.chmod(0o600)
+    return pool

@@ -1,0 +1,257 @@
+"""HTTP endpoints of the local provider, shaped like Cognito's hosted UI and issuer."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from .pool import OAuthError, Pool
+
+bp = Blueprint("cognito", __name__)
+SESSION_COOKIE = "cognito"
+XSRF_COOKIE = "XSRF-TOKEN"
+AUTHORIZE_PARAMS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "scope",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "login_hint",
+)
+
+
+def pool() -> Pool:
+    return current_app.extensions["local_cognito"]
+
+
+def _with_params(uri: str, params: dict, fragment: bool = False) -> str:
+    sep = "#" if fragment else ("&" if "?" in uri else "?")
+    return uri + sep + urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def _error_redirect(args: dict, error: OAuthError) -> Response:
+    params = {"error": error.error, "error_description": error.description or None}
+    params["state"] = args.get("state")
+    return redirect(_with_params(args["redirect_uri"], params))
+
+
+def _error_page(error: str, status: int = 400, client_id: str | None = None) -> Response:
+    html = render_template("error.html", error=error, client_id=client_id)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _authorize_args() -> dict:
+    source = request.form if request.method == "POST" else request.args
+    return {k: source.get(k) for k in AUTHORIZE_PARAMS if source.get(k) is not None}
+
+
+def _complete(args: dict, client: dict, scopes: list[str], session: dict) -> Response:
+    """Send the browser back to the app with a code (query) or tokens (fragment)."""
+    p = pool()
+    if args["response_type"] == "code":
+        code = p.issue_code(client, scopes, args, session)
+        return redirect(_with_params(args["redirect_uri"], {"code": code, "state": args.get("state")}))
+    tokens = p.implicit_tokens(client, scopes, args, session)
+    tokens["state"] = args.get("state")
+    return redirect(_with_params(args["redirect_uri"], tokens, fragment=True))
+
+
+@bp.get("/oauth2/authorize")
+def authorize() -> Response:
+    args = _authorize_args()
+    try:
+        client, scopes = pool().validate_authorize(args)
+    except OAuthError as exc:
+        if exc.error == "redirect_mismatch":
+            return redirect(url_for(".error", error="redirect_mismatch", client_id=args.get("client_id")))
+        return _error_redirect(args, exc)
+    prompt = (args.get("prompt") or "").split()
+    session = pool().session(request.cookies.get(SESSION_COOKIE))
+    if session and "login" not in prompt:
+        return _complete(args, client, scopes, session)
+    if "none" in prompt:
+        return _error_redirect(args, OAuthError("login_required"))
+    return redirect(url_for(".login", **args))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response:
+    args = _authorize_args()
+    try:
+        client, scopes = pool().validate_authorize(args)
+    except OAuthError as exc:
+        if exc.error == "redirect_mismatch":
+            return _error_page("redirect_mismatch", client_id=args.get("client_id"))
+        return _error_redirect(args, exc)
+    message = ""
+    if request.method == "POST":
+        sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
+        if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+            message = "Your sign-in form expired. Please try again."
+        else:
+            user = pool().check_password(request.form.get("username"), request.form.get("password"))
+            if user is None:
+                message = "Incorrect username or password."
+            else:
+                sid = pool().start_session(user["username"])
+                response = _complete(args, client, scopes, pool().session(sid))
+                response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
+                response.delete_cookie(XSRF_COOKIE)
+                return response
+    csrf = secrets.token_urlsafe(24)
+    html = render_template(
+        "login.html",
+        args=args,
+        client=client,
+        csrf=csrf,
+        message=message,
+        username=request.form.get("username") or args.get("login_hint", ""),
+    )
+    response = Response(html, status=400 if message else 200, mimetype="text/html")
+    response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/error")
+def error() -> Response:
+    return _error_page(request.args.get("error", "invalid_request"), 400, request.args.get("client_id"))
+
+
+def _json_error(exc: OAuthError) -> Response:
+    response = jsonify(exc.as_json())
+    response.status_code = exc.status
+    return response
+
+
+@bp.post("/oauth2/token")
+def token() -> Response:
+    p = pool()
+    try:
+        auth = request.authorization
+        basic = None
+        if auth is not None:
+            if auth.type != "basic":
+                raise OAuthError("invalid_client", "unsupported Authorization scheme")
+            basic = (auth.username or "", auth.password or "")
+        if not request.mimetype == "application/x-www-form-urlencoded":
+            raise OAuthError("invalid_request", "Content-Type must be x-www-form-urlencoded")
+        client = p.authenticate_client(basic, request.form)
+        body = p.token(client, request.form)
+        response = jsonify(body)
+    except OAuthError as exc:
+        response = _json_error(exc)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/oauth2/userInfo", methods=["GET", "POST"])
+def userinfo() -> Response:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        response = Response(status=400)
+        response.headers["WWW-Authenticate"] = (
+            'error="invalid_request", error_description="Bad OAuth2 request at UserInfo Endpoint"'
+        )
+        return response
+    try:
+        info = pool().userinfo(token.strip())
+    except OAuthError:
+        response = Response(status=401)
+        response.headers["WWW-Authenticate"] = (
+            'error="invalid_token", error_description="Access token is expired, disabled, '
+            'or deleted, or the user has globally signed out."'
+        )
+        return response
+    response = jsonify(info)
+    response.headers["Cache-Control"] = "no-cache, no-store, max-age=0, must-revalidate"
+    return response
+
+
+@bp.post("/oauth2/revoke")
+def revoke() -> Response:
+    p = pool()
+    try:
+        auth = request.authorization
+        basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
+        try:
+            client = p.authenticate_client(basic, request.form)
+        except OAuthError as exc:
+            raise OAuthError(exc.error, exc.description, status=401) from None
+        p.revoke(client, request.form.get("token"))
+    except OAuthError as exc:
+        return _json_error(exc)
+    return Response(status=200)
+
+
+@bp.get("/logout")
+def logout() -> Response:
+    p = pool()
+    client = p.client(request.args.get("client_id"))
+    logout_uri = request.args.get("logout_uri")
+    redirect_uri = request.args.get("redirect_uri")
+    if client is None:
+        return _error_page("invalid_request", client_id=request.args.get("client_id"))
+    if logout_uri:
+        if logout_uri not in client["logout_urls"]:
+            return _error_page("redirect_mismatch", client_id=client["client_id"])
+        p.end_session(request.cookies.get(SESSION_COOKIE))
+        response = redirect(logout_uri)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+    if redirect_uri:
+        p.end_session(request.cookies.get(SESSION_COOKIE))
+        response = redirect(url_for(".login", **_authorize_args()))
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+    return _error_page("invalid_request", client_id=client["client_id"])
+
+
+@bp.get("/<pool_id>/.well-known/openid-configuration")
+def discovery(pool_id: str) -> Response:
+    p = pool()
+    if pool_id != p.config["pool_id"]:
+        return _json_error(OAuthError("ResourceNotFoundException", status=404))
+    base = p.base_url
+    return jsonify(
+        {
+            "authorization_endpoint": f"{base}/oauth2/authorize",
+            "end_session_endpoint": f"{base}/logout",
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "issuer": p.issuer,
+            "jwks_uri": f"{p.issuer}/.well-known/jwks.json",
+            "response_types_supported": ["code", "token"],
+            "revocation_endpoint": f"{base}/oauth2/revoke",
+            "scopes_supported": ["openid", "email", "phone", "profile"],
+            "subject_types_supported": ["public"],
+            "token_endpoint": f"{base}/oauth2/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "userinfo_endpoint": f"{base}/oauth2/userInfo",
+        }
+    )
+
+
+@bp.get("/<pool_id>/.well-known/jwks.json")
+def jwks(pool_id: str) -> Response:
+    p = pool()
+    if pool_id != p.config["pool_id"]:
+        return _json_error(OAuthError("ResourceNotFoundException", status=404))
+    return jsonify(p.keys.jwks())

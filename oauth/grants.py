@@ -1,0 +1,79 @@
+"""Authorize URLs and token-endpoint calls, with the configured client authentication."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote, urlencode
+
+from .errors import ProviderRefused
+from .http import Http, ProviderError, Reply
+
+
+def authorize_url(endpoint: str, params: dict[str, str | None]) -> str:
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+
+
+def basic_auth(client_id: str, client_secret: str) -> str:
+    """RFC 6749 §2.3.1: form-urlencode id and secret, then base64 `id:secret`."""
+    raw = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def client_auth(form: dict[str, str], client_id: str, client_secret: str, method: str) -> dict:
+    """Return request headers, and add body credentials for client_secret_post."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+    if not client_secret:
+        form["client_id"] = client_id
+    elif method == "client_secret_post":
+        form["client_id"] = client_id
+        form["client_secret"] = client_secret
+    else:
+        headers["Authorization"] = basic_auth(client_id, client_secret)
+    return headers
+
+
+def read_token_reply(reply: Reply) -> dict:
+    """A token-endpoint reply: a JSON object on 200, an OAuth error on 4xx."""
+    if 400 <= reply.status < 500:
+        try:
+            body = reply.json()
+        except ProviderError:
+            body = {}
+        error = body.get("error")
+        if isinstance(error, str) and error:
+            description = body.get("error_description")
+            raise ProviderRefused(
+                reply.step, error[:100], str(description)[:300] if description else "", reply.status
+            )
+        raise ProviderError(reply.step, f"answered HTTP {reply.status} without an OAuth error")
+    if reply.status != 200:
+        raise ProviderError(reply.step, f"answered HTTP {reply.status}")
+    data = reply.json()
+    token = data.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise ProviderError(reply.step, "answered 200 without an access_token")
+    token_type = data.get("token_type", "Bearer")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise ProviderError(reply.step, f"answered token_type {token_type!r}, not Bearer")
+    for key in ("id_token", "refresh_token"):
+        if key in data and not isinstance(data[key], str):
+            raise ProviderError(reply.step, f"answered a {key} that is not a string")
+    return data
+
+
+def token_request(
+    http: Http,
+    step: str,
+    endpoint: str,
+    form: dict[str, str],
+    *,
+    client_id: str,
+    client_secret: str,
+    method: str,
+) -> dict:
+    """POST to the token endpoint with client authentication; return the JSON reply."""
+    form = dict(form)
+    headers = client_auth(form, client_id, client_secret, method)
+    reply = http.request(step, "POST", endpoint, data=form, headers=headers)
+    return read_token_reply(reply)

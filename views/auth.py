@@ -1,0 +1,113 @@
+"""Sign-in with the authorization-code grant: /login, /callback, /logout."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, current_app, redirect, request, session, url_for
+
+from oauth import transactions
+from oauth.errors import likely_cause
+from oauth.tokens import WHY
+
+from . import oauth_client, settings
+from .errors import problem
+
+bp = Blueprint("auth", __name__)
+MAX_CODE_LENGTH = 2048
+
+
+@bp.get("/login")
+def login() -> Response:
+    client = oauth_client()
+    client.metadata()  # fail with a clear 502 before anything is stored
+    tx = transactions.begin(session, "code", request.args.get("next"))
+    prompt = "login" if request.args.get("prompt") == "login" else None
+    return redirect(client.authorize_url(tx, prompt=prompt))
+
+
+def _callback_error() -> Response:
+    transactions.take(session, request.args.get("state"), "code")
+    error = request.args.get("error", "")[:100]
+    description = request.args.get("error_description", "")[:500]
+    detail = f"The provider sent error={error}" + (f": {description}" if description else ".")
+    return problem(400, "Sign-in did not complete", detail, hint=likely_cause(error), error=error)
+
+
+def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str) -> None:
+    """Put verified tokens in the server-side session and give it a new id."""
+    now = int(time.time())
+    csrf = session.get("csrf")
+    pending = session.get("tx")
+    session.clear()
+    if pending:
+        session["tx"] = pending
+    if csrf:
+        session["csrf"] = csrf
+    session["auth"] = {
+        "flow": flow,
+        "id_token": tokens.get("id_token"),
+        "access_token": tokens["access_token"],
+        "refresh_token": tokens.get("refresh_token"),
+        "nonce": nonce,
+        "sub": claims.get("sub"),
+        "login_at": now,
+        "expires_in": tokens.get("expires_in"),
+    }
+    session["seen_at"] = now
+    current_app.session_interface.regenerate(session)
+
+
+@bp.get("/callback")
+def callback() -> Response:
+    if "error" in request.args:
+        return _callback_error()
+    tx = transactions.take(session, request.args.get("state"), "code")
+    if tx is None:
+        return problem(
+            400,
+            "Unknown or already used state",
+            "This callback's state does not match a sign-in started in this browser, "
+            "or it was used already, or it is older than 10 minutes.",
+            hint="Start again from the home page. Never reuse a callback URL.",
+            error="invalid_state",
+        )
+    code = request.args.get("code", "")
+    if not code or len(code) > MAX_CODE_LENGTH:
+        return problem(
+            400, "Missing or malformed code", "The callback carries no usable code.", error="invalid_request"
+        )
+    client = oauth_client()
+    tokens = client.exchange_code(code, tx)
+    claims: dict = {}
+    if tokens.get("id_token"):
+        result = client.verify_id_token(
+            tokens["id_token"], nonce=tx.nonce, access_token=tokens["access_token"], at_login=True
+        )
+        failure = result.failure
+        if failure is not None:
+            return problem(
+                400,
+                "The ID token failed verification",
+                f"Check '{failure.name}' failed: {failure.detail}.",
+                hint=WHY.get(failure.name, "") + " Nothing was stored; sign in again.",
+                error="invalid_id_token",
+            )
+        claims = result.claims
+    store_login(tokens, claims, tx.nonce, "code")
+    return redirect(tx.next)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response:
+    session.clear()
+    response = redirect(url_for("dashboard.index", signed_out=1))
+    s = settings()
+    response.delete_cookie(
+        current_app.config["SESSION_COOKIE_NAME"],
+        path="/",
+        secure=s.secure_cookies,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response

@@ -1,0 +1,88 @@
+"""Home page, the token dashboard, and /api/session."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+
+from oauth.tokens import decode_unverified, explain_claims, format_time
+
+from . import oauth_client, settings
+
+bp = Blueprint("dashboard", __name__)
+
+EXPIRED = {
+    "idle": "You were signed out because the session was idle for too long.",
+    "max": "You were signed out because the session reached its maximum age.",
+}
+
+
+@bp.get("/")
+def index() -> str:
+    notice = ""
+    if request.args.get("signed_out"):
+        notice = "You are signed out. The server-side session was cleared."
+    notice = EXPIRED.get(request.args.get("expired", ""), notice)
+    return render_template("index.html", auth=session.get("auth"), notice=notice)
+
+
+def _token_view(result, now: float) -> dict:
+    return {
+        "header": result.header,
+        "claims": explain_claims(result.claims, now),
+        "checks": result.checks,
+        "ok": result.ok,
+    }
+
+
+@bp.get("/dashboard")
+def dashboard() -> Response | str:
+    auth = session.get("auth")
+    if not auth:
+        return redirect(url_for("dashboard.index", login_required=1))
+    client = oauth_client()
+    now = time.time()
+    tokens = []
+    if auth.get("id_token"):
+        result = client.verify_id_token(
+            auth["id_token"], nonce=auth.get("nonce"), access_token=auth["access_token"]
+        )
+        tokens.append(("ID token", "id", _token_view(result, now)))
+    result = client.verify_access_token(auth["access_token"])
+    tokens.append(("Access token", "access", _token_view(result, now)))
+    return render_template(
+        "dashboard.html",
+        auth=auth,
+        tokens=tokens,
+        login_at=format_time(auth.get("login_at"), now),
+        has_refresh=bool(auth.get("refresh_token")),
+        settings=settings(),
+    )
+
+
+def _claims(token: str | None) -> dict | None:
+    if not token:
+        return None
+    try:
+        return decode_unverified(token)[1]
+    except ValueError:
+        return None
+
+
+@bp.get("/api/session")
+def api_session() -> Response:
+    auth = session.get("auth")
+    if not auth:
+        return jsonify({"authenticated": False})
+    return jsonify(
+        {
+            "authenticated": True,
+            "flow": auth.get("flow"),
+            "sub": auth.get("sub"),
+            "login_at": auth.get("login_at"),
+            "id_token_claims": _claims(auth.get("id_token")),
+            "access_token_claims": _claims(auth.get("access_token")),
+            "refresh_token": "present" if auth.get("refresh_token") else "absent",
+        }
+    )

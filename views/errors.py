@@ -1,0 +1,62 @@
+"""Error pages and JSON errors: always a clear message, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from oauth.errors import ProviderRefused
+from oauth.http import ProviderError
+
+log = logging.getLogger("flowlab")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str = "", *, hint: str = "", error: str = "") -> Response:
+    """A 4xx/5xx answer as JSON under /api/, as a page elsewhere."""
+    if wants_json():
+        body = {"error": error or title, "error_description": detail}
+        response = jsonify(body)
+    else:
+        html = render_template(
+            "error.html", status=status, title=title, detail=detail, hint=hint, error=error
+        )
+        response = Response(html, mimetype="text/html")
+    response.status_code = status
+    return response
+
+
+def provider_failed(exc: ProviderError) -> Response:
+    log.warning("provider failure at %s: %s", exc.step, exc.message)
+    return problem(
+        502,
+        "The identity provider failed",
+        f"The provider's {exc.step} step {exc.message}.",
+        hint="Nothing was stored. Check that the provider is running and reachable, then try again.",
+        error="provider_error",
+    )
+
+
+def provider_refused(exc: ProviderRefused) -> Response:
+    detail = f"The {exc.step} endpoint answered {exc.error}"
+    detail += f": {exc.description}" if exc.description else "."
+    return problem(400, "The identity provider refused the request", detail, hint=exc.cause, error=exc.error)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ProviderError, provider_failed)
+    app.register_error_handler(ProviderRefused, provider_refused)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        return problem(exc.code or 400, exc.name, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return problem(500, "Something went wrong", "The error was logged; nothing was stored.")
