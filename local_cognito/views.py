@@ -45,6 +45,11 @@ def _with_params(uri: str, params: dict, fragment: bool = False) -> str:
     return uri + sep + urlencode({k: v for k, v in params.items() if v is not None})
 
 
+def _absolute(endpoint: str, **values: str) -> str:
+    """Absolute URLs on the provider's own base, as Cognito's hosted UI sends."""
+    return pool().base_url + url_for(endpoint, **values)
+
+
 def _error_redirect(args: dict, error: OAuthError) -> Response:
     params = {"error": error.error, "error_description": error.description or None}
     params["state"] = args.get("state")
@@ -79,7 +84,7 @@ def authorize() -> Response:
         client, scopes = pool().validate_authorize(args)
     except OAuthError as exc:
         if exc.error == "redirect_mismatch":
-            return redirect(url_for(".error", error="redirect_mismatch", client_id=args.get("client_id")))
+            return redirect(_absolute(".error", error="redirect_mismatch", client_id=args.get("client_id")))
         return _error_redirect(args, exc)
     prompt = (args.get("prompt") or "").split()
     session = pool().session(request.cookies.get(SESSION_COOKIE))
@@ -87,7 +92,7 @@ def authorize() -> Response:
         return _complete(args, client, scopes, session)
     if "none" in prompt:
         return _error_redirect(args, OAuthError("login_required"))
-    return redirect(url_for(".login", **args))
+    return redirect(_absolute(".login", **args))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -219,7 +224,7 @@ def logout() -> Response:
         return response
     if redirect_uri:
         p.end_session(request.cookies.get(SESSION_COOKIE))
-        response = redirect(url_for(".login", **_authorize_args()))
+        response = redirect(_absolute(".login", **_authorize_args()))
         response.delete_cookie(SESSION_COOKIE)
         return response
     return _error_page("invalid_request", client_id=client["client_id"])

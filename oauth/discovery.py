@@ -127,7 +127,12 @@ def build_keys(jwks: object) -> dict[str, Key]:
 
 
 class JwksCache:
-    """Keys by kid; refetched only for an unknown kid, at most once per `min_interval` s."""
+    """Keys by kid, fetched once and refetched only for an unknown kid.
+
+    As in aws-jwt-verify: when a fetched JWKS still lacks the kid, no further
+    fetch happens for `min_interval` seconds (a flood of random kids costs at
+    most one fetch per 10 s); keys already cached keep working meanwhile.
+    """
 
     def __init__(
         self,
@@ -139,12 +144,11 @@ class JwksCache:
         self.min_interval = min_interval
         self._clock = clock
         self._keys: dict[str, Key] = {}
-        self._last_fetch: float | None = None
+        self._penalty_until = float("-inf")
         self._lock = threading.Lock()
         self.fetches = 0
 
     def _refresh(self) -> None:
-        self._last_fetch = self._clock()
         self.fetches += 1
         document = self._fetch()
         try:
@@ -152,14 +156,18 @@ class JwksCache:
         except ValueError as exc:
             raise ProviderError("jwks", f"sent an unusable JWKS: {exc}") from None
 
-    def _may_fetch(self) -> bool:
-        return self._last_fetch is None or self._clock() - self._last_fetch >= self.min_interval
+    def _has(self, kid: str | None) -> bool:
+        return len(self._keys) == 1 if kid is None else kid in self._keys
 
     def key_for(self, kid: str | None) -> tuple[str, Key]:
         """Return (kid, key) for a token's kid; a missing kid works with a single key only."""
         with self._lock:
-            if not self._has(kid) and self._may_fetch():
-                self._refresh()
+            if not self._has(kid) and self._clock() >= self._penalty_until:
+                try:
+                    self._refresh()
+                finally:
+                    if not self._has(kid):
+                        self._penalty_until = self._clock() + self.min_interval
             if kid is None:
                 if len(self._keys) == 1:
                     return next(iter(self._keys.items()))
@@ -167,6 +175,3 @@ class JwksCache:
             if kid in self._keys:
                 return kid, self._keys[kid]
         raise UnknownKey(f"kid {kid!r} is not in the provider's JWKS")
-
-    def _has(self, kid: str | None) -> bool:
-        return len(self._keys) == 1 if kid is None else kid in self._keys

@@ -1,0 +1,233 @@
+"""Fixtures: the local provider and the app, each a real HTTP server on a loopback port."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from app import create_app
+from config import load_settings
+from local_cognito import create_provider_app
+from local_cognito.keys import KeyRing
+from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME, default_pool
+from oauth.http import Reply
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class LiveServer:
+    """A WSGI server on 127.0.0.1:0 in a thread; the app can be set after binding."""
+
+    def __init__(self, app: Callable | None = None):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.thread.start()
+
+    def _dispatch(self, environ, start_response):
+        return self.app(environ, start_response)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class TokenRewriter:
+    """WSGI middleware: lets a test rewrite the provider's token-endpoint JSON."""
+
+    def __init__(self, app):
+        self.app = app
+        self.rewrite: Callable[[dict], dict] | None = None
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if self.rewrite is None or request.path != "/oauth2/token":
+            return self.app(environ, start_response)
+        inner = Response.from_app(self.app, environ)
+        body = json.loads(inner.get_data())
+        if inner.status_code == 200:
+            body = self.rewrite(body)
+        out = Response(json.dumps(body), status=inner.status_code, mimetype="application/json")
+        return out(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def key_dir(tmp_path_factory) -> Path:
+    """Provider signing keys, generated once per run (RSA generation is the slow part)."""
+    directory = tmp_path_factory.mktemp("keys")
+    KeyRing(directory)
+    return directory
+
+
+@dataclass
+class Stack:
+    """A running provider + app pair, and helpers to drive them over HTTP."""
+
+    app_server: LiveServer
+    provider_server: LiveServer
+    provider_app: object
+    rewriter: TokenRewriter
+    app: object
+    pool_config: dict
+    exchanges: list[Reply] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.app_server.url
+
+    @property
+    def provider_url(self) -> str:
+        return self.provider_server.url
+
+    @property
+    def pool(self):
+        return self.provider_app.extensions["local_cognito"]
+
+    @property
+    def settings(self):
+        return self.app.extensions["settings"]
+
+    @property
+    def client(self):
+        return self.app.extensions["oauth_client"]
+
+    def steps(self, name: str) -> list[Reply]:
+        return [r for r in self.exchanges if r.step == name]
+
+    def start_login(self, http: requests.Session, path: str = "/login") -> str:
+        """GET /login and return the authorize URL it redirects to."""
+        response = http.get(self.url + path, allow_redirects=False)
+        assert response.status_code == 302, response.text
+        return response.headers["Location"]
+
+    def sign_in_at_provider(
+        self,
+        http: requests.Session,
+        authorize_url: str,
+        username: str = DEMO_USERNAME,
+        password: str = DEMO_PASSWORD,
+    ) -> str:
+        """Fill the provider's login form; return the redirect back to the app.
+
+        With a live provider session (SSO cookie) the provider skips the form, as Cognito does.
+        """
+        first = http.get(authorize_url, allow_redirects=False)
+        assert first.status_code == 302, first.text
+        if not first.headers["Location"].startswith(self.provider_url):
+            return first.headers["Location"]
+        page = http.get(first.headers["Location"])
+        assert page.status_code == 200, page.text
+        form = {
+            k: html.unescape(v)
+            for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+        }
+        form.update(username=username, password=password)
+        response = http.post(page.url.split("?")[0], data=form, allow_redirects=False)
+        assert response.status_code == 302, response.text
+        return response.headers["Location"]
+
+    def login(
+        self,
+        http: requests.Session,
+        username: str = DEMO_USERNAME,
+        password: str = DEMO_PASSWORD,
+        path: str = "/login",
+    ) -> requests.Response:
+        """The whole code flow; returns the app's answer to the callback."""
+        back = self.sign_in_at_provider(http, self.start_login(http, path), username, password)
+        assert back.startswith(self.url + "/callback?"), back
+        return http.get(back, allow_redirects=False)
+
+    def callback_params(self, http: requests.Session) -> dict:
+        back = self.sign_in_at_provider(http, self.start_login(http))
+        return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
+
+    def session_json(self, http: requests.Session) -> dict:
+        return http.get(self.url + "/api/session").json()
+
+
+def build_stack(tmp_path: Path, key_dir: Path, env: dict | None = None, **overrides) -> Stack:
+    app_server, provider_server = LiveServer(), LiveServer()
+    keys = tmp_path / "provider-keys"
+    shutil.copytree(key_dir, keys)
+    pool = default_pool(app_server.url, port=provider_server.server.server_port)
+    pool["clients"][0]["logout_urls"].append(app_server.url + "/")
+    pool_file = tmp_path / "local_cognito.json"
+    pool_file.write_text(json.dumps(pool))
+    provider_app = create_provider_app(pool, keys, base_url=provider_server.url)
+    rewriter = TokenRewriter(provider_app.wsgi_app)
+    provider_app.wsgi_app = rewriter
+    provider_server.app = provider_app
+    base_env = {
+        "APP_URL": app_server.url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "LOCAL_COGNITO_FILE": str(pool_file),
+        "SECRET_KEY": "test-secret-key",
+    }
+    base_env.update(env or {})
+    settings = load_settings(base_env, **overrides)
+    app = create_app(settings)
+    app_server.app = app
+    stack = Stack(app_server, provider_server, provider_app, rewriter, app, pool)
+    app.extensions["oauth_client"].http.observers.append(stack.exchanges.append)
+    return stack
+
+
+@pytest.fixture
+def stack(tmp_path, key_dir) -> Iterator[Stack]:
+    s = build_stack(tmp_path, key_dir)
+    yield s
+    s.app_server.stop()
+    s.provider_server.stop()
+
+
+@pytest.fixture
+def make_stack(tmp_path, key_dir) -> Iterator[Callable[..., Stack]]:
+    """Build a stack with extra environment or Settings overrides."""
+    stacks: list[Stack] = []
+
+    def make(env: dict | None = None, **overrides) -> Stack:
+        s = build_stack(tmp_path / f"s{len(stacks)}", key_dir, env, **overrides)
+        stacks.append(s)
+        return s
+
+    yield make
+    for s in stacks:
+        s.app_server.stop()
+        s.provider_server.stop()
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }

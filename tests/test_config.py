@@ -1,0 +1,135 @@
+"""Settings: defaults, Cognito shorthand, and clear errors for bad values."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from config import ConfigError, cognito_issuer, load_settings
+
+
+@pytest.fixture
+def env(tmp_path) -> dict:
+    return {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"}
+
+
+def test_pool_id_gives_cognito_issuer_and_region(env):
+    s = load_settings({**env, "COGNITO_USER_POOL_ID": "eu-west-1_AbC123", "OAUTH_CLIENT_ID": "c"})
+    assert s.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    assert s.is_cognito and not s.local_provider
+    s = load_settings(
+        {
+            **env,
+            "COGNITO_USER_POOL_ID": "eu-west-1_AbC123",
+            "COGNITO_REGION": "us-east-2",
+            "OAUTH_CLIENT_ID": "c",
+        }
+    )
+    assert s.issuer.startswith("https://cognito-idp.us-east-2.amazonaws.com/")
+
+
+def test_defaults(env):
+    s = load_settings({**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"})
+    assert s.scopes == ("openid", "email", "profile")
+    assert s.client_auth == "client_secret_basic"
+    assert s.app_url == "http://localhost:5000"
+    assert s.redirect_uri == "http://localhost:5000/callback"
+    assert s.implicit_redirect_uri == "http://localhost:5000/implicit/callback"
+    assert s.session_backend == "cachelib"
+    assert not s.is_cognito and not s.secure_cookies
+
+
+@pytest.mark.parametrize(
+    ("extra", "names"),
+    [
+        ({"COGNITO_USER_POOL_ID": "AbC123"}, "COGNITO_USER_POOL_ID"),
+        ({"COGNITO_USER_POOL_ID": "_AbC123"}, "COGNITO_USER_POOL_ID"),
+        ({"OAUTH_ISSUER": "not a url"}, "OAUTH_ISSUER"),
+        ({"OAUTH_ISSUER": "http://id.example.com"}, "OAUTH_ISSUER"),
+        ({"OAUTH_ISSUER": "https://id.example.com?x=1"}, "OAUTH_ISSUER"),
+        ({"OAUTH_ISSUER": "https://id.example.com", "APP_URL": "ftp://x"}, "APP_URL"),
+        ({"OAUTH_ISSUER": "https://id.example.com", "APP_URL": "http://localhost:5000/app"}, "APP_URL"),
+        (
+            {"OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_AUTH": "private_key_jwt"},
+            "OAUTH_CLIENT_AUTH",
+        ),
+        ({"OAUTH_ISSUER": "https://id.example.com", "SESSION_BACKEND": "filesystem"}, "SESSION_BACKEND"),
+        ({"OAUTH_ISSUER": "https://id.example.com", "PORT": "http"}, "PORT"),
+        (
+            {"OAUTH_ISSUER": "https://id.example.com", "COGNITO_DOMAIN": "http://auth.example.com"},
+            "COGNITO_DOMAIN",
+        ),
+        ({"OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": ""}, "OAUTH_CLIENT_ID"),
+    ],
+)
+def test_bad_values_name_the_setting(env, extra, names):
+    values = {**env, "OAUTH_CLIENT_ID": "c", **extra}
+    with pytest.raises(ConfigError, match=names):
+        load_settings(values)
+
+
+def test_http_issuer_allowed_on_loopback(env):
+    for host in ("localhost", "127.0.0.1"):
+        s = load_settings({**env, "OAUTH_ISSUER": f"http://{host}:9000/pool", "OAUTH_CLIENT_ID": "c"})
+        assert s.issuer == f"http://{host}:9000/pool"
+
+
+def test_cognito_domain_gets_https(env):
+    s = load_settings(
+        {
+            **env,
+            "COGNITO_USER_POOL_ID": "eu-west-1_A1",
+            "OAUTH_CLIENT_ID": "c",
+            "COGNITO_DOMAIN": "x.auth.eu-west-1.amazoncognito.com",
+        }
+    )
+    assert s.cognito_domain == "https://x.auth.eu-west-1.amazoncognito.com"
+
+
+def test_local_provider_when_nothing_is_configured(env, tmp_path):
+    with pytest.raises(ConfigError, match="make run"):
+        load_settings(env)
+    (tmp_path / "local_cognito.json").write_text(
+        json.dumps(
+            {
+                "issuer": "http://127.0.0.1:5055/us-east-1_LocalDemo",
+                "clients": [{"client_id": "abc", "client_secret": "shh"}],
+                "users": [{"username": "demo", "password": "pw"}],
+            }
+        )
+    )
+    s = load_settings(env)
+    assert s.local_provider and s.is_cognito
+    assert (s.issuer, s.client_id, s.client_secret) == (
+        "http://127.0.0.1:5055/us-east-1_LocalDemo",
+        "abc",
+        "shh",
+    )
+    assert "shh" not in repr(s)
+
+
+def test_secret_key_is_generated_and_kept(tmp_path):
+    env = {"INSTANCE_PATH": str(tmp_path), "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"}
+    first = load_settings(env).secret_key
+    assert len(first) > 40
+    assert load_settings(env).secret_key == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_https_app_url_means_secure_cookies(env):
+    s = load_settings(
+        {
+            **env,
+            "OAUTH_ISSUER": "https://id.example.com",
+            "OAUTH_CLIENT_ID": "c",
+            "APP_URL": "https://lab.example.com",
+        }
+    )
+    assert s.secure_cookies
+
+
+def test_cognito_issuer_helper():
+    assert cognito_issuer("us-east-1_X") == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X"
+    with pytest.raises(ConfigError):
+        cognito_issuer("nope")
