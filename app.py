@@ -130,7 +130,7 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
         h = response.headers
         h["Content-Security-Policy"] = _content_security_policy(app)
         h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "no-referrer"
+        h.setdefault("Referrer-Policy", "same-origin")
         h["X-Frame-Options"] = "DENY"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         if settings.secure_cookies:
@@ -194,7 +194,8 @@ def main() -> None:
         instance = Path(env.get("INSTANCE_PATH") or Path(__file__).with_name("instance"))
         app_url = (env.get("APP_URL") or "http://localhost:5000").rstrip("/")
         port = int(env.get("LOCAL_COGNITO_PORT") or local_cognito.DEFAULT_PORT)
-        pool = local_cognito.ensure_pool_file(instance / "local_cognito.json", app_url, port)
+        pool_file = Path(env.get("LOCAL_COGNITO_FILE") or instance / "local_cognito.json")
+        pool = local_cognito.ensure_pool_file(pool_file, app_url, port)
         provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys")
         try:
             local_cognito.serve_in_thread(provider, "127.0.0.1", port)

@@ -42,8 +42,8 @@ def create_provider_app(config: dict, keys_dir: Path | None, base_url: str = "")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'",
+            # no form-action: the login form's redirect goes to the client's callback URL
+            "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
         )
         return response
 

@@ -46,14 +46,18 @@ class LiveServer:
 
 
 class TokenRewriter:
-    """WSGI middleware: lets a test rewrite the provider's token-endpoint JSON."""
+    """WSGI middleware: lets a test rewrite the provider's token-endpoint JSON, or make any
+    path misbehave (`faults[path]` is a WSGI app answering instead of the provider)."""
 
     def __init__(self, app):
         self.app = app
         self.rewrite: Callable[[dict], dict] | None = None
+        self.faults: dict[str, Callable] = {}
 
     def __call__(self, environ, start_response):
         request = Request(environ)
+        if request.path in self.faults:
+            return self.faults[request.path](environ, start_response)
         if self.rewrite is None or request.path != "/oauth2/token":
             return self.app(environ, start_response)
         inner = Response.from_app(self.app, environ)

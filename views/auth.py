@@ -58,6 +58,13 @@ def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str) -> Non
     current_app.session_interface.regenerate(session)
 
 
+@bp.after_request
+def _callback_headers(response: Response) -> Response:
+    if request.endpoint == "auth.callback":
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @bp.get("/callback")
 def callback() -> Response:
     if "error" in request.args:
