@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import redis
+from conftest import LiveServer
 
 from app import create_app
-from conftest import LiveServer
 
 
 def _free_port() -> int:
