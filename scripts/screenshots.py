@@ -1,0 +1,51 @@
+"""Click through a running app (`make run`) in headless Chromium and save screenshots to docs/.
+
+Usage: .venv/bin/python scripts/screenshots.py [APP_URL] [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def main() -> None:
+    app_url = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:5000"
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs")
+    out.mkdir(exist_ok=True)
+    pool = json.loads(Path("instance/local_cognito.json").read_text())
+    user = pool["users"][0]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(app_url + "/")
+        page.screenshot(path=str(out / "home.png"))
+        page.get_by_role("link", name="Sign in (authorization code)").click()
+        page.wait_for_selector("input[name=username]")
+        page.screenshot(path=str(out / "provider-login.png"))
+        page.fill("input[name=username]", user["username"])
+        page.fill("input[name=password]", user["password"])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(app_url + "/dashboard")
+        page.screenshot(path=str(out / "dashboard.png"), full_page=True)
+        print("dashboard:", page.locator("h1").inner_text(), "| console errors:", problems)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
