@@ -24,6 +24,7 @@ from oauth.client import OAuthClient
 from views import errors
 from views.auth import bp as auth_bp
 from views.dashboard import bp as dashboard_bp
+from views.implicit import bp as implicit_bp
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SESSION_THRESHOLD = 100_000
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.globals.update(csrf_token=csrf_token, settings=settings)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(implicit_bp)
     errors.register(app)
     return app
 

@@ -28,18 +28,26 @@ class OAuthClient:
     def metadata(self) -> ProviderMetadata:
         return self.discovery.metadata()
 
+    def implicit_response_type(self) -> str:
+        """`token` for Cognito (it gives id_token with openid); `id_token token` elsewhere."""
+        if self.settings.is_cognito:
+            return "token"
+        supported = {" ".join(sorted(t.split())) for t in self.metadata().response_types}
+        return "id_token token" if "id_token token" in supported else "token"
+
     def authorize_url(
         self, tx: Transaction, *, response_type: str = "code", prompt: str | None = None
     ) -> str:
         s = self.settings
         code = response_type == "code"
+        scopes = list(s.scopes) if code or "openid" in s.scopes else ["openid", *s.scopes]
         return grants.authorize_url(
             self.metadata().authorization_endpoint,
             {
                 "response_type": response_type,
                 "client_id": s.client_id,
                 "redirect_uri": s.redirect_uri if code else s.implicit_redirect_uri,
-                "scope": " ".join(s.scopes),
+                "scope": " ".join(scopes),
                 "state": tx.state,
                 "nonce": tx.nonce,
                 "code_challenge": tx.challenge if code else None,

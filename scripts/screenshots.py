@@ -43,6 +43,11 @@ def main() -> None:
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(app_url + "/dashboard")
         page.screenshot(path=str(out / "dashboard.png"), full_page=True)
+        page.goto(app_url + "/implicit")  # the provider session skips its form (SSO)
+        page.wait_for_selector("#implicit[data-verified=true]")
+        page.screenshot(path=str(out / "implicit.png"), full_page=True)
+        page.goto(app_url + "/compare")
+        page.screenshot(path=str(out / "compare.png"), full_page=True)
         print("dashboard:", page.locator("h1").inner_text(), "| console errors:", problems)
         browser.close()
 

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -158,6 +158,23 @@ class Stack:
     def callback_params(self, http: requests.Session) -> dict:
         back = self.sign_in_at_provider(http, self.start_login(http))
         return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
+
+    def implicit_fragment(self, http: requests.Session, username: str = DEMO_USERNAME) -> dict:
+        """Run the implicit flow up to the redirect; return the fragment's parameters."""
+        start = http.get(self.url + "/implicit", allow_redirects=False)
+        assert start.status_code == 302, start.text
+        back = self.sign_in_at_provider(http, start.headers["Location"], username)
+        assert back.startswith(self.url + "/implicit/callback#"), back
+        return dict(parse_qsl(urlsplit(back).fragment))
+
+    def csrf(self, http: requests.Session) -> str:
+        page = http.get(self.url + "/implicit/callback")
+        return re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+
+    def verify_implicit(self, http: requests.Session, body: dict) -> requests.Response:
+        return http.post(
+            self.url + "/api/implicit/verify", json=body, headers={"X-CSRF-Token": self.csrf(http)}
+        )
 
     def session_json(self, http: requests.Session) -> dict:
         return http.get(self.url + "/api/session").json()

@@ -7,6 +7,7 @@ import time
 from flask import Blueprint, Response, current_app, redirect, request, session, url_for
 
 from oauth import transactions
+from oauth.compare import code_run_record
 from oauth.errors import likely_cause
 from oauth.tokens import WHY
 
@@ -34,16 +35,17 @@ def _callback_error() -> Response:
     return problem(400, "Sign-in did not complete", detail, hint=likely_cause(error), error=error)
 
 
+KEPT_ACROSS_LOGIN = ("tx", "csrf", "implicit_run")
+
+
 def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str) -> None:
     """Put verified tokens in the server-side session and give it a new id."""
     now = int(time.time())
-    csrf = session.get("csrf")
-    pending = session.get("tx")
+    kept = {k: session[k] for k in KEPT_ACROSS_LOGIN if k in session}
     session.clear()
-    if pending:
-        session["tx"] = pending
-    if csrf:
-        session["csrf"] = csrf
+    session.update(kept)
+    s = settings()
+    session["code_run"] = code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes))
     session["auth"] = {
         "flow": flow,
         "id_token": tokens.get("id_token"),

@@ -1,0 +1,117 @@
+"""What each flow did in this browser session, side by side, for the compare page."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Row:
+    topic: str
+    code: str
+    implicit: str
+
+
+def code_run_record(tokens: dict, client_auth: str, had_secret: bool, scopes: list[str]) -> dict:
+    """A msgpack-safe record of a completed code-flow login."""
+    return {
+        "at": int(time.time()),
+        "tokens": sorted(k for k in ("id_token", "access_token", "refresh_token") if tokens.get(k)),
+        "client_auth": client_auth if had_secret else "none (public client)",
+        "pkce": True,
+        "scopes": scopes,
+    }
+
+
+def implicit_run_record(
+    id_token: str | None, access_token: str | None, verified: bool, error: str = ""
+) -> dict:
+    return {
+        "at": int(time.time()),
+        "tokens": sorted(k for k, v in (("id_token", id_token), ("access_token", access_token)) if v),
+        "verified": verified,
+        "error": error,
+    }
+
+
+def _tokens(run: dict | None, pending: str) -> str:
+    if not run:
+        return pending
+    names = ", ".join(run["tokens"]) or "none"
+    return names + ("" if "refresh_token" in run["tokens"] else " (no refresh token)")
+
+
+def compare_rows(code: dict | None, implicit: dict | None) -> list[Row]:
+    """Rows built only from what happened; a flow not run yet says so."""
+    not_run = "not run yet in this session"
+    rows = [
+        Row("Tokens returned", _tokens(code, not_run), _tokens(implicit, not_run)),
+        Row(
+            "How the tokens travelled",
+            "back channel: server-to-server POST to the token endpoint; the browser only carried a "
+            "one-time code in the query"
+            if code
+            else not_run,
+            "front channel: in the URL fragment of a browser redirect (#id_token=…&access_token=…)"
+            if implicit
+            else not_run,
+        ),
+        Row(
+            "Where the tokens live now",
+            "the server-side session; the browser holds only a session-id cookie" if code else not_run,
+            "page memory of the implicit page only; gone when the tab closes" if implicit else not_run,
+        ),
+        Row(
+            "Client secret used",
+            f"yes, {code['client_auth']}"
+            if code and "none" not in code["client_auth"]
+            else ("no (public client)" if code else not_run),
+            "no: the browser cannot keep a secret, and no token request is made" if implicit else not_run,
+        ),
+        Row(
+            "PKCE",
+            "yes, S256: the code is useless without the verifier the server kept" if code else not_run,
+            "no: there is no code to protect, so PKCE does not apply" if implicit else not_run,
+        ),
+        Row(
+            "Server-side verification",
+            "ID token verified before anything was stored" if code else not_run,
+            ("passed" if implicit["verified"] else f"failed: {implicit['error']}") if implicit else not_run,
+        ),
+        Row(
+            "What could leak, and how",
+            "the code, in the callback URL, history and logs, but it is single use, short-lived, "
+            "bound to the client secret and the PKCE verifier"
+            if code
+            else not_run,
+            "the access and ID tokens themselves: browser history (the fragment is stripped only after "
+            "the page loads), any script on the page, extensions, and screen sharing"
+            if implicit
+            else not_run,
+        ),
+    ]
+    return rows
+
+
+CODE_SEQUENCE = [
+    ("browser", "app", "GET /login", "front"),
+    ("app", "browser", "302 to /oauth2/authorize?response_type=code&state&nonce&code_challenge", "front"),
+    ("browser", "provider", "GET /oauth2/authorize, then sign in", "front"),
+    ("provider", "browser", "302 to /callback?code=…&state=…", "front"),
+    ("browser", "app", "GET /callback?code=…&state=…", "front"),
+    ("app", "provider", "POST /oauth2/token (code, code_verifier, client secret)", "back"),
+    ("provider", "app", "200 {id_token, access_token, refresh_token}", "back"),
+    ("app", "provider", "GET jwks.json (cached) and verify the ID token", "back"),
+    ("app", "browser", "302 to /dashboard; tokens stay in the server session", "front"),
+]
+
+IMPLICIT_SEQUENCE = [
+    ("browser", "app", "GET /implicit", "front"),
+    ("app", "browser", "302 to /oauth2/authorize?response_type=token&state&nonce", "front"),
+    ("browser", "provider", "GET /oauth2/authorize, then sign in", "front"),
+    ("provider", "browser", "302 to /implicit/callback#id_token=…&access_token=…&state=…", "front"),
+    ("browser", "browser", "JS reads the fragment, then history.replaceState removes it", "front"),
+    ("browser", "app", "POST /api/implicit/verify {id_token, access_token, state}", "front"),
+    ("app", "browser", "200 {valid: true}; tokens stay in page memory", "front"),
+]

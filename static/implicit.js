@@ -1,0 +1,147 @@
+// The implicit-grant landing page. Order matters: read the fragment once, remove it from the
+// address bar before any request, then show and verify. Tokens live in this module's memory only.
+import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
+
+const fragment = new URLSearchParams(window.location.hash.slice(1));
+const query = new URLSearchParams(window.location.search.slice(1));
+const hadFragment = window.location.hash.length > 1;
+history.replaceState(null, "", window.location.pathname);
+
+const root = document.getElementById("implicit");
+const meanings = JSON.parse(root.dataset.meanings || "{}");
+const steps = document.getElementById("steps");
+const tokensBox = document.getElementById("tokens");
+
+let tokens = {
+  id_token: fragment.get("id_token"),
+  access_token: fragment.get("access_token"),
+  state: fragment.get("state"),
+};
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function step(text, ok = true) {
+  const item = el("li", ok ? "done" : "failed", text);
+  steps.append(item);
+}
+
+function discard(title, detail) {
+  tokens = { id_token: null, access_token: null, state: null };
+  tokensBox.replaceChildren();
+  document.getElementById("error-title").textContent = title;
+  document.getElementById("error-detail").textContent = detail;
+  document.getElementById("error").hidden = false;
+  step("Tokens discarded from page memory", false);
+}
+
+function claimsTable(payload) {
+  const table = el("table", "claims");
+  const head = table.createTHead().insertRow();
+  for (const name of ["Claim", "Value", "Meaning"]) head.append(el("th", "", name));
+  const body = table.createTBody();
+  for (const [name, value] of Object.entries(payload)) {
+    const row = body.insertRow();
+    row.dataset.claim = name;
+    const th = el("th");
+    th.scope = "row";
+    th.append(el("code", "", name));
+    const td = el("td");
+    td.append(el("code", "", JSON.stringify(value)));
+    if (TIME_CLAIMS.has(name)) td.append(el("div", "time", describeTime(value)));
+    row.append(th, td, el("td", "", meanings[name] || ""));
+  }
+  return table;
+}
+
+function tokenCard(title, kind, token) {
+  const card = el("article", "card token");
+  card.id = `token-${kind}`;
+  const head = el("header", "token-head");
+  head.append(el("h2", "", title), el("span", "pill pending", "verifying…"));
+  card.append(head);
+  try {
+    const { header, payload } = decodeJwt(token);
+    card.append(el("h3", "", "Verification checks"), el("ul", "checks"));
+    card.append(el("h3", "", "Header"), el("pre", "json", JSON.stringify(header, null, 2)));
+    card.append(el("h3", "", "Claims"), claimsTable(payload));
+  } catch (error) {
+    card.append(el("p", "hint", `Not decodable as a JWT: ${error.message}`));
+  }
+  return card;
+}
+
+function showChecks(kind, checks) {
+  const card = document.getElementById(`token-${kind}`);
+  if (!card || !checks) return;
+  const list = card.querySelector(".checks");
+  const pill = card.querySelector(".pill");
+  const failed = checks.filter((c) => !c.passed);
+  pill.className = failed.length ? "pill bad" : "pill ok";
+  pill.textContent = failed.length ? `failed: ${failed.map((c) => c.name).join(", ")}` : "verified";
+  if (!list) return;
+  for (const check of checks) {
+    const item = el("li", `check ${check.passed ? "ok" : "bad"}`);
+    item.dataset.check = check.name;
+    item.append(
+      el("span", "mark", check.passed ? "✓" : "✗"),
+      el("span", "name", check.name),
+      el("span", "result", `${check.passed ? "passed" : "failed"}: ${check.detail}`),
+      el("span", "why", check.why || ""),
+    );
+    list.append(item);
+  }
+}
+
+async function verify() {
+  const response = await fetch(root.dataset.verifyUrl, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
+    body: JSON.stringify(tokens),
+  });
+  let result;
+  try {
+    result = await response.json();
+  } catch {
+    result = { valid: false, error: `the server answered HTTP ${response.status}` };
+  }
+  return result;
+}
+
+async function main() {
+  step(hadFragment ? "Read the URL fragment once" : "The URL carried no fragment");
+  step("Removed it from the address bar with history.replaceState");
+  const error = fragment.get("error") || query.get("error");
+  if (error) {
+    const description = fragment.get("error_description") || query.get("error_description") || "";
+    discard(`The provider returned error=${error}`, description || "No description was given.");
+    return;
+  }
+  if (!tokens.id_token || !tokens.access_token) {
+    discard("No tokens in the fragment", "Expected id_token and access_token. Was openid in the scope?");
+    return;
+  }
+  if (!tokens.state) {
+    discard("No state in the fragment", "Without state the response cannot be tied to a sign-in from this browser.");
+    return;
+  }
+  step("Decoded the tokens for display (not trusted until the server verifies them)");
+  tokensBox.append(tokenCard("ID token", "id", tokens.id_token), tokenCard("Access token", "access", tokens.access_token));
+  step("Posted the tokens and state to /api/implicit/verify");
+  const result = await verify();
+  if (!result.valid) {
+    discard("Server-side verification failed", result.error || "unknown error");
+    return;
+  }
+  showChecks("id", result.checks);
+  showChecks("access", result.access_checks && result.access_checks.length ? result.access_checks : null);
+  step("Server verification passed: signature, iss, aud, token_use, exp, iat, nonce and at_hash");
+  root.dataset.verified = "true";
+}
+
+main().catch((error) => discard("The page failed", String(error && error.message)));

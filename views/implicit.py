@@ -1,0 +1,105 @@
+"""The implicit grant, shown honestly: a JS page reads the fragment, the server verifies it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
+
+from oauth import transactions
+from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows, implicit_run_record
+from oauth.tokens import CLAIMS, WHY
+
+from . import oauth_client, settings
+
+bp = Blueprint("implicit", __name__)
+MAX_TOKEN = 16 * 1024
+
+
+@bp.after_request
+def _no_leaks(response: Response) -> Response:
+    if request.endpoint in ("implicit.callback", "implicit.verify"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/implicit")
+def start() -> Response:
+    client = oauth_client()
+    response_type = client.implicit_response_type()  # fetches discovery: fails before storing
+    tx = transactions.begin(session, "implicit")
+    return redirect(client.authorize_url(tx, response_type=response_type))
+
+
+@bp.get("/implicit/callback")
+def callback() -> str:
+    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY)
+
+
+def _refuse(error: str, status: int = 400, **extra) -> Response:
+    response = jsonify({"valid": False, "error": error, **extra})
+    response.status_code = status
+    return response
+
+
+def _check_view(result) -> list[dict]:
+    return [{"name": c.name, "passed": c.passed, "detail": c.detail, "why": c.why} for c in result.checks]
+
+
+@bp.post("/api/implicit/verify")
+def verify() -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _refuse("the body must be a JSON object {id_token, access_token, state}")
+    values = {k: body.get(k) for k in ("id_token", "access_token", "state")}
+    for name, value in values.items():
+        if not isinstance(value, str) or not value or len(value) > MAX_TOKEN:
+            return _refuse(f"{name} is missing or not a string of reasonable size")
+    tx = transactions.take(session, values["state"], "implicit")
+    if tx is None:
+        session["implicit_run"] = implicit_run_record(None, None, False, "state did not match")
+        return _refuse(
+            "state does not match an implicit sign-in started in this browser, or was used already"
+        )
+    client = oauth_client()
+    id_result = client.verify_id_token(
+        values["id_token"],
+        nonce=tx.nonce,
+        access_token=values["access_token"],
+        require_at_hash=True,
+        at_login=True,
+    )
+    results = [id_result]
+    if values["access_token"].count(".") == 2:  # a JWT access token (Cognito) is verified too
+        results.append(client.verify_access_token(values["access_token"]))
+    failure = next((r.failure for r in results if r.failure), None)
+    if failure is not None:
+        kind = "ID" if failure in id_result.checks else "access"
+        error = f"{kind} token check '{failure.name}' failed: {failure.detail}"
+        session["implicit_run"] = implicit_run_record(
+            values["id_token"], values["access_token"], False, error
+        )
+        return _refuse(error, check=failure.name, checks=_check_view(id_result))
+    session["implicit_run"] = implicit_run_record(values["id_token"], values["access_token"], True)
+    return jsonify(
+        {
+            "valid": True,
+            "claims": id_result.claims,
+            "access_claims": results[1].claims if len(results) > 1 else None,
+            "checks": _check_view(id_result),
+            "access_checks": _check_view(results[1]) if len(results) > 1 else [],
+        }
+    )
+
+
+@bp.get("/compare")
+def compare() -> str:
+    code_run, implicit_run = session.get("code_run"), session.get("implicit_run")
+    return render_template(
+        "compare.html",
+        rows=compare_rows(code_run, implicit_run),
+        code_run=code_run,
+        implicit_run=implicit_run,
+        code_sequence=CODE_SEQUENCE,
+        implicit_sequence=IMPLICIT_SEQUENCE,
+        settings=settings(),
+    )
