@@ -19,14 +19,19 @@ from cachelib import FileSystemCache
 from flask import Flask, Response, redirect, request, session, url_for
 from flask_session import Session
 
+from cli import token_cli
 from config import ConfigError, Settings, load_settings
 from oauth.client import OAuthClient
 from views import errors
+from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.dashboard import bp as dashboard_bp
 from views.implicit import bp as implicit_bp
+from views.lifecycle import bp as lifecycle_bp
+from views.machine import bp as machine_bp
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+BEARER_ONLY = {"api.me"}  # authenticated by the Authorization header, never by the cookie
 SESSION_THRESHOLD = 100_000
 
 
@@ -52,9 +57,7 @@ def _configure_sessions(app: Flask, settings: Settings) -> None:
         directory = Path(settings.instance_path) / "sessions"
         directory.mkdir(parents=True, exist_ok=True)
         app.config["SESSION_TYPE"] = "cachelib"
-        app.config["SESSION_CACHELIB"] = FileSystemCache(
-            str(directory), threshold=SESSION_THRESHOLD, mode=0o600
-        )
+        app.config["SESSION_CACHELIB"] = FileSystemCache(str(directory), threshold=SESSION_THRESHOLD, mode=0o600)
     Session(app)
 
 
@@ -92,19 +95,15 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _reject_cross_site() -> Response | None:
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or request.endpoint in BEARER_ONLY:
             return None
         origin = request.headers.get("Origin")
         if request.headers.get("Sec-Fetch-Site") == "cross-site" or (origin and origin != app_origin):
-            return errors.problem(
-                403, "Cross-site request refused", "This action must come from the app's own pages."
-            )
+            return errors.problem(403, "Cross-site request refused", "This action must come from the app's own pages.")
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
         expected = session.get("csrf", "")
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-            return errors.problem(
-                403, "Missing or wrong anti-forgery token", "Reload the page and try again."
-            )
+            return errors.problem(403, "Missing or wrong anti-forgery token", "Reload the page and try again.")
         return None
 
     @app.before_request
@@ -120,7 +119,7 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
             reason = "idle"
         if reason:
             session.clear()
-            if request.path.startswith("/api/"):
+            if request.path.startswith("/api/") or request.endpoint in ("auth.logout", "static"):
                 return None
             return redirect(url_for("dashboard.index", expired=reason))
         session["seen_at"] = int(now)
@@ -154,6 +153,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(implicit_bp)
+    app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(machine_bp)
+    app.cli.add_command(token_cli)
     errors.register(app)
     return app
 

@@ -42,6 +42,10 @@ class Settings:
     is_cognito: bool = False
     local_provider: bool = False
     demo_user: tuple[str, str] | None = field(default=None, repr=False)
+    m2m_client_id: str = ""
+    m2m_client_secret: str = field(default="", repr=False)
+    api_required_scope: str = ""
+    api_allowed_client_ids: tuple[str, ...] = ()
     app_url: str = "http://localhost:5000"
     host: str = "127.0.0.1"
     port: int = 5000
@@ -127,11 +131,14 @@ def read_local_provider(path: Path) -> dict:
         data = json.loads(path.read_text())
         client = data["clients"][0]
         user = (data.get("users") or [{}])[0]
+        machine = next((c for c in data["clients"] if c.get("allowed_flows") == ["client_credentials"]), {})
         return {
             "issuer": data["issuer"],
             "client_id": client["client_id"],
             "client_secret": client["client_secret"],
             "demo_user": (user["username"], user["password"]) if user else None,
+            "m2m_client_id": machine.get("client_id", ""),
+            "m2m_client_secret": machine.get("client_secret", ""),
         }
     except FileNotFoundError:
         raise ConfigError(
@@ -176,8 +183,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         client_secret = env.get("OAUTH_CLIENT_SECRET") or provider["client_secret"]
         is_cognito = True
         demo_user = provider["demo_user"]
+        m2m_id = env.get("M2M_CLIENT_ID") or provider["m2m_client_id"]
+        m2m_secret = env.get("M2M_CLIENT_SECRET") or provider["m2m_client_secret"]
     else:
         demo_user = None
+        m2m_id, m2m_secret = env.get("M2M_CLIENT_ID", "").strip(), env.get("M2M_CLIENT_SECRET", "")
         if pool_id:
             issuer = cognito_issuer(pool_id, env.get("COGNITO_REGION", "").strip())
             if issuer_env and issuer_env.rstrip("/") != issuer:
@@ -203,6 +213,15 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "is_cognito": is_cognito,
         "local_provider": local,
         "demo_user": demo_user,
+        "m2m_client_id": m2m_id,
+        "m2m_client_secret": m2m_secret,
+        "api_required_scope": env.get("API_REQUIRED_SCOPE", "").strip(),
+        "api_allowed_client_ids": tuple(
+            dict.fromkeys(
+                [client_id, *env.get("API_ALLOWED_CLIENT_IDS", "").replace(",", " ").split()]
+                + ([m2m_id] if local and m2m_id else [])
+            )
+        ),
         "app_url": app_url,
         "host": env.get("HOST") or "127.0.0.1",
         "port": _int(env, "PORT", 5000),

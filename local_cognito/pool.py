@@ -227,9 +227,7 @@ class Pool:
         return {**out, "token_type": "Bearer", "expires_in": self._ttl(client)}
 
     def _new_refresh_token(self, client: dict, grant: Grant) -> str:
-        token = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + (
-            secrets.token_urlsafe(48)
-        )
+        token = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + (secrets.token_urlsafe(48))
         record = Grant(
             client_id=grant.client_id,
             username=grant.username,

@@ -58,9 +58,35 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "access_token_minutes": 60,
                 "id_token_minutes": 60,
                 "refresh_token_days": 30,
-            }
+            },
+            machine_client(),
         ],
-        "resource_servers": [],
+        "resource_servers": [dict(RESOURCE_SERVER)],
+    }
+
+
+RESOURCE_SERVER = {
+    "identifier": "flowlab-api",
+    "name": "Cognito Flow Lab API",
+    "scopes": [{"name": "read", "description": "Read"}, {"name": "write", "description": "Write"}],
+}
+
+
+def machine_client() -> dict:
+    """A client configured as Cognito requires for client_credentials: a secret, that flow
+    only, and custom `resource-server/scope` scopes."""
+    return {
+        "name": "flow-lab-machine",
+        "client_id": _client_id(),
+        "client_secret": secrets.token_urlsafe(39),
+        "callback_urls": [],
+        "logout_urls": [],
+        "allowed_flows": ["client_credentials"],
+        "allowed_scopes": ["flowlab-api/read", "flowlab-api/write"],
+        "refresh_token_rotation": False,
+        "access_token_minutes": 60,
+        "id_token_minutes": 60,
+        "refresh_token_days": 30,
     }
 
 
@@ -73,6 +99,9 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
     pool = json.loads(path.read_text()) if path.exists() else default_pool(app_url, port)
     pool["port"] = port
     pool["issuer"] = f"http://127.0.0.1:{port}/{pool['pool_id']}"
+    if not any(c.get("allowed_flows") == ["client_credentials"] for c in pool["clients"]):
+        pool["clients"].append(machine_client())  # files written before the machine client existed
+        pool.setdefault("resource_servers", []).append(dict(RESOURCE_SERVER))
     client = pool["clients"][0]
     client["callback_urls"] = [f"{app_url}/callback", f"{app_url}/implicit/callback"]
     client["logout_urls"] = [f"{app_url}/", f"{app_url}/signed-out"]

@@ -35,9 +35,7 @@ class OAuthClient:
         supported = {" ".join(sorted(t.split())) for t in self.metadata().response_types}
         return "id_token token" if "id_token token" in supported else "token"
 
-    def authorize_url(
-        self, tx: Transaction, *, response_type: str = "code", prompt: str | None = None
-    ) -> str:
+    def authorize_url(self, tx: Transaction, *, response_type: str = "code", prompt: str | None = None) -> str:
         s = self.settings
         code = response_type == "code"
         scopes = list(s.scopes) if code or "openid" in s.scopes else ["openid", *s.scopes]
@@ -104,6 +102,56 @@ class OAuthClient:
             max_age=LOGIN_MAX_AGE if at_login else None,
         )
 
-    def verify_access_token(self, token: str) -> Verification:
+    def verify_access_token(self, token: str, client_ids: tuple[str, ...] | None = None) -> Verification:
         s = self.settings
-        return verify_token(token, kind="access", keys=self.jwks, issuer=s.issuer, client_ids=[s.client_id])
+        clients = client_ids if client_ids is not None else (s.client_id,)
+        return verify_token(token, kind="access", keys=self.jwks, issuer=s.issuer, client_ids=clients)
+
+    def refresh(self, refresh_token: str) -> dict:
+        """grant_type=refresh_token; Cognito returns a new refresh token only with rotation on."""
+        return self._token("refresh", {"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    def userinfo(self, access_token: str) -> dict:
+        """GET userInfo with the token in the Authorization header, never in the query."""
+        endpoint = self.metadata().userinfo_endpoint
+        if not endpoint:
+            raise ProviderError("userinfo", "advertises no userinfo_endpoint")
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        return grants.read_userinfo_reply(self.http.request("userinfo", "GET", endpoint, headers=headers))
+
+    def revoke(self, refresh_token: str) -> None:
+        """Revoke a refresh token (and, at Cognito, every token issued from it)."""
+        s = self.settings
+        endpoint = self.metadata().revocation_endpoint
+        if not endpoint:
+            raise ProviderError("revoke", "advertises no revocation_endpoint (set COGNITO_DOMAIN)")
+        form = {"token": refresh_token, "token_type_hint": "refresh_token"}
+        headers = grants.client_auth(form, s.client_id, s.client_secret, s.client_auth)
+        grants.read_revoke_reply(self.http.request("revoke", "POST", endpoint, data=form, headers=headers))
+
+    def client_credentials(self, scope: str = "", client_id: str = "", client_secret: str = "") -> dict:
+        """A machine-to-machine token: grant_type=client_credentials, no user."""
+        s = self.settings
+        form = {"grant_type": "client_credentials"}
+        if scope:
+            form["scope"] = scope
+        return grants.token_request(
+            self.http,
+            "client_credentials",
+            self.metadata().token_endpoint,
+            form,
+            client_id=client_id or s.m2m_client_id,
+            client_secret=client_secret or s.m2m_client_secret,
+            method=s.client_auth,
+        )
+
+    def logout_url(self, return_to: str, id_token: str | None) -> str | None:
+        """The provider's sign-out URL for the browser, or None when it has none."""
+        s = self.settings
+        return grants.logout_url(
+            end_session_endpoint=self.metadata().end_session_endpoint,
+            is_cognito=s.is_cognito,
+            client_id=s.client_id,
+            return_to=return_to,
+            id_token=id_token,
+        )

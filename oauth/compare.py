@@ -24,9 +24,7 @@ def code_run_record(tokens: dict, client_auth: str, had_secret: bool, scopes: li
     }
 
 
-def implicit_run_record(
-    id_token: str | None, access_token: str | None, verified: bool, error: str = ""
-) -> dict:
+def implicit_run_record(id_token: str | None, access_token: str | None, verified: bool, error: str = "") -> dict:
     return {
         "at": int(time.time()),
         "tokens": sorted(k for k, v in (("id_token", id_token), ("access_token", access_token)) if v),

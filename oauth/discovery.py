@@ -46,8 +46,7 @@ def parse_metadata(doc: dict, expected_issuer: str, cognito_domain: str = "") ->
     """Validate a discovery document against the configured issuer."""
     if doc.get("issuer") != expected_issuer:
         raise ValueError(
-            f"the discovery document's issuer {doc.get('issuer')!r} is not the configured "
-            f"issuer {expected_issuer!r}"
+            f"the discovery document's issuer {doc.get('issuer')!r} is not the configured issuer {expected_issuer!r}"
         )
 
     def endpoint(key: str, required: bool, fallback: str = "") -> str:
@@ -65,9 +64,7 @@ def parse_metadata(doc: dict, expected_issuer: str, cognito_domain: str = "") ->
         token_endpoint=endpoint("token_endpoint", True),
         jwks_uri=endpoint("jwks_uri", True),
         userinfo_endpoint=endpoint("userinfo_endpoint", False),
-        revocation_endpoint=endpoint(
-            "revocation_endpoint", False, f"{domain}/oauth2/revoke" if domain else ""
-        ),
+        revocation_endpoint=endpoint("revocation_endpoint", False, f"{domain}/oauth2/revoke" if domain else ""),
         end_session_endpoint=endpoint("end_session_endpoint", False, f"{domain}/logout" if domain else ""),
         token_endpoint_auth_methods=tuple(str(m) for m in methods if isinstance(m, str)),
         response_types=tuple(str(t) for t in types if isinstance(t, str)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from urllib.parse import quote, urlencode
 
 from .errors import ProviderRefused
@@ -43,9 +44,7 @@ def read_token_reply(reply: Reply) -> dict:
         error = body.get("error")
         if isinstance(error, str) and error:
             description = body.get("error_description")
-            raise ProviderRefused(
-                reply.step, error[:100], str(description)[:300] if description else "", reply.status
-            )
+            raise ProviderRefused(reply.step, error[:100], str(description)[:300] if description else "", reply.status)
         raise ProviderError(reply.step, f"answered HTTP {reply.status} without an OAuth error")
     if reply.status != 200:
         raise ProviderError(reply.step, f"answered HTTP {reply.status}")
@@ -77,3 +76,50 @@ def token_request(
     headers = client_auth(form, client_id, client_secret, method)
     reply = http.request(step, "POST", endpoint, data=form, headers=headers)
     return read_token_reply(reply)
+
+
+def read_userinfo_reply(reply: Reply) -> dict:
+    """userInfo answers JSON on 200; errors come in WWW-Authenticate, not the body."""
+    if reply.status in (400, 401, 403):
+        header = reply.headers.get("WWW-Authenticate", "")
+        error = _auth_param(header, "error") or ("invalid_token" if reply.status == 401 else "invalid_request")
+        raise ProviderRefused(reply.step, error, _auth_param(header, "error_description"), reply.status)
+    if reply.status != 200:
+        raise ProviderError(reply.step, f"answered HTTP {reply.status}")
+    return reply.json()
+
+
+def _auth_param(header: str, name: str) -> str:
+    """Read one auth-param (`name="value"`) from a WWW-Authenticate header."""
+    match = re.search(rf'\b{name}="([^"]*)"', header)
+    return match.group(1)[:300] if match else ""
+
+
+def read_revoke_reply(reply: Reply) -> None:
+    """Cognito answers 200 with an empty body; errors are JSON."""
+    if reply.status == 200:
+        return
+    read_token_reply(reply)  # raises ProviderRefused or ProviderError
+    raise ProviderError(reply.step, f"answered HTTP {reply.status}")
+
+
+def logout_url(
+    *,
+    end_session_endpoint: str,
+    is_cognito: bool,
+    client_id: str,
+    return_to: str,
+    id_token: str | None = None,
+) -> str | None:
+    """Where to send the browser to end the provider's session, or None if it has no such endpoint.
+
+    Cognito's /logout wants client_id + logout_uri; standard OIDC RP-initiated logout wants
+    post_logout_redirect_uri (+ id_token_hint).
+    """
+    if not end_session_endpoint:
+        return None
+    if is_cognito:
+        params = {"client_id": client_id, "logout_uri": return_to}
+    else:
+        params = {"client_id": client_id, "post_logout_redirect_uri": return_to, "id_token_hint": id_token}
+    return authorize_url(end_session_endpoint, params)

@@ -271,9 +271,7 @@ def verify_token(
     else:
         cid = claims.get("client_id")
         ok = isinstance(cid, str) and cid in clients
-        result.add(
-            "client_id", ok, f"client_id is {cid!r}; " + ("trusted" if ok else "not an allowed client")
-        )
+        result.add("client_id", ok, f"client_id is {cid!r}; " + ("trusted" if ok else "not an allowed client"))
     use = claims.get("token_use")
     if use is not None or require_token_use:
         result.add("token_use", use == kind, f"token_use is {use!r}; expected {kind!r}")
@@ -284,9 +282,7 @@ def verify_token(
     if kind == "id" and nonce is not None:
         got = claims.get("nonce")
         ok = isinstance(got, str) and hmac.compare_digest(got.encode(), nonce.encode())
-        result.add(
-            "nonce", ok, "matches the one sent at login" if ok else f"nonce {got!r} is not the one sent"
-        )
+        result.add("nonce", ok, "matches the one sent at login" if ok else f"nonce {got!r} is not the one sent")
     if kind == "id":
         _at_hash(result, access_token, require_at_hash)
     return result

@@ -65,9 +65,7 @@ def _prune(pending: dict, now: float) -> None:
         del pending[oldest]
 
 
-def begin(
-    store: MutableMapping, flow: str, next_path: str | None = None, now: float | None = None
-) -> Transaction:
+def begin(store: MutableMapping, flow: str, next_path: str | None = None, now: float | None = None) -> Transaction:
     """Start a login transaction and record it in `store["tx"]` under its state."""
     now = time.time() if now is None else now
     tx = Transaction(

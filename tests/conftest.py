@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,17 @@ class LiveServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def answer(body: bytes | str, status: int = 200, mimetype: str = "application/json", delay: float = 0):
+    """A tiny WSGI app that answers one fixed response (optionally slowly): a misbehaving provider."""
+
+    def app(environ, start_response):
+        if delay:
+            time.sleep(delay)
+        return Response(body, status=status, mimetype=mimetype)(environ, start_response)
+
+    return app
 
 
 class TokenRewriter:
@@ -134,10 +146,7 @@ class Stack:
             return first.headers["Location"]
         page = http.get(first.headers["Location"])
         assert page.status_code == 200, page.text
-        form = {
-            k: html.unescape(v)
-            for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
-        }
+        form = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text)}
         form.update(username=username, password=password)
         response = http.post(page.url.split("?")[0], data=form, allow_redirects=False)
         assert response.status_code == 302, response.text
@@ -172,9 +181,7 @@ class Stack:
         return re.search(r'data-csrf="([^"]+)"', page.text).group(1)
 
     def verify_implicit(self, http: requests.Session, body: dict) -> requests.Response:
-        return http.post(
-            self.url + "/api/implicit/verify", json=body, headers={"X-CSRF-Token": self.csrf(http)}
-        )
+        return http.post(self.url + "/api/implicit/verify", json=body, headers={"X-CSRF-Token": self.csrf(http)})
 
     def session_json(self, http: requests.Session) -> dict:
         return http.get(self.url + "/api/session").json()

@@ -69,9 +69,7 @@ def _fragment_page(page: Page, stack, fragment: str) -> None:
 def test_state_mismatch_discards_tokens(stack, page: Page, http):
     fragment = stack.implicit_fragment(http)  # real tokens, from another browser's transaction
     page.goto(stack.url + "/")
-    _fragment_page(
-        page, stack, f"id_token={fragment['id_token']}&access_token={fragment['access_token']}&state=wrong"
-    )
+    _fragment_page(page, stack, f"id_token={fragment['id_token']}&access_token={fragment['access_token']}&state=wrong")
     expect(page.locator("#error-title")).to_have_text("Server-side verification failed")
     expect(page.locator("#error-detail")).to_contain_text("state")
     no_tokens_kept(page)
@@ -106,9 +104,7 @@ def test_tampered_token_discards_tokens(stack, page: Page):
 
 def test_error_in_fragment_is_rendered_as_text(stack, page: Page):
     payload = "<img src=x id=injected>"
-    _fragment_page(
-        page, stack, "error=access_denied&error_description=" + payload.replace(" ", "%20") + "&state=s"
-    )
+    _fragment_page(page, stack, "error=access_denied&error_description=" + payload.replace(" ", "%20") + "&state=s")
     expect(page.locator("#error-title")).to_have_text("The provider returned error=access_denied")
     expect(page.locator("#error-detail")).to_have_text(payload)
     assert page.locator("#injected").count() == 0

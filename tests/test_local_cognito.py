@@ -113,10 +113,7 @@ def test_code_grant_tokens_carry_cognito_claims(stack, http, client):
     assert "aud" not in at_c and at_c["client_id"] == client["client_id"]
     assert at_c["token_use"] == "access" and at_c["version"] == 2 and at_c["username"] == "demo"
     assert at_c["scope"] == "openid email profile"
-    assert (
-        jws.get_unverified_header(body["id_token"])["kid"]
-        != jws.get_unverified_header(body["access_token"])["kid"]
-    )
+    assert jws.get_unverified_header(body["id_token"])["kid"] != jws.get_unverified_header(body["access_token"])["kid"]
 
 
 def test_client_secret_post_is_accepted(stack, http, client):
@@ -195,16 +192,12 @@ def test_codes_expire_after_five_minutes(stack, http, client):
 
 def test_refresh_without_and_with_rotation(stack, http, client):
     first = redeem(stack, client, get_code(http, stack, client)).json()
-    again = token(
-        stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
-    ).json()
+    again = token(stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}).json()
     assert "refresh_token" not in again and {"access_token", "id_token"} <= set(again)
     assert claims(again["id_token"])["auth_time"] == claims(first["id_token"])["auth_time"]
     assert claims(again["id_token"])["origin_jti"] == claims(first["id_token"])["origin_jti"]
     client["refresh_token_rotation"] = True
-    rotated = token(
-        stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
-    ).json()
+    rotated = token(stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}).json()
     assert rotated["refresh_token"] != first["refresh_token"]
     old = token(stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
     assert old.json()["error"] == "invalid_grant"
@@ -219,9 +212,7 @@ def test_userinfo_returns_strings_for_verified_flags(stack, http, client):
     assert info.json()["email_verified"] == "true" and info.json()["sub"] == claims(body["id_token"])["sub"]
     missing = requests.get(stack.provider_url + "/oauth2/userInfo")
     assert missing.status_code == 400 and 'error="invalid_request"' in missing.headers["WWW-Authenticate"]
-    bad = requests.get(
-        stack.provider_url + "/oauth2/userInfo", headers={"Authorization": "Bearer " + body["id_token"]}
-    )
+    bad = requests.get(stack.provider_url + "/oauth2/userInfo", headers={"Authorization": "Bearer " + body["id_token"]})
     assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["WWW-Authenticate"]
 
 
@@ -230,16 +221,12 @@ def test_revoke_ends_refresh_and_userinfo(stack, http, client):
     url = stack.provider_url + "/oauth2/revoke"
     auth = (client["client_id"], client["client_secret"])
     assert (
-        requests.post(url, data={"token": body["access_token"]}, auth=auth).json()["error"]
-        == "unsupported_token_type"
+        requests.post(url, data={"token": body["access_token"]}, auth=auth).json()["error"] == "unsupported_token_type"
     )
     done = requests.post(url, data={"token": body["refresh_token"]}, auth=auth)
     assert done.status_code == 200 and done.content == b""
     assert requests.post(url, data={"token": body["refresh_token"]}, auth=auth).status_code == 200
-    assert (
-        requests.post(url, data={"token": body["refresh_token"]}, auth=(client["client_id"], "x")).status_code
-        == 401
-    )
+    assert requests.post(url, data={"token": body["refresh_token"]}, auth=(client["client_id"], "x")).status_code == 401
     refresh = token(stack, client, {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]})
     assert refresh.json()["error"] == "invalid_grant"
     info = requests.get(

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
-from werkzeug.wrappers import Response
-
-
-def answer(body: bytes | str, status: int = 200, mimetype: str = "application/json", delay: float = 0):
-    def app(environ, start_response):
-        if delay:
-            time.sleep(delay)
-        return Response(body, status=status, mimetype=mimetype)(environ, start_response)
-
-    return app
+from conftest import answer
 
 
 def huge(environ, start_response):

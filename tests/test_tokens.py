@@ -172,12 +172,8 @@ def test_alg_none_is_refused(key):
 def test_hs256_key_confusion_is_refused(key, form):
     public = serialization.load_pem_private_key(key.pem, None).public_key()
     secrets = {
-        "pem": public.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ),
-        "der": public.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        ),
+        "pem": public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+        "der": public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),
         "jwk": json.dumps(key.public_jwk).encode(),
         "secret": b"the-client-secret",
     }
@@ -224,9 +220,7 @@ def test_kid_absent_with_several_keys_is_refused(key, other_key):
     )
 
 
-@pytest.mark.parametrize(
-    "garbage", ["", "abc", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30", "bnVsbA.bnVsbA.x"]
-)
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30", "bnVsbA.bnVsbA.x"])
 def test_garbage_is_a_failed_structure_check(key, garbage):
     result = verify_id(garbage, Jwks(key))
     assert failed(result) == {"structure"}
@@ -257,9 +251,7 @@ def test_access_token_rules(key):
     def check(**changes):
         c = {**claims, **changes}
         token = sign(key, {k: v for k, v in c.items() if v is not None})
-        return verify_token(
-            token, kind="access", keys=JwksCache(Jwks(key)), issuer=ISSUER, client_ids=[CLIENT]
-        )
+        return verify_token(token, kind="access", keys=JwksCache(Jwks(key)), issuer=ISSUER, client_ids=[CLIENT])
 
     assert check().ok
     assert "client_id" in failed(check(client_id="other-client"))

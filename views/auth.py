@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
-from flask import Blueprint, Response, current_app, redirect, request, session, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
 from oauth import transactions
 from oauth.compare import code_run_record
-from oauth.errors import likely_cause
+from oauth.errors import ProviderRefused, likely_cause
+from oauth.http import ProviderError
 from oauth.tokens import WHY
 
 from . import oauth_client, settings
 from .errors import problem
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger("flowlab")
 MAX_CODE_LENGTH = 2048
 
 
@@ -107,11 +110,26 @@ def callback() -> Response:
     return redirect(tx.next)
 
 
-@bp.route("/logout", methods=["GET", "POST"])
-def logout() -> Response:
-    session.clear()
-    response = redirect(url_for("dashboard.index", signed_out=1))
+def _end_sessions(switch: bool) -> Response:
+    """Revoke the refresh token, clear the server session, and end the provider's session."""
+    auth = session.get("auth") or {}
+    client = oauth_client()
     s = settings()
+    if auth.get("refresh_token") and not auth.get("refresh_revoked"):
+        try:
+            client.revoke(auth["refresh_token"])
+        except (ProviderError, ProviderRefused) as exc:
+            log.warning("logout: could not revoke the refresh token: %s", exc)
+    try:
+        provider_logout = client.logout_url(s.app_url + "/signed-out", auth.get("id_token"))
+    except ProviderError:
+        provider_logout = None
+    session.clear()
+    if switch:
+        session["after_logout"] = "switch"
+        current_app.session_interface.regenerate(session)
+        return redirect(provider_logout or url_for("auth.login", prompt="login"))
+    response = redirect(provider_logout or url_for("dashboard.index", signed_out=1))
     response.delete_cookie(
         current_app.config["SESSION_COOKIE_NAME"],
         path="/",
@@ -120,3 +138,23 @@ def logout() -> Response:
         samesite="Lax",
     )
     return response
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response | str:
+    if request.method == "GET" and request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return render_template("confirm_logout.html")  # a link from another site only gets a question
+    return _end_sessions(switch=False)
+
+
+@bp.post("/switch-user")
+def switch_user() -> Response:
+    return _end_sessions(switch=True)
+
+
+@bp.get("/signed-out")
+def signed_out() -> Response:
+    """The registered sign-out URL: the provider sends the browser here after its logout."""
+    if session.pop("after_logout", None) == "switch":
+        return redirect(url_for("auth.login", prompt="login"))
+    return redirect(url_for("dashboard.index", signed_out=1))

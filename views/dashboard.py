@@ -45,9 +45,7 @@ def dashboard() -> Response | str:
     now = time.time()
     tokens = []
     if auth.get("id_token"):
-        result = client.verify_id_token(
-            auth["id_token"], nonce=auth.get("nonce"), access_token=auth["access_token"]
-        )
+        result = client.verify_id_token(auth["id_token"], nonce=auth.get("nonce"), access_token=auth["access_token"])
         tokens.append(("ID token", "id", _token_view(result, now)))
     result = client.verify_access_token(auth["access_token"])
     tokens.append(("Access token", "access", _token_view(result, now)))
@@ -57,6 +55,7 @@ def dashboard() -> Response | str:
         tokens=tokens,
         login_at=format_time(auth.get("login_at"), now),
         has_refresh=bool(auth.get("refresh_token")),
+        access_exp=result.claims.get("exp") if isinstance(result.claims.get("exp"), int) else None,
         settings=settings(),
     )
 

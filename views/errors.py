@@ -17,15 +17,24 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def problem(status: int, title: str, detail: str = "", *, hint: str = "", error: str = "") -> Response:
-    """A 4xx/5xx answer as JSON under /api/, as a page elsewhere."""
+def problem(
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    hint: str = "",
+    error: str = "",
+    action: tuple[str, str] | None = None,
+) -> Response:
+    """A 4xx/5xx answer as JSON under /api/, as a page elsewhere (with an optional next step)."""
     if wants_json():
         body = {"error": error or title, "error_description": detail}
         response = jsonify(body)
     else:
         html = render_template(
-            "error.html", status=status, title=title, detail=detail, hint=hint, error=error
+            "error.html", status=status, title=title, detail=detail, hint=hint, error=error, action=action
         )
+
         response = Response(html, mimetype="text/html")
     response.status_code = status
     return response

@@ -57,9 +57,7 @@ def verify() -> Response:
     tx = transactions.take(session, values["state"], "implicit")
     if tx is None:
         session["implicit_run"] = implicit_run_record(None, None, False, "state did not match")
-        return _refuse(
-            "state does not match an implicit sign-in started in this browser, or was used already"
-        )
+        return _refuse("state does not match an implicit sign-in started in this browser, or was used already")
     client = oauth_client()
     id_result = client.verify_id_token(
         values["id_token"],
@@ -75,9 +73,7 @@ def verify() -> Response:
     if failure is not None:
         kind = "ID" if failure in id_result.checks else "access"
         error = f"{kind} token check '{failure.name}' failed: {failure.detail}"
-        session["implicit_run"] = implicit_run_record(
-            values["id_token"], values["access_token"], False, error
-        )
+        session["implicit_run"] = implicit_run_record(values["id_token"], values["access_token"], False, error)
         return _refuse(error, check=failure.name, checks=_check_view(id_result))
     session["implicit_run"] = implicit_run_record(values["id_token"], values["access_token"], True)
     return jsonify(

@@ -1,0 +1,201 @@
+"""Refresh, userinfo, revoke, logout, switch user and session timeouts, over real HTTP."""
+
+from __future__ import annotations
+
+import re
+import time
+import types
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import answer
+
+from oauth.grants import logout_url
+
+
+def csrf(stack, http) -> str:
+    page = http.get(stack.url + "/dashboard").text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def post(stack, http, path: str, **form) -> object:
+    return http.post(stack.url + path, data={"csrf_token": csrf(stack, http), **form}, allow_redirects=False)
+
+
+def refresh_token_of(stack) -> str:
+    (token,) = [t for t, g in stack.pool.refresh_tokens.items() if not g.revoked]
+    return token
+
+
+def shift_provider_clock(stack, seconds: int) -> None:
+    real = stack.pool.clock
+    stack.pool.clock = lambda: real() + seconds
+
+
+def test_refresh_without_rotation_shows_the_diff(stack, http):
+    stack.login(http)
+    before = stack.session_json(http)
+    shift_provider_clock(stack, 30)  # within the verifier's 60 s leeway for iat
+    response = post(stack, http, "/refresh")
+    assert response.status_code == 302
+    after = stack.session_json(http)
+    assert after["access_token_claims"]["jti"] != before["access_token_claims"]["jti"]
+    assert after["id_token_claims"]["iat"] > before["id_token_claims"]["iat"]
+    page = http.get(stack.url + "/dashboard").text
+    assert "not rotated (the same one stays valid)" in page
+    statuses = {name: status for status, name in re.findall(r'<tr class="(\w+)" data-claim="([^"]+)">', page)}
+    assert statuses["iat"] == "changed" and statuses["exp"] == "changed"
+    assert statuses["auth_time"] == "same" and statuses["origin_jti"] == "same"
+    assert len([g for g in stack.pool.refresh_tokens.values() if not g.revoked]) == 1
+    assert 'class="check bad"' not in page  # the refreshed tokens verify
+
+
+def test_refresh_with_rotation(stack, http):
+    stack.pool_config["clients"][0]["refresh_token_rotation"] = True
+    stack.login(http)
+    first = refresh_token_of(stack)
+    post(stack, http, "/refresh")
+    second = refresh_token_of(stack)
+    assert second != first and stack.pool.refresh_tokens[first].revoked
+    assert "rotated (a new one replaced the old)" in http.get(stack.url + "/dashboard").text
+    post(stack, http, "/refresh")  # the session now holds the new refresh token, which works
+    assert refresh_token_of(stack) not in (first, second)
+
+
+def test_revoke_then_lab_then_refresh_fails(stack, http):
+    stack.login(http)
+    token = refresh_token_of(stack)
+    response = post(stack, http, "/revoke")
+    assert response.headers["Location"].endswith("/revocation")
+    assert stack.pool.refresh_tokens[token].revoked
+    lab = http.get(stack.url + "/revocation").text
+    assert "Still valid" in lab
+    assert re.search(r'data-attempt="refresh">.*?refused: HTTP 400 <code>invalid_grant</code>', lab, re.S)
+    assert re.search(r'data-attempt="userInfo">.*?refused: HTTP 401 <code>invalid_token</code>', lab, re.S)
+    refused = post(stack, http, "/refresh")
+    assert refused.status_code == 400
+    assert "The refresh was refused" in refused.text and "Sign in again" in refused.text
+    assert token not in refused.text
+
+
+def test_userinfo_shows_result_and_string_flags(stack, http):
+    stack.login(http)
+    post(stack, http, "/userinfo")
+    (call,) = stack.steps("userinfo")
+    assert call.request_headers["Authorization"].startswith("Bearer ey")
+    assert "access_token" not in call.url
+    page = http.get(stack.url + "/dashboard").text
+    userinfo = page.split('id="userinfo"')[1]
+    assert '"email_verified": "true"' in userinfo  # shown as the string it is
+    assert "<code>email_verified</code> as\n      <strong>strings</strong>" in userinfo
+
+
+def test_userinfo_with_another_sub_is_rejected(stack, http):
+    stack.login(http)
+    stack.rewriter.faults["/oauth2/userInfo"] = answer('{"sub": "someone-else", "email": "x@example.com"}')
+    response = post(stack, http, "/userinfo")
+    assert response.status_code == 400
+    assert "userInfo answered for a different user" in response.text
+    assert "x@example.com" not in http.get(stack.url + "/dashboard").text
+
+
+def test_logout_revokes_clears_and_ends_the_provider_session(stack, http):
+    stack.login(http)
+    token = refresh_token_of(stack)
+    response = post(stack, http, "/logout")
+    location = response.headers["Location"]
+    q = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert location.startswith(stack.provider_url + "/logout?")
+    assert q == {"client_id": stack.settings.client_id, "logout_uri": stack.url + "/signed-out"}
+    assert stack.pool.refresh_tokens[token].revoked
+    assert stack.session_json(http)["authenticated"] is False
+    back = http.get(location, allow_redirects=False)  # the provider ends its own session
+    assert back.headers["Location"] == stack.url + "/signed-out"
+    assert stack.pool.sessions == {}
+    home = http.get(back.headers["Location"])
+    assert "You are signed out" in home.text
+    again = stack.start_login(http)  # no provider session: the login form shows again
+    assert http.get(again, allow_redirects=False).headers["Location"].startswith(stack.provider_url + "/login?")
+
+
+def test_logout_url_for_cognito_and_for_standard_oidc():
+    cognito = logout_url(
+        end_session_endpoint="https://d.auth.eu-west-1.amazoncognito.com/logout",
+        is_cognito=True,
+        client_id="abc",
+        return_to="http://localhost:5000/signed-out",
+        id_token="ey.x.y",
+    )
+    assert cognito == (
+        "https://d.auth.eu-west-1.amazoncognito.com/logout?client_id=abc"
+        "&logout_uri=http%3A%2F%2Flocalhost%3A5000%2Fsigned-out"
+    )
+    oidc = logout_url(
+        end_session_endpoint="https://op.example/session/end",
+        is_cognito=False,
+        client_id="abc",
+        return_to="http://localhost:5000/signed-out",
+        id_token="ey.x.y",
+    )
+    q = parse_qs(urlsplit(oidc).query)
+    assert q["post_logout_redirect_uri"] == ["http://localhost:5000/signed-out"] and q["id_token_hint"] == ["ey.x.y"]
+    assert logout_url(end_session_endpoint="", is_cognito=True, client_id="a", return_to="r") is None
+
+
+def test_cross_site_get_logout_only_asks(stack, http):
+    stack.login(http)
+    response = http.get(stack.url + "/logout", headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 200 and "Sign out?" in response.text
+    assert stack.session_json(http)["authenticated"] is True
+    forged = http.post(stack.url + "/logout", headers={"Sec-Fetch-Site": "cross-site"})
+    assert forged.status_code == 403
+    assert stack.session_json(http)["authenticated"] is True
+
+
+def test_sign_in_as_someone_else(stack, http):
+    stack.login(http)
+    response = post(stack, http, "/switch-user")
+    provider_logout = response.headers["Location"]
+    back = http.get(provider_logout, allow_redirects=False).headers["Location"]
+    login = http.get(back, allow_redirects=False).headers["Location"]
+    assert login == "/login?prompt=login"
+    authorize = stack.start_login(http, login)
+    assert parse_qs(urlsplit(authorize).query)["prompt"] == ["login"]
+    callback = stack.sign_in_at_provider(http, authorize, "alice", "FlowLab-alice-1")
+    http.get(callback)
+    assert stack.session_json(http)["id_token_claims"]["cognito:username"] == "alice"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the app's clock (session timeouts) without touching the servers' threads."""
+    now = [time.time()]
+    monkeypatch.setattr("app.time", types.SimpleNamespace(time=lambda: now[0]))
+    return now
+
+
+def test_idle_timeout_signs_out_with_a_message(make_stack, http, clock):
+    stack = make_stack({"SESSION_IDLE_MINUTES": "5"})
+    stack.login(http)
+    clock[0] += 4 * 60
+    assert http.get(stack.url + "/dashboard").status_code == 200  # activity resets the idle clock
+    clock[0] += 4 * 60
+    assert http.get(stack.url + "/dashboard").status_code == 200
+    clock[0] += 6 * 60
+    response = http.get(stack.url + "/dashboard", allow_redirects=False)
+    assert response.headers["Location"] == "/?expired=idle"
+    assert "idle for too long" in http.get(stack.url + response.headers["Location"]).text
+    assert stack.session_json(http)["authenticated"] is False
+
+
+def test_absolute_timeout_even_while_active(make_stack, http, clock):
+    stack = make_stack({"SESSION_MAX_HOURS": "1", "SESSION_IDLE_MINUTES": "30"})
+    stack.login(http)
+    for _ in range(3):
+        clock[0] += 19 * 60
+        assert http.get(stack.url + "/dashboard").status_code == 200
+    clock[0] += 4 * 60
+
+    response = http.get(stack.url + "/dashboard", allow_redirects=False)
+    assert response.headers["Location"] == "/?expired=max"
+    assert stack.session_json(http)["authenticated"] is False

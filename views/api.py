@@ -1,0 +1,43 @@
+"""The resource-server side: GET /api/me validates a Cognito access token (RFC 6750)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from oauth.http import ProviderError
+from oauth.resource import BearerError, authorize, bearer_token
+
+from . import oauth_client, settings
+
+bp = Blueprint("api", __name__)
+
+
+def _bearer_error(exc: BearerError) -> Response:
+    body = {
+        "error": exc.error or "unauthorized",
+        "error_description": exc.description or "a Bearer token is required",
+    }
+    response = jsonify(body)
+    response.status_code = exc.status
+    response.headers["WWW-Authenticate"] = exc.challenge()
+    return response
+
+
+@bp.route("/api/me", methods=["GET", "POST"])
+def me() -> Response:
+    s = settings()
+    client = oauth_client()
+    try:
+        token = bearer_token(request.headers.get("Authorization"), request.args, request.form)
+        identity = authorize(
+            token,
+            lambda t: client.verify_access_token(t, s.api_allowed_client_ids),
+            s.api_required_scope,
+        )
+    except BearerError as exc:
+        return _bearer_error(exc)
+    except ProviderError as exc:
+        response = jsonify({"error": "temporarily_unavailable", "error_description": f"JWKS: {exc.message}"})
+        response.status_code = 502
+        return response
+    return jsonify(identity)

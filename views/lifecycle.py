@@ -1,0 +1,196 @@
+"""A token's life from the dashboard: refresh, userinfo, revoke (and its lab), API calls."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+
+from oauth.errors import ProviderRefused
+from oauth.http import ProviderError
+from oauth.lifecycle import claim_diff, shorten
+from oauth.tokens import decode_unverified
+
+from . import oauth_client, settings
+from .errors import problem
+
+bp = Blueprint("lifecycle", __name__)
+
+
+def _auth() -> dict | None:
+    return session.get("auth")
+
+
+def _save(auth: dict) -> None:
+    session["auth"] = auth
+
+
+def _to_dashboard(anchor: str = "lifecycle") -> Response:
+    return redirect(url_for("dashboard.dashboard", _anchor=anchor))
+
+
+def _claims(token: str | None) -> dict:
+    if not token:
+        return {}
+    try:
+        return decode_unverified(token)[1]
+    except ValueError:
+        return {}
+
+
+@bp.before_request
+def _require_login() -> Response | None:
+    if _auth() is None:
+        return redirect(url_for("dashboard.index", login_required=1))
+    return None
+
+
+@bp.post("/refresh")
+def refresh() -> Response:
+    auth = _auth()
+    if not auth.get("refresh_token"):
+        return problem(400, "No refresh token", "This sign-in returned no refresh token to use.")
+    client = oauth_client()
+    before_id, before_access = _claims(auth.get("id_token")), _claims(auth["access_token"])
+    try:
+        tokens = client.refresh(auth["refresh_token"])
+    except ProviderRefused as exc:
+        auth["last_refresh"] = {
+            "ok": False,
+            "at": int(time.time()),
+            "error": exc.error,
+            "description": exc.description,
+        }
+        _save(auth)
+        return problem(
+            400,
+            "The refresh was refused",
+            f"The token endpoint answered {exc.error}" + (f": {exc.description}." if exc.description else "."),
+            hint="The refresh token was revoked or has expired. Sign in again to get a new one.",
+            error=exc.error,
+            action=(url_for("auth.login"), "Sign in again"),
+        )
+    new_id = tokens.get("id_token")
+    if new_id:
+        result = client.verify_id_token(new_id, nonce=None, access_token=tokens["access_token"])
+        claims = result.claims
+        failure = result.failure
+        if failure is None and (claims.get("sub") != auth.get("sub") or claims.get("iss") != before_id.get("iss")):
+            return problem(
+                400,
+                "The refreshed ID token is for someone else",
+                "Its iss or sub differs from the sign-in's.",
+            )
+        if failure is not None:
+            return problem(
+                400,
+                "The refreshed ID token failed verification",
+                f"Check '{failure.name}' failed: {failure.detail}.",
+            )
+    rotated = bool(tokens.get("refresh_token"))
+    auth.update(
+        access_token=tokens["access_token"],
+        id_token=new_id or auth.get("id_token"),
+        refresh_token=tokens.get("refresh_token") or auth["refresh_token"],
+        nonce=None if new_id else auth.get("nonce"),
+    )
+    auth["last_refresh"] = {
+        "ok": True,
+        "at": int(time.time()),
+        "rotated": rotated,
+        "returned": sorted(k for k in ("access_token", "id_token", "refresh_token") if tokens.get(k)),
+        "id_diff": claim_diff(before_id, _claims(new_id)) if new_id else [],
+        "access_diff": claim_diff(before_access, _claims(tokens["access_token"])),
+    }
+    _save(auth)
+    return _to_dashboard()
+
+
+@bp.post("/auto-refresh")
+def auto_refresh() -> Response:
+    session["auto_refresh"] = request.form.get("enabled") == "1"
+    return _to_dashboard()
+
+
+@bp.post("/userinfo")
+def userinfo() -> Response:
+    auth = _auth()
+    info = oauth_client().userinfo(auth["access_token"])
+    if info.get("sub") != auth.get("sub"):
+        auth["userinfo"] = {"ok": False, "at": int(time.time()), "error": "sub mismatch"}
+        _save(auth)
+        return problem(
+            400,
+            "userInfo answered for a different user",
+            f"Its sub {str(info.get('sub'))[:80]!r} differs from the ID token's sub {auth.get('sub')!r}; "
+            "the response was discarded.",
+            hint="A provider must never do this (OIDC Core §5.3.2); a proxy or a mix-up may be at work.",
+            error="invalid_userinfo",
+        )
+    strings = sorted(k for k, v in info.items() if k.endswith("_verified") and isinstance(v, str))
+    auth["userinfo"] = {"ok": True, "at": int(time.time()), "claims": info, "string_flags": strings}
+    _save(auth)
+    return _to_dashboard("userinfo")
+
+
+@bp.post("/revoke")
+def revoke() -> Response:
+    auth = _auth()
+    if not auth.get("refresh_token"):
+        return problem(400, "No refresh token", "There is no refresh token to revoke.")
+    oauth_client().revoke(auth["refresh_token"])
+    auth["refresh_revoked"] = True
+    _save(auth)
+    return redirect(url_for("lifecycle.revocation"))
+
+
+def _attempt(call) -> dict:
+    try:
+        call()
+    except ProviderRefused as exc:
+        return {"ok": False, "status": exc.status, "error": exc.error, "description": exc.description}
+    except ProviderError as exc:
+        return {"ok": False, "status": 502, "error": "provider_error", "description": exc.message}
+    return {"ok": True}
+
+
+@bp.get("/revocation")
+def revocation() -> str:
+    auth = _auth()
+    client = oauth_client()
+    lab = None
+    if auth.get("refresh_revoked"):
+        offline = client.verify_access_token(auth["access_token"])
+        lab = {
+            "offline": offline,
+            "exp": next((c.detail for c in offline.checks if c.name == "exp"), ""),
+            "refresh": _attempt(lambda: client.refresh(auth["refresh_token"])),
+            "userinfo": _attempt(lambda: client.userinfo(auth["access_token"])),
+        }
+    return render_template("revocation.html", auth=auth, lab=lab)
+
+
+@bp.post("/call-api")
+def call_api() -> Response:
+    """Call this app's own /api/me with a token from the session, and keep the exchange to show."""
+    auth = _auth()
+    kind = "id" if request.form.get("token") == "id" else "access"
+    token = auth.get("id_token") if kind == "id" else auth["access_token"]
+    if not token:
+        return problem(400, "No such token", "This sign-in has no ID token.")
+    with current_app.test_client() as inner:
+        reply = inner.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    try:
+        body = json.dumps(reply.get_json(), indent=2)
+    except (TypeError, ValueError):
+        body = reply.get_data(as_text=True)[:2000]
+    auth["api_call"] = {
+        "token": kind,
+        "request": f"GET {settings().app_url}/api/me\nAuthorization: Bearer {shorten(token)}",
+        "status": reply.status_code,
+        "headers": {k: v for k, v in reply.headers.items() if k in ("Content-Type", "WWW-Authenticate")},
+        "body": body,
+    }
+    _save(auth)
+    return _to_dashboard("api")

@@ -1,0 +1,52 @@
+"""Machine to machine: the client-credentials grant, with no user."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from oauth.errors import ProviderRefused
+from oauth.tokens import explain_claims
+
+from . import oauth_client, settings
+
+bp = Blueprint("machine", __name__)
+
+CLIENT_CREDENTIALS_CAUSES = {
+    "unauthorized_client": (
+        "This app client is not allowed client_credentials. In Cognito it must be the client's only "
+        "OAuth flow, the client needs a secret, and it needs a custom scope from a resource server."
+    ),
+    "invalid_scope": "Request a custom scope of the form resource-server-identifier/scope, e.g. flowlab-api/read.",
+    "invalid_client": "Check M2M_CLIENT_ID and M2M_CLIENT_SECRET: the machine client's id or secret is wrong.",
+}
+
+
+def refusal_message(exc: ProviderRefused) -> str:
+    """The token endpoint's refusal, with the likely cause for client_credentials."""
+    cause = CLIENT_CREDENTIALS_CAUSES.get(exc.error) or exc.cause
+    text = exc.error + (f" ({exc.description})" if exc.description else "")
+    return f"{text}: {cause}" if cause else text
+
+
+@bp.route("/machine", methods=["GET", "POST"])
+def machine() -> str:
+    s = settings()
+    scope = (request.form.get("scope") or "").strip()[:500]
+    result, error, token = None, "", None
+    status = 200
+    if request.method == "POST":
+        client = oauth_client()
+        try:
+            tokens = client.client_credentials(scope)
+            token = tokens["access_token"]
+            verification = client.verify_access_token(token, (s.m2m_client_id,))
+            result = {
+                "response": {k: v for k, v in tokens.items() if k != "access_token"},
+                "claims": explain_claims(verification.claims),
+                "checks": verification.checks,
+                "ok": verification.ok,
+            }
+        except ProviderRefused as exc:
+            error, status = refusal_message(exc), 400
+    html = render_template("machine.html", scope=scope, result=result, error=error, token=token)
+    return html, status
