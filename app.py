@@ -19,16 +19,19 @@ from cachelib import FileSystemCache
 from flask import Flask, Response, redirect, request, session, url_for
 from flask_session import Session
 
-from cli import token_cli
+from cli import doctor_command, token_cli
 from config import ConfigError, Settings, load_settings
 from oauth.client import OAuthClient
-from views import errors
+from views import errors, tracing
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.dashboard import bp as dashboard_bp
+from views.doctor import bp as doctor_bp
 from views.implicit import bp as implicit_bp
 from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
+from views.presenter import bp as presenter_bp
+from views.trace import bp as trace_bp
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 BEARER_ONLY = {"api.me"}  # authenticated by the Authorization header, never by the cookie
@@ -156,7 +159,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(lifecycle_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(machine_bp)
+    app.register_blueprint(trace_bp)
+    app.register_blueprint(presenter_bp)
+    app.register_blueprint(doctor_bp)
+    tracing.install(app, settings, app.config.get("SESSION_REDIS"))
     app.cli.add_command(token_cli)
+    app.cli.add_command(doctor_command)
     errors.register(app)
     return app
 

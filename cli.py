@@ -8,11 +8,25 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from oauth import doctor
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 from views.machine import refusal_message
 
 token_cli = AppGroup("token", help="Get tokens without a browser.")
+
+
+@click.command("doctor")
+def doctor_command() -> None:
+    """Check the configuration against the provider; exit 1 if anything fails."""
+    client = current_app.extensions["oauth_client"]
+    findings = doctor.run(client.settings, client.http)
+    for f in findings:
+        click.echo(f"{f.status.upper():5} {f.name}: {f.message}")
+        if f.fix:
+            click.echo(f"      fix: {f.fix}")
+    if any(f.status == "fail" for f in findings):
+        raise SystemExit(1)
 
 
 @token_cli.command("client-credentials")

@@ -187,6 +187,8 @@ class Pool:
         expected = client.get("client_secret")
         if expected and (not secret or not hmac.compare_digest(expected.encode(), secret.encode())):
             raise OAuthError("invalid_client", "client authentication failed")
+        if not expected and secret:
+            raise OAuthError("invalid_client", "the client is not configured with a secret")
         return client
 
     def token(self, client: dict, form: dict) -> dict:

@@ -66,8 +66,23 @@ class Http:
         self.max_body = max_body
         self.observers: list[Observer] = []
 
+    def _notify(self, reply: Reply) -> None:
+        for observer in self.observers:
+            observer(reply)
+
     def request(self, step: str, method: str, url: str, **kwargs) -> Reply:
+        """Send one request; observers see every attempt, failed ones with status 0."""
         started = time.monotonic()
+        try:
+            reply = self._send(step, method, url, started, **kwargs)
+        except ProviderError as exc:
+            self._notify(Reply(step, method, url, 0, {}, exc.message.encode(), (time.monotonic() - started) * 1000))
+            raise
+        self._notify(reply)
+        return reply
+
+    def _send(self, step: str, method: str, url: str, started: float, **kwargs) -> Reply:
+
         deadline = started + self.timeout + CONNECT_TIMEOUT
         try:
             response = self.session.request(
@@ -107,8 +122,6 @@ class Http:
             request_headers=dict(prepared.headers) if prepared is not None else {},
             request_body=body.decode() if isinstance(body, bytes) else (body or ""),
         )
-        for observer in self.observers:
-            observer(reply)
         return reply
 
     def get_json(self, step: str, url: str) -> dict:

@@ -13,7 +13,7 @@ from oauth.errors import ProviderRefused, likely_cause
 from oauth.http import ProviderError
 from oauth.tokens import WHY
 
-from . import oauth_client, settings
+from . import oauth_client, presenter, settings, tracing
 from .errors import problem
 
 bp = Blueprint("auth", __name__)
@@ -27,7 +27,16 @@ def login() -> Response:
     client.metadata()  # fail with a clear 502 before anything is stored
     tx = transactions.begin(session, "code", request.args.get("next"))
     prompt = "login" if request.args.get("prompt") == "login" else None
-    return redirect(client.authorize_url(tx, prompt=prompt))
+    url = client.authorize_url(tx, prompt=prompt)
+    tracing.note_redirect("authorize", url)
+    if presenter.presenting():
+        return presenter.redirect_screen(
+            title="Send the browser to the authorize endpoint",
+            url=url,
+            expect="The provider shows its sign-in page. After you sign in, it redirects the browser back to "
+            "/callback with a one-time code and the same state.",
+        )
+    return redirect(url)
 
 
 def _callback_error() -> Response:
@@ -72,6 +81,7 @@ def _callback_headers(response: Response) -> Response:
 
 @bp.get("/callback")
 def callback() -> Response:
+    tracing.note_incoming("callback")
     if "error" in request.args:
         return _callback_error()
     tx = transactions.take(session, request.args.get("state"), "code")
@@ -89,6 +99,38 @@ def callback() -> Response:
         return problem(
             400, "Missing or malformed code", "The callback carries no usable code.", error="invalid_request"
         )
+    if presenter.presenting():
+        session["presenter_pending"] = {"code": code, "state": tx.state, **tx.as_dict()}
+        return presenter.call_screen(
+            title="Exchange the code for tokens",
+            endpoint=oauth_client().metadata().token_endpoint,
+            pairs=[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", settings().redirect_uri),
+                ("code_verifier", tx.verifier),
+            ],
+            expect="The provider answers with an ID token, an access token and a refresh token. The app then "
+            "verifies the ID token (signature via the JWKS, iss, aud, token_use, exp, iat, nonce, at_hash) "
+            "before it stores anything, and shows the dashboard.",
+            action=url_for("auth.callback_continue"),
+            fields={},
+        )
+    return _finish_login(code, tx)
+
+
+@bp.post("/callback/continue")
+def callback_continue() -> Response:
+    """Presenter mode: the paused code exchange, resumed."""
+    pending = session.pop("presenter_pending", None)
+    if not isinstance(pending, dict) or "code" not in pending:
+        return problem(400, "Nothing to continue", "There is no paused sign-in in this session.")
+    code = pending.pop("code")
+    return _finish_login(code, transactions.Transaction(**pending))
+
+
+def _finish_login(code: str, tx: transactions.Transaction) -> Response:
+    """Trade the code, verify the ID token, and only then store the tokens."""
     client = oauth_client()
     tokens = client.exchange_code(code, tx)
     claims: dict = {}
@@ -124,7 +166,22 @@ def _end_sessions(switch: bool) -> Response:
         provider_logout = client.logout_url(s.app_url + "/signed-out", auth.get("id_token"))
     except ProviderError:
         provider_logout = None
+    presenting = presenter.presenting()
     session.clear()
+    tracing.forget_tokens()
+    if provider_logout:
+        tracing.note_redirect("logout", provider_logout)
+    if presenting:  # the display preference survives; nothing else does
+        session["presenter"] = True
+        if switch:
+            session["after_logout"] = "switch"
+        current_app.session_interface.regenerate(session)
+        return presenter.redirect_screen(
+            title="Send the browser to the provider's logout",
+            url=provider_logout or url_for("dashboard.index", signed_out=1),
+            expect="The app's session is already gone and the refresh token revoked. The provider now ends its "
+            "own sign-in session and sends the browser back to /signed-out.",
+        )
     if switch:
         session["after_logout"] = "switch"
         current_app.session_interface.regenerate(session)
@@ -144,6 +201,18 @@ def _end_sessions(switch: bool) -> Response:
 def logout() -> Response | str:
     if request.method == "GET" and request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
         return render_template("confirm_logout.html")  # a link from another site only gets a question
+    auth = session.get("auth") or {}
+    wants_revoke = auth.get("refresh_token") and not auth.get("refresh_revoked")
+    if presenter.presenting() and wants_revoke and request.form.get("confirmed") != "1":
+        return presenter.call_screen(
+            title="Revoke the refresh token",
+            endpoint=oauth_client().metadata().revocation_endpoint,
+            pairs=[("token", "$REFRESH_TOKEN"), ("token_type_hint", "refresh_token")],
+            expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked. "
+            "Then the app clears its session and sends your browser to the provider's logout.",
+            action=url_for("auth.logout"),
+            fields={"confirmed": "1"},
+        )
     return _end_sessions(switch=False)
 
 

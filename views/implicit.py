@@ -8,7 +8,7 @@ from oauth import transactions
 from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows, implicit_run_record
 from oauth.tokens import CLAIMS, WHY
 
-from . import oauth_client, settings
+from . import oauth_client, presenter, settings, tracing
 
 bp = Blueprint("implicit", __name__)
 MAX_TOKEN = 16 * 1024
@@ -27,7 +27,16 @@ def start() -> Response:
     client = oauth_client()
     response_type = client.implicit_response_type()  # fetches discovery: fails before storing
     tx = transactions.begin(session, "implicit")
-    return redirect(client.authorize_url(tx, response_type=response_type))
+    url = client.authorize_url(tx, response_type=response_type)
+    tracing.note_redirect("implicit_authorize", url)
+    if presenter.presenting():
+        return presenter.redirect_screen(
+            title="Send the browser to the authorize endpoint (implicit)",
+            url=url,
+            expect="After sign-in the provider redirects to /implicit/callback with the ID and access tokens in "
+            "the URL fragment. No code, no token request: the tokens travel through the browser.",
+        )
+    return redirect(url)
 
 
 @bp.get("/implicit/callback")
@@ -47,6 +56,7 @@ def _check_view(result) -> list[dict]:
 
 @bp.post("/api/implicit/verify")
 def verify() -> Response:
+    tracing.note_incoming("implicit_verify")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _refuse("the body must be a JSON object {id_token, access_token, state}")

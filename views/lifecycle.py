@@ -12,7 +12,7 @@ from oauth.http import ProviderError
 from oauth.lifecycle import claim_diff, shorten
 from oauth.tokens import decode_unverified
 
-from . import oauth_client, settings
+from . import oauth_client, presenter, settings, tracing
 from .errors import problem
 
 bp = Blueprint("lifecycle", __name__)
@@ -52,6 +52,16 @@ def refresh() -> Response:
     if not auth.get("refresh_token"):
         return problem(400, "No refresh token", "This sign-in returned no refresh token to use.")
     client = oauth_client()
+    if presenter.presenting() and request.form.get("confirmed") != "1":
+        return presenter.call_screen(
+            title="Refresh the tokens",
+            endpoint=client.metadata().token_endpoint,
+            pairs=[("grant_type", "refresh_token"), ("refresh_token", "$REFRESH_TOKEN")],
+            expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
+            "back only if the client rotates refresh tokens.",
+            action=url_for("lifecycle.refresh"),
+            fields={"confirmed": "1"},
+        )
     before_id, before_access = _claims(auth.get("id_token")), _claims(auth["access_token"])
     try:
         tokens = client.refresh(auth["refresh_token"])
@@ -185,6 +195,15 @@ def call_api() -> Response:
         body = json.dumps(reply.get_json(), indent=2)
     except (TypeError, ValueError):
         body = reply.get_data(as_text=True)[:2000]
+    tracing.note_exchange(
+        "api",
+        "GET",
+        settings().app_url + "/api/me",
+        {"Authorization": f"Bearer {token}"},
+        reply.status_code,
+        dict(reply.headers),
+        reply.get_data(as_text=True),
+    )
     auth["api_call"] = {
         "token": kind,
         "request": f"GET {settings().app_url}/api/me\nAuthorization: Bearer {shorten(token)}",

@@ -1,0 +1,283 @@
+"""The setup doctor: check the configuration against the live provider, finding by finding."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode, urlsplit
+
+from config import Settings
+
+from . import grants
+from .discovery import ProviderMetadata, parse_metadata
+from .errors import ProviderRefused
+from .http import Http, ProviderError
+from .transactions import pkce_challenge
+
+SKEW_WARN = 30
+SKEW_FAIL = 300
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    status: str  # pass | warn | fail | info
+    message: str
+    fix: str = ""
+
+
+def _discovery(settings: Settings, http: Http, out: list[Finding]) -> tuple[ProviderMetadata | None, dict]:
+    url = settings.issuer.rstrip("/") + "/.well-known/openid-configuration"
+    try:
+        reply = http.request("doctor", "GET", url, headers={"Accept": "application/json"})
+    except ProviderError as exc:
+        out.append(Finding("discovery", "fail", f"Discovery at {url} {exc.message}.", _issuer_fix(settings)))
+        return None, {}
+    if reply.status != 200:
+        out.append(
+            Finding("discovery", "fail", f"Discovery at {url} answered HTTP {reply.status}.", _issuer_fix(settings))
+        )
+        return None, reply.headers
+    try:
+        doc = reply.json()
+    except ProviderError as exc:
+        out.append(Finding("discovery", "fail", f"Discovery at {url} {exc.message}.", _issuer_fix(settings)))
+        return None, reply.headers
+    if doc.get("issuer") != settings.issuer:
+        out.append(
+            Finding(
+                "issuer",
+                "fail",
+                f"The discovery document's issuer is {doc.get('issuer')!r}, but the app expects {settings.issuer!r}. "
+                "Tokens would fail the iss check.",
+                f"Set OAUTH_ISSUER={doc.get('issuer')} exactly (no trailing slash difference), or fix the pool id.",
+            )
+        )
+        return None, reply.headers
+    try:
+        meta = parse_metadata(doc, settings.issuer, settings.cognito_domain)
+    except (ValueError, KeyError, TypeError) as exc:
+        out.append(Finding("discovery", "fail", f"The discovery document is unusable: {exc}.", _issuer_fix(settings)))
+        return None, reply.headers
+    out.append(Finding("discovery", "pass", f"Discovery is reachable and its issuer matches: {settings.issuer}."))
+    return meta, reply.headers
+
+
+def _issuer_fix(settings: Settings) -> str:
+    if settings.is_cognito and not settings.local_provider:
+        return "Check COGNITO_USER_POOL_ID (and COGNITO_REGION), and that this machine can reach cognito-idp."
+    return "Check OAUTH_ISSUER: discovery must be served at {issuer}/.well-known/openid-configuration."
+
+
+def _clock(headers: dict, out: list[Finding], now: float) -> None:
+    date = headers.get("Date")
+    if not date:
+        out.append(Finding("clock", "info", "The provider sent no Date header; clock skew not checked."))
+        return
+    try:
+        skew = now - parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        out.append(Finding("clock", "info", f"The provider's Date header {date!r} is unreadable."))
+        return
+    text = f"This machine's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} the provider's."
+    if abs(skew) >= SKEW_FAIL:
+        out.append(
+            Finding(
+                "clock", "fail", text + " Tokens will look expired or issued in the future.", "Sync the clock (NTP)."
+            )
+        )
+    elif abs(skew) >= SKEW_WARN:
+        out.append(Finding("clock", "warn", text + " The verifier allows 60 s.", "Sync the clock (NTP)."))
+    else:
+        out.append(Finding("clock", "pass", text))
+
+
+def _auth_methods(settings: Settings, meta: ProviderMetadata, out: list[Finding]) -> None:
+    supported = meta.token_endpoint_auth_methods
+    if settings.client_auth in supported:
+        out.append(
+            Finding("client_auth", "pass", f"The provider supports {settings.client_auth} ({', '.join(supported)}).")
+        )
+    else:
+        other = next((m for m in supported if m.startswith("client_secret_")), "")
+        out.append(
+            Finding(
+                "client_auth",
+                "fail",
+                f"OAUTH_CLIENT_AUTH={settings.client_auth}, but the provider supports only {', '.join(supported)}.",
+                f"Set OAUTH_CLIENT_AUTH={other}."
+                if other
+                else "Use a client authentication method the provider supports.",
+            )
+        )
+
+
+def _uris(settings: Settings, out: list[Finding]) -> None:
+    out.append(
+        Finding(
+            "uris",
+            "info",
+            "Register these exactly in the app client (Cognito console: App client → Login pages): "
+            f"callback URLs {settings.redirect_uri} and {settings.implicit_redirect_uri}; "
+            f"sign-out URL {settings.app_url}/signed-out.",
+        )
+    )
+
+
+def _probe_redirect(settings: Settings, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
+    """Ask the authorize endpoint (without following) whether it accepts our redirect URI."""
+    for name, response_type, uri, required in (
+        ("redirect_uri", "code", settings.redirect_uri, True),
+        ("implicit_redirect_uri", "token", settings.implicit_redirect_uri, False),
+    ):
+        params = {
+            "response_type": response_type,
+            "client_id": settings.client_id,
+            "redirect_uri": uri,
+            "scope": " ".join(settings.scopes),
+            "state": "doctor-probe",
+        }
+        if response_type == "code":
+            params.update(
+                code_challenge=pkce_challenge("doctor-probe-verifier-" + "x" * 30), code_challenge_method="S256"
+            )
+        try:
+            reply = http.request("doctor", "GET", meta.authorization_endpoint + "?" + urlencode(params))
+        except ProviderError as exc:
+            out.append(Finding(name, "warn", f"The authorize endpoint {exc.message}."))
+            continue
+        location = reply.headers.get("Location", "")
+        bad = "redirect_mismatch" in location or (reply.status >= 400 and b"redirect" in reply.body.lower())
+        if bad:
+            out.append(
+                Finding(
+                    name,
+                    "fail" if required else "warn",
+                    f"The provider refuses redirect_uri {uri} for client {settings.client_id} (redirect_mismatch).",
+                    f"Add {uri} to the app client's allowed callback URLs, exactly, or fix APP_URL.",
+                )
+            )
+        elif location.startswith(uri) and "error=" in location:
+            error = dict(p.split("=", 1) for p in urlsplit(location).query.split("&") if "=" in p).get("error", "")
+            out.append(
+                Finding(
+                    name,
+                    "fail" if required else "warn",
+                    f"The provider accepts {uri} but refuses the request: {error}.",
+                    "unauthorized_client: enable the "
+                    + ("authorization code" if response_type == "code" else "implicit")
+                    + " grant on the app client."
+                    if error == "unauthorized_client"
+                    else "invalid_scope: enable the requested scopes on the app client (OAUTH_SCOPES)."
+                    if error == "invalid_scope"
+                    else "",
+                )
+            )
+        else:
+            out.append(Finding(name, "pass", f"The provider accepts redirect_uri {uri}."))
+
+
+def _probe_client(settings: Settings, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
+    """A token call with a made-up code: invalid_grant means the client authenticated fine."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": "doctor-probe-not-a-real-code",
+        "redirect_uri": settings.redirect_uri,
+        "code_verifier": "doctor-probe-verifier-" + "x" * 30,
+    }
+
+    def attempt(secret: str) -> str:
+        try:
+            grants.token_request(
+                http,
+                "doctor",
+                meta.token_endpoint,
+                form,
+                client_id=settings.client_id,
+                client_secret=secret,
+                method=settings.client_auth,
+            )
+        except ProviderRefused as exc:
+            return exc.error
+        except ProviderError as exc:
+            return "provider_error: " + exc.message
+        return "accepted"
+
+    result = attempt(settings.client_secret)
+    if result != "invalid_client":
+        if result.startswith("provider_error"):
+            out.append(Finding("client_secret", "warn", f"The token endpoint failed: {result}."))
+        else:
+            out.append(
+                Finding(
+                    "client_secret",
+                    "pass",
+                    f"The token endpoint authenticates this client (a made-up code got {result}, as it should).",
+                )
+            )
+        return
+    if settings.client_secret:
+        if attempt("") != "invalid_client":
+            out.append(
+                Finding(
+                    "client_secret",
+                    "fail",
+                    "OAUTH_CLIENT_SECRET is set, but the provider's app client is public (it has no secret).",
+                    "Remove OAUTH_CLIENT_SECRET, or create a confidential app client with a secret.",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    "client_secret",
+                    "fail",
+                    "The token endpoint rejects the client id or secret (invalid_client).",
+                    "Copy OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET again from the app client; check OAUTH_CLIENT_AUTH.",
+                )
+            )
+    else:
+        out.append(
+            Finding(
+                "client_secret",
+                "fail",
+                "OAUTH_CLIENT_SECRET is empty, but the provider's app client requires a secret (invalid_client).",
+                "Set OAUTH_CLIENT_SECRET to the app client's secret.",
+            )
+        )
+
+
+def cookie_trap(settings: Settings, browser_host: str | None) -> Finding:
+    """localhost and 127.0.0.1 are different cookie hosts: the callback would lose the session."""
+    app_host = urlsplit(settings.app_url).hostname or ""
+    if browser_host is None:
+        return Finding(
+            "cookie_host",
+            "info",
+            f"Open the app at exactly {settings.app_url}: cookies set on localhost are not sent to 127.0.0.1.",
+        )
+    if browser_host.split(":")[0].strip("[]") != app_host:
+        return Finding(
+            "cookie_host",
+            "fail",
+            f"You opened the app at {browser_host}, but APP_URL is {settings.app_url}. The provider will send you "
+            f"back to {app_host}, where this browser's session cookie does not exist, so sign-in fails with an "
+            "unknown state.",
+            f"Open {settings.app_url} instead, or set APP_URL to match how you open the app.",
+        )
+    return Finding("cookie_host", "pass", f"The browser uses the same host as APP_URL ({app_host}).")
+
+
+def run(settings: Settings, http: Http, browser_host: str | None = None, now: float | None = None) -> list[Finding]:
+    """Every check, in order; never raises for a provider problem."""
+    out: list[Finding] = []
+    meta, headers = _discovery(settings, http, out)
+    _uris(settings, out)
+    out.append(cookie_trap(settings, browser_host))
+    if meta is None:
+        return out
+    _clock(headers, out, time.time() if now is None else now)
+    _auth_methods(settings, meta, out)
+    _probe_redirect(settings, http, meta, out)
+    _probe_client(settings, http, meta, out)
+    return out

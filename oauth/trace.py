@@ -1,0 +1,232 @@
+"""Turn HTTP exchanges into trace steps, redacted before anything is stored.
+
+- The client secret becomes `$CLIENT_SECRET`, and a Basic header becomes
+  `Basic base64($CLIENT_ID:$CLIENT_SECRET)`.
+- Refresh tokens become `$REFRESH_TOKEN`, wherever they appear.
+- Access and ID tokens become `[[token:N]]` markers. The full value goes to a vault that only
+  the signed-in owner can read, and views and exports show a shortened form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?![A-Za-z0-9_.-])")
+MARKER_RE = re.compile(r"\[\[token:(\d+)\]\]")
+REFRESH_KEYS = {"refresh_token"}
+SECRET_KEYS = {"client_secret"}
+MAX_BODY = 16 * 1024
+BASIC_PLACEHOLDER = "Basic base64($CLIENT_ID:$CLIENT_SECRET)"
+
+PARAM_HELP = {
+    "response_type": "What the authorize endpoint should return: code (code flow) or token (implicit).",
+    "client_id": "The app client's public id.",
+    "client_secret": "The app client's secret; it never leaves the server.",
+    "redirect_uri": "Where the provider sends the browser back; must match a registered URL exactly.",
+    "scope": "The permissions asked for; openid is needed for an ID token.",
+    "state": "A random, single-use value tying the callback to this browser's login (CSRF defence).",
+    "nonce": "A random value the provider copies into the ID token, tying the token to this login.",
+    "code_challenge": "PKCE: base64url(SHA-256(code_verifier)); the code is useless without the verifier.",
+    "code_challenge_method": "PKCE method; Cognito supports only S256.",
+    "code_verifier": "PKCE: the secret behind code_challenge, sent only on the back channel.",
+    "code": "The one-time authorization code (valid 5 minutes at Cognito).",
+    "grant_type": "Which grant: authorization_code, refresh_token or client_credentials.",
+    "refresh_token": "The long-lived token that gets new access and ID tokens; never shown.",
+    "token": "The token to revoke (a refresh token at Cognito).",
+    "token_type_hint": "Tells the provider what kind of token is being revoked.",
+    "prompt": "login forces the sign-in form even if a provider session exists.",
+    "logout_uri": "Cognito: where to go after sign-out; must be an allowed sign-out URL.",
+    "post_logout_redirect_uri": "OIDC: where to go after sign-out.",
+    "id_token_hint": "OIDC: the ID token, so the provider knows whose session to end.",
+    "Authorization": "Credentials: Basic (client id and secret) or Bearer (an access token).",
+    "Content-Type": "The body's format; token requests are application/x-www-form-urlencoded.",
+    "error": "An OAuth error code.",
+    "error_description": "Human-readable detail of the error.",
+}
+
+
+@dataclass
+class Redactor:
+    """Knows the secrets to hide; collects full tokens into `vault` as it shortens them."""
+
+    client_id: str
+    secrets: Iterable[str] = ()
+    refresh_tokens: Iterable[str] = ()
+    vault: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.secrets = [s for s in self.secrets if s]
+        self.refresh_tokens = [t for t in self.refresh_tokens if t]
+
+    def _values(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "$CLIENT_SECRET")
+        for token in self.refresh_tokens:
+            text = text.replace(token, "$REFRESH_TOKEN")
+        return text
+
+    def _jwts(self, text: str) -> str:
+        def mark(match: re.Match) -> str:
+            value = match.group(0)
+            if value not in self.vault:
+                self.vault.append(value)
+            return f"[[token:{self.vault.index(value)}]]"
+
+        return JWT_RE.sub(mark, text)
+
+    def text(self, text: str) -> str:
+        return self._jwts(self._values(text or ""))
+
+    def form(self, body: str, revoke: bool = False) -> str:
+        pairs = []
+        for key, value in parse_qsl(body or "", keep_blank_values=True):
+            if key in SECRET_KEYS:
+                value = "$CLIENT_SECRET"
+            elif key in REFRESH_KEYS or (revoke and key == "token"):
+                value = "$REFRESH_TOKEN"
+            pairs.append((key, value))
+        # keep $PLACEHOLDERS and [[token:N]] markers readable
+        return self.text(urlencode(pairs, safe="$[]:/"))
+
+    def json_body(self, body: str) -> str:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return self.text(body)
+
+        def walk(value):
+            if isinstance(value, dict):
+                return {
+                    k: "$REFRESH_TOKEN"
+                    if k in REFRESH_KEYS and isinstance(v, str)
+                    else "$CLIENT_SECRET"
+                    if k in SECRET_KEYS
+                    else walk(v)
+                    for k, v in value.items()
+                }
+            if isinstance(value, list):
+                return [walk(v) for v in value]
+            return value
+
+        return self.text(json.dumps(walk(data), indent=2, ensure_ascii=False))
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url or "")
+        query = self.form(parts.query) if parts.query else ""
+        fragment = self.form(parts.fragment) if "=" in parts.fragment else self.text(parts.fragment)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment))
+
+    def headers(self, headers: dict) -> dict:
+        out = {}
+        for name, value in (headers or {}).items():
+            value = str(value)
+            if name.lower() == "authorization" and value.lower().startswith("basic "):
+                value = BASIC_PLACEHOLDER
+            out[str(name)] = self.text(value)
+        return out
+
+    def body(self, body: str | bytes, content_type: str = "", revoke: bool = False) -> str:
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        body = (body or "")[:MAX_BODY]
+        if "json" in content_type or body.lstrip().startswith(("{", "[")):
+            return self.json_body(body)
+        if "x-www-form-urlencoded" in content_type or (body and "=" in body and " " not in body):
+            return self.form(body, revoke=revoke)
+        return self.text(body)
+
+
+STEP_TITLES = {
+    "discovery": "Fetch the provider's discovery document",
+    "jwks": "Fetch the provider's signing keys (JWKS)",
+    "token": "Exchange the code for tokens (back channel)",
+    "refresh": "Refresh the tokens",
+    "userinfo": "Call the userInfo endpoint",
+    "revoke": "Revoke the refresh token",
+    "client_credentials": "Get a machine token (client credentials)",
+    "authorize": "Browser goes to the authorize endpoint",
+    "callback": "Provider sends the browser back with a code",
+    "logout": "Browser goes to the provider's logout",
+    "implicit_authorize": "Browser goes to the authorize endpoint (implicit)",
+    "implicit_verify": "The implicit page posts the tokens for verification",
+    "api": "Call the protected API",
+    "doctor": "Setup doctor probe",
+}
+
+LANES = {
+    "discovery": ("app", "provider"),
+    "jwks": ("app", "provider"),
+    "token": ("app", "provider"),
+    "refresh": ("app", "provider"),
+    "userinfo": ("app", "provider"),
+    "revoke": ("app", "provider"),
+    "client_credentials": ("app", "provider"),
+    "authorize": ("browser", "provider"),
+    "implicit_authorize": ("browser", "provider"),
+    "logout": ("browser", "provider"),
+    "callback": ("browser", "app"),
+    "implicit_verify": ("browser", "app"),
+    "api": ("app", "app"),
+}
+
+
+def make_step(
+    redactor: Redactor,
+    *,
+    name: str,
+    method: str,
+    url: str,
+    request_headers: dict | None = None,
+    request_body: str | bytes = "",
+    status: int = 0,
+    response_headers: dict | None = None,
+    response_body: str | bytes = "",
+    duration_ms: float = 0.0,
+) -> dict:
+    """A redacted, msgpack-safe step; full tokens land in `redactor.vault`."""
+    revoke = name == "revoke"
+    req_type = str((request_headers or {}).get("Content-Type", ""))
+    res_type = str((response_headers or {}).get("Content-Type", ""))
+    source, target = LANES.get(name, ("app", "provider"))
+    return {
+        "name": name,
+        "title": STEP_TITLES.get(name, name),
+        "kind": "browser" if source == "browser" else "server",
+        "from": source,
+        "to": target,
+        "method": method,
+        "url": redactor.url(url),
+        "request_headers": redactor.headers(request_headers or {}),
+        "request_body": redactor.body(request_body, req_type, revoke=revoke),
+        "status": int(status),
+        "response_headers": redactor.headers(response_headers or {}),
+        "response_body": redactor.body(response_body, res_type),
+        "duration_ms": round(float(duration_ms), 1),
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
+    }
+
+
+def shorten_markers(text: str, vault: dict[str, str], step_id: int) -> str:
+    """Replace `[[token:N]]` markers with a shortened token (for exports and plain views)."""
+
+    def short(match: re.Match) -> str:
+        full = vault.get(f"{step_id}.{match.group(1)}")
+        return f"{full[:12]}…{full[-4:]}" if full else "$TOKEN"
+
+    return MARKER_RE.sub(short, text or "")
+
+
+def explain_params(step: dict) -> list[tuple[str, str, str]]:
+    """(name, value, meaning) for each query/body parameter of a step's request."""
+    rows = []
+    query = urlsplit(step["url"]).query
+    body = step["request_body"] if "=" in step["request_body"] and not step["request_body"].startswith("{") else ""
+    for source in (query, body):
+        for key, value in parse_qsl(source, keep_blank_values=True):
+            rows.append((key, value, PARAM_HELP.get(key, "")))
+    return rows

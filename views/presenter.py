@@ -1,0 +1,74 @@
+"""Presenter mode: pause before each redirect and back-channel call, and show it large."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import Blueprint, Response, redirect, render_template, request, session
+
+from oauth import transactions
+from oauth.trace import PARAM_HELP
+
+from . import settings
+
+bp = Blueprint("presenter", __name__)
+
+
+def presenting() -> bool:
+    return bool(session.get("presenter"))
+
+
+@bp.get("/presenter")
+def toggle() -> Response:
+    """A display preference, so a link; still refused when another site triggers it."""
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return redirect("/")
+    session["presenter"] = request.args.get("on") == "1"
+    return redirect(transactions.safe_next(request.args.get("next"), "/"))
+
+
+def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    return [(k, v, PARAM_HELP.get(k, "")) for k, v in pairs]
+
+
+def client_auth_rows() -> list[tuple[str, str]]:
+    """How the client authenticates, with the secret as a placeholder."""
+    s = settings()
+    if not s.client_secret:
+        return [("client_id", s.client_id)]
+    if s.client_auth == "client_secret_post":
+        return [("client_id", s.client_id), ("client_secret", "$CLIENT_SECRET")]
+    return [("Authorization", "Basic base64($CLIENT_ID:$CLIENT_SECRET)")]
+
+
+def redirect_screen(*, title: str, url: str, expect: str, channel: str = "front channel: a browser redirect") -> str:
+    """Before sending the browser somewhere: show the URL and every query parameter."""
+    parts = urlsplit(url)
+    return render_template(
+        "presenter.html",
+        title=title,
+        channel=channel,
+        method="GET",
+        endpoint=f"{parts.scheme}://{parts.netloc}{parts.path}",
+        params=_rows(parse_qsl(parts.query, keep_blank_values=True)),
+        expect=expect,
+        go_url=url,
+        form=None,
+    )
+
+
+def call_screen(
+    *, title: str, endpoint: str, pairs: list[tuple[str, str]], expect: str, action: str, fields: dict
+) -> str:
+    """Before a server-to-server call: show the request; Continue posts to `action`."""
+    return render_template(
+        "presenter.html",
+        title=title,
+        channel="back channel: the app server calls the provider directly",
+        method="POST",
+        endpoint=endpoint,
+        params=_rows(pairs + client_auth_rows()),
+        expect=expect,
+        go_url=None,
+        form=(action, fields),
+    )

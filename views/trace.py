@@ -1,0 +1,114 @@
+"""The trace page, its exports (curl, HAR, Markdown) and the Postman collection."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, session, url_for
+from markupsafe import Markup, escape
+
+from oauth import exports
+from oauth.trace import MARKER_RE, explain_params, shorten_markers
+
+from . import oauth_client, settings
+from .tracing import current_trace_id, store
+
+bp = Blueprint("trace", __name__)
+
+
+def _record() -> dict:
+    return store().load(current_trace_id())
+
+
+@bp.app_template_filter("trace_html")
+def trace_html(text: str, step_id: int) -> Markup:
+    """Escape a redacted text; show each token marker shortened, with a reveal control."""
+    vault = _record_cache()["vault"]
+    signed_in = bool(session.get("auth"))
+    out, last = [], 0
+    for match in MARKER_RE.finditer(text or ""):
+        out.append(escape(text[last : match.start()]))
+        key = f"{step_id}.{match.group(1)}"
+        full = vault.get(key, "")
+        short = f"{full[:12]}…{full[-4:]}" if full else "$TOKEN"
+        button = (
+            Markup('<button type="button" class="reveal" data-token="{}">reveal</button>').format(key)
+            if full and signed_in
+            else ""
+        )
+        out.append(Markup('<span class="tok" data-token="{}">{}</span>{}').format(key, short, button))
+        last = match.end()
+    out.append(escape((text or "")[last:]))
+    return Markup("").join(out)
+
+
+def _record_cache() -> dict:
+    if "trace_record" not in g:
+        g.trace_record = _record()
+    return g.trace_record
+
+
+@bp.get("/trace")
+def trace() -> str:
+    record = _record_cache()
+    steps = record["steps"]
+    views = []
+    for step in steps:
+        path = urlsplit(step["url"]).path
+        status = step["status"] or ("→" if step["kind"] == "browser" else "no answer")
+        views.append(
+            {
+                "step": step,
+                "params": explain_params(step),
+                "curl": shorten_markers(exports.curl(step), record["vault"], step["id"])
+                if step["kind"] == "server"
+                else "",
+                "arrow": (step["from"], step["to"], f"{step['method']} {path} → {status}", step["kind"]),
+            }
+        )
+    return render_template("trace.html", views=views)
+
+
+@bp.post("/trace/clear")
+def clear() -> Response:
+    store().delete(current_trace_id())
+    return redirect(url_for("trace.trace"))
+
+
+@bp.get("/trace/token/<int:step_id>/<int:index>")
+def reveal(step_id: int, index: int) -> Response:
+    """The full token behind a marker, for the signed-in owner of this trace only."""
+    if not session.get("auth"):
+        response = jsonify({"error": "sign in to reveal tokens"})
+        response.status_code = 403
+        return response
+    value = _record()["vault"].get(f"{step_id}.{index}")
+    if value is None:
+        response = jsonify({"error": "no such token in your trace"})
+        response.status_code = 404
+        return response
+    return jsonify({"value": value})
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/trace.har")
+def har() -> Response:
+    record = _record()
+    return _download(exports.to_json(exports.har(record["steps"], record["vault"])), "application/json", "trace.har")
+
+
+@bp.get("/trace.md")
+def markdown() -> Response:
+    record = _record()
+    return _download(exports.markdown(record["steps"], record["vault"]), "text/markdown", "trace.md")
+
+
+@bp.get("/postman.json")
+def postman() -> Response:
+    collection = exports.postman_collection(settings(), oauth_client().metadata())
+    return _download(exports.to_json(collection), "application/json", "cognito-flow-lab.postman_collection.json")

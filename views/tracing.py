@@ -1,0 +1,189 @@
+"""Record every HTTP exchange of a browser session into its trace.
+
+The trace lives in its own server-side store (files or Redis, like sessions), keyed by a
+random id in the `flowlab_trace` cookie. It is separate from the login session, so the logout
+step can be recorded while the login session itself is destroyed. Steps are redacted before
+they are stored (see oauth/trace.py).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from cachelib import BaseCache, FileSystemCache, RedisCache
+from flask import Flask, Response, current_app, g, has_request_context, request, session
+
+from config import Settings
+from oauth.http import Reply
+from oauth.trace import Redactor, make_step
+
+TRACE_COOKIE = "flowlab_trace"
+TRACE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+MAX_STEPS = 60
+TRACE_TTL = 8 * 3600
+
+
+class TraceStore:
+    """Traces by id: {"next": int, "steps": [...], "vault": {"step.index": full token}}."""
+
+    def __init__(self, cache: BaseCache):
+        self.cache = cache
+
+    def load(self, trace_id: str | None) -> dict:
+        record = self.cache.get(f"t:{trace_id}") if trace_id else None
+        return record if isinstance(record, dict) else {"next": 1, "steps": [], "vault": {}}
+
+    def save(self, trace_id: str, record: dict) -> None:
+        self.cache.set(f"t:{trace_id}", record, timeout=TRACE_TTL)
+
+    def delete(self, trace_id: str | None) -> None:
+        if trace_id:
+            self.cache.delete(f"t:{trace_id}")
+
+
+def current_trace_id() -> str | None:
+    value = request.cookies.get(TRACE_COOKIE, "")
+    return value if TRACE_ID_RE.match(value) else None
+
+
+def store() -> TraceStore:
+    return current_app.extensions["trace_store"]
+
+
+def _pending() -> list:
+    if "trace_pending" not in g:
+        g.trace_pending = []
+    return g.trace_pending
+
+
+def _on_reply(reply: Reply) -> None:
+    if has_request_context():
+        _pending().append(("server", reply))
+
+
+def note_redirect(name: str, url: str) -> None:
+    """The app is about to send the browser to `url` (authorize, logout)."""
+    _pending().append(("redirect", name, url))
+
+
+def note_incoming(name: str) -> None:
+    """This request is itself a step worth showing (the callback, the implicit verify)."""
+    _pending().insert(0, ("incoming", name))
+
+
+def note_exchange(name: str, method: str, url: str, headers: dict, status: int, response_headers: dict, body: str):
+    """An exchange made without the HTTP client (the dashboard's in-process API call)."""
+    _pending().append(("manual", name, method, url, headers, status, response_headers, body))
+
+
+def forget_tokens() -> None:
+    """Drop the full tokens of this browser's trace (at logout); redacted steps stay."""
+    trace_id = current_trace_id()
+    if trace_id:
+        record = store().load(trace_id)
+        record["vault"] = {}
+        store().save(trace_id, record)
+
+
+def _steps(entries: list, response: Response, redactor: Redactor, settings: Settings) -> list[dict]:
+    steps = []
+    for entry in entries:
+        kind = entry[0]
+        if kind == "server":
+            r: Reply = entry[1]
+            step = make_step(
+                redactor,
+                name=r.step,
+                method=r.method,
+                url=r.url,
+                request_headers=r.request_headers,
+                request_body=r.request_body,
+                status=r.status,
+                response_headers=r.headers,
+                response_body=r.body,
+                duration_ms=r.elapsed_ms,
+            )
+        elif kind == "redirect":
+            step = make_step(redactor, name=entry[1], method="GET", url=entry[2], status=0)
+        elif kind == "incoming":
+            body = request.get_data(cache=True, as_text=True) if request.method == "POST" else ""
+            step = make_step(
+                redactor,
+                name=entry[1],
+                method=request.method,
+                url=settings.app_url + request.full_path.rstrip("?"),
+                request_headers={"Content-Type": request.content_type} if request.content_type else {},
+                request_body=body,
+                status=response.status_code,
+                response_headers={k: v for k, v in response.headers.items() if k in ("Location", "Content-Type")},
+                response_body=response.get_data(as_text=True) if response.is_json else "",
+            )
+        else:
+            _, name, method, url, headers, status, res_headers, body = entry
+            step = make_step(
+                redactor,
+                name=name,
+                method=method,
+                url=url,
+                request_headers=headers,
+                status=status,
+                response_headers=res_headers,
+                response_body=body,
+            )
+        steps.append((step, list(redactor.vault)))
+        redactor.vault.clear()
+    return steps
+
+
+def _flush(response: Response) -> Response:
+    entries = g.pop("trace_pending", None)
+    if not entries:
+        return response
+    settings: Settings = current_app.extensions["settings"]
+    auth = session.get("auth") or {}
+    redactor = Redactor(
+        settings.client_id,
+        secrets=[settings.client_secret, settings.m2m_client_secret],
+        refresh_tokens=[auth.get("refresh_token") or ""],
+    )
+    trace_id = current_trace_id()
+    new_id = trace_id is None
+    trace_id = trace_id or secrets.token_urlsafe(32)
+    record = store().load(trace_id)
+    for step, vault in _steps(entries, response, redactor, settings):
+        step["id"] = record["next"]
+        record["next"] += 1
+        record["steps"].append(step)
+        for index, full in enumerate(vault):
+            record["vault"][f"{step['id']}.{index}"] = full
+    dropped = record["steps"][:-MAX_STEPS]
+    record["steps"] = record["steps"][-MAX_STEPS:]
+    for step in dropped:
+        prefix = f"{step['id']}."
+        record["vault"] = {k: v for k, v in record["vault"].items() if not k.startswith(prefix)}
+    store().save(trace_id, record)
+    if new_id:
+        response.set_cookie(
+            TRACE_COOKIE,
+            trace_id,
+            max_age=TRACE_TTL,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    return response
+
+
+def install(app: Flask, settings: Settings, redis_client=None) -> None:
+    if redis_client is not None:
+        cache: BaseCache = RedisCache(host=redis_client, key_prefix="flowlab-trace:", default_timeout=TRACE_TTL)
+    else:
+        directory = Path(settings.instance_path) / "traces"
+        directory.mkdir(parents=True, exist_ok=True)
+        cache = FileSystemCache(str(directory), threshold=100_000, mode=0o600, default_timeout=TRACE_TTL)
+    app.extensions["trace_store"] = TraceStore(cache)
+    app.extensions["oauth_client"].http.observers.append(_on_reply)
+    app.after_request(_flush)
