@@ -100,8 +100,11 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
     def _reject_cross_site() -> Response | None:
         if request.method in SAFE_METHODS or request.endpoint in BEARER_ONLY:
             return None
+        # Sec-Fetch-Site is authoritative when the browser sends it; Origin is "null" on pages with
+        # Referrer-Policy: no-referrer (the callback), so only a real, different origin is refused.
+        fetch_site = request.headers.get("Sec-Fetch-Site")
         origin = request.headers.get("Origin")
-        if request.headers.get("Sec-Fetch-Site") == "cross-site" or (origin and origin != app_origin):
+        if fetch_site in ("cross-site", "same-site") or origin not in (None, "null", app_origin):
             return errors.problem(403, "Cross-site request refused", "This action must come from the app's own pages.")
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
         expected = session.get("csrf", "")

@@ -6,7 +6,7 @@ import json
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from oauth import doctor
 from oauth.errors import ProviderRefused
@@ -17,6 +17,7 @@ token_cli = AppGroup("token", help="Get tokens without a browser.")
 
 
 @click.command("doctor")
+@with_appcontext
 def doctor_command() -> None:
     """Check the configuration against the provider; exit 1 if anything fails."""
     client = current_app.extensions["oauth_client"]

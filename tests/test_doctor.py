@@ -1,0 +1,122 @@
+"""The setup doctor on good and purpose-built bad configurations."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import requests
+from conftest import answer
+
+from oauth import doctor
+
+DISCOVERY = "/us-east-1_LocalDemo/.well-known/openid-configuration"
+
+
+def findings(stack, browser_host=None) -> dict:
+    return {f.name: f for f in doctor.run(stack.settings, stack.client.http, browser_host)}
+
+
+def test_a_good_configuration_passes(stack):
+    result = findings(stack, browser_host=stack.url.split("//")[1])
+    assert not [f for f in result.values() if f.status in ("fail", "warn")], result
+    for name in (
+        "discovery",
+        "client_auth",
+        "redirect_uri",
+        "implicit_redirect_uri",
+        "client_secret",
+        "clock",
+        "cookie_host",
+    ):
+        assert result[name].status == "pass", name
+    assert stack.url + "/callback" in result["uris"].message and stack.url + "/signed-out" in result["uris"].message
+
+
+def test_wrong_issuer(make_stack):
+    stack = make_stack()
+    doc = requests.get(stack.settings.issuer + "/.well-known/openid-configuration").json()
+    doc["issuer"] = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Elsewhere"
+    stack.rewriter.faults[DISCOVERY] = answer(json.dumps(doc))
+    result = findings(stack)
+    assert result["issuer"].status == "fail" and "eu-west-1_Elsewhere" in result["issuer"].fix
+
+
+def test_unreachable_discovery(make_stack):
+    stack = make_stack(issuer="http://127.0.0.1:1/us-east-1_Nowhere")
+    result = findings(stack)
+    assert result["discovery"].status == "fail" and "could not be reached" in result["discovery"].message
+
+
+def test_wrong_redirect_uri(make_stack):
+    stack = make_stack(app_url="http://localhost:5999")
+    result = findings(stack)
+    assert result["redirect_uri"].status == "fail"
+    assert "redirect_mismatch" in result["redirect_uri"].message
+    assert "http://localhost:5999/callback" in result["redirect_uri"].fix
+
+
+def test_implicit_grant_disabled_is_a_warning(make_stack):
+    stack = make_stack()
+    stack.pool_config["clients"][0]["allowed_flows"] = ["code"]
+    result = findings(stack)
+    assert result["implicit_redirect_uri"].status == "warn"
+    assert "implicit grant" in result["implicit_redirect_uri"].fix
+
+
+def test_unsupported_client_auth_method(make_stack):
+    stack = make_stack({"OAUTH_CLIENT_AUTH": "client_secret_post"})
+    doc = requests.get(stack.settings.issuer + "/.well-known/openid-configuration").json()
+    doc["token_endpoint_auth_methods_supported"] = ["client_secret_basic"]
+    stack.rewriter.faults[DISCOVERY] = answer(json.dumps(doc))
+    result = findings(stack)
+    assert (
+        result["client_auth"].status == "fail" and "OAUTH_CLIENT_AUTH=client_secret_basic" in result["client_auth"].fix
+    )
+
+
+def test_secret_set_but_client_public(make_stack):
+    stack = make_stack()
+    stack.pool_config["clients"][0]["client_secret"] = ""
+    result = findings(stack)
+    assert result["client_secret"].status == "fail" and "public" in result["client_secret"].message
+
+
+def test_secret_missing_for_a_confidential_client(make_stack):
+    stack = make_stack(client_secret="")
+    result = findings(stack)
+    assert result["client_secret"].status == "fail" and "Set OAUTH_CLIENT_SECRET" in result["client_secret"].fix
+
+
+def test_wrong_secret(make_stack):
+    stack = make_stack(client_secret="not-the-secret")
+    result = findings(stack)
+    assert result["client_secret"].status == "fail" and "invalid_client" in result["client_secret"].message
+
+
+def test_clock_skew(make_stack):
+    stack = make_stack()
+    ahead = {f.name: f for f in doctor.run(stack.settings, stack.client.http, now=time.time() + 3600)}
+    assert ahead["clock"].status == "fail" and re.search(r"\b360\d s ahead of", ahead["clock"].message)
+    behind = {f.name: f for f in doctor.run(stack.settings, stack.client.http, now=time.time() - 45)}
+    assert behind["clock"].status == "warn" and "behind" in behind["clock"].message
+
+
+def test_localhost_versus_127_cookie_trap(make_stack):
+    stack = make_stack(app_url="http://localhost:5000")
+    trap = doctor.cookie_trap(stack.settings, "127.0.0.1:5000")
+    assert trap.status == "fail" and "http://localhost:5000" in trap.fix
+    assert doctor.cookie_trap(stack.settings, "localhost:5000").status == "pass"
+
+
+def test_doctor_page_and_cli(make_stack, http):
+    stack = make_stack(app_url="http://localhost:5999")
+    page = http.get(stack.url + "/doctor")
+    assert page.status_code == 200
+    assert 'data-finding="redirect_uri" data-status="fail"' in page.text
+    assert 'data-finding="cookie_host" data-status="fail"' in page.text  # opened at 127.0.0.1, APP_URL localhost
+    result = stack.app.test_cli_runner().invoke(args=["doctor"])
+    assert result.exit_code == 1
+    assert "FAIL  redirect_uri" in result.output and "fix: Add http://localhost:5999/callback" in result.output
+    assert stack.settings.client_secret not in result.output + page.text

@@ -1,0 +1,71 @@
+"""Presenter mode in headless Chromium: a full code-flow login, refresh and logout, step by step."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def screen(page: Page, title: str, params: list[str]) -> None:
+    expect(page.locator("#presenter h1")).to_have_text(title)
+    for name in params:
+        expect(page.locator(f'#presenter [data-param="{name}"] .meaning')).not_to_be_empty()
+    expect(page.locator("#presenter .expect")).to_contain_text("What happens next")
+
+
+def test_presenter_walks_a_full_login_refresh_and_logout(stack, page: Page):
+    page.goto(stack.url + "/")
+    page.locator("#presenter-toggle").click()
+    expect(page.locator("#presenter-toggle")).to_have_text("Presenter mode: on")
+
+    page.get_by_role("link", name="Sign in (authorization code)").click()
+    screen(
+        page,
+        "Send the browser to the authorize endpoint",
+        ["response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge"],
+    )
+    expect(page.locator("#presenter .channel")).to_contain_text("front channel")
+    page.locator("#continue").click()
+
+    expect(page).to_have_url(re.compile(re.escape(stack.provider_url + "/login?")))
+    page.get_by_label("Username").fill("demo")
+    page.get_by_label("Password").fill("FlowLab-demo-1")
+    page.get_by_role("button", name="Sign in").click()
+
+    screen(
+        page, "Exchange the code for tokens", ["grant_type", "code", "redirect_uri", "code_verifier", "Authorization"]
+    )
+    expect(page.locator("#presenter .channel")).to_contain_text("back channel")
+    expect(page.locator('[data-param="Authorization"] td code')).to_have_text("Basic base64($CLIENT_ID:$CLIENT_SECRET)")
+    assert stack.settings.client_secret not in page.content()
+    page.locator("#continue").click()
+    expect(page.locator("h1")).to_contain_text("Signed in as demo")
+
+    page.get_by_role("button", name="Refresh tokens").click()
+    screen(page, "Refresh the tokens", ["grant_type", "refresh_token"])
+    expect(page.locator('[data-param="refresh_token"] td code')).to_have_text("$REFRESH_TOKEN")
+    page.locator("#continue").click()
+    expect(page.locator("#rotated")).to_contain_text("not rotated")
+
+    page.get_by_role("button", name="Sign out").click()
+    screen(page, "Revoke the refresh token", ["token"])
+    page.locator("#continue").click()
+    screen(page, "Send the browser to the provider's logout", ["client_id", "logout_uri"])
+    page.locator("#continue").click()
+    expect(page.locator(".notice")).to_contain_text("You are signed out")
+    assert stack.pool.sessions == {}
+
+
+def test_presenter_pauses_the_implicit_flow(stack, page: Page):
+    page.goto(stack.url + "/presenter?on=1&next=/implicit")
+    screen(page, "Send the browser to the authorize endpoint (implicit)", ["response_type", "nonce", "state"])
+    expect(page.locator('[data-param="response_type"] td code')).to_have_text("token")
+    page.locator("#continue").click()
+    page.get_by_label("Username").fill("demo")
+    page.get_by_label("Password").fill("FlowLab-demo-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#implicit")).to_have_attribute("data-verified", "true")
