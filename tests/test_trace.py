@@ -194,3 +194,11 @@ def test_markdown_export(stack, http):
 @pytest.mark.parametrize("path", ["/trace.har", "/trace.md", "/trace"])
 def test_exports_of_an_empty_trace(stack, path):
     assert requests.get(stack.url + path).status_code == 200
+
+
+def test_failed_steps_show_the_likely_cause(stack, http):
+    stack.login(http)
+    post(stack, http, "/revoke")
+    post(stack, http, "/refresh")  # refused: invalid_grant
+    page = http.get(stack.url + "/trace").text
+    assert "Likely cause: invalid_grant: The code or refresh token was refused" in page

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, session, url_for
 from markupsafe import Markup, escape
 
 from oauth import exports
+from oauth.errors import likely_cause
 from oauth.trace import MARKER_RE, explain_params, shorten_markers
 
 from . import oauth_client, settings
@@ -64,6 +67,7 @@ def trace() -> str:
                 if step["kind"] == "server"
                 else "",
                 "arrow": (step["from"], step["to"], f"{step['method']} {path} → {status}", step["kind"]),
+                "cause": _cause(step),
             }
         )
     return render_template("trace.html", views=views)
@@ -112,3 +116,19 @@ def markdown() -> Response:
 def postman() -> Response:
     collection = exports.postman_collection(settings(), oauth_client().metadata())
     return _download(exports.to_json(collection), "application/json", "cognito-flow-lab.postman_collection.json")
+
+
+def _cause(step: dict) -> str:
+    """The likely cause of an OAuth error in a step's response (JSON body, query or WWW-Authenticate)."""
+    error = ""
+    try:
+        body = json.loads(step["response_body"]) if step["response_body"].startswith("{") else {}
+        error = body.get("error", "") if isinstance(body, dict) else ""
+    except ValueError:
+        pass
+    if not error:
+        match = re.search(
+            r'error="?([a-z_]+)', step["response_headers"].get("WWW-Authenticate", "") + " " + step["url"]
+        )
+        error = match.group(1) if match else ""
+    return f"{error}: {likely_cause(error)}" if error and likely_cause(error) else ""
