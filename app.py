@@ -21,6 +21,7 @@ from flask_session import Session
 
 from cli import doctor_command, token_cli
 from config import ConfigError, Settings, load_settings
+from deps import check_dependencies
 from oauth.client import OAuthClient
 from views import errors, tracing
 from views.api import bp as api_bp
@@ -148,6 +149,7 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from `settings` (default: the environment and `.env`)."""
+    check_dependencies()
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024

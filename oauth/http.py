@@ -39,6 +39,10 @@ class Reply:
     def json(self) -> dict:
         """Parse the body as a JSON object, or raise ProviderError saying what came instead."""
         ctype = self.headers.get("Content-Type", "")
+        if "json" not in ctype.lower():
+            raise ProviderError(
+                self.step, f"answered HTTP {self.status} with Content-Type {ctype or 'missing'}, not JSON"
+            )
         try:
             data = json.loads(self.body)
         except ValueError:

@@ -84,6 +84,16 @@ def callback() -> Response:
     tracing.note_incoming("callback")
     if "error" in request.args:
         return _callback_error()
+    iss = request.args.get("iss")
+    if iss is not None and iss != settings().issuer:  # RFC 9207: a mix-up defence when the provider sends it
+        transactions.take(session, request.args.get("state"), "code")
+        return problem(
+            400,
+            "The callback came from another issuer",
+            f"The callback's iss is {iss[:200]!r}, not the configured issuer {settings().issuer!r}.",
+            hint="Another authorization server answered (a mix-up attack or a misconfiguration). Nothing was stored.",
+            error="invalid_issuer",
+        )
     tx = transactions.take(session, request.args.get("state"), "code")
     if tx is None:
         return problem(

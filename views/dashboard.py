@@ -47,15 +47,22 @@ def dashboard() -> Response | str:
     if auth.get("id_token"):
         result = client.verify_id_token(auth["id_token"], nonce=auth.get("nonce"), access_token=auth["access_token"])
         tokens.append(("ID token", "id", _token_view(result, now)))
-    result = client.verify_access_token(auth["access_token"])
-    tokens.append(("Access token", "access", _token_view(result, now)))
+    if auth["access_token"].count(".") == 2:
+        result = client.verify_access_token(auth["access_token"])
+        tokens.append(("Access token", "access", _token_view(result, now)))
+    else:  # opaque (not a JWT): only the provider can tell what it means
+        result = None
+        tokens.append(("Access token", "access", {"opaque": True}))
+    claims = _claims(auth.get("id_token")) or {}
+    who = next((str(claims[k]) for k in ("cognito:username", "username", "email", "name", "sub") if claims.get(k)), "?")
     return render_template(
         "dashboard.html",
+        who=who,
         auth=auth,
         tokens=tokens,
         login_at=format_time(auth.get("login_at"), now),
         has_refresh=bool(auth.get("refresh_token")),
-        access_exp=result.claims.get("exp") if isinstance(result.claims.get("exp"), int) else None,
+        access_exp=result.claims.get("exp") if result and isinstance(result.claims.get("exp"), int) else None,
         settings=settings(),
     )
 
