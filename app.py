@@ -23,7 +23,7 @@ from cli import doctor_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
-from views import errors, tracing
+from views import errors, session_guard, tracing
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.dashboard import bp as dashboard_bp
@@ -63,6 +63,7 @@ def _configure_sessions(app: Flask, settings: Settings) -> None:
         app.config["SESSION_TYPE"] = "cachelib"
         app.config["SESSION_CACHELIB"] = FileSystemCache(str(directory), threshold=SESSION_THRESHOLD, mode=0o600)
     Session(app)
+    session_guard.install(app)
 
 
 def _content_security_policy(app: Flask) -> str:
@@ -99,8 +100,8 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _reject_cross_site() -> Response | None:
-        if request.method in SAFE_METHODS or request.endpoint in BEARER_ONLY:
-            return None
+        if request.method in SAFE_METHODS or request.endpoint in BEARER_ONLY or request.routing_exception:
+            return None  # (an unknown route or method gets its own 404/405)
         # Sec-Fetch-Site is authoritative when the browser sends it; Origin is "null" on pages with
         # Referrer-Policy: no-referrer (the callback), so only a real, different origin is refused.
         fetch_site = request.headers.get("Sec-Fetch-Site")

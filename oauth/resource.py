@@ -25,7 +25,7 @@ class BearerError(Exception):
         if self.error:
             parts.append(f'error="{self.error}"')
         if self.description:
-            parts.append('error_description="{}"'.format(self.description.replace('"', "'")))
+            parts.append(f'error_description="{header_safe(self.description)}"')
         if self.scope:
             parts.append(f'scope="{self.scope}"')
         return "Bearer " + ", ".join(parts)
@@ -81,3 +81,9 @@ def authorize(
         "groups": groups if isinstance(groups, list) else [],
         "exp": claims.get("exp"),
     }
+
+
+def header_safe(text: str, limit: int = 300) -> str:
+    """Token-derived text for a header: printable ASCII only (RFC 6750 §3 allows no more), no quotes."""
+    ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(ch if 0x20 <= ord(ch) < 0x7F and ch not in '"\\' else "?" for ch in ascii_text)[:limit]

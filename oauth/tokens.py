@@ -259,11 +259,14 @@ def verify_token(
     if kind == "id":
         aud = claims.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
+        azp = claims.get("azp")
         if aud is None:
             ok, why = False, "aud is missing"
+        elif not all(isinstance(a, str) for a in auds):
+            ok, why = False, "aud must be a string or a list of strings"
         elif not any(a in clients for a in auds):
             ok, why = False, f"aud is {aud!r}; expected this app client"
-        elif len(auds) > 1 and claims.get("azp") not in clients:
+        elif len(auds) > 1 and not (isinstance(azp, str) and azp in clients):
             ok, why = False, f"aud lists several audiences {aud!r} and azp is not this client"
         else:
             ok, why = True, f"aud is {aud!r}, this app client"

@@ -152,3 +152,11 @@ def test_dashboard_buttons_show_both_calls(stack, http):
     api = http.get(stack.url + "/dashboard").text.split('id="api"')[1]
     assert "HTTP 401" in api and "invalid_token" in api and "ID token" in api
     assert re.search(r"Bearer ey[\w-]{10}…[\w-]{4}", api)  # the token is shown shortened only
+
+
+def test_non_ascii_claims_never_break_the_challenge_header(stack, tokens):
+    token = resign_access(stack, tokens["access_token"], lambda c: c.update(iss='Ā"\r\nX-Evil: 1'))
+    response = me(stack, token, timeout=10)
+    assert response.status_code == 401
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.isascii() and "\r" not in challenge and "X-Evil" not in response.headers

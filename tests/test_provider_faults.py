@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import answer
@@ -69,3 +70,53 @@ def test_provider_down(make_stack, http):
     response = http.get(stack.url + "/login", allow_redirects=False)
     assert response.status_code == 502
     assert "could not be reached" in response.text
+
+
+def test_json_with_the_wrong_content_type_is_refused(make_stack, http):
+    stack = make_stack()
+    stack.rewriter.faults["/oauth2/token"] = answer(
+        '{"access_token": "a", "token_type": "Bearer"}', mimetype="text/html"
+    )
+    response = stack.login(http)
+    assert response.status_code == 502 and "Content-Type text/html" in response.text
+    assert stack.session_json(http)["authenticated"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "fault", "message"),
+    [
+        ("/oauth2/userInfo", answer("{}", delay=1.5), "did not answer within"),
+        ("/oauth2/userInfo", answer("oops", status=500, mimetype="text/plain"), "HTTP 500"),
+        ("/oauth2/revoke", answer("<html></html>", status=503, mimetype="text/html"), "HTTP 503"),
+    ],
+)
+def test_lifecycle_calls_fail_cleanly(make_stack, http, path, fault, message):
+    stack = make_stack(http_timeout=0.5)
+    stack.login(http)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text).group(1)
+    stack.rewriter.faults[path] = fault
+    action = "/userinfo" if "userInfo" in path else "/revoke"
+    response = http.post(stack.url + action, data={"csrf_token": csrf})
+    assert response.status_code == 502 and message in response.text
+    assert stack.session_json(http)["authenticated"] is True  # the session is as it was
+
+
+def test_other_users_are_served_while_the_provider_hangs(make_stack):
+    import threading
+
+    import requests
+
+    stack = make_stack(http_timeout=2)
+    stack.rewriter.faults["/oauth2/token"] = answer("{}", delay=3)
+    results = []
+
+    def stuck_login():
+        with requests.Session() as s:
+            results.append(stack.login(s).status_code)
+
+    thread = threading.Thread(target=stuck_login)
+    thread.start()
+    for _ in range(5):  # meanwhile, other users get their pages at once
+        assert requests.get(stack.url + "/", timeout=1).status_code == 200
+    thread.join(timeout=15)
+    assert results == [502]

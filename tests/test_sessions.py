@@ -83,3 +83,54 @@ def test_cachelib_sessions_live_under_instance(stack, http):
     assert files
     assert all(f.stat().st_mode & 0o777 == 0o600 for f in files)
     assert stack.app.config["SESSION_CACHELIB"]._threshold >= 100_000
+
+
+def test_redis_outage_is_a_clear_503_and_recovers(make_stack, http, tmp_path):
+    binary = shutil.which("redis-server")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        stack = make_stack({"SESSION_BACKEND": "redis", "REDIS_URL": url})
+        stack.login(http)
+        proc.terminate()
+        proc.wait(timeout=10)
+        for path in ("/dashboard", "/login", "/api/session"):
+            response = http.get(stack.url + path, allow_redirects=False)
+            assert response.status_code == 503, path
+            assert "The session store is unavailable" in response.text and "Traceback" not in response.text
+        proc = subprocess.Popen(proc.args, stdout=subprocess.DEVNULL)  # the store comes back (empty)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        http.cookies.clear()
+        assert stack.login(http).headers["Location"] == "/dashboard"
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -43,8 +43,13 @@ class TraceStore:
             self.cache.delete(f"t:{trace_id}")
 
 
+def cookie_name() -> str:
+    """`__Host-` prefixed under https, like the session cookie."""
+    return "__Host-" + TRACE_COOKIE if current_app.extensions["settings"].secure_cookies else TRACE_COOKIE
+
+
 def current_trace_id() -> str | None:
-    value = request.cookies.get(TRACE_COOKIE, "")
+    value = request.cookies.get(cookie_name(), "")
     return value if TRACE_ID_RE.match(value) else None
 
 
@@ -166,7 +171,7 @@ def _flush(response: Response) -> Response:
     store().save(trace_id, record)
     if new_id:
         response.set_cookie(
-            TRACE_COOKIE,
+            cookie_name(),
             trace_id,
             max_age=TRACE_TTL,
             httponly=True,

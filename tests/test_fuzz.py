@@ -1,0 +1,262 @@
+"""Fuzz the app over real HTTP: random and mutated tokens, headers, callback parameters and bodies.
+
+Every answer must be below 500, and a signed-in session must survive whatever is thrown at it.
+Bounded by example counts (derandomized under CI, so a failure there reproduces).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jose import jws
+
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+claim_names = st.sampled_from(
+    [
+        "iss",
+        "aud",
+        "azp",
+        "sub",
+        "exp",
+        "iat",
+        "nbf",
+        "auth_time",
+        "token_use",
+        "client_id",
+        "scope",
+        "nonce",
+        "at_hash",
+        "username",
+        "cognito:username",
+        "cognito:groups",
+        "email",
+        "jti",
+        "origin_jti",
+    ]
+) | st.text(max_size=12)
+claims = st.dictionaries(claim_names, json_values, max_size=12)
+headers = st.dictionaries(
+    st.sampled_from(["alg", "kid", "typ", "jku", "x5u", "jwk", "crit", "cty"]), json_values, max_size=5
+)
+b64chars = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=.+/ ", max_size=60)
+hostile_text = st.text(max_size=300) | st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "%00",
+        "../../etc/passwd",
+        "<script>alert(1)</script>",
+        "x" * 5000,
+        "é" * 50,
+        "\r\nX-Injected: 1",
+        "javascript:alert(1)",
+        "//evil.example",
+        "null",
+        "[]",
+        "{}",
+        "eyJ",
+        "a.b.c",
+        "a..b",
+    ]
+)
+
+
+def b64(value: object) -> str:
+    raw = json.dumps(value, allow_nan=True).encode() if not isinstance(value, bytes) else value
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def unsigned(header: dict, payload: dict, sig: str) -> str:
+    return f"{b64(header)}.{b64(payload)}.{sig}"
+
+
+def mutate(token: str, data) -> str:
+    """Flip, cut, duplicate or splice characters of a real token."""
+    op = data.draw(st.sampled_from(["flip", "cut", "dup", "splice", "dots"]))
+    i = data.draw(st.integers(min_value=0, max_value=max(len(token) - 1, 0)))
+    if op == "flip":
+        return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+    if op == "cut":
+        return token[:i]
+    if op == "dup":
+        return token + token[i:]
+    if op == "splice":
+        return token[:i] + data.draw(b64chars) + token[i:]
+    return token.replace(".", data.draw(st.sampled_from(["", "..", ".x.", " . "])), 1)
+
+
+@pytest.fixture
+def signed_in(stack, http):
+    seen: dict = {}
+    stack.rewriter.rewrite = lambda body: seen.update(body) or body
+    stack.login(http)
+    stack.rewriter.rewrite = None
+    return seen
+
+
+def assert_survived(stack, http):
+    assert stack.session_json(http)["authenticated"] is True
+
+
+def test_fuzz_api_bearer_tokens(stack, http, signed_in):
+    real = signed_in["access_token"]
+    key = stack.pool.keys.access_key
+
+    @FUZZ
+    @given(data=st.data())
+    def run(data):
+        kind = data.draw(st.sampled_from(["mutated", "unsigned", "signed", "header"]))
+        if kind == "mutated":
+            value = "Bearer " + mutate(real, data)
+        elif kind == "unsigned":
+            value = "Bearer " + unsigned(data.draw(headers), data.draw(claims), data.draw(b64chars))
+        elif kind == "signed":  # a valid signature over hostile claims
+            payload = {"iss": stack.settings.issuer, "token_use": "access", **data.draw(claims)}
+            body = json.dumps(payload, allow_nan=True)
+            value = "Bearer " + jws.sign(body.encode(), key.signer(), headers={"kid": key.kid}, algorithm="RS256")
+        else:
+            value = data.draw(hostile_text)
+        try:
+            response = requests.get(stack.url + "/api/me", headers={"Authorization": value}, timeout=10)
+        except (requests.exceptions.InvalidHeader, ValueError, UnicodeError):
+            return  # requests itself refused to send it
+        assert response.status_code < 500, (value[:200], response.text[:300])
+        assert response.headers["Content-Type"].startswith("application/json")
+
+    run()
+
+
+def test_fuzz_callback_parameters(stack, http, signed_in):
+    @FUZZ
+    @given(
+        params=st.dictionaries(
+            st.sampled_from(["code", "state", "error", "error_description", "iss", "session_state", "x"]),
+            hostile_text,
+            max_size=5,
+        )
+    )
+    def run(params):
+        response = http.get(stack.url + "/callback", params=params, allow_redirects=False, timeout=10)
+        assert response.status_code < 500, (params, response.text[:300])
+        assert "Traceback" not in response.text
+
+    run()
+    assert_survived(stack, http)
+
+
+def test_fuzz_signed_id_tokens_through_the_callback(stack, http):
+    key = stack.pool.keys.id_key
+
+    @settings(FUZZ, max_examples=40)
+    @given(extra=claims)
+    def run(extra):
+        def rewrite(body):
+            base = json.loads(jws.get_unverified_claims(body["id_token"]))
+            payload = json.dumps({**base, **extra}, allow_nan=True)
+            body["id_token"] = jws.sign(payload.encode(), key.signer(), headers={"kid": key.kid}, algorithm="RS256")
+            return body
+
+        stack.rewriter.rewrite = rewrite
+        with requests.Session() as browser:
+            response = stack.login(browser)
+            assert response.status_code < 500, (extra, response.text[:300])
+            if response.status_code == 400:
+                assert browser.get(stack.url + "/api/session").json()["authenticated"] is False
+            if response.status_code == 302:  # accepted: the dashboard must render whatever the claims are
+                assert browser.get(stack.url + "/dashboard").status_code == 200
+
+    run()
+
+
+def test_fuzz_implicit_verify_bodies(stack, http, signed_in):
+    csrf = stack.csrf(http)
+
+    @FUZZ
+    @given(body=json_values | st.dictionaries(st.sampled_from(["id_token", "access_token", "state"]), json_values))
+    def run(body):
+        response = http.post(
+            stack.url + "/api/implicit/verify",
+            data=json.dumps(body, allow_nan=True),
+            headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert 400 <= response.status_code < 500, (body, response.text[:300])
+        assert response.json()["valid"] is False
+
+    run()
+    assert_survived(stack, http)
+
+
+def test_fuzz_cookies_headers_and_paths(stack, http, signed_in):
+    name = stack.app.config["SESSION_COOKIE_NAME"]
+
+    @FUZZ
+    @given(
+        cookie=hostile_text,
+        path=st.sampled_from(
+            [
+                "/",
+                "/dashboard",
+                "/trace",
+                "/compare",
+                "/doctor",
+                "/api/session",
+                "/login",
+                "/machine",
+                "/presenter",
+                "/revocation",
+                "/signed-out",
+                "/trace/token/1/0",
+                "/nope",
+                "/static/x",
+            ]
+        ),
+        query=st.dictionaries(
+            st.sampled_from(["next", "on", "prompt", "expired", "signed_out"]), hostile_text, max_size=3
+        ),
+        host=st.sampled_from(["evil.example", "127.0.0.1", "", "a" * 300]),
+    )
+    def run(cookie, path, query, host):
+        try:
+            response = requests.get(
+                stack.url + path,
+                params=query,
+                cookies={name: cookie, "flowlab_trace": cookie},
+                headers={"X-Forwarded-Host": host},
+                allow_redirects=False,
+                timeout=10,
+            )
+        except (requests.exceptions.InvalidHeader, ValueError, UnicodeError):
+            return
+        assert response.status_code < 500, (path, query, response.text[:300])
+        location = response.headers.get("Location", "")
+        assert not location.startswith(("//", "http://evil", "https://evil", "javascript:"))
+
+    run()
+    assert_survived(stack, http)

@@ -1,0 +1,69 @@
+"""Keep a session-store outage (Redis down) a clear 503, never a 500 or a lost write."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Flask, Response, g, render_template
+from flask.sessions import SessionInterface
+
+log = logging.getLogger("flowlab")
+STORE_ERRORS = (redis.RedisError, OSError)
+TITLE = "The session store is unavailable"
+DETAIL = "The app could not reach its session store (Redis). Nothing was stored; try again in a moment."
+
+
+def _unavailable_page(response: Response | None = None) -> Response:
+    html = render_template("error.html", status=503, title=TITLE, detail=DETAIL, hint="", error="", action=None)
+    response = response or Response()
+    response.set_data(html)
+    response.status_code = 503
+    response.mimetype = "text/html"
+    response.headers.pop("Location", None)
+    return response
+
+
+class GuardedSessions(SessionInterface):
+    """Delegates to Flask-Session's interface and turns store failures into 503s."""
+
+    def __init__(self, inner: SessionInterface):
+        self.inner = inner
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def open_session(self, app: Flask, request):
+        try:
+            return self.inner.open_session(app, request)
+        except STORE_ERRORS as exc:
+            log.error("session store unavailable on open: %s", type(exc).__name__)
+            g.session_store_down = True
+            return self.inner.session_class(sid=None, permanent=True)
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        if g.get("session_store_down"):
+            _unavailable_page(response)
+            return
+        try:
+            self.inner.save_session(app, session, response)
+        except STORE_ERRORS as exc:
+            log.error("session store unavailable on save: %s", type(exc).__name__)
+            _unavailable_page(response)
+            response.headers.pop("Set-Cookie", None)
+
+    def regenerate(self, session) -> None:
+        self.inner.regenerate(session)
+
+
+def install(app: Flask) -> None:
+    app.session_interface = GuardedSessions(app.session_interface)
+
+    @app.before_request
+    def _store_down() -> Response | None:
+        return _unavailable_page() if g.get("session_store_down") else None
+
+    @app.errorhandler(redis.RedisError)
+    def _redis_error(exc: redis.RedisError) -> Response:
+        log.error("session store unavailable: %s", type(exc).__name__)
+        return _unavailable_page()
