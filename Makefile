@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: run test lint format serve clean
+.PHONY: run serve test lint format clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 
 run: $(VENV)/.runtime
 	$(PY) app.py
+
+serve: $(VENV)/.runtime
+	$(PY) scripts/serve.py
 
 test: $(VENV)/.dev
 	./scripts/system-deps.sh

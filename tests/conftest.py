@@ -6,6 +6,8 @@ import html
 import json
 import re
 import shutil
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
+import redis
 import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -242,6 +245,44 @@ def make_stack(tmp_path, key_dir) -> Iterator[Callable[..., Stack]]:
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(directory: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start a real redis-server on loopback (no persistence) and wait until it answers."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is missing: `make test` installs it (scripts/system-deps.sh)"
+    port = port or free_port()
+    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    proc = subprocess.Popen([*args, "--dir", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    with redis.Redis.from_url(url) as client:
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+    return proc, url
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A real redis-server on a loopback port, for this test run only."""
+    proc, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    stop(proc)
 
 
 @pytest.fixture(scope="session")
