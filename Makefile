@@ -25,8 +25,15 @@ run: $(VENV)/.runtime
 serve: $(VENV)/.runtime
 	$(PY) scripts/serve.py
 
+INTEROP := tests/interop
+
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 test: $(VENV)/.dev
 	./scripts/system-deps.sh
+	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Install what the test suite needs from Debian when it is missing: Chromium (driven by
-# Playwright through /usr/bin/chromium) and redis-server. Needs root to install.
+# Playwright through /usr/bin/chromium), redis-server, and Node.js with npm (for the interop
+# provider). Needs root to install.
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
