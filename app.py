@@ -23,6 +23,7 @@ from cli import doctor_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
+from oauth.verified_cache import VerifiedTokenCache
 from views import errors, session_guard, tracing
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.extensions["settings"] = settings
     app.extensions["oauth_client"] = OAuthClient(settings)
+    app.extensions["verified_tokens"] = VerifiedTokenCache(settings.api_token_cache_size)
     _configure_sessions(app, settings)
     _install_hooks(app, settings)
     app.jinja_env.globals.update(csrf_token=csrf_token, settings=settings)

@@ -46,6 +46,7 @@ class Settings:
     m2m_client_secret: str = field(default="", repr=False)
     api_required_scope: str = ""
     api_allowed_client_ids: tuple[str, ...] = ()
+    api_token_cache_size: int = 10_000
     app_url: str = "http://localhost:5000"
     host: str = "127.0.0.1"
     port: int = 5000
@@ -216,6 +217,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "m2m_client_id": m2m_id,
         "m2m_client_secret": m2m_secret,
         "api_required_scope": env.get("API_REQUIRED_SCOPE", "").strip(),
+        "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         "api_allowed_client_ids": tuple(
             dict.fromkeys(
                 [client_id, *env.get("API_ALLOWED_CLIENT_IDS", "").replace(",", " ").split()]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from oauth.http import ProviderError
 from oauth.resource import BearerError, authorize, bearer_token
+from oauth.verified_cache import VerifiedTokenCache
 
 from . import oauth_client, settings
 
@@ -23,17 +24,27 @@ def _bearer_error(exc: BearerError) -> Response:
     return response
 
 
+@bp.get("/api/health")
+def health() -> Response:
+    """No authentication: for load balancers, and the baseline that /api/me is measured against."""
+    return jsonify({"ok": True})
+
+
 @bp.route("/api/me", methods=["GET", "POST"])
 def me() -> Response:
     s = settings()
     client = oauth_client()
+    cache: VerifiedTokenCache = current_app.extensions["verified_tokens"]
     try:
         token = bearer_token(request.headers.get("Authorization"), request.args, request.form)
-        identity = authorize(
-            token,
-            lambda t: client.verify_access_token(t, s.api_allowed_client_ids),
-            s.api_required_scope,
-        )
+        identity = cache.get(token)
+        if identity is None:
+            identity = authorize(
+                token,
+                lambda t: client.verify_access_token(t, s.api_allowed_client_ids),
+                s.api_required_scope,
+            )
+            cache.put(token, identity, identity["exp"])
     except BearerError as exc:
         return _bearer_error(exc)
     except ProviderError as exc:
