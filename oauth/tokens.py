@@ -8,16 +8,15 @@ looks at nonce or token_use.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 import json
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from jose import jws
 from jose.utils import calculate_at_hash
 
 from .discovery import JwksCache, UnknownKey
@@ -82,15 +81,39 @@ CLAIMS = {
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 
 
-@dataclass
 class Check:
-    name: str
-    passed: bool
-    detail: str
+    """One verification check. Its detail may be given as a callable, built only when read:
+    the API's hot path never reads the details of checks that passed."""
+
+    __slots__ = ("_detail", "name", "passed")
+
+    def __init__(self, name: str, passed: bool, detail: str | Callable[[], str]):
+        self.name = name
+        self.passed = passed
+        self._detail = detail
+
+    @property
+    def detail(self) -> str:
+        if callable(self._detail):
+            self._detail = self._detail()
+        return self._detail
 
     @property
     def why(self) -> str:
         return WHY.get(self.name, "")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Check) and (self.name, self.passed, self.detail) == (
+            other.name,
+            other.passed,
+            other.detail,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.passed))
+
+    def __repr__(self) -> str:
+        return f"Check({self.name!r}, {self.passed!r}, {self.detail!r})"
 
 
 @dataclass
@@ -110,7 +133,7 @@ class Verification:
     def failure(self) -> Check | None:
         return next((c for c in self.checks if not c.passed), None)
 
-    def add(self, name: str, passed: bool, detail: str) -> None:
+    def add(self, name: str, passed: bool, detail: str | Callable[[], str]) -> None:
         self.checks.append(Check(name, passed, detail))
 
 
@@ -122,24 +145,35 @@ class TokenInvalid(Exception):
         self.check = check
 
 
-def _b64json(part: str) -> object:
-    padded = part + "=" * (-len(part) % 4)
-    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
-def decode_unverified(token: str) -> tuple[dict, dict]:
-    """Split a JWT into its header and payload without trusting either."""
+def _b64(part: str) -> bytes:
+    """Strict base64url: any character outside the alphabet is an error, not skipped."""
+    data = part.encode("ascii").translate(_URLSAFE) + b"=" * (-len(part) % 4)
+    return binascii.a2b_base64(data, strict_mode=True)
+
+
+def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
+    """Header, payload, signing input and signature of a JWT, none of them trusted yet."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise ValueError("not a token string of reasonable size")
     parts = token.split(".")
     if len(parts) != 3 or not all(parts[:2]):
         raise ValueError(f"has {len(parts)} dot-separated parts, not 3")
     try:
-        header, payload = _b64json(parts[0]), _b64json(parts[1])
-    except (ValueError, UnicodeError) as exc:
-        raise ValueError(f"header or payload is not base64url JSON ({type(exc).__name__})") from None
+        header, payload = json.loads(_b64(parts[0]).decode()), json.loads(_b64(parts[1]).decode())
+        signature = _b64(parts[2])
+    except (ValueError, UnicodeError, binascii.Error) as exc:
+        raise ValueError(f"is not base64url JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise ValueError("header and payload must be JSON objects")
+    return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
+
+
+def decode_unverified(token: str) -> tuple[dict, dict]:
+    """Split a JWT into its header and payload without trusting either."""
+    header, payload, _, _ = _parse(token)
     return header, payload
 
 
@@ -173,10 +207,10 @@ def format_time(value: object, now: float | None = None) -> str:
     return f"{stamp} ({humanize_delta(float(value) - now)})"
 
 
-def _signature(result: Verification, token: str, keys: JwksCache) -> None:
+def _signature(result: Verification, signing_input: bytes, signature: bytes, keys: JwksCache) -> None:
     header = result.header
     alg = header.get("alg")
-    result.add("alg", alg in ALGORITHMS, f"header alg is {alg!r}; allowed: RS256")
+    result.add("alg", alg in ALGORITHMS, lambda: f"header alg is {alg!r}; allowed: RS256")
     if alg not in ALGORITHMS:
         result.add("signature", False, "not checked: the algorithm is not allowed")
         return
@@ -185,16 +219,19 @@ def _signature(result: Verification, token: str, keys: JwksCache) -> None:
         result.add("signature", False, "the kid header is not a string")
         return
     try:
-        used_kid, key = keys.key_for(kid)
-        jws.verify(token, key, algorithms=ALGORITHMS)
+        used_kid, key = keys.key_for(kid)  # a python-jose RS256 key, built once per kid
+        valid = key.verify(signing_input, signature)
     except UnknownKey as exc:
         result.add("signature", False, str(exc))
     except ProviderError:
         raise
-    except Exception as exc:  # python-jose raises JWSError, JWKError and others
+    except Exception as exc:  # python-jose raises JWKError and others
         result.add("signature", False, f"RS256 signature does not verify ({type(exc).__name__})")
     else:
-        result.add("signature", True, f"RS256, verified with the JWKS key kid {used_kid or '(none)'}")
+        if valid:
+            result.add("signature", True, lambda: f"RS256, verified with the JWKS key kid {used_kid or '(none)'}")
+        else:
+            result.add("signature", False, "RS256 signature does not verify")
 
 
 def _time_checks(result: Verification, now: float, leeway: int, max_age: int | None) -> None:
@@ -203,24 +240,21 @@ def _time_checks(result: Verification, now: float, leeway: int, max_age: int | N
     if not _is_time(exp):
         result.add("exp", False, "exp is missing or not a number")
     else:
-        result.add(
-            "exp",
-            now <= exp + leeway,
-            f"expires {format_time(exp, now)}" if now <= exp + leeway else f"expired {format_time(exp, now)}",
-        )
+        live = now <= exp + leeway
+        result.add("exp", live, lambda: f"{'expires' if live else 'expired'} {format_time(exp, now)}")
     iat = claims.get("iat")
     if not _is_time(iat):
         result.add("iat", False, "iat is missing or not a number")
     elif iat > now + leeway:
-        result.add("iat", False, f"issued in the future: {format_time(iat, now)}")
+        result.add("iat", False, lambda: f"issued in the future: {format_time(iat, now)}")
     elif max_age is not None and now - iat > max_age:
-        result.add("iat", False, f"issued {format_time(iat, now)}, older than {max_age} s allowed at login")
+        result.add("iat", False, lambda: f"issued {format_time(iat, now)}, older than {max_age} s allowed at login")
     else:
-        result.add("iat", True, f"issued {format_time(iat, now)}")
+        result.add("iat", True, lambda: f"issued {format_time(iat, now)}")
     if "nbf" in claims:
         nbf = claims["nbf"]
         ok = _is_time(nbf) and nbf <= now + leeway
-        result.add("nbf", ok, f"not before {format_time(nbf, now)}")
+        result.add("nbf", ok, lambda: f"not before {format_time(nbf, now)}")
 
 
 def verify_token(
@@ -247,25 +281,26 @@ def verify_token(
     clients = set(client_ids)
     result = Verification(kind=kind)
     try:
-        result.header, result.claims = decode_unverified(token)
+        result.header, result.claims, signing_input, signature = _parse(token)
     except ValueError as exc:
         result.add("structure", False, f"the token {exc}")
         return result
     result.add("structure", True, "three base64url parts with JSON header and payload")
-    _signature(result, token, keys)
+    _signature(result, signing_input, signature, keys)
     claims = result.claims
 
     iss = claims.get("iss")
-    result.add("iss", iss == issuer, f"iss is {iss!r}; expected {issuer!r}")
+    result.add("iss", iss == issuer, lambda: f"iss is {iss!r}; expected {issuer!r}")
     if kind == "id":
         aud = claims.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
         azp = claims.get("azp")
+        strings = [a for a in auds if isinstance(a, str)]
         if aud is None:
             ok, why = False, "aud is missing"
-        elif not all(isinstance(a, str) for a in auds):
+        elif len(strings) != len(auds):
             ok, why = False, "aud must be a string or a list of strings"
-        elif not any(a in clients for a in auds):
+        elif clients.isdisjoint(strings):
             ok, why = False, f"aud is {aud!r}; expected this app client"
         elif len(auds) > 1 and not (isinstance(azp, str) and azp in clients):
             ok, why = False, f"aud lists several audiences {aud!r} and azp is not this client"
@@ -275,12 +310,12 @@ def verify_token(
     else:
         cid = claims.get("client_id")
         ok = isinstance(cid, str) and cid in clients
-        result.add("client_id", ok, f"client_id is {cid!r}; " + ("trusted" if ok else "not an allowed client"))
+        result.add("client_id", ok, lambda: f"client_id is {cid!r}; " + ("trusted" if ok else "not an allowed client"))
     use = claims.get("token_use")
     if use is not None or require_token_use:
-        result.add("token_use", use == kind, f"token_use is {use!r}; expected {kind!r}")
+        result.add("token_use", use == kind, lambda: f"token_use is {use!r}; expected {kind!r}")
     sub = claims.get("sub")
-    result.add("sub", isinstance(sub, str) and bool(sub), f"sub is {sub!r}")
+    result.add("sub", isinstance(sub, str) and bool(sub), lambda: f"sub is {sub!r}")
     _time_checks(result, now, leeway, max_age)
 
     if kind == "id" and nonce is not None:

@@ -44,7 +44,9 @@ def test_api_serves_repeat_tokens_from_the_cache(stack, http, monkeypatch):
     assert first == second and len(calls) == 1
     claims = json.loads(jws.get_unverified_claims(seen["access_token"]))
     key = stack.pool.keys.access_key
-    expired = jws.sign({**claims, "exp": claims["iat"] - 3600}, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
+    expired = jws.sign(
+        {**claims, "exp": claims["iat"] - 3600}, key.signer(), headers={"kid": key.kid}, algorithm="RS256"
+    )
     for _ in range(2):  # failures are never cached as successes
         assert requests.get(stack.url + "/api/me", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
 
