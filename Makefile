@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: run serve test lint format clean
+.PHONY: run serve test bench lint format clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
+
+bench: $(VENV)/.dev
+	./scripts/system-deps.sh
+	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
+		{ echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; }
+	$(PY) bench/run.py
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

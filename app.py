@@ -68,19 +68,25 @@ def _configure_sessions(app: Flask, settings: Settings) -> None:
 
 
 def _content_security_policy(app: Flask) -> str:
+    """The CSP; forms may post to the provider (logout redirects). Rebuilt only when discovery changes."""
     client: OAuthClient = app.extensions["oauth_client"]
+    meta = client.discovery.cached()
+    cached = app.extensions.get("csp")
+    if cached is not None and cached[0] is meta:
+        return cached[1]
     origins = {_origin(client.settings.issuer)}
-    meta = client.discovery._meta
     if meta is not None:
         origins |= {_origin(meta.authorization_endpoint), _origin(meta.end_session_endpoint)}
     if client.settings.cognito_domain:
         origins.add(_origin(client.settings.cognito_domain))
     forms = " ".join(sorted(o for o in origins if o))
-    return (
+    policy = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"connect-src 'self'; form-action 'self' {forms}; base-uri 'none'; "
         "object-src 'none'; frame-ancestors 'none'"
     )
+    app.extensions["csp"] = (meta, policy)
+    return policy
 
 
 def _origin(url: str) -> str:

@@ -86,6 +86,10 @@ class Discovery:
     def url(self) -> str:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
+    def cached(self) -> ProviderMetadata | None:
+        """The metadata if already fetched, without any network call."""
+        return self._meta
+
     def metadata(self) -> ProviderMetadata:
         meta = self._meta
         if meta is not None and time.monotonic() - self._fetched < DISCOVERY_TTL:

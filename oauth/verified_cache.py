@@ -1,4 +1,4 @@
-"""A bounded cache of already-verified access tokens, for the protected API's hot path.
+"""A bounded cache of already-verified access tokens (the API keeps its answer), for its hot path.
 
 Keyed by SHA-256 of the token (the token itself is never a key), each entry lives until the
 token's `exp` at the latest, and the least recently used entry goes first when full.
@@ -18,14 +18,14 @@ class VerifiedTokenCache:
         self.max_entries = max_entries
         self.max_ttl = max_ttl
         self.clock = clock
-        self._entries: OrderedDict[bytes, tuple[float, dict]] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
     def key(token: str) -> bytes:
         return hashlib.sha256(token.encode()).digest()
 
-    def get(self, token: str) -> dict | None:
+    def get(self, token: str) -> object | None:
         if self.max_entries <= 0:
             return None
         key = self.key(token)
@@ -40,7 +40,7 @@ class VerifiedTokenCache:
             self._entries.move_to_end(key)
             return value
 
-    def put(self, token: str, value: dict, exp: float) -> None:
+    def put(self, token: str, value: object, exp: float) -> None:
         now = self.clock()
         if self.max_entries <= 0 or exp <= now:
             return
