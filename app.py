@@ -19,7 +19,7 @@ from cachelib import FileSystemCache
 from flask import Flask, Response, redirect, request, session, url_for
 from flask_session import Session
 
-from cli import doctor_command, token_cli
+from cli import cognito_cli, doctor_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
@@ -179,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     tracing.install(app, settings, app.config.get("SESSION_REDIS"))
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(cognito_cli)
     errors.register(app)
     return app
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from aws_setup.cognito import CognitoSetup, SetupError, load_state, save_state
+from aws_setup.envfile import update_env_file
 from oauth import doctor
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
@@ -47,3 +51,111 @@ def client_credentials(scope: str, client_id: str, client_secret: str, as_json: 
     except ProviderError as exc:
         raise click.ClickException(f"The provider failed: {exc.step} {exc.message}") from None
     click.echo(json.dumps(tokens, indent=2) if as_json else tokens["access_token"])
+
+
+cognito_cli = AppGroup("cognito", help="Create, check and remove the Amazon Cognito setup this app needs (boto3).")
+ENV_FILE = Path(__file__).with_name(".env")
+
+
+def _idp(region: str):
+    try:
+        import boto3
+    except ImportError:
+        raise click.ClickException(
+            "boto3 is not installed. Install the optional AWS tools: .venv/bin/pip install -r requirements-aws.txt"
+        ) from None
+    return boto3.session.Session().client("cognito-idp", region_name=region)  # a fresh credential chain
+
+
+def _state_path() -> Path:
+    return Path(current_app.extensions["settings"].instance_path) / "cognito-setup.json"
+
+
+@cognito_cli.command("setup")
+@click.option("--region", required=True, help="AWS region, e.g. eu-west-1.")
+@click.option(
+    "--domain-prefix", required=True, help="Hosted UI domain prefix (<prefix>.auth.<region>.amazoncognito.com)."
+)
+@click.option("--test-user", default="", help="Also create this user, with a generated temporary password.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+def cognito_setup(region: str, domain_prefix: str, test_user: str, dry_run: bool) -> None:
+    """Create or reuse a user pool, domain, app clients and resource server; write .env."""
+    settings = current_app.extensions["settings"]
+    setup = CognitoSetup(_idp(region), region)
+    try:
+        outcome = setup.setup(
+            app_url=settings.app_url, domain_prefix=domain_prefix, test_user=test_user, dry_run=dry_run
+        )
+    except SetupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if dry_run:
+        click.echo("Plan (dry run, nothing changed):")
+        for action in outcome.actions:
+            click.echo(f"  - {action}")
+        return
+    save_state(_state_path(), region, outcome.created)
+    written = update_env_file(ENV_FILE, outcome.env)
+    if not outcome.changed and not written:
+        click.echo("Nothing to change: the user pool, domain, app clients and resource server already match.")
+    else:
+        for action in outcome.actions:
+            click.echo(f"  - {action}")
+    env = outcome.env
+    click.echo(f"User pool {env['COGNITO_USER_POOL_ID']} in {region}; hosted UI https://{env['COGNITO_DOMAIN']}")
+    click.echo(f"Web app client {env['OAUTH_CLIENT_ID']}; machine client {env['M2M_CLIENT_ID']} (scopes flowlab-api/*)")
+    click.echo(f".env: {'updated ' + ', '.join(written) if written else 'already up to date'} (secrets not shown)")
+    if outcome.temporary_password:
+        click.echo(
+            f"Test user {test_user}: temporary password {outcome.temporary_password} (change it at first sign-in)"
+        )
+    click.echo("Next: make run, then sign in at " + settings.app_url)
+
+
+@cognito_cli.command("inspect")
+@click.option("--pool-id", default="", help="Defaults to COGNITO_USER_POOL_ID.")
+@click.option("--client-id", default="", help="Defaults to OAUTH_CLIENT_ID.")
+def cognito_inspect(pool_id: str, client_id: str) -> None:
+    """Report every setting of the configured pool and app client that would break this app."""
+    settings = current_app.extensions["settings"]
+    pool_id = pool_id or os.environ.get("COGNITO_USER_POOL_ID", "")
+    client_id = client_id or settings.client_id
+    if not pool_id or not client_id:
+        raise click.ClickException("Set COGNITO_USER_POOL_ID and OAUTH_CLIENT_ID (or pass --pool-id and --client-id).")
+    region = os.environ.get("COGNITO_REGION") or pool_id.split("_", 1)[0]
+    try:
+        findings = CognitoSetup(_idp(region), region).inspect(
+            pool_id=pool_id, client_id=client_id, app_url=settings.app_url
+        )
+    except SetupError as exc:
+        raise click.ClickException(str(exc)) from None
+    for status, finding, fix in findings:
+        click.echo(f"{status.upper():5} {finding}")
+        if fix:
+            click.echo(f"      fix: {fix}")
+    if any(status == "fail" for status, _, _ in findings):
+        raise SystemExit(1)
+
+
+@cognito_cli.command("teardown")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def cognito_teardown(yes: bool) -> None:
+    """Delete only what `setup` created (recorded in instance/cognito-setup.json)."""
+    state = load_state(_state_path())
+    if not state["created"]:
+        click.echo("Nothing to delete: setup has created nothing from this checkout.")
+        return
+    click.echo("This deletes:")
+    for item in state["created"]:
+        click.echo(f"  - {item['type'].replace('_', ' ')} {item['id']}")
+    if not yes and not click.confirm("Delete them?", default=False):
+        raise click.ClickException("Cancelled; nothing was deleted.")
+    try:
+        done = CognitoSetup(_idp(state["region"]), state["region"]).teardown(state["created"])
+    except SetupError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in done:
+        click.echo(f"  - {line}")
+    _state_path().unlink()
+    click.echo(
+        "Done. Remove the COGNITO_* , OAUTH_CLIENT_* and M2M_* lines from .env to go back to the local provider."
+    )

@@ -23,6 +23,7 @@ POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 SESSION_BACKENDS = ("cachelib", "redis")
 LOCAL_COGNITO_FILE = "local_cognito.json"
+LOCAL_PROVIDER_PORT = 5055
 
 
 class ConfigError(ValueError):
@@ -142,10 +143,16 @@ def read_local_provider(path: Path) -> dict:
             "m2m_client_secret": machine.get("client_secret", ""),
         }
     except FileNotFoundError:
-        raise ConfigError(
-            f"No provider is configured and {path} does not exist. Run `make run` "
-            "(it starts the local provider), or set OAUTH_ISSUER / COGNITO_USER_POOL_ID."
-        ) from None
+        # Not started yet (the local provider writes this file): the app still loads, so CLI
+        # commands work, and a sign-in says the provider cannot be reached.
+        return {
+            "issuer": f"http://127.0.0.1:{LOCAL_PROVIDER_PORT}/us-east-1_LocalDemo",
+            "client_id": "",
+            "client_secret": "",
+            "demo_user": None,
+            "m2m_client_id": "",
+            "m2m_client_secret": "",
+        }
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path} is not a valid local provider file: {exc}") from None
 
