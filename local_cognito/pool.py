@@ -141,9 +141,10 @@ class Pool:
         with self.lock:
             self.sessions.pop(sid or "", None)
 
-    def issue_code(self, client: dict, scopes: list[str], args: dict, session: dict) -> str:
-        code = str(uuid.uuid4())
-        grant = Grant(
+    @staticmethod
+    def _sign_in_grant(client: dict, scopes: list[str], args: dict, session: dict, **extra) -> Grant:
+        """A new sign-in event: fresh origin_jti and event_id, the user's auth_time, the nonce."""
+        return Grant(
             client_id=client["client_id"],
             username=session["username"],
             scopes=scopes,
@@ -151,6 +152,16 @@ class Pool:
             origin_jti=str(uuid.uuid4()),
             event_id=str(uuid.uuid4()),
             nonce=args.get("nonce"),
+            **extra,
+        )
+
+    def issue_code(self, client: dict, scopes: list[str], args: dict, session: dict) -> str:
+        code = str(uuid.uuid4())
+        grant = self._sign_in_grant(
+            client,
+            scopes,
+            args,
+            session,
             redirect_uri=args["redirect_uri"],
             code_challenge=args.get("code_challenge"),
             expires=self.clock() + CODE_TTL,
@@ -160,15 +171,7 @@ class Pool:
         return code
 
     def implicit_tokens(self, client: dict, scopes: list[str], args: dict, session: dict) -> dict:
-        grant = Grant(
-            client_id=client["client_id"],
-            username=session["username"],
-            scopes=scopes,
-            auth_time=session["auth_time"],
-            origin_jti=str(uuid.uuid4()),
-            event_id=str(uuid.uuid4()),
-            nonce=args.get("nonce"),
-        )
+        grant = self._sign_in_grant(client, scopes, args, session)
         access = self.access_token(client, grant)
         out = {"access_token": access, "token_type": "Bearer", "expires_in": self._ttl(client)}
         if "openid" in scopes:
