@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import pytest
 import redis
 import requests
+from jose import jws
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -185,6 +186,13 @@ class Stack:
 
     def verify_implicit(self, http: requests.Session, body: dict) -> requests.Response:
         return http.post(self.url + "/api/implicit/verify", json=body, headers={"X-CSRF-Token": self.csrf(http)})
+
+    def resign(self, token: str, change: Callable[[dict], object], kind: str = "id") -> str:
+        """The token's claims, changed by `change`, signed again with the provider's real key."""
+        claims = json.loads(jws.get_unverified_claims(token))
+        change(claims)
+        key = self.pool.keys.id_key if kind == "id" else self.pool.keys.access_key
+        return jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
 
     def session_json(self, http: requests.Session) -> dict:
         return http.get(self.url + "/api/session").json()

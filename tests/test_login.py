@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
-from jose import jws
 
 from oauth.transactions import pkce_challenge
 
@@ -178,10 +176,7 @@ def test_pkce_mismatch_is_refused(stack, http):
 
 def _resign_id_token(stack, change):
     def rewrite(body):
-        claims = json.loads(jws.get_unverified_claims(body["id_token"]))
-        change(claims)
-        key = stack.pool.keys.id_key
-        body["id_token"] = jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
+        body["id_token"] = stack.resign(body["id_token"], change)
         return body
 
     stack.rewriter.rewrite = rewrite
