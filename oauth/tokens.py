@@ -214,6 +214,9 @@ def _signature(result: Verification, signing_input: bytes, signature: bytes, key
     if alg not in ALGORITHMS:
         result.add("signature", False, "not checked: the algorithm is not allowed")
         return
+    if "crit" in header:  # RFC 7515 §4.1.11: extensions we do not understand must be refused
+        result.add("signature", False, lambda: f"the header lists critical extensions {header['crit']!r}")
+        return
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
         result.add("signature", False, "the kid header is not a string")

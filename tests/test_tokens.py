@@ -292,3 +292,9 @@ def test_broken_jwks_documents_are_provider_errors(key):
     weird = {"keys": [{"kty": "EC"}, {"kty": "RSA", "kid": "k", "n": "!!", "e": "AQAB"}, "string"]}
     with pytest.raises(UnknownKey):
         JwksCache(lambda: weird).key_for("k")
+
+
+def test_critical_header_extensions_are_refused(key):
+    token = sign(key, id_claims(), crit=["exp"], exp=1)
+    result = verify_id(token, Jwks(key))
+    assert "signature" in failed(result) and "critical" in str(result.checks)
