@@ -198,8 +198,8 @@ def _banner(settings: Settings, provider_url: str | None, demo: tuple[str, str] 
         if demo:
             lines.append(f"  Demo user: {demo[0]}  password: {demo[1]}")
         lines.append(
-            "  Real Cognito: set COGNITO_USER_POOL_ID, COGNITO_DOMAIN, OAUTH_CLIENT_ID and "
-            "OAUTH_CLIENT_SECRET in .env (see README.md)."
+            "  Real Cognito: .venv/bin/flask --app app cognito setup --region <region> --domain-prefix <prefix> "
+            "(see README.md)."
         )
     else:
         lines.append(f"  Provider:  {settings.issuer}")
