@@ -202,3 +202,30 @@ def test_failed_steps_show_the_likely_cause(stack, http):
     post(stack, http, "/refresh")  # refused: invalid_grant
     page = http.get(stack.url + "/trace").text
     assert "Likely cause: invalid_grant: The code or refresh token was refused" in page
+
+
+def test_a_planted_trace_id_sees_nothing_after_login_and_reveals_nothing(stack, http):
+    attacker = requests.Session()
+    attacker.get(stack.url + "/login", allow_redirects=False)  # the attacker gets a trace id
+    planted = attacker.cookies.get(tracing.TRACE_COOKIE)
+    http.cookies.set(tracing.TRACE_COOKIE, planted, domain="127.0.0.1")  # and plants it in the victim's browser
+    seen = {}
+    stack.rewriter.rewrite = lambda body: seen.update(body) or body
+    stack.login(http)
+    stack.rewriter.rewrite = None
+    victim_access = seen["access_token"]
+    assert http.cookies.get(tracing.TRACE_COOKIE) != planted  # a new id at login
+    steps = [s["name"] for s in trace_record(stack, http)["steps"]]
+    assert "token" in steps
+    planted_view = requests.get(stack.url + "/trace", cookies={tracing.TRACE_COOKIE: planted}).text
+    assert "Exchange the code for tokens" not in planted_view and "No exchanges yet" in planted_view
+    # the attacker, signed in as someone else, cannot reveal the victim's tokens even with the new id
+    victim_trace = http.cookies.get(tracing.TRACE_COOKIE)
+    stack.login(attacker, "alice", "FlowLab-alice-1")
+    attacker.cookies.set(tracing.TRACE_COOKIE, victim_trace, domain="127.0.0.1")
+    page = attacker.get(stack.url + "/trace").text
+    assert 'class="reveal"' not in page and victim_access not in page
+    keys = [k for k, v in trace_record(stack, http)["vault"].items() if v == victim_access]
+    step_id, index = keys[0].split(".")
+    assert attacker.get(f"{stack.url}/trace/token/{step_id}/{index}").status_code == 404
+    assert http.get(f"{stack.url}/trace/token/{step_id}/{index}").json()["value"] == victim_access

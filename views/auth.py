@@ -70,6 +70,7 @@ def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str) -> Non
     }
     session["seen_at"] = now
     current_app.session_interface.regenerate(session)
+    tracing.rotate_id()
 
 
 @bp.after_request

@@ -27,7 +27,8 @@ def _record() -> dict:
 def trace_html(text: str, step_id: int) -> Markup:
     """Escape a redacted text; show each token marker shortened, with a reveal control."""
     vault = _record_cache()["vault"]
-    signed_in = bool(session.get("auth"))
+    auth = session.get("auth") or {}
+    own = {auth.get("access_token"), auth.get("id_token")} - {None}
     out, last = [], 0
     for match in MARKER_RE.finditer(text or ""):
         out.append(escape(text[last : match.start()]))
@@ -36,7 +37,7 @@ def trace_html(text: str, step_id: int) -> Markup:
         short = f"{full[:12]}…{full[-4:]}" if full else "$TOKEN"
         button = (
             Markup('<button type="button" class="reveal" data-token="{}">reveal</button>').format(key)
-            if full and signed_in
+            if full and full in own
             else ""
         )
         out.append(Markup('<span class="tok" data-token="{}">{}</span>{}').format(key, short, button))
@@ -81,14 +82,15 @@ def clear() -> Response:
 
 @bp.get("/trace/token/<int:step_id>/<int:index>")
 def reveal(step_id: int, index: int) -> Response:
-    """The full token behind a marker, for the signed-in owner of this trace only."""
-    if not session.get("auth"):
+    """The full token behind a marker, only when it is one of the caller's own current tokens."""
+    auth = session.get("auth") or {}
+    if not auth:
         response = jsonify({"error": "sign in to reveal tokens"})
         response.status_code = 403
         return response
     value = _record()["vault"].get(f"{step_id}.{index}")
-    if value is None:
-        response = jsonify({"error": "no such token in your trace"})
+    if value is None or value not in (auth.get("access_token"), auth.get("id_token")):
+        response = jsonify({"error": "only the tokens of your current sign-in can be revealed"})
         response.status_code = 404
         return response
     return jsonify({"value": value})

@@ -83,6 +83,11 @@ def note_exchange(name: str, method: str, url: str, headers: dict, status: int, 
     _pending().append(("manual", name, method, url, headers, status, response_headers, body))
 
 
+def rotate_id() -> None:
+    """Give this browser's trace a new id (at login), so an id planted beforehand sees nothing after."""
+    g.trace_rotate = True
+
+
 def forget_tokens() -> None:
     """Drop the full tokens of this browser's trace (at logout); redacted steps stay."""
     trace_id = current_trace_id()
@@ -144,7 +149,8 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
 
 def _flush(response: Response) -> Response:
     entries = g.pop("trace_pending", None)
-    if not entries:
+    rotate = g.pop("trace_rotate", False)
+    if not entries and not rotate:
         return response
     settings: Settings = current_app.extensions["settings"]
     auth = session.get("auth") or {}
@@ -153,11 +159,13 @@ def _flush(response: Response) -> Response:
         secrets=[settings.client_secret, settings.m2m_client_secret],
         refresh_tokens=[auth.get("refresh_token") or ""],
     )
-    trace_id = current_trace_id()
-    new_id = trace_id is None
-    trace_id = trace_id or secrets.token_urlsafe(32)
-    record = store().load(trace_id)
-    for step, vault in _steps(entries, response, redactor, settings):
+    old_id = current_trace_id()
+    record = store().load(old_id)
+    if rotate:
+        store().delete(old_id)
+    new_id = old_id is None or rotate
+    trace_id = secrets.token_urlsafe(32) if new_id else old_id
+    for step, vault in _steps(entries or [], response, redactor, settings):
         step["id"] = record["next"]
         record["next"] += 1
         record["steps"].append(step)
