@@ -59,7 +59,9 @@ def trace() -> str:
     views = []
     for step in steps:
         path = urlsplit(step["url"]).path
-        status = step["status"] or ("→" if step["kind"] == "browser" else "no answer")
+        status = str(step["status"]) if step["status"] else "no answer"
+        if step["kind"] == "browser" and not step["status"]:
+            status = "redirect"
         views.append(
             {
                 "step": step,
@@ -67,7 +69,14 @@ def trace() -> str:
                 "curl": shorten_markers(exports.curl(step), record["vault"], step["id"])
                 if step["kind"] == "server"
                 else "",
-                "arrow": (step["from"], step["to"], f"{step['method']} {path} → {status}", step["kind"]),
+                "arrow": (
+                    step["from"],
+                    step["to"],
+                    f"{step['method']} {path} ({status})"
+                    if status == "redirect"
+                    else f"{step['method']} {path} → {status}",
+                    step["kind"],
+                ),
                 "cause": _cause(step),
             }
         )
