@@ -137,14 +137,6 @@ class Verification:
         self.checks.append(Check(name, passed, detail))
 
 
-class TokenInvalid(Exception):
-    """A token failed a check; `check` names which, `detail` says how."""
-
-    def __init__(self, check: Check):
-        super().__init__(f"{check.name}: {check.detail}")
-        self.check = check
-
-
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
@@ -342,14 +334,6 @@ def _at_hash(result: Verification, access_token: str | None, required: bool) -> 
     expected = calculate_at_hash(access_token, hashlib.sha256)
     ok = isinstance(at_hash, str) and hmac.compare_digest(at_hash.encode(), expected.encode())
     result.add("at_hash", ok, "matches the access token" if ok else "does not match the access token")
-
-
-def require_valid(result: Verification) -> dict:
-    """Return the claims of a fully valid token, or raise TokenInvalid naming the failed check."""
-    failure = result.failure
-    if failure is not None or not result.checks:
-        raise TokenInvalid(failure or Check("structure", False, "nothing was checked"))
-    return result.claims
 
 
 def explain_claims(claims: dict, now: float | None = None) -> list[dict]:
