@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from flask import (
     Blueprint,
@@ -145,19 +145,24 @@ def _json_error(exc: OAuthError) -> Response:
     return response
 
 
+def _authenticate_client() -> dict:
+    """client_secret_basic (id and secret form-urlencoded, RFC 6749 §2.3.1) or client_secret_post."""
+    auth = request.authorization
+    basic = None
+    if auth is not None:
+        if auth.type != "basic":
+            raise OAuthError("invalid_client", "unsupported Authorization scheme")
+        basic = (unquote_plus(auth.username or ""), unquote_plus(auth.password or ""))
+    return pool().authenticate_client(basic, request.form)
+
+
 @bp.post("/oauth2/token")
 def token() -> Response:
     p = pool()
     try:
-        auth = request.authorization
-        basic = None
-        if auth is not None:
-            if auth.type != "basic":
-                raise OAuthError("invalid_client", "unsupported Authorization scheme")
-            basic = (auth.username or "", auth.password or "")
         if not request.mimetype == "application/x-www-form-urlencoded":
             raise OAuthError("invalid_request", "Content-Type must be x-www-form-urlencoded")
-        client = p.authenticate_client(basic, request.form)
+        client = _authenticate_client()
         body = p.token(client, request.form)
         response = jsonify(body)
     except OAuthError as exc:
@@ -195,10 +200,8 @@ def userinfo() -> Response:
 def revoke() -> Response:
     p = pool()
     try:
-        auth = request.authorization
-        basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
         try:
-            client = p.authenticate_client(basic, request.form)
+            client = _authenticate_client()
         except OAuthError as exc:
             raise OAuthError(exc.error, exc.description, status=401) from None
         p.revoke(client, request.form.get("token"))
