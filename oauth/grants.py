@@ -96,11 +96,9 @@ def _auth_param(header: str, name: str) -> str:
 
 
 def read_revoke_reply(reply: Reply) -> None:
-    """Cognito answers 200 with an empty body; errors are JSON."""
-    if reply.status == 200:
-        return
-    read_token_reply(reply)  # raises ProviderRefused or ProviderError
-    raise ProviderError(reply.step, f"answered HTTP {reply.status}")
+    """Cognito answers 200 with an empty body; errors are JSON, read like the token endpoint's."""
+    if reply.status != 200:
+        read_token_reply(reply)  # any non-200 raises ProviderRefused or ProviderError
 
 
 def logout_url(

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from oauth.tokens import decode_unverified, explain_claims, format_time
 
-from . import oauth_client, settings
+from . import oauth_client
 
 bp = Blueprint("dashboard", __name__)
 
@@ -63,7 +63,6 @@ def dashboard() -> Response | str:
         login_at=format_time(auth.get("login_at"), now),
         has_refresh=bool(auth.get("refresh_token")),
         access_exp=result.claims.get("exp") if result and isinstance(result.claims.get("exp"), int) else None,
-        settings=settings(),
     )
 
 
