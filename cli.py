@@ -101,7 +101,11 @@ def cognito_setup(region: str, domain_prefix: str, test_user: str, dry_run: bool
         for action in outcome.actions:
             click.echo(f"  - {action}")
     env = outcome.env
-    click.echo(f"User pool {env['COGNITO_USER_POOL_ID']} in {region}; hosted UI https://{env['COGNITO_DOMAIN']}")
+    click.echo(
+        f"User pool {env['COGNITO_USER_POOL_ID']} in {region} (feature plan Essentials or above); "
+        f"sign-in pages: managed login (version 2) at https://{env['COGNITO_DOMAIN']}, with Cognito's default "
+        "branding style on the web client"
+    )
     click.echo(f"Web app client {env['OAUTH_CLIENT_ID']}; machine client {env['M2M_CLIENT_ID']} (scopes flowlab-api/*)")
     click.echo(f".env: {'updated ' + ', '.join(written) if written else 'already up to date'} (secrets not shown)")
     if outcome.temporary_password:

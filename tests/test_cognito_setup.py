@@ -6,15 +6,19 @@ itself is tested against the local provider elsewhere.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 
 import boto3
 import pytest
+from aws_fidelity import AwsLikeMoto, SplitClient, strict_params
+from botocore.stub import ANY, Stubber
 from conftest import free_port
 from dotenv import dotenv_values
 from moto.server import ThreadedMotoServer
 
+import cli as cli_module
 from app import create_app
 from aws_setup import cognito
 from config import load_settings
@@ -50,19 +54,97 @@ def aws(moto_url, monkeypatch, tmp_path) -> boto3.client:
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch):
+def moto_like_aws(monkeypatch) -> AwsLikeMoto:
+    """moto, patched where it differs from the documented AWS behaviour (see aws_fidelity)."""
+    return AwsLikeMoto(monkeypatch)
+
+
+BRANDING_ID = "a1b2c3d4-5678-4abc-8def-0123456789ab"
+
+
+class Idp:
+    """What the CLI's boto3 client did: the operations called (each validated against botocore's
+    model) and, for the operations moto lacks, a Stubber holding the expected calls."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+        self.stubbed = boto3.client(
+            "cognito-idp", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        strict_params(self.stubbed, self.calls)
+        self.stub = Stubber(self.stubbed)
+        self.stub.activate()
+
+    def expect_branding_created(self, client_id=ANY, branding_id: str = BRANDING_ID) -> None:
+        self.stub.add_response(
+            "create_managed_login_branding",
+            {"ManagedLoginBranding": {"ManagedLoginBrandingId": branding_id, "UseCognitoProvidedValues": True}},
+            {"UserPoolId": ANY, "ClientId": client_id, "UseCognitoProvidedValues": True},
+        )
+
+    def expect_branding_found(self, client_id=ANY) -> None:
+        self.stub.add_response(
+            "describe_managed_login_branding_by_client",
+            {"ManagedLoginBranding": {"ManagedLoginBrandingId": BRANDING_ID, "UseCognitoProvidedValues": True}},
+            {"UserPoolId": ANY, "ClientId": client_id},
+        )
+
+    def expect_branding_missing(self, client_id=ANY) -> None:
+        self.stub.add_client_error(
+            "describe_managed_login_branding_by_client",
+            service_error_code="ResourceNotFoundException",
+            service_message="Managed login branding for the app client not found.",
+            http_status_code=404,
+            expected_params={"UserPoolId": ANY, "ClientId": client_id},
+        )
+
+    def expect_branding_deleted(self, pool_id=ANY) -> None:
+        self.stub.add_response(
+            "delete_managed_login_branding", {}, {"ManagedLoginBrandingId": BRANDING_ID, "UserPoolId": pool_id}
+        )
+
+
+@pytest.fixture
+def idp(monkeypatch) -> Iterator[Idp]:
+    """The CLI's boto3 client: moto for what moto serves, botocore's Stubber for managed login branding."""
+    recorder = Idp()
+    original = cli_module._idp
+
+    def client(region: str):
+        real = original(region)  # keeps the "boto3 is not installed" path
+        strict_params(real, recorder.calls)
+        return SplitClient(real, recorder.stubbed, recorder.stub)
+
+    monkeypatch.setattr(cli_module, "_idp", client)
+    monkeypatch.setattr(cognito.CognitoSetup, "domain_poll_seconds", 0.01)
+    yield recorder
+    recorder.stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def make_cli(tmp_path, monkeypatch, idp, moto_like_aws):
     """Run the app's CLI with .env and instance/ in a temporary folder."""
     env_file = tmp_path / ".env"
     monkeypatch.setattr("cli.ENV_FILE", env_file)
-    app = create_app(load_settings({"INSTANCE_PATH": str(tmp_path / "instance"), "APP_URL": "http://localhost:5000"}))
-    runner = app.test_cli_runner()
 
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(args=["cognito", *args], input=input)
+    def make(app_url: str = "http://localhost:5000"):
+        settings = load_settings({"INSTANCE_PATH": str(tmp_path / "instance"), "APP_URL": app_url})
+        runner = create_app(settings).test_cli_runner()
 
-    run.env_file = env_file
-    run.state = tmp_path / "instance" / "cognito-setup.json"
-    return run
+        def run(*args: str, input: str | None = None):
+            return runner.invoke(args=["cognito", *args], input=input)
+
+        run.env_file = env_file
+        run.state = tmp_path / "instance" / "cognito-setup.json"
+        run.idp = idp
+        return run
+
+    return make
+
+
+@pytest.fixture
+def cli(make_cli):
+    return make_cli()
 
 
 def pools(aws) -> list[dict]:
@@ -77,6 +159,7 @@ def client_named(aws, pool_id: str, name: str) -> dict:
 
 
 def test_setup_from_nothing(aws, cli):
+    cli.idp.expect_branding_created()
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-demo", "--test-user", "tester")
     assert result.exit_code == 0, result.output
     (pool,) = pools(aws)
@@ -97,9 +180,20 @@ def test_setup_from_nothing(aws, cli):
     assert pool["Id"] in result.output and "flow-lab-demo.auth.eu-west-1.amazoncognito.com" in result.output
     assert web["ClientSecret"] not in result.output and machine["ClientSecret"] not in result.output
     assert "temporary password" in result.output
+    # managed login: the domain is version 2, the web client (only) got Cognito's default style
+    domain = aws.describe_user_pool_domain(Domain="flow-lab-demo")["DomainDescription"]
+    assert domain["ManagedLoginVersion"] == 2 and "managed login (version 2)" in result.output
+    assert aws.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["UserPoolTier"] == "ESSENTIALS"
+    assert cli.idp.calls.count("CreateManagedLoginBranding") == 1
+    state = json.loads(cli.state.read_text())["created"]
+    assert {"type": "branding", "id": BRANDING_ID, "pool": pool["Id"]} in state
+    # no user enumeration through the sign-in pages; revocation on for the web client
+    assert web["PreventUserExistenceErrors"] == "ENABLED" and machine["PreventUserExistenceErrors"] == "ENABLED"
+    assert web["EnableTokenRevocation"] is True
 
 
 def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path):
+    cli.idp.expect_branding_created()
     cli.env_file.write_text("# my settings\nPORT=5001\nOAUTH_CLIENT_ID=old-value\nSESSION_IDLE_MINUTES=45\n")
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-env").exit_code == 0
     text = cli.env_file.read_text()
@@ -117,6 +211,8 @@ def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path)
 
 
 def test_second_run_changes_nothing(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-again").exit_code == 0
     env_before = cli.env_file.read_text()
     again = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-again")
@@ -127,6 +223,8 @@ def test_second_run_changes_nothing(aws, cli):
 
 
 def test_drifted_client_is_updated(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-drift").exit_code == 0
     (pool,) = pools(aws)
     web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
@@ -170,6 +268,7 @@ def test_inspect_reports_a_broken_pool_with_fixes(aws, cli, monkeypatch):
         AllowedOAuthFlowsUserPoolClient=True,
     )["UserPoolClient"]
     monkeypatch.setenv("COGNITO_REGION", REGION)
+    cli.idp.expect_branding_missing(client["ClientId"])
     result = cli("inspect", "--pool-id", pool_id, "--client-id", client["ClientId"])
     assert result.exit_code == 1
     out = result.output
@@ -179,18 +278,26 @@ def test_inspect_reports_a_broken_pool_with_fixes(aws, cli, monkeypatch):
     assert "FAIL  scopes: openid" in out and "Enable the scopes email profile" in out
     assert "FAIL  the app client has a secret" in out and "cannot be added later" in out
     assert "WARN  sign-out URL http://localhost:5000/signed-out is not allowed" in out
+    assert "FAIL  the app client has no managed login branding style" in out and "Login pages unavailable" in out
 
 
 def test_inspect_passes_after_setup(aws, cli, monkeypatch):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-ok").exit_code == 0
     values = dotenv_values(cli.env_file)
     monkeypatch.setenv("COGNITO_REGION", REGION)
     result = cli("inspect", "--pool-id", values["COGNITO_USER_POOL_ID"], "--client-id", values["OAUTH_CLIENT_ID"])
     assert result.exit_code == 0, result.output
     assert "FAIL" not in result.output and "WARN" not in result.output
+    assert "PASS  feature plan: ESSENTIALS" in result.output
+    assert "INFO  domain managed login version: 2 (managed login)" in result.output
+    assert "PASS  the app client has a managed login branding style" in result.output
 
 
 def test_teardown_deletes_only_what_setup_created(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_deleted()
     other = aws.create_user_pool(PoolName="someone-elses")["UserPool"]["Id"]
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-gone").exit_code == 0
     refused = cli("teardown", input="n\n")
