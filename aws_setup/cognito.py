@@ -222,13 +222,13 @@ class CognitoSetup:
         self.say = say
 
     def _call(self, doing: str, method: str, *, missing_ok: bool = False, **kwargs) -> dict | None:
-        """Call boto3; map its errors to SetupError. With missing_ok, ResourceNotFoundException is None."""
+        """Call boto3; map its errors to SetupError. With missing_ok, "not found" is None."""
         try:
             return getattr(self.idp, method)(**kwargs)
         except Exception as exc:
             if type(exc).__module__.startswith(("botocore", "boto3")):
                 code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-                if missing_ok and code == "ResourceNotFoundException":
+                if missing_ok and code in ("ResourceNotFoundException", "UserNotFoundException"):
                     return None
                 raise explain_aws_error(exc, doing) from None
             raise
@@ -461,13 +461,14 @@ class CognitoSetup:
         return any(r["Identifier"] == RESOURCE_SERVER for r in page.get("ResourceServers", []))
 
     def _user_exists(self, pool_id: str, username: str) -> bool:
-        try:
-            self.idp.admin_get_user(UserPoolId=pool_id, Username=username)
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") == "UserNotFoundException":
-                return False
-            raise explain_aws_error(exc, "look up the test user") from None
-        return True
+        found = self._call(
+            "look up the test user",
+            "admin_get_user",
+            missing_ok=True,
+            UserPoolId=pool_id,
+            Username=username,
+        )
+        return found is not None
 
     def _client(self, out: Outcome, pool_id: str, new_pool: bool, name: str, wanted: dict, dry_run: bool) -> dict:
         existing = None if new_pool else self.find_client(pool_id, name)

@@ -342,3 +342,225 @@ def test_access_denied_is_explained():
 
     error = cognito.explain_aws_error(Denied(), "create the user pool")
     assert "AWS denied the request to create the user pool" in str(error) and "cognito-idp" in str(error)
+
+
+# -- issue 13: what real AWS does that moto does not ----------------------------------------------
+
+
+def test_the_patched_moto_resets_omitted_fields_like_aws(aws, moto_like_aws):
+    """The drift test below means something only if a partial update loses settings, as on AWS."""
+    pool_id = aws.create_user_pool(PoolName="reset-check")["UserPool"]["Id"]
+    client = aws.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="c", AccessTokenValidity=30, ReadAttributes=["email"]
+    )["UserPoolClient"]
+    aws.update_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"], ClientName="c", LogoutURLs=[])
+    after = aws.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"]
+    assert "AccessTokenValidity" not in after and "ReadAttributes" not in after
+
+
+def test_drift_repair_keeps_the_settings_it_does_not_own(aws, cli, moto_like_aws):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-keep").exit_code == 0
+    (pool,) = pools(aws)
+    web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    own = {
+        "AccessTokenValidity": 30,
+        "IdTokenValidity": 45,
+        "RefreshTokenValidity": 7,
+        "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        "ReadAttributes": ["email", "email_verified", "name"],
+        "WriteAttributes": ["name"],
+        "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
+        "AuthSessionValidity": 10,
+        "EnablePropagateAdditionalUserContextData": True,
+    }
+    # someone tuned the client in the console, and also broke two settings setup owns
+    aws.update_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientId=web["ClientId"],
+        ClientName=web["ClientName"],
+        **{k: web[k] for k in ("AllowedOAuthFlows", "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient")},
+        LogoutURLs=web["LogoutURLs"],
+        SupportedIdentityProviders=["COGNITO"],
+        CallbackURLs=["https://elsewhere.example/cb"],
+        PreventUserExistenceErrors="LEGACY",
+        EnableTokenRevocation=True,
+        **own,
+    )
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-keep")
+    assert result.exit_code == 0, result.output
+    assert "update app client cognito-flow-lab-web: CallbackURLs, PreventUserExistenceErrors" in result.output
+    fixed = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    assert fixed["CallbackURLs"] == ["http://localhost:5000/callback", "http://localhost:5000/implicit/callback"]
+    assert fixed["PreventUserExistenceErrors"] == "ENABLED"
+    for key, value in own.items():
+        assert fixed[key] == value, key
+    # the request itself carried every field (read-only ones dropped): what AWS needs
+    request = moto_like_aws.update_requests[-1]
+    assert "ClientSecret" not in request and "CreationDate" not in request
+    assert set(own) <= set(request)
+
+
+def test_setup_waits_for_the_domain_to_become_active(aws, cli, moto_like_aws):
+    moto_like_aws.creating_polls = 2
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-wait")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Waiting for domain flow-lab-wait to become ACTIVE (now CREATING)") == 2
+    assert "Domain flow-lab-wait is ACTIVE." in result.output
+    assert cli.idp.calls.count("DescribeUserPoolDomain") == 4  # the lookup, then 3 polls
+
+
+def test_a_slow_domain_is_not_a_failure_and_says_so(aws, cli, moto_like_aws, monkeypatch):
+    moto_like_aws.creating_polls = 10_000
+    monkeypatch.setattr(cognito.CognitoSetup, "domain_wait_seconds", 0.05)
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-slow")
+    assert result.exit_code == 0, result.output
+    assert "still CREATING" in result.output and "may take a minute more" in result.output
+    assert dotenv_values(cli.env_file)["COGNITO_DOMAIN"] == "flow-lab-slow.auth.eu-west-1.amazoncognito.com"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "reason"),
+    [
+        ("my-aws-lab", "contains 'aws'"),
+        ("amazonlab", "contains 'amazon'"),
+        ("lab-cognito", "contains 'cognito'"),
+        ("My-Lab", "lowercase letters, digits and hyphens"),
+        ("-lab", "starting and ending with a letter or digit"),
+        ("lab-", "starting and ending with a letter or digit"),
+        ("lab.example", "lowercase letters, digits and hyphens"),
+        ("a" * 64, "1 to 63"),
+    ],
+)
+def test_domain_prefix_rules_are_checked_before_any_aws_call(aws, cli, prefix, reason):
+    result = cli("setup", "--region", REGION, "--domain-prefix", prefix)
+    assert result.exit_code == 1 and reason in result.output and "Traceback" not in result.output
+    assert cli.idp.calls == [] and pools(aws) == []
+
+
+def test_a_prefix_taken_in_another_account_gets_the_taken_advice(aws, cli):
+    """DescribeUserPoolDomain does not show another account's domain; CreateUserPoolDomain refuses it."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    elsewhere = cognitoidp_backends["210987654321"][REGION]
+    other_pool = elsewhere.create_user_pool("theirs", {})
+    elsewhere.create_user_pool_domain(other_pool.id, "flow-lab-theirs")
+    # moto keeps domains per account, like AWS's Describe; AWS refuses the prefix in every account
+    original = type(elsewhere).create_user_pool_domain
+
+    def create(self, user_pool_id, domain, custom_domain_config=None):
+        if domain in elsewhere.user_pool_domains and self is not elsewhere:
+            from moto.cognitoidp.exceptions import InvalidParameterException
+
+            raise InvalidParameterException("Domain already associated with another user pool.")
+        return original(self, user_pool_id, domain, custom_domain_config)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(elsewhere), "create_user_pool_domain", create)
+        result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-theirs")
+    assert result.exit_code == 1
+    assert "already taken" in result.output and "choose another --domain-prefix" in result.output
+
+
+@pytest.mark.parametrize("app_url", ["http://example.com:5000", "http://192.168.1.20:5000", "http://flowlab.test"])
+def test_http_callback_urls_are_refused_off_loopback_before_any_aws_call(aws, idp, app_url):
+    with pytest.raises(cognito.SetupError) as refused:
+        cognito.CognitoSetup(cli_module._idp(REGION), REGION).setup(app_url=app_url, domain_prefix="flow-lab-http")
+    assert "accepts http:// callback URLs only for localhost, 127.0.0.1 and [::1]" in str(refused.value)
+    assert "https://" in str(refused.value) and idp.calls == [] and pools(aws) == []
+
+
+def test_the_cli_refuses_an_http_app_url_off_loopback_without_a_traceback(aws, tmp_path):
+    """`flask --app app cognito setup`, as a user runs it: a message and exit 1, no AWS call."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    env = {**os.environ, "APP_URL": "http://flowlab.example:5000", "INSTANCE_PATH": str(tmp_path)}
+    run = subprocess.run(
+        [
+            str(root / ".venv/bin/flask"),
+            "--app",
+            "app",
+            "cognito",
+            "setup",
+            "--region",
+            REGION,
+            "--domain-prefix",
+            "x1",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "Configuration error: APP_URL='http://flowlab.example:5000' uses http://" in run.stderr
+    assert "localhost, 127.0.0.1 and [::1]" in run.stderr and pools(aws) == []
+
+
+@pytest.mark.parametrize("app_url", ["http://127.0.0.1:5000", "http://[::1]:5000", "https://flowlab.example"])
+def test_loopback_http_and_any_https_are_accepted(aws, make_cli, app_url):
+    cli = make_cli(app_url)
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-ok-url", "--dry-run")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_lite_pool_is_reported_and_not_set_up(aws, cli, monkeypatch):
+    pool_id = aws.create_user_pool(PoolName="cognito-flow-lab", UserPoolTier="LITE")["UserPool"]["Id"]
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-lite")
+    assert result.exit_code == 1 and "Lite feature plan" in result.output and "Essentials" in result.output
+    client = aws.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True)["UserPoolClient"]
+    cli.idp.expect_branding_missing(client["ClientId"])
+    monkeypatch.setenv("COGNITO_REGION", REGION)
+    out = cli("inspect", "--pool-id", pool_id, "--client-id", client["ClientId"]).output
+    assert "WARN  feature plan: LITE (no managed login" in out
+
+
+def test_teardown_removes_a_domain_added_in_the_console_and_the_style(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_deleted()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-first").exit_code == 0
+    (pool,) = pools(aws)
+    # in the console: the setup's domain replaced by another one
+    aws.delete_user_pool_domain(Domain="flow-lab-first", UserPoolId=pool["Id"])
+    aws.create_user_pool_domain(Domain="flow-lab-console", UserPoolId=pool["Id"])
+    result = cli("teardown", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "deleted domain flow-lab-console (found on the pool)" in result.output
+    assert f"deleted branding {BRANDING_ID}" in result.output
+    assert pools(aws) == [] and not aws.describe_user_pool_domain(Domain="flow-lab-console")["DomainDescription"]
+
+
+def test_every_aws_call_is_in_the_iam_list_and_the_readme(aws, cli, monkeypatch):
+    from pathlib import Path
+
+    from botocore import xform_name
+
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
+    cli.idp.expect_branding_deleted()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-iam", "--test-user", "t1").exit_code == 0
+    values = dotenv_values(cli.env_file)
+    monkeypatch.setenv("COGNITO_REGION", REGION)
+    assert cli("inspect", "--pool-id", values["COGNITO_USER_POOL_ID"], "--client-id", values["OAUTH_CLIENT_ID"])
+    assert cli("teardown", "--yes").exit_code == 0
+    assert set(cli.idp.calls) <= set(cognito.IAM_ACTIONS), set(cli.idp.calls) - set(cognito.IAM_ACTIONS)
+    # also the calls this run did not reach (reuse paths): every operation named in the code is listed
+    source = Path(cognito.__file__).read_text()
+    operations = boto3.client("cognito-idp", region_name=REGION).meta.service_model.operation_names
+    named = {op for op in operations if f'"{xform_name(op)}"' in source}
+    assert named == set(cognito.IAM_ACTIONS)
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert [a for a in cognito.IAM_ACTIONS if f"cognito-idp:{a}" not in readme] == []
+    denied = str(cognito.explain_aws_error(_Denied(), "create the user pool"))
+    assert all(f"cognito-idp:{a}" in denied for a in cognito.IAM_ACTIONS)
+
+
+class _Denied(Exception):
+    response = {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}
