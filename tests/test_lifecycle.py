@@ -199,3 +199,17 @@ def test_absolute_timeout_even_while_active(make_stack, http, clock):
     response = http.get(stack.url + "/dashboard", allow_redirects=False)
     assert response.headers["Location"] == "/?expired=max"
     assert stack.session_json(http)["authenticated"] is False
+
+
+def test_revoke_uses_http_basic_even_when_the_token_endpoint_uses_post(make_stack, http):
+    """Cognito's revocation endpoint documents client authentication by the Authorization header only."""
+    stack = make_stack({"OAUTH_CLIENT_AUTH": "client_secret_post"})
+    stack.login(http)
+    token = refresh_token_of(stack)
+    (exchange,) = stack.steps("token")
+    assert "client_secret=" in exchange.request_body  # the token endpoint got body credentials
+    post(stack, http, "/revoke")
+    assert stack.pool.refresh_tokens[token].revoked
+    (revoke,) = stack.steps("revoke")
+    assert revoke.status == 200 and revoke.request_headers["Authorization"].startswith("Basic ")
+    assert "client_secret" not in revoke.request_body and "client_id" not in revoke.request_body
