@@ -81,7 +81,7 @@ def _state_path() -> Path:
 def cognito_setup(region: str, domain_prefix: str, test_user: str, dry_run: bool) -> None:
     """Create or reuse a user pool, domain, app clients and resource server; write .env."""
     settings = current_app.extensions["settings"]
-    setup = CognitoSetup(_idp(region), region)
+    setup = CognitoSetup(_idp(region), region, say=click.echo)
     try:
         outcome = setup.setup(
             app_url=settings.app_url, domain_prefix=domain_prefix, test_user=test_user, dry_run=dry_run
