@@ -582,6 +582,14 @@ class CognitoSetup:
         scopes = client.get("AllowedOAuthScopes") or []
         missing = [s for s in SCOPES if s not in scopes]
         check(not missing, f"scopes: {' '.join(scopes) or '(none)'}", f"Enable the scopes {' '.join(missing)}.")
+        hides = client.get("PreventUserExistenceErrors") == "ENABLED"
+        check(
+            hides,
+            f"the sign-in pages {'do not reveal' if hides else 'may reveal'} whether a user exists "
+            f"(PreventUserExistenceErrors={client.get('PreventUserExistenceErrors') or 'LEGACY'})",
+            "Turn on 'Prevent user existence errors' on the app client (PreventUserExistenceErrors=ENABLED).",
+            "warn",
+        )
         check(
             bool(client.get("ClientSecret")),
             "the app client has a secret",

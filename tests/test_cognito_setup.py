@@ -279,6 +279,7 @@ def test_inspect_reports_a_broken_pool_with_fixes(aws, cli, monkeypatch):
     assert "FAIL  the app client has a secret" in out and "cannot be added later" in out
     assert "WARN  sign-out URL http://localhost:5000/signed-out is not allowed" in out
     assert "FAIL  the app client has no managed login branding style" in out and "Login pages unavailable" in out
+    assert "WARN  the sign-in pages may reveal whether a user exists" in out
 
 
 def test_inspect_passes_after_setup(aws, cli, monkeypatch):
