@@ -484,7 +484,9 @@ def test_the_cli_refuses_an_http_app_url_off_loopback_without_a_traceback(aws, t
     env = {**os.environ, "APP_URL": "http://flowlab.example:5000", "INSTANCE_PATH": str(tmp_path)}
     run = subprocess.run(
         [
-            str(root / ".venv/bin/flask"),
+            sys.executable,
+            "-m",
+            "flask",
             "--app",
             "app",
             "cognito",
