@@ -103,7 +103,7 @@ def cognito_setup(region: str, domain_prefix: str, test_user: str, dry_run: bool
     env = outcome.env
     click.echo(
         f"User pool {env['COGNITO_USER_POOL_ID']} in {region} (feature plan Essentials or above); "
-        f"sign-in pages: managed login (version 2) at https://{env['COGNITO_DOMAIN']}, with Cognito's default "
+        f"sign-in pages: {outcome.login_pages} at https://{env['COGNITO_DOMAIN']}, with a managed login "
         "branding style on the web client"
     )
     click.echo(f"Web app client {env['OAUTH_CLIENT_ID']}; machine client {env['M2M_CLIENT_ID']} (scopes flowlab-api/*)")

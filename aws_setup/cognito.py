@@ -74,6 +74,7 @@ class Outcome:
     created: list[dict] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     temporary_password: str = ""
+    login_pages: str = f"managed login (version {MANAGED_LOGIN_VERSION})"
 
     @property
     def changed(self) -> bool:
@@ -391,7 +392,8 @@ class CognitoSetup:
             raise SetupError(_prefix_taken(prefix, owner))
         if owner:
             version = found.get("ManagedLoginVersion")
-            shown = {1: "classic hosted UI", 2: "managed login"}.get(version, f"version {version}")
+            shown = {1: "classic hosted UI", 2: "managed login"}.get(version, "managed login")
+            out.login_pages = f"{shown} (version {version or '?'})"
             out.actions.append(f"reuse domain {prefix} ({shown})")
             if not dry_run and found.get("Status") not in (None, "ACTIVE"):
                 self.wait_for_domain(prefix)

@@ -217,6 +217,7 @@ def test_second_run_changes_nothing(aws, cli):
     env_before = cli.env_file.read_text()
     again = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-again")
     assert again.exit_code == 0 and "Nothing to change" in again.output
+    assert "sign-in pages: managed login (version 2)" in again.output  # read back from the reused domain
     assert len(pools(aws)) == 1 and cli.env_file.read_text() == env_before
     (pool,) = pools(aws)
     assert len(aws.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]) == 2
@@ -567,3 +568,14 @@ def test_every_aws_call_is_in_the_iam_list_and_the_readme(aws, cli, monkeypatch)
 
 class _Denied(Exception):
     response = {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}
+
+
+def test_a_reused_classic_hosted_ui_domain_is_reported_as_such(aws, cli):
+    pool_id = aws.create_user_pool(PoolName="cognito-flow-lab")["UserPool"]["Id"]
+    aws.create_user_pool_domain(Domain="flow-lab-classic", UserPoolId=pool_id, ManagedLoginVersion=1)
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-classic")
+    assert result.exit_code == 0, result.output
+    assert "reuse domain flow-lab-classic (classic hosted UI)" in result.output
+    assert "sign-in pages: classic hosted UI (version 1)" in result.output
+    assert "CreateUserPoolDomain" not in cli.idp.calls
