@@ -43,7 +43,7 @@ def trace_record(stack, http) -> dict:
     return stack.app.extensions["trace_store"].load(http.cookies.get(tracing.TRACE_COOKIE))
 
 
-# --- 1. the machine page ----------------------------------------------------------------------
+# --- 1. the machine page ---
 
 
 def test_1_anonymous_visitors_get_no_machine_token(stack):
@@ -88,7 +88,7 @@ def test_1_machine_page_off_answers_404_even_when_signed_in(make_stack, http):
     assert stack.steps("client_credentials") == []
 
 
-# --- 2. anonymous requests store nothing; caps; eviction; rate limits ---------------------------
+# --- 2. anonymous requests store nothing; caps; eviction; rate limits ---
 
 
 ANONYMOUS_PAGES = [
@@ -157,8 +157,7 @@ def test_2_sign_in_routes_are_rate_limited_with_retry_after(make_stack):
     with requests.Session() as browser:
         token = form_token(browser, stack.url + "/logout")
         verify = [
-            browser.post(stack.url + "/api/implicit/verify", json={}, headers={"X-CSRF-Token": token})
-            for _ in range(4)
+            browser.post(stack.url + "/api/implicit/verify", json={}, headers={"X-CSRF-Token": token}) for _ in range(4)
         ]
     assert [v.status_code for v in verify] == [400, 400, 400, 429]
     assert verify[-1].json()["error"] == "rate_limited" and int(verify[-1].headers["Retry-After"]) > 0
@@ -188,7 +187,7 @@ def test_2_bad_rate_limit_settings_stop_start_up(tmp_path):
         load_settings({**env, "MACHINE_PAGE": "maybe"})
 
 
-# --- 4. logout only on POST with the token --------------------------------------------------------
+# --- 4. logout only on POST with the token ---
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
@@ -214,7 +213,7 @@ def test_4_logout_and_switch_user_need_the_token(stack, http):
     assert stack.session_json(http)["authenticated"] is False
 
 
-# --- 5. the trace does not outlive a sign-out or pass to the next user ------------------------------
+# --- 5. the trace does not outlive a sign-out or pass to the next user ---
 
 
 def test_5_nothing_of_the_signed_out_user_is_readable_after_logout(stack, http):
@@ -243,7 +242,7 @@ def test_5_a_sign_in_keeps_only_its_own_redirect_steps(stack, http):
     assert [s["name"] for s in steps if s["name"] in ("authorize", "callback")] == ["authorize", "callback"]
 
 
-# --- 7. the doctor makes no provider call for anonymous GETs ------------------------------------------
+# --- 7. the doctor makes no provider call for anonymous GETs ---
 
 
 def test_7_anonymous_doctor_makes_no_provider_call(stack):
@@ -273,7 +272,7 @@ def test_7_live_doctor_checks_are_rate_limited(make_stack):
         assert browser.get(stack.url + "/doctor").status_code == 200  # the offline page is not limited
 
 
-# --- 8. only server-issued trace ids ---------------------------------------------------------------------
+# --- 8. only server-issued trace ids ---
 
 
 def test_8_a_planted_trace_id_is_replaced(stack, http):
@@ -295,12 +294,13 @@ def test_8_a_tampered_signed_id_is_refused(stack, http):
     forged = value[:-1] + ("B" if value[-1] != "B" else "C") + "." + signature
     page = requests.get(stack.url + "/trace", cookies={tracing.TRACE_COOKIE: forged}).text
     assert "No exchanges yet" in page
-    assert "Browser goes to the authorize endpoint" in requests.get(
-        stack.url + "/trace", cookies={tracing.TRACE_COOKIE: issued}
-    ).text
+    assert (
+        "Browser goes to the authorize endpoint"
+        in requests.get(stack.url + "/trace", cookies={tracing.TRACE_COOKIE: issued}).text
+    )
 
 
-# --- 9. a new anti-forgery token at sign-in -------------------------------------------------------------------
+# --- 9. a new anti-forgery token at sign-in ---
 
 
 def test_9_the_pre_login_token_is_useless_after_login(stack, http):
@@ -320,7 +320,7 @@ def test_9_a_cookie_the_server_did_not_sign_is_refused(stack, http):
     assert stack.session_json(http)["authenticated"] is True
 
 
-# --- 12. code and code_verifier are placeholders in the trace and its exports ------------------------------------------
+# --- 12. code and code_verifier are placeholders in the trace and its exports ---
 
 
 def test_12_code_and_verifier_are_placeholders(stack, http):
@@ -334,7 +334,7 @@ def test_12_code_and_verifier_are_placeholders(stack, http):
         assert "$CODE" in body and "$CODE_VERIFIER" in body, path
 
 
-# --- 14. token chips come from the step's own data, not from text that looks like a marker -------------------------------
+# --- 14. token chips come from the step's own data, not from text that looks like a marker ---
 
 
 def test_14_a_claim_that_looks_like_a_marker_stays_text(stack, http):
