@@ -348,3 +348,14 @@ def test_14_a_claim_that_looks_like_a_marker_stays_text(stack, http):
     assert 'class="tok"' in page  # real tokens still show as chips
     md = http.get(stack.url + "/trace.md").text
     assert "[[token:0]] [[token:1]]" in md
+
+
+def test_2_presenter_mode_is_a_cookie_not_a_session(stack, http):
+    response = http.get(stack.url + "/presenter", params={"on": "1", "next": "/trace"}, allow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"] == "/trace"
+    assert files(stack) == [] and stack.app.config["SESSION_COOKIE_NAME"] not in http.cookies
+    assert "Presenter mode: on" in http.get(stack.url + "/").text
+    screen = http.get(stack.url + "/login")
+    assert "Send the browser to the authorize endpoint" in screen.text  # the pause before the redirect
+    http.get(stack.url + "/presenter", params={"on": "0"})
+    assert "Presenter mode: off" in http.get(stack.url + "/").text

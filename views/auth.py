@@ -47,7 +47,7 @@ def _callback_error() -> Response:
     return problem(400, "Sign-in did not complete", detail, hint=likely_cause(error), error=error)
 
 
-KEPT_ACROSS_LOGIN = ("tx", "implicit_run", "presenter")
+KEPT_ACROSS_LOGIN = ("tx", "implicit_run")
 
 
 def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state: str = "") -> None:
@@ -185,8 +185,7 @@ def _end_sessions(switch: bool) -> Response:
     tracing.start_new()  # nothing of the signed-out user stays readable at this browser
     if provider_logout:
         tracing.note_redirect("logout", provider_logout)
-    if presenting:  # the display preference survives; nothing else does
-        session["presenter"] = True
+    if presenting:  # the display preference (its own cookie) survives; nothing else does
         if switch:
             session["after_logout"] = "switch"
         current_app.session_interface.regenerate(session)
