@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?![A-Za-z0-9_.-])")
+MARKER_RE = re.compile(r"\[\[token:(\d+):([0-9a-f]{16})\]\]")  # the shape; which count: marker_re(step)
 NO_MATCH = re.compile(r"(?!)")
 REFRESH_KEYS = {"refresh_token"}
 SECRET_KEYS = {"client_secret"}
