@@ -151,6 +151,8 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
             reason = "idle"
         if reason:
             session.clear()
+            antiforgery.rotate()
+            tracing.start_new()  # nothing of the timed-out user stays readable at this browser
             if request.path.startswith("/api/") or request.endpoint in ("auth.logout", "static"):
                 return None
             return redirect(url_for("dashboard.index", expired=reason))

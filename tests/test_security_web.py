@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import types
 from pathlib import Path
 
 import pytest
@@ -231,6 +233,19 @@ def test_5_nothing_of_the_signed_out_user_is_readable_after_logout(stack, http):
     assert "demo@example.com" not in page and "Demo User" not in page
     names = [s["name"] for s in trace_record(stack, http)["steps"]]
     assert names[:3] == ["authorize", "callback", "token"] and "logout" not in names and "revoke" not in names
+
+
+def test_5_a_timed_out_sign_in_leaves_nothing_readable_either(make_stack, http, monkeypatch):
+    now = [time.time()]
+    monkeypatch.setattr("app.time", types.SimpleNamespace(time=lambda: now[0]))
+    stack = make_stack({"SESSION_IDLE_MINUTES": "5"})
+    stack.login(http)
+    http.post(stack.url + "/userinfo", data={"csrf_token": form_token(http, stack.url + "/dashboard")})
+    assert "demo@example.com" in http.get(stack.url + "/trace").text
+    now[0] += 6 * 60
+    assert http.get(stack.url + "/dashboard", allow_redirects=False).headers["Location"] == "/?expired=idle"
+    assert "demo@example.com" not in http.get(stack.url + "/trace").text
+    assert "demo@example.com" not in http.get(stack.url + "/trace.md").text
 
 
 def test_5_a_sign_in_keeps_only_its_own_redirect_steps(stack, http):

@@ -144,6 +144,10 @@ def _size(record: dict) -> int:
     return len(json.dumps(record, ensure_ascii=False).encode())
 
 
+def _secure() -> bool:
+    return current_app.extensions["settings"].secure_cookies
+
+
 def _allowed() -> bool:
     """A trace is written only for a browser with a session, or for a request that starts a sign-in."""
     return bool(g.get("trace_had_session") or session)
@@ -205,6 +209,10 @@ def _flush(response: Response) -> Response:
     if not entries and not rotate:
         return response
     if not _allowed():
+        if rotate:  # signed out with no session left (a timeout): drop the old trace, store nothing
+            store().delete(current_trace_id())
+            if current_trace_id():
+                response.delete_cookie(cookie_name(), path="/", secure=_secure(), httponly=True, samesite="Lax")
         return response
     settings: Settings = current_app.extensions["settings"]
     auth = session.get("auth") or {}
