@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
     app.extensions["oauth_client"] = OAuthClient(settings)
     app.extensions["verified_tokens"] = VerifiedTokenCache(settings.api_token_cache_size)

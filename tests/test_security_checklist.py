@@ -119,7 +119,8 @@ def test_id_token_claim_cases(stack, http, case):
 def test_23_tampered_signature(stack, http):
     def rewrite(body):
         head, payload, sig = body["id_token"].split(".")
-        body["id_token"] = f"{head}.{payload}.{sig[::-1]}"
+        flipped = "B" if sig[100] == "A" else "A"  # still canonical base64url, so the signature check is reached
+        body["id_token"] = f"{head}.{payload}.{sig[:100]}{flipped}{sig[101:]}"
         return body
 
     stack.rewriter.rewrite = rewrite
@@ -222,7 +223,8 @@ def test_39_bad_userinfo_answers_are_rejected(stack, http, fault, status, text):
 
 def test_43_47_https_cookie_is_host_prefixed_secure_and_expired_with_matching_attributes(make_stack):
     stack = make_stack(app_url="https://lab.example.com")
-    login = requests.get(stack.url + "/login", allow_redirects=False)
+    host = {"Host": "lab.example.com"}  # TRUSTED_HOSTS: only APP_URL's host is served
+    login = requests.get(stack.url + "/login", headers=host, allow_redirects=False)
     cookies = login.raw.headers.getlist("Set-Cookie")
     assert {c.split("=")[0] for c in cookies} == {"__Host-flowlab", "__Host-flowlab_trace"}
     for cookie in cookies:
@@ -232,7 +234,7 @@ def test_43_47_https_cookie_is_host_prefixed_secure_and_expired_with_matching_at
     cookie = next(c for c in cookies if c.startswith("__Host-flowlab="))
     assert login.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     name, sid = cookie.split(";")[0].split("=", 1)
-    logout = requests.get(stack.url + "/logout", cookies={name: sid}, allow_redirects=False)
+    logout = requests.get(stack.url + "/logout", headers=host, cookies={name: sid}, allow_redirects=False)
     expiring = [c for c in logout.raw.headers.getlist("Set-Cookie") if c.startswith("__Host-flowlab=;")]
     assert any(all(p in c for p in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/", "Expires=")) for c in expiring)
 
