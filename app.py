@@ -164,7 +164,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
     app.extensions["oauth_client"] = OAuthClient(settings)
-    app.extensions["verified_tokens"] = VerifiedTokenCache(settings.api_token_cache_size)
+    app.extensions["verified_tokens"] = verified = VerifiedTokenCache(settings.api_token_cache_size)
+    app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
     _configure_sessions(app, settings)
     _install_hooks(app, settings)
     app.jinja_env.globals.update(csrf_token=csrf_token, settings=settings)

@@ -59,6 +59,7 @@ class Settings:
     session_max_hours: int = 8
     http_timeout: float = 5.0
     jwks_min_refetch_seconds: float = 10.0
+    jwks_max_age: float = 600.0
 
     @property
     def redirect_uri(self) -> str:
@@ -271,6 +272,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "instance_path": str(instance),
         "session_idle_minutes": _int(env, "SESSION_IDLE_MINUTES", 30),
         "session_max_hours": _int(env, "SESSION_MAX_HOURS", 8),
+        "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -127,6 +127,7 @@ class Verification:
     header: dict = field(default_factory=dict)
     claims: dict = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    kid: str | None = None  # the JWKS key that verified the signature
 
     @property
     def ok(self) -> bool:
@@ -242,6 +243,7 @@ def _signature(result: Verification, signing_input: bytes, signature: bytes, key
         result.add("signature", False, f"RS256 signature does not verify ({type(exc).__name__})")
     else:
         if valid:
+            result.kid = used_kid
             result.add("signature", True, lambda: f"RS256, verified with the JWKS key kid {used_kid or '(none)'}")
         else:
             result.add("signature", False, "RS256 signature does not verify")
