@@ -5,13 +5,16 @@ Cases tested elsewhere (same standard: real HTTP against the running app):
  4               test_login.py::test_provider_error_is_shown_escaped
  6-8             test_login.py (invalid_grant, PKCE mismatch, no id_token), test_provider_faults.py
  9               test_login.py::test_code_exchange_sends_verifier_redirect_uri_and_basic_auth
- 31-33           test_login.py (rotation), test_provider_faults.py (JWKS, discovery issuer)
+ 31-33           test_login.py (rotation), test_key_rotation.py (removed keys, JWKS_MAX_AGE),
+                 test_provider_faults.py (JWKS, discovery issuer)
  35-36           test_implicit.py (bad and missing at_hash)
  37-38           test_lifecycle.py (userinfo sub mismatch, Bearer header)
  40-42, 47       test_login.py (session id, planted sid, logout replay, cookie attributes)
  44-46           test_lifecycle.py (logout revokes, idle and absolute timeouts)
  52-57, 59-60    test_api.py
  61-65           test_implicit_browser.py, test_implicit.py
+Issue 11's protocol findings (deep JSON, PKCE challenge, base64url, Host, file modes) are in
+test_attacks_protocol.py.
 This file covers the ID-token cases 11-30 and 34 through the callback, plus 39, 43, 48, 50, 51,
 58, 66, 67 and 68.
 """
