@@ -161,6 +161,13 @@ def _pick(keys: dict[str, Key], kid: str | None) -> tuple[str, Key] | None:
     return None if key is None else (kid, key)
 
 
+def _same_key(a: Key, b: Key) -> bool:
+    try:
+        return a.to_dict() == b.to_dict()
+    except Exception:  # a key that cannot be compared counts as replaced
+        return False
+
+
 class JwksCache:
     """Keys by kid, refetched when the JWKS is older than `max_age` or lacks a token's kid.
 
@@ -172,7 +179,8 @@ class JwksCache:
     - A failed fetch is retried after `min_interval` seconds; meanwhile an expired JWKS is not used.
     - Lookups of known kids in a fresh JWKS take no lock: only the fetch is serialised, so while
       one request refetches, the others keep verifying.
-    - `on_removed` callbacks get the kids a refetch dropped (the API's verified-token cache).
+    - `on_removed` callbacks get the kids a refetch dropped or gave new key material (the API's
+      verified-token cache drops their entries).
     """
 
     def __init__(
@@ -217,7 +225,8 @@ class JwksCache:
             self._failed_until = self._clock() + self.min_interval
             raise
         ttl = self.max_age if reply.max_age is None else min(self.max_age, max(reply.max_age, self.min_interval))
-        removed = set(self._state.keys) - set(keys)
+        old = self._state.keys
+        removed = {kid for kid in old if kid not in keys or not _same_key(old[kid], keys[kid])}
         self._state = _Snapshot(keys, started + ttl)
         for callback in self.on_removed if removed else ():
             callback(removed)

@@ -150,6 +150,21 @@ def test_known_fresh_keys_do_not_wait_for_a_refetch(keys):
     assert outcome == ["unknown"] and source.calls == 2
 
 
+def test_a_kid_published_with_new_key_material_counts_as_removed(keys):
+    old, new = keys
+    now = [0.0]
+    source = Source(old)
+    removed: list[set] = []
+    cache = JwksCache(source, clock=lambda: now[0], max_age=600)
+    cache.on_removed.append(removed.append)
+    cache.key_for(old.kid)
+    impostor = SigningKey(kid=old.kid, pem=new.pem, public_jwk={**new.public_jwk, "kid": old.kid})
+    source.keys = [impostor]
+    now[0] = 600
+    cache.key_for(old.kid)
+    assert removed == [{old.kid}]
+
+
 def test_verified_cache_drops_entries_of_removed_kids_and_checks_freshness():
     cache = VerifiedTokenCache(10, clock=lambda: 0.0)
     cache.put("a", "A", exp=100, kid="k1")
