@@ -5,9 +5,10 @@ from __future__ import annotations
 from config import Settings
 
 from . import grants
+from . import tokens as token_rules
 from .discovery import Discovery, JwksCache, JwksReply, ProviderMetadata, cache_max_age
 from .http import Http, ProviderError
-from .tokens import Verification, verify_token
+from .tokens import IF_PRESENT, REQUIRED, SKIP, AccessTokenRules, IdTokenRules, Rule, Verification
 from .transactions import Transaction
 
 LOGIN_MAX_AGE = 600
@@ -21,6 +22,7 @@ class OAuthClient:
         self.http = Http(timeout=settings.http_timeout)
         self.discovery = Discovery(self.http, settings.issuer, settings.cognito_domain)
         self.jwks = JwksCache(self._fetch_jwks, settings.jwks_min_refetch_seconds, max_age=settings.jwks_max_age)
+        self._access_rules: dict[tuple[str, ...], AccessTokenRules] = {}
 
     def _fetch_jwks(self) -> JwksReply:
         url = self.metadata().jwks_uri
@@ -88,29 +90,31 @@ class OAuthClient:
         self,
         id_token: str,
         *,
-        nonce: str | None,
+        nonce: str | Rule,
         access_token: str | None,
         require_at_hash: bool = False,
         at_login: bool = False,
     ) -> Verification:
+        """Every ID token check; `nonce` is the login's nonce or SKIP (a refreshed ID token has none)."""
         s = self.settings
-        return verify_token(
-            id_token,
-            kind="id",
-            keys=self.jwks,
+        rules = IdTokenRules(
             issuer=s.issuer,
-            client_ids=[s.client_id],
+            client_ids=frozenset((s.client_id,)),
             nonce=nonce,
             access_token=access_token,
-            require_at_hash=require_at_hash,
-            require_token_use=s.is_cognito,
-            max_age=LOGIN_MAX_AGE if at_login else None,
+            at_hash=REQUIRED if require_at_hash else IF_PRESENT,  # required for the implicit flow only
+            token_use=REQUIRED if s.is_cognito else IF_PRESENT,  # only Cognito sets token_use
+            max_age=LOGIN_MAX_AGE if at_login else SKIP,  # iat freshness is a login-time rule
         )
+        return token_rules.verify_id_token(id_token, self.jwks, rules)
 
     def verify_access_token(self, token: str, client_ids: tuple[str, ...] | None = None) -> Verification:
-        s = self.settings
-        clients = client_ids if client_ids is not None else (s.client_id,)
-        return verify_token(token, kind="access", keys=self.jwks, issuer=s.issuer, client_ids=clients)
+        """Every access token check, against this app client or the given trusted clients."""
+        clients = client_ids if client_ids is not None else (self.settings.client_id,)
+        rules = self._access_rules.get(clients)
+        if rules is None:  # built once per set of clients: the API's hot path reuses it
+            rules = self._access_rules[clients] = AccessTokenRules(self.settings.issuer, frozenset(clients))
+        return token_rules.verify_access_token(token, self.jwks, rules)
 
     def refresh(self, refresh_token: str) -> dict:
         """grant_type=refresh_token; Cognito returns a new refresh token only with rotation on."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .tokens import Verification
+from .tokens import CheckName, Verification
 
 B64TOKEN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 
@@ -56,16 +56,13 @@ def authorize(
 ) -> dict:
     """Verify an access token and its scope; return the caller's identity."""
     result = verify(token)
-    failed = [c for c in result.checks if not c.passed]
     # a wrong token type explains every other failure (an ID token has aud, not client_id)
-    failure = next((c for c in failed if c.name == "token_use"), failed[0] if failed else None)
+    if result.failed(CheckName.TOKEN_USE):
+        what = "token_use is not 'access' (an ID token is never accepted here)"
+        raise BearerError(401, "invalid_token", f"{CheckName.TOKEN_USE} check failed: {what}")
+    failure = result.failure
     if failure is not None:
-        what = (
-            "token_use is not 'access' (an ID token is never accepted here)"
-            if failure.name == "token_use"
-            else failure.detail
-        )
-        raise BearerError(401, "invalid_token", f"{failure.name} check failed: {what}")
+        raise BearerError(401, "invalid_token", f"{failure.name} check failed: {failure.detail}")
     claims = result.claims
     scopes = str(claims.get("scope", "")).split()
     if required_scope and required_scope not in scopes:

@@ -27,8 +27,15 @@ def loads(raw: str | bytes | bytearray, *, max_bytes: int | None = None, max_dep
         value = json.loads(raw)
     except RecursionError:
         raise JsonRefused(f"the JSON is nested more than {max_depth} levels deep") from None
-    check_depth(value, max_depth)
+    if _openers(raw) > max_depth:  # nesting needs an opener per level: fewer cannot be too deep
+        check_depth(value, max_depth)
     return value
+
+
+def _openers(raw: str | bytes | bytearray) -> int:
+    if isinstance(raw, str):
+        return raw.count("{") + raw.count("[")
+    return raw.count(b"{") + raw.count(b"[")
 
 
 def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:

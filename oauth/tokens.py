@@ -1,29 +1,33 @@
 """Verify Cognito / OIDC tokens check by check, so the dashboard can say *why*.
 
-python-jose verifies the RS256 signature with the key chosen by kid; every claim
-rule (presence, iss, aud/azp, client_id, token_use, exp, iat, nbf, nonce,
-at_hash) is checked here, because python-jose skips absent claims and never
-looks at nonce or token_use.
+The rules are stated, not implied: `IdTokenRules` and `AccessTokenRules` name every check, and a
+check is made unless the rule object says `SKIP` on purpose (aws-jwt-verify's stance: token_use and
+client_id are never optional). Each claim has one small function citing its specification; every
+result is collected for the UI, and the detail sentences are built only when someone reads them.
+python-jose (through the JWKS cache's keys) does the RS256 signature; the claim rules live here.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
 import json
 import math
-import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import Enum, StrEnum
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from jose.backends.base import Key
 from jose.utils import calculate_at_hash
 
 from .discovery import JwksCache, UnknownKey
 from .http import ProviderError
-from .safejson import JsonRefused, loads
+from .safejson import MAX_DEPTH, JsonRefused, loads
 
 ALGORITHMS = ["RS256"]
 LEEWAY = 60
@@ -82,6 +86,25 @@ CLAIMS = {
 }
 
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
+AWS_VERIFY = "https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html"
+
+
+class CheckName(StrEnum):
+    """The checks, in the order they are made and shown. A StrEnum, so `"exp" == CheckName.EXP`."""
+
+    STRUCTURE = "structure"
+    ALG = "alg"
+    SIGNATURE = "signature"
+    ISS = "iss"
+    AUD = "aud"
+    CLIENT_ID = "client_id"
+    TOKEN_USE = "token_use"
+    SUB = "sub"
+    EXP = "exp"
+    IAT = "iat"
+    NBF = "nbf"
+    NONCE = "nonce"
+    AT_HASH = "at_hash"
 
 
 class Check:
@@ -90,7 +113,7 @@ class Check:
 
     __slots__ = ("_detail", "name", "passed")
 
-    def __init__(self, name: str, passed: bool, detail: str | Callable[[], str]):
+    def __init__(self, name: CheckName, passed: bool, detail: str | Callable[[], str]):
         self.name = name
         self.passed = passed
         self._detail = detail
@@ -116,33 +139,129 @@ class Check:
         return hash((self.name, self.passed))
 
     def __repr__(self) -> str:
-        return f"Check({self.name!r}, {self.passed!r}, {self.detail!r})"
+        return f"Check({str(self.name)!r}, {self.passed!r}, {self.detail!r})"
 
 
-@dataclass
+Result = tuple[CheckName, bool, "str | Callable[[], str]"]  # one check as made: name, passed, detail
+
+
 class Verification:
-    """The outcome of verifying one token: header, claims, and every check."""
+    """The outcome of verifying one token: header, claims, and every check, in order.
 
-    kind: str
-    header: dict = field(default_factory=dict)
-    claims: dict = field(default_factory=dict)
-    checks: list[Check] = field(default_factory=list)
-    kid: str | None = None  # the JWKS key that verified the signature
+    Checks are recorded as plain (name, passed, detail) tuples and become `Check` objects only when
+    `checks` is read: the API's hot path asks `ok`, `failure` and `failed()`, and pays for no more.
+    """
+
+    __slots__ = ("_built", "claims", "header", "kid", "kind", "results")
+
+    def __init__(self, kind: str, header: dict | None = None, claims: dict | None = None, kid: str | None = None):
+        self.kind = kind
+        self.header: dict = {} if header is None else header
+        self.claims: dict = {} if claims is None else claims
+        self.kid = kid  # the JWKS key that verified the signature
+        self.results: list[Result] = []
+        self._built: list[Check] = []
+
+    @property
+    def checks(self) -> list[Check]:
+        if len(self._built) != len(self.results):
+            self._built = [Check(*r) for r in self.results]
+        return self._built
 
     @property
     def ok(self) -> bool:
-        return bool(self.checks) and all(c.passed for c in self.checks)
+        return bool(self.results) and all(r[1] for r in self.results)
 
     @property
     def failure(self) -> Check | None:
-        return next((c for c in self.checks if not c.passed), None)
+        """The first failed check, or None."""
+        for i, r in enumerate(self.results):
+            if not r[1]:
+                return self.checks[i]
+        return None
 
-    def add(self, name: str, passed: bool, detail: str | Callable[[], str]) -> None:
-        self.checks.append(Check(name, passed, detail))
+    def check(self, name: CheckName) -> Check | None:
+        """The check called `name`, or None when it was not made."""
+        return next((c for c in self.checks if c.name is name), None)
+
+    def failed(self, name: CheckName) -> bool:
+        """True when the check called `name` was made and failed."""
+        return any(r[0] is name and not r[1] for r in self.results)
+
+    def add(self, name: CheckName, passed: bool, detail: str | Callable[[], str]) -> None:
+        self.results.append((name, passed, detail))
+
+    def __repr__(self) -> str:
+        return f"Verification({self.kind!r}, ok={self.ok}, checks={self.checks!r})"
 
 
+# -- the rules ------------------------------------------------------------------------------------
+class Rule(Enum):
+    """How a check that may legitimately be absent is applied; there is no silent default."""
+
+    REQUIRED = "required"  # the claim must be there and right
+    IF_PRESENT = "if present"  # checked when the claim is there, passed when it is absent
+    SKIP = "skip"  # not checked, on purpose (say why where the rule object is built)
+
+
+REQUIRED, IF_PRESENT, SKIP = Rule.REQUIRED, Rule.IF_PRESENT, Rule.SKIP
+
+
+def _client_set(client_ids: Iterable[str]) -> frozenset[str]:
+    clients = frozenset(client_ids)
+    if not clients or not all(isinstance(c, str) and c for c in clients):
+        raise ValueError("at least one client id is required (aws-jwt-verify: clientId is mandatory)")
+    return clients
+
+
+@dataclass(frozen=True, slots=True)
+class AccessTokenRules:
+    """An access token: signature, iss, client_id, token_use=access, sub, exp, iat, nbf, all required."""
+
+    issuer: str
+    client_ids: frozenset[str]
+    leeway: int = LEEWAY
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "client_ids", _client_set(self.client_ids))
+
+
+@dataclass(frozen=True, slots=True)
+class IdTokenRules:
+    """An ID token. Signature, iss, aud/azp, sub, exp and iat are always checked; the rest is stated:
+
+    - `nonce`: the value sent at login, or SKIP (a refreshed ID token carries none, OIDC Core §12.2);
+    - `access_token`: the one issued alongside (for at_hash), or None when none came with it;
+    - `at_hash`: REQUIRED (implicit flow, OIDC Core §3.2.2.10) or IF_PRESENT (code flow, §3.1.3.8);
+    - `token_use`: REQUIRED (Cognito always sets it) or IF_PRESENT (other OIDC providers do not);
+    - `max_age`: seconds an ID token may be old at login (iat), or SKIP after login.
+    """
+
+    issuer: str
+    client_ids: frozenset[str]
+    nonce: str | Rule
+    access_token: str | None
+    at_hash: Rule
+    token_use: Rule
+    max_age: int | Rule
+    leeway: int = LEEWAY
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "client_ids", _client_set(self.client_ids))
+        if not (isinstance(self.nonce, str) or self.nonce is SKIP):
+            raise TypeError("nonce must be the login's nonce or SKIP, never None")
+        if self.at_hash not in (REQUIRED, IF_PRESENT) or self.token_use not in (REQUIRED, IF_PRESENT):
+            raise TypeError("at_hash and token_use are REQUIRED or IF_PRESENT")
+        if not (self.max_age is SKIP or (isinstance(self.max_age, int) and not isinstance(self.max_age, bool))):
+            raise TypeError("max_age must be a number of seconds or SKIP")
+
+
+# -- parsing --------------------------------------------------------------------------------------
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_SIX_BITS = bytes(_ALPHABET.find(bytes([c])) % 64 for c in range(256))  # character -> its 6-bit value
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_UNUSED_BITS = (0, 0, 0x0F, 0x03)  # by length % 4: the bits of the last character that carry nothing
+_PADDING = (b"", b"", b"==", b"=")
 
 
 class NotCanonical(ValueError):
@@ -152,25 +271,26 @@ class NotCanonical(ValueError):
 def _b64(part: str) -> bytes:
     """Canonical base64url only (RFC 7515 §2): no `+`, `/` or `=`, and zero unused bits in the last
     character, so one token has exactly one spelling (and one cache entry)."""
-    if not _B64URL.fullmatch(part) or len(part) % 4 == 1:
+    rem = len(part) % 4
+    if rem == 1 or not part.isascii():
         raise NotCanonical("is not canonical base64url (only A-Z a-z 0-9 - _, no padding)")
     data = part.encode("ascii")
-    raw = binascii.a2b_base64(data.translate(_URLSAFE) + b"=" * (-len(part) % 4), strict_mode=True)
-    if len(part) % 4 and base64.urlsafe_b64encode(raw).rstrip(b"=") != data:
+    if data.translate(None, _ALPHABET):
+        raise NotCanonical("is not canonical base64url (only A-Z a-z 0-9 - _, no padding)")
+    if rem and _SIX_BITS[data[-1]] & _UNUSED_BITS[rem]:
         raise NotCanonical("is not canonical base64url (its last character has unused bits set)")
-    return raw
+    return binascii.a2b_base64(data.translate(_URLSAFE) + _PADDING[rem], strict_mode=True)
 
 
 def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
-    """Header, payload, signing input and signature of a JWT, none of them trusted yet."""
+    """Header, payload, signing input and signature of a JWT (RFC 7519 §7.2), none of them trusted yet."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise ValueError("not a token string of reasonable size")
     parts = token.split(".")
-    if len(parts) != 3 or not all(parts[:2]):
+    if len(parts) != 3 or not parts[0] or not parts[1]:
         raise ValueError(f"has {len(parts)} dot-separated parts, not 3")
     try:
-        header, payload = loads(_b64(parts[0]).decode()), loads(_b64(parts[1]).decode())
-        signature = _b64(parts[2])
+        header, payload, signature = _header(parts[0]), _json(_b64(parts[1])), _b64(parts[2])
     except NotCanonical as exc:
         raise ValueError(f"has a part that {exc}") from None
     except JsonRefused as exc:
@@ -179,7 +299,37 @@ def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
         raise ValueError(f"is not base64url JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise ValueError("header and payload must be JSON objects")
-    return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
+    return header, payload, token[: len(parts[0]) + 1 + len(parts[1])].encode("ascii"), signature
+
+
+_HEADERS: dict[str, dict] = {}  # a provider signs with a handful of headers: parse each once
+_SCAN = json.JSONDecoder().scan_once
+
+
+def _json(raw: bytes) -> object:
+    """safejson.loads, minus its depth walk when the text has too few brackets to nest too deeply."""
+    text = raw.decode()
+    if text.count("{") + text.count("[") <= MAX_DEPTH:
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:  # not JSON at the first character: let the general path say why
+            pass
+        else:
+            if end == len(text):
+                return value
+    return loads(text)  # deep, surrounded by whitespace, or not JSON: the general path decides
+
+
+def _header(part: str) -> object:
+    header = _HEADERS.get(part)
+    if header is None:
+        header = _json(_b64(part))
+        if not isinstance(header, dict):
+            return header
+        if len(_HEADERS) >= 64:  # random headers (an attacker's kids) only ever cost a reparse
+            _HEADERS.clear()
+        _HEADERS[part] = header
+    return dict(header)
 
 
 def decode_unverified(token: str) -> tuple[dict, dict]:
@@ -218,142 +368,226 @@ def format_time(value: object, now: float | None = None) -> str:
     return f"{stamp} ({humanize_delta(float(value) - now)})"
 
 
-def _signature(result: Verification, signing_input: bytes, signature: bytes, keys: JwksCache) -> None:
-    header = result.header
+# -- one function per check -----------------------------------------------------------------------
+_PKCS1, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
+
+
+def _rs256(key: Key, signing_input: bytes, signature: bytes) -> bool:
+    """RS256 (RFC 7518 §3.3) with the key's `cryptography` public key, as python-jose's Key.verify
+    does, minus its per-call wrapper; any other key goes through python-jose."""
+    public = getattr(key, "prepared_key", None)
+    if not isinstance(public, rsa.RSAPublicKey):
+        return key.verify(signing_input, signature)
+    try:
+        public.verify(signature, signing_input, _PKCS1, _SHA256)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def check_alg(header: dict) -> Result:
+    """RFC 8725 §3.1 and RFC 7515 §4.1.1: accept only the algorithm we expect (RS256), never `none`
+    or an HMAC keyed with the public key."""
     alg = header.get("alg")
-    result.add("alg", alg in ALGORITHMS, lambda: f"header alg is {alg!r}; allowed: RS256")
-    if alg not in ALGORITHMS:
-        result.add("signature", False, "not checked: the algorithm is not allowed")
-        return
-    if "crit" in header:  # RFC 7515 §4.1.11: extensions we do not understand must be refused
-        result.add("signature", False, lambda: f"the header lists critical extensions {header['crit']!r}")
-        return
+    return (CheckName.ALG, alg in ALGORITHMS, lambda: f"header alg is {alg!r}; allowed: RS256")
+
+
+def check_signature(header: dict, signing_input: bytes, signature: bytes, keys: JwksCache) -> tuple[Result, str | None]:
+    """RFC 7515 §5.2: verify the signature with the JWKS key named by `kid` (§4.1.4); refuse `crit`
+    extensions we do not understand (§4.1.11). Returns the check and the kid that verified it."""
+    if header.get("alg") not in ALGORITHMS:
+        return (CheckName.SIGNATURE, False, "not checked: the algorithm is not allowed"), None
+    if "crit" in header:
+        return (CheckName.SIGNATURE, False, lambda: f"the header lists critical extensions {header['crit']!r}"), None
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
-        result.add("signature", False, "the kid header is not a string")
-        return
+        return (CheckName.SIGNATURE, False, "the kid header is not a string"), None
     try:
         used_kid, key = keys.key_for(kid)  # a python-jose RS256 key, built once per kid
-        valid = key.verify(signing_input, signature)
+        valid = _rs256(key, signing_input, signature)
     except UnknownKey as exc:
-        result.add("signature", False, str(exc))
+        return (CheckName.SIGNATURE, False, str(exc)), None
     except ProviderError:
         raise
     except Exception as exc:  # python-jose raises JWKError and others
-        result.add("signature", False, f"RS256 signature does not verify ({type(exc).__name__})")
-    else:
-        if valid:
-            result.kid = used_kid
-            result.add("signature", True, lambda: f"RS256, verified with the JWKS key kid {used_kid or '(none)'}")
-        else:
-            result.add("signature", False, "RS256 signature does not verify")
+        return (CheckName.SIGNATURE, False, f"RS256 signature does not verify ({type(exc).__name__})"), None
+    if not valid:
+        return (CheckName.SIGNATURE, False, "RS256 signature does not verify"), None
+    return (
+        CheckName.SIGNATURE,
+        True,
+        lambda: f"RS256, verified with the JWKS key kid {used_kid or '(none)'}",
+    ), used_kid
 
 
-def _time_checks(result: Verification, now: float, leeway: int, max_age: int | None) -> None:
-    claims = result.claims
+def check_iss(claims: dict, issuer: str) -> Result:
+    """OIDC Core §3.1.3.7 step 2, RFC 7519 §4.1.1 and the AWS page on verifying a JWT (AWS_VERIFY):
+    iss must equal the user pool's issuer exactly."""
+    iss = claims.get("iss")
+    return (CheckName.ISS, iss == issuer, lambda: f"iss is {iss!r}; expected {issuer!r}")
+
+
+def check_aud(claims: dict, clients: frozenset[str]) -> Result:
+    """OIDC Core §3.1.3.7 steps 3-5: aud must contain this client; with several audiences, azp
+    must be this client too."""
+    aud = claims.get("aud")
+    if isinstance(aud, str):  # the usual case, decided without building a list
+        ok = aud in clients
+        return (
+            CheckName.AUD,
+            ok,
+            lambda: f"aud is {aud!r}" + (", this app client" if ok else "; expected this app client"),
+        )
+    if aud is None:
+        return (CheckName.AUD, False, "aud is missing")
+    auds = aud if isinstance(aud, list) else [aud]
+    strings = [a for a in auds if isinstance(a, str)]
+    azp = claims.get("azp")
+    if len(strings) != len(auds):
+        return (CheckName.AUD, False, "aud must be a string or a list of strings")
+    if clients.isdisjoint(strings):
+        return (CheckName.AUD, False, f"aud is {aud!r}; expected this app client")
+    if len(auds) > 1 and not (isinstance(azp, str) and azp in clients):
+        return (CheckName.AUD, False, f"aud lists several audiences {aud!r} and azp is not this client")
+    return (CheckName.AUD, True, f"aud is {aud!r}, this app client")
+
+
+def check_client_id(claims: dict, clients: frozenset[str]) -> Result:
+    """AWS page on verifying a JWT (AWS_VERIFY): a Cognito access token has no aud; its client_id
+    must be an app client we trust (RFC 9068 §4 plays the same role with aud)."""
+    cid = claims.get("client_id")
+    ok = isinstance(cid, str) and cid in clients
+    return (CheckName.CLIENT_ID, ok, lambda: f"client_id is {cid!r}; " + ("trusted" if ok else "not an allowed client"))
+
+
+def check_token_use(claims: dict, kind: str) -> Result:
+    """AWS page on verifying a JWT (AWS_VERIFY): token_use is `id` or `access`, and must be the kind
+    this place accepts."""
+    use = claims.get("token_use")
+    return (CheckName.TOKEN_USE, use == kind, lambda: f"token_use is {use!r}; expected {kind!r}")
+
+
+def check_sub(claims: dict) -> Result:
+    """OIDC Core §2 (sub is REQUIRED) and RFC 9068 §2.2: a non-empty string, the user's stable id."""
+    sub = claims.get("sub")
+    return (CheckName.SUB, isinstance(sub, str) and bool(sub), lambda: f"sub is {sub!r}")
+
+
+def check_exp(claims: dict, now: float, leeway: int) -> Result:
+    """RFC 7519 §4.1.4 and OIDC Core §3.1.3.7 step 9: refuse the token after exp (plus leeway)."""
     exp = claims.get("exp")
     if not _is_time(exp):
-        result.add("exp", False, "exp is missing or not a number")
-    else:
-        live = now <= exp + leeway
-        result.add("exp", live, lambda: f"{'expires' if live else 'expired'} {format_time(exp, now)}")
+        return (CheckName.EXP, False, "exp is missing or not a number")
+    live = now <= exp + leeway
+    return (CheckName.EXP, live, lambda: f"{'expires' if live else 'expired'} {format_time(exp, now)}")
+
+
+def check_iat(claims: dict, now: float, leeway: int, max_age: int | Rule) -> Result:
+    """RFC 7519 §4.1.6 and OIDC Core §3.1.3.7 step 10: iat is a number, not in the future, and at
+    login not older than `max_age`."""
     iat = claims.get("iat")
     if not _is_time(iat):
-        result.add("iat", False, "iat is missing or not a number")
-    elif iat > now + leeway:
-        result.add("iat", False, lambda: f"issued in the future: {format_time(iat, now)}")
-    elif max_age is not None and now - iat > max_age:
-        result.add("iat", False, lambda: f"issued {format_time(iat, now)}, older than {max_age} s allowed at login")
-    else:
-        result.add("iat", True, lambda: f"issued {format_time(iat, now)}")
-    if "nbf" in claims:
-        nbf = claims["nbf"]
-        ok = _is_time(nbf) and nbf <= now + leeway
-        result.add("nbf", ok, lambda: f"not before {format_time(nbf, now)}")
+        return (CheckName.IAT, False, "iat is missing or not a number")
+    if iat > now + leeway:
+        return (CheckName.IAT, False, lambda: f"issued in the future: {format_time(iat, now)}")
+    if max_age is not SKIP and now - iat > max_age:
+        return (
+            CheckName.IAT,
+            False,
+            lambda: f"issued {format_time(iat, now)}, older than {max_age} s allowed at login",
+        )
+    return (CheckName.IAT, True, lambda: f"issued {format_time(iat, now)}")
 
 
-def verify_token(
-    token: str,
-    *,
-    kind: str,
-    keys: JwksCache,
-    issuer: str,
-    client_ids: Iterable[str],
-    nonce: str | None = None,
-    access_token: str | None = None,
-    require_at_hash: bool = False,
-    require_token_use: bool = True,
-    max_age: int | None = None,
-    now: float | None = None,
-    leeway: int = LEEWAY,
-) -> Verification:
-    """Verify an ID token (`kind="id"`) or access token (`kind="access"`), every check.
+def check_nbf(claims: dict, now: float, leeway: int) -> Result | None:
+    """RFC 7519 §4.1.5: when nbf is present, the token must not be used before it. (Optional claim.)"""
+    if "nbf" not in claims:
+        return None
+    nbf = claims["nbf"]
+    ok = _is_time(nbf) and nbf <= now + leeway
+    return (CheckName.NBF, ok, lambda: f"not before {format_time(nbf, now)}")
 
-    Never raises for a bad token: the result lists which checks failed. Raises
-    ProviderError only when the JWKS itself could not be fetched.
-    """
-    now = time.time() if now is None else now
-    clients = set(client_ids)
+
+def check_nonce(claims: dict, nonce: str) -> Result:
+    """OIDC Core §3.1.3.7 step 11: the nonce must be the one this login sent (compared in constant time)."""
+    got = claims.get("nonce")
+    ok = isinstance(got, str) and hmac.compare_digest(got.encode(), nonce.encode())
+    return (
+        CheckName.NONCE,
+        ok,
+        "matches the one sent at login" if ok else lambda: f"nonce {got!r} is not the one sent",
+    )
+
+
+def check_at_hash(claims: dict, access_token: str | None, rule: Rule) -> Result:
+    """OIDC Core §3.1.3.8 (code flow: optional) and §3.2.2.9-10 (implicit: required): at_hash is the
+    left half of SHA-256 of the access token, base64url, binding the two tokens together."""
+    at_hash = claims.get("at_hash")
+    if at_hash is None:
+        required = rule is REQUIRED
+        detail = "missing, but required for tokens from the authorization endpoint"
+        return (CheckName.AT_HASH, not required, detail if required else "absent (optional in the code flow)")
+    if not access_token:
+        return (CheckName.AT_HASH, False, "present, but there is no access token to compare it with")
+    expected = calculate_at_hash(access_token, hashlib.sha256)
+    ok = isinstance(at_hash, str) and hmac.compare_digest(at_hash.encode(), expected.encode())
+    return (CheckName.AT_HASH, ok, "matches the access token" if ok else "does not match the access token")
+
+
+# -- the two verifiers ----------------------------------------------------------------------------
+def _start(token: str, kind: str, keys: JwksCache) -> Verification:
+    """Parse, then check alg and signature: the result's first checks (only `structure` if unparseable)."""
     result = Verification(kind=kind)
     try:
         result.header, result.claims, signing_input, signature = _parse(token)
     except ValueError as exc:
-        result.add("structure", False, f"the token {exc}")
+        result.results.append((CheckName.STRUCTURE, False, f"the token {exc}"))
         return result
-    result.add("structure", True, "three base64url parts with JSON header and payload")
-    _signature(result, signing_input, signature, keys)
-    claims = result.claims
-
-    iss = claims.get("iss")
-    result.add("iss", iss == issuer, lambda: f"iss is {iss!r}; expected {issuer!r}")
-    if kind == "id":
-        aud = claims.get("aud")
-        auds = aud if isinstance(aud, list) else [aud]
-        azp = claims.get("azp")
-        strings = [a for a in auds if isinstance(a, str)]
-        if aud is None:
-            ok, why = False, "aud is missing"
-        elif len(strings) != len(auds):
-            ok, why = False, "aud must be a string or a list of strings"
-        elif clients.isdisjoint(strings):
-            ok, why = False, f"aud is {aud!r}; expected this app client"
-        elif len(auds) > 1 and not (isinstance(azp, str) and azp in clients):
-            ok, why = False, f"aud lists several audiences {aud!r} and azp is not this client"
-        else:
-            ok, why = True, f"aud is {aud!r}, this app client"
-        result.add("aud", ok, why)
-    else:
-        cid = claims.get("client_id")
-        ok = isinstance(cid, str) and cid in clients
-        result.add("client_id", ok, lambda: f"client_id is {cid!r}; " + ("trusted" if ok else "not an allowed client"))
-    use = claims.get("token_use")
-    if use is not None or require_token_use:
-        result.add("token_use", use == kind, lambda: f"token_use is {use!r}; expected {kind!r}")
-    sub = claims.get("sub")
-    result.add("sub", isinstance(sub, str) and bool(sub), lambda: f"sub is {sub!r}")
-    _time_checks(result, now, leeway, max_age)
-
-    if kind == "id" and nonce is not None:
-        got = claims.get("nonce")
-        ok = isinstance(got, str) and hmac.compare_digest(got.encode(), nonce.encode())
-        result.add("nonce", ok, "matches the one sent at login" if ok else f"nonce {got!r} is not the one sent")
-    if kind == "id":
-        _at_hash(result, access_token, require_at_hash)
+    result.results.append((CheckName.STRUCTURE, True, "three base64url parts with JSON header and payload"))
+    signed, result.kid = check_signature(result.header, signing_input, signature, keys)
+    result.results += (check_alg(result.header), signed)
     return result
 
 
-def _at_hash(result: Verification, access_token: str | None, required: bool) -> None:
-    at_hash = result.claims.get("at_hash")
-    if at_hash is None:
-        detail = "missing, but required for tokens from the authorization endpoint"
-        result.add("at_hash", not required, detail if required else "absent (optional in the code flow)")
-        return
-    if not access_token:
-        result.add("at_hash", False, "present, but there is no access token to compare it with")
-        return
-    expected = calculate_at_hash(access_token, hashlib.sha256)
-    ok = isinstance(at_hash, str) and hmac.compare_digest(at_hash.encode(), expected.encode())
-    result.add("at_hash", ok, "matches the access token" if ok else "does not match the access token")
+def verify_access_token(token: str, keys: JwksCache, rules: AccessTokenRules, now: float | None = None) -> Verification:
+    """Every check of an access token under `rules`. Never raises for a bad token: the result lists
+    which checks failed. Raises ProviderError only when the JWKS itself could not be fetched."""
+    result = _start(token, "access", keys)
+    if len(result.results) == 1:  # the structure check failed: nothing else can be read
+        return result
+    now = time.time() if now is None else now
+    claims, leeway = result.claims, rules.leeway
+    result.results += (
+        check_iss(claims, rules.issuer),
+        check_client_id(claims, rules.client_ids),
+        check_token_use(claims, "access"),
+        check_sub(claims),
+        check_exp(claims, now, leeway),
+        check_iat(claims, now, leeway, SKIP),
+    )
+    if (nbf := check_nbf(claims, now, leeway)) is not None:
+        result.results.append(nbf)
+    return result
+
+
+def verify_id_token(token: str, keys: JwksCache, rules: IdTokenRules, now: float | None = None) -> Verification:
+    """Every check of an ID token under `rules` (OIDC Core §3.1.3.7); like verify_access_token,
+    failures are results, and only a JWKS that cannot be fetched raises ProviderError."""
+    result = _start(token, "id", keys)
+    if len(result.results) == 1:
+        return result
+    now = time.time() if now is None else now
+    claims, leeway = result.claims, rules.leeway
+    result.results += (check_iss(claims, rules.issuer), check_aud(claims, rules.client_ids))
+    if rules.token_use is REQUIRED or "token_use" in claims:
+        result.results.append(check_token_use(claims, "id"))
+    result.results += (check_sub(claims), check_exp(claims, now, leeway), check_iat(claims, now, leeway, rules.max_age))
+    if (nbf := check_nbf(claims, now, leeway)) is not None:
+        result.results.append(nbf)
+    if rules.nonce is not SKIP:
+        result.results.append(check_nonce(claims, rules.nonce))
+    result.results.append(check_at_hash(claims, rules.access_token, rules.at_hash))
+    return result
 
 
 def explain_claims(claims: dict, now: float | None = None) -> list[dict]:

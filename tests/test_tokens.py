@@ -15,7 +15,15 @@ from jose.utils import calculate_at_hash
 
 from local_cognito.keys import SigningKey
 from oauth.discovery import JwksCache, UnknownKey
-from oauth.tokens import verify_token
+from oauth.tokens import (
+    IF_PRESENT,
+    REQUIRED,
+    SKIP,
+    AccessTokenRules,
+    IdTokenRules,
+    verify_access_token,
+    verify_id_token,
+)
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test"
 CLIENT = "client123"
@@ -73,9 +81,17 @@ def id_claims(**changes) -> dict:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def verify_id(token: str, jwks: Jwks, **kw):
-    kw.setdefault("nonce", "n-123")
-    return verify_token(token, kind="id", keys=JwksCache(jwks), issuer=ISSUER, client_ids=[CLIENT], **kw)
+def verify_id(token: str, jwks: Jwks, *, access_token=None, require_at_hash=False, max_age=SKIP, nonce="n-123"):
+    rules = IdTokenRules(
+        issuer=ISSUER,
+        client_ids=frozenset([CLIENT]),
+        nonce=nonce,
+        access_token=access_token,
+        at_hash=REQUIRED if require_at_hash else IF_PRESENT,
+        token_use=REQUIRED,
+        max_age=max_age,
+    )
+    return verify_id_token(token, JwksCache(jwks), rules)
 
 
 def failed(result) -> set[str]:
@@ -249,7 +265,7 @@ def test_access_token_rules(key):
     def check(**changes):
         c = {**claims, **changes}
         token = sign(key, {k: v for k, v in c.items() if v is not None})
-        return verify_token(token, kind="access", keys=JwksCache(Jwks(key)), issuer=ISSUER, client_ids=[CLIENT])
+        return verify_access_token(token, JwksCache(Jwks(key)), AccessTokenRules(ISSUER, frozenset([CLIENT])))
 
     assert check().ok
     assert "client_id" in failed(check(client_id="other-client"))

@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
 
-from oauth.tokens import decode_unverified, explain_claims, format_time
+from oauth.tokens import SKIP, decode_unverified, explain_claims, format_time
 
 from . import oauth_client
 
@@ -45,7 +45,9 @@ def dashboard() -> Response | str:
     now = time.time()
     tokens = []
     if auth.get("id_token"):
-        result = client.verify_id_token(auth["id_token"], nonce=auth.get("nonce"), access_token=auth["access_token"])
+        # the login's nonce; after a refresh the session holds none, and the new ID token carries none
+        nonce = auth.get("nonce") or SKIP
+        result = client.verify_id_token(auth["id_token"], nonce=nonce, access_token=auth["access_token"])
         tokens.append(("ID token", "id", _token_view(result, now)))
     if auth["access_token"].count(".") == 2:
         result = client.verify_access_token(auth["access_token"])

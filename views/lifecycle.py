@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 from oauth.lifecycle import claim_diff, shorten
-from oauth.tokens import decode_unverified
+from oauth.tokens import SKIP, CheckName, decode_unverified
 
 from . import oauth_client, presenter, settings, tracing
 from .errors import problem
@@ -83,7 +83,8 @@ def refresh() -> Response:
         )
     new_id = tokens.get("id_token")
     if new_id:
-        result = client.verify_id_token(new_id, nonce=None, access_token=tokens["access_token"])
+        # OIDC Core §12.2: a refreshed ID token carries no nonce, so that check is skipped on purpose
+        result = client.verify_id_token(new_id, nonce=SKIP, access_token=tokens["access_token"])
         claims = result.claims
         failure = result.failure
         if failure is None and (claims.get("sub") != auth.get("sub") or claims.get("iss") != before_id.get("iss")):
@@ -174,7 +175,7 @@ def revocation() -> str:
         offline = client.verify_access_token(auth["access_token"])
         lab = {
             "offline": offline,
-            "exp": next((c.detail for c in offline.checks if c.name == "exp"), ""),
+            "exp": exp.detail if (exp := offline.check(CheckName.EXP)) else "",
             "refresh": _attempt(lambda: client.refresh(auth["refresh_token"])),
             "userinfo": _attempt(lambda: client.userinfo(auth["access_token"])),
         }
