@@ -23,7 +23,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jose.backends.base import Key
-from jose.utils import calculate_at_hash
 
 from .discovery import JwksCache, UnknownKey
 from .http import ProviderError
@@ -260,6 +259,8 @@ class IdTokenRules:
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _SIX_BITS = bytes(_ALPHABET.find(bytes([c])) % 64 for c in range(256))  # character -> its 6-bit value
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_NOT_ALPHABET = bytes(c for c in range(256) if c not in _ALPHABET)
 _UNUSED_BITS = (0, 0, 0x0F, 0x03)  # by length % 4: the bits of the last character that carry nothing
 _PADDING = (b"", b"", b"==", b"=")
 
@@ -275,11 +276,12 @@ def _b64(part: str) -> bytes:
     if rem == 1 or not part.isascii():
         raise NotCanonical("is not canonical base64url (only A-Z a-z 0-9 - _, no padding)")
     data = part.encode("ascii")
-    if data.translate(None, _ALPHABET):
+    standard = data.translate(_URLSAFE, _NOT_ALPHABET)  # one pass: maps - _ to + / and drops the rest
+    if len(standard) != len(data):
         raise NotCanonical("is not canonical base64url (only A-Z a-z 0-9 - _, no padding)")
     if rem and _SIX_BITS[data[-1]] & _UNUSED_BITS[rem]:
         raise NotCanonical("is not canonical base64url (its last character has unused bits set)")
-    return binascii.a2b_base64(data.translate(_URLSAFE) + _PADDING[rem], strict_mode=True)
+    return binascii.a2b_base64(standard + _PADDING[rem], strict_mode=True)
 
 
 def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
@@ -339,7 +341,9 @@ def decode_unverified(token: str) -> tuple[dict, dict]:
 
 
 def _is_time(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number (not a boolean), finite."""
+    kind = type(value)
+    return kind is int or (kind is float and math.isfinite(value))
 
 
 def humanize_delta(seconds: float) -> str:
@@ -529,8 +533,9 @@ def check_at_hash(claims: dict, access_token: str | None, rule: Rule) -> Result:
         return (CheckName.AT_HASH, not required, detail if required else "absent (optional in the code flow)")
     if not access_token:
         return (CheckName.AT_HASH, False, "present, but there is no access token to compare it with")
-    expected = calculate_at_hash(access_token, hashlib.sha256)
-    ok = isinstance(at_hash, str) and hmac.compare_digest(at_hash.encode(), expected.encode())
+    left_half = hashlib.sha256(access_token.encode()).digest()[:16]  # RS256: SHA-256, 128 bits
+    expected = binascii.b2a_base64(left_half, newline=False).translate(_TO_URLSAFE).rstrip(b"=")
+    ok = isinstance(at_hash, str) and hmac.compare_digest(at_hash.encode(), expected)
     return (CheckName.AT_HASH, ok, "matches the access token" if ok else "does not match the access token")
 
 
