@@ -121,6 +121,12 @@ def _origin(url: str) -> str:
 
 
 def _install_hooks(app: Flask, settings: Settings) -> None:
+    _install_request_guards(app, settings)
+    _install_security_headers(app, settings)
+
+
+def _install_request_guards(app: Flask, settings: Settings) -> None:
+    """Before each request: refuse cross-site state changes, and end timed-out sessions."""
     app_origin = _origin(settings.app_url)
 
     @app.before_request
@@ -158,6 +164,10 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
             return redirect(url_for("dashboard.index", expired=reason))
         session["seen_at"] = int(now)
         return None
+
+
+def _install_security_headers(app: Flask, settings: Settings) -> None:
+    """After each request: the strict headers every page carries."""
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

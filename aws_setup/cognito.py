@@ -600,6 +600,32 @@ class CognitoSetup:
         return findings
 
     # -- teardown -------------------------------------------------------------------------------
+    def _delete(self, item: dict) -> bool:
+        """Delete one thing setup created (not the pool); False when there was nothing of ours to delete."""
+        kind = item["type"]
+        if kind == "domain":
+            if self.domain_owner(item["id"]) != item["pool"]:
+                return False  # already deleted (or now someone else's): nothing of ours to remove
+            self._call("delete the domain", "delete_user_pool_domain", Domain=item["id"], UserPoolId=item["pool"])
+        elif kind == "branding":
+            deleted = self._call(
+                "delete the managed login branding style",
+                "delete_managed_login_branding",
+                missing_ok=True,
+                ManagedLoginBrandingId=item["id"],
+                UserPoolId=item["pool"],
+            )
+            return deleted is not None
+        elif kind == "client":
+            self._call("delete an app client", "delete_user_pool_client", UserPoolId=item["pool"], ClientId=item["id"])
+        elif kind == "resource_server":
+            self._call(
+                "delete the resource server", "delete_resource_server", UserPoolId=item["pool"], Identifier=item["id"]
+            )
+        elif kind == "user":
+            self._call("delete the test user", "admin_delete_user", UserPoolId=item["pool"], Username=item["id"])
+        return True
+
     def teardown(self, created: list[dict]) -> list[str]:
         """Delete what setup created, newest first; the pool last (it takes the rest with it).
 
@@ -615,34 +641,10 @@ class CognitoSetup:
                 continue
             if pool and item.get("pool") == pool["id"] and kind in ("client", "resource_server", "user"):
                 continue  # deleted with the pool
+            if not self._delete(item):
+                continue
             if kind == "domain":
-                if self.domain_owner(item["id"]) != item["pool"]:
-                    continue  # already deleted (or now someone else's): nothing of ours to remove
-                self._call("delete the domain", "delete_user_pool_domain", Domain=item["id"], UserPoolId=item["pool"])
                 gone_domains.add(item["id"])
-            elif kind == "branding":
-                deleted = self._call(
-                    "delete the managed login branding style",
-                    "delete_managed_login_branding",
-                    missing_ok=True,
-                    ManagedLoginBrandingId=item["id"],
-                    UserPoolId=item["pool"],
-                )
-                if deleted is None:
-                    continue
-            elif kind == "client":
-                self._call(
-                    "delete an app client", "delete_user_pool_client", UserPoolId=item["pool"], ClientId=item["id"]
-                )
-            elif kind == "resource_server":
-                self._call(
-                    "delete the resource server",
-                    "delete_resource_server",
-                    UserPoolId=item["pool"],
-                    Identifier=item["id"],
-                )
-            elif kind == "user":
-                self._call("delete the test user", "admin_delete_user", UserPoolId=item["pool"], Username=item["id"])
             done.append(f"deleted {kind.replace('_', ' ')} {item['id']}")
         if pool:
             found = self._call("describe the user pool", "describe_user_pool", missing_ok=True, UserPoolId=pool["id"])

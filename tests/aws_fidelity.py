@@ -27,19 +27,11 @@ MOTO_LACKS = (
 
 def _check(shape, value: Any, path: str, problems: list[str]) -> None:
     kind = shape.type_name
-    meta = shape.metadata
     if kind == "structure":
-        for name in shape.required_members:
-            if name not in value:
-                problems.append(f"{path}.{name}: required")
-        for name, item in value.items():
-            if name not in shape.members:
-                problems.append(f"{path}.{name}: not in the model")
-            else:
-                _check(shape.members[name], item, f"{path}.{name}", problems)
+        _check_structure(shape, value, path, problems)
     elif kind == "list":
-        if ("min" in meta and len(value) < meta["min"]) or ("max" in meta and len(value) > meta["max"]):
-            problems.append(f"{path}: {len(value)} items, model allows {meta.get('min')}..{meta.get('max')}")
+        if _outside(shape.metadata, len(value)):
+            problems.append(f"{path}: {len(value)} items, model allows {_bounds(shape.metadata)}")
         for i, item in enumerate(value):
             _check(shape.member, item, f"{path}[{i}]", problems)
     elif kind == "map":
@@ -47,18 +39,40 @@ def _check(shape, value: Any, path: str, problems: list[str]) -> None:
             _check(shape.key, key, f"{path}<key>", problems)
             _check(shape.value, item, f"{path}[{key}]", problems)
     elif kind == "string":
-        if shape.enum and value not in shape.enum:
-            problems.append(f"{path}: {value!r} not one of {shape.enum}")
-        if ("min" in meta and len(value) < meta["min"]) or ("max" in meta and len(value) > meta["max"]):
-            problems.append(f"{path}: length {len(value)}, model allows {meta.get('min')}..{meta.get('max')}")
-        pattern = meta.get("pattern")
-        # Java's \p{..} classes have no `re` equivalent; those patterns are left to botocore/AWS.
-        if pattern and "\\p{" not in pattern and not re.search(pattern, value):
-            problems.append(f"{path}: {value!r} does not match {pattern}")
-    elif kind in ("integer", "long") and (
-        ("min" in meta and value < meta["min"]) or ("max" in meta and value > meta["max"])
-    ):
-        problems.append(f"{path}: {value} outside {meta.get('min')}..{meta.get('max')}")
+        _check_string(shape, value, path, problems)
+    elif kind in ("integer", "long") and _outside(shape.metadata, value):
+        problems.append(f"{path}: {value} outside {_bounds(shape.metadata)}")
+
+
+def _outside(meta: dict, number: int) -> bool:
+    return ("min" in meta and number < meta["min"]) or ("max" in meta and number > meta["max"])
+
+
+def _bounds(meta: dict) -> str:
+    return f"{meta.get('min')}..{meta.get('max')}"
+
+
+def _check_structure(shape, value: Any, path: str, problems: list[str]) -> None:
+    for name in shape.required_members:
+        if name not in value:
+            problems.append(f"{path}.{name}: required")
+    for name, item in value.items():
+        if name not in shape.members:
+            problems.append(f"{path}.{name}: not in the model")
+        else:
+            _check(shape.members[name], item, f"{path}.{name}", problems)
+
+
+def _check_string(shape, value: str, path: str, problems: list[str]) -> None:
+    meta = shape.metadata
+    if shape.enum and value not in shape.enum:
+        problems.append(f"{path}: {value!r} not one of {shape.enum}")
+    if _outside(meta, len(value)):
+        problems.append(f"{path}: length {len(value)}, model allows {_bounds(meta)}")
+    pattern = meta.get("pattern")
+    # Java's \p{..} classes have no `re` equivalent; those patterns are left to botocore/AWS.
+    if pattern and "\\p{" not in pattern and not re.search(pattern, value):
+        problems.append(f"{path}: {value!r} does not match {pattern}")
 
 
 def strict_params(client, calls: list[str] | None = None) -> None:
