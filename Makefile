@@ -42,7 +42,7 @@ bench: $(VENV)/.dev
 	./scripts/system-deps.sh
 	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
 		{ echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; }
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -1,4 +1,5 @@
-"""`make bench`: one table of ratios, each measured within this run (the machines are noisy).
+"""`make bench` (`python -m bench.run` from the project root): one table of ratios, each measured
+within this run (the machines are noisy).
 
 1. Token verification cost against the floor: a raw `cryptography` RS256 verify.
 2. /api/me against /api/health under gunicorn (2 workers) with wrk, with the verified-token cache
@@ -25,21 +26,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+import requests
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from jose import jwk, jws, jwt
+from jose.utils import base64url_decode
 
-import requests  # noqa: E402
-from conftest import build_stack, free_port, start_redis, stop  # noqa: E402
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
-from jose import jwk, jws, jwt  # noqa: E402
-from jose.utils import base64url_decode  # noqa: E402
-
-from local_cognito.keys import KeyRing, SigningKey  # noqa: E402
-from local_cognito.pool import Grant, Pool  # noqa: E402
-from local_cognito.settings import default_pool  # noqa: E402
-from oauth.discovery import JwksCache  # noqa: E402
-from oauth.tokens import (  # noqa: E402
+from local_cognito.keys import KeyRing, SigningKey
+from local_cognito.pool import Grant, Pool
+from local_cognito.settings import default_pool
+from oauth.discovery import JwksCache
+from oauth.tokens import (
     IF_PRESENT,
     REQUIRED,
     SKIP,
@@ -48,6 +45,9 @@ from oauth.tokens import (  # noqa: E402
     verify_access_token,
     verify_id_token,
 )
+from tests.support import build_stack, free_port, start_redis, stop
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ROWS: list[tuple[str, str, str, str, str, str]] = []
 

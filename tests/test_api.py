@@ -6,7 +6,8 @@ import re
 
 import pytest
 import requests
-from conftest import answer
+
+from tests.support import answer
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from conftest import answer
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
 from oauth.transactions import pkce_challenge
+from tests.support import answer
 
 ROOT = Path(__file__).resolve().parent.parent
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
-from conftest import answer
 from jose import jws
 from jose.utils import calculate_at_hash
 
@@ -28,6 +27,7 @@ from oauth.discovery import parse_metadata
 from oauth.errors import ProviderRefused
 from oauth.http import Reply
 from oauth.tokens import SKIP
+from tests.support import answer
 
 CORPUS = Path(__file__).parent / "fixtures" / "cognito"
 DISCOVERY_PATH = "/us-east-1_LocalDemo/.well-known/openid-configuration"

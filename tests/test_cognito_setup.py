@@ -14,7 +14,6 @@ import boto3
 import pytest
 from aws_fidelity import AwsLikeMoto, SplitClient, strict_params
 from botocore.stub import ANY, Stubber
-from conftest import free_port
 from dotenv import dotenv_values
 from moto.server import ThreadedMotoServer
 
@@ -22,6 +21,7 @@ import cli as cli_module
 from app import create_app
 from aws_setup import cognito
 from config import load_settings
+from tests.support import free_port
 
 REGION = "eu-west-1"
 

@@ -7,9 +7,9 @@ import re
 import time
 
 import requests
-from conftest import answer
 
 from oauth import doctor
+from tests.support import answer
 
 DISCOVERY = "/us-east-1_LocalDemo/.well-known/openid-configuration"
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import LiveServer, free_port, stop
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk
@@ -26,6 +25,7 @@ from playwright.sync_api import Page, expect
 
 from app import create_app
 from config import load_settings
+from tests.support import LiveServer, free_port, stop
 
 pytestmark = pytest.mark.browser
 INTEROP = Path(__file__).with_name("interop")

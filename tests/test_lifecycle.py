@@ -8,18 +8,9 @@ import types
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
-from conftest import answer
 
 from oauth.grants import logout_url
-
-
-def csrf(stack, http) -> str:
-    page = http.get(stack.url + "/dashboard").text
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def post(stack, http, path: str, **form) -> object:
-    return http.post(stack.url + path, data={"csrf_token": csrf(stack, http), **form}, allow_redirects=False)
+from tests.support import answer
 
 
 def refresh_token_of(stack) -> str:
@@ -36,7 +27,7 @@ def test_refresh_without_rotation_shows_the_diff(stack, http):
     stack.login(http)
     before = stack.session_json(http)
     shift_provider_clock(stack, 30)  # within the verifier's 60 s leeway for iat
-    response = post(stack, http, "/refresh")
+    response = stack.post(http, "/refresh")
     assert response.status_code == 302
     after = stack.session_json(http)
     assert after["access_token_claims"]["jti"] != before["access_token_claims"]["jti"]
@@ -54,25 +45,25 @@ def test_refresh_with_rotation(stack, http):
     stack.pool_config["clients"][0]["refresh_token_rotation"] = True
     stack.login(http)
     first = refresh_token_of(stack)
-    post(stack, http, "/refresh")
+    stack.post(http, "/refresh")
     second = refresh_token_of(stack)
     assert second != first and stack.pool.refresh_tokens[first].revoked
     assert "rotated (a new one replaced the old)" in http.get(stack.url + "/dashboard").text
-    post(stack, http, "/refresh")  # the session now holds the new refresh token, which works
+    stack.post(http, "/refresh")  # the session now holds the new refresh token, which works
     assert refresh_token_of(stack) not in (first, second)
 
 
 def test_revoke_then_lab_then_refresh_fails(stack, http):
     stack.login(http)
     token = refresh_token_of(stack)
-    response = post(stack, http, "/revoke")
+    response = stack.post(http, "/revoke")
     assert response.headers["Location"].endswith("/revocation")
     assert stack.pool.refresh_tokens[token].revoked
     lab = http.get(stack.url + "/revocation").text
     assert "Still valid" in lab
     assert re.search(r'data-attempt="refresh">.*?refused: HTTP 400 <code>invalid_grant</code>', lab, re.S)
     assert re.search(r'data-attempt="userInfo">.*?refused: HTTP 401 <code>invalid_token</code>', lab, re.S)
-    refused = post(stack, http, "/refresh")
+    refused = stack.post(http, "/refresh")
     assert refused.status_code == 400
     assert "The refresh was refused" in refused.text and "Sign in again" in refused.text
     assert token not in refused.text
@@ -80,7 +71,7 @@ def test_revoke_then_lab_then_refresh_fails(stack, http):
 
 def test_userinfo_shows_result_and_string_flags(stack, http):
     stack.login(http)
-    post(stack, http, "/userinfo")
+    stack.post(http, "/userinfo")
     (call,) = stack.steps("userinfo")
     assert call.request_headers["Authorization"].startswith("Bearer ey")
     assert "access_token" not in call.url
@@ -93,7 +84,7 @@ def test_userinfo_shows_result_and_string_flags(stack, http):
 def test_userinfo_with_another_sub_is_rejected(stack, http):
     stack.login(http)
     stack.rewriter.faults["/oauth2/userInfo"] = answer('{"sub": "someone-else", "email": "x@example.com"}')
-    response = post(stack, http, "/userinfo")
+    response = stack.post(http, "/userinfo")
     assert response.status_code == 400
     assert "userInfo answered for a different user" in response.text
     assert "x@example.com" not in http.get(stack.url + "/dashboard").text
@@ -102,7 +93,7 @@ def test_userinfo_with_another_sub_is_rejected(stack, http):
 def test_logout_revokes_clears_and_ends_the_provider_session(stack, http):
     stack.login(http)
     token = refresh_token_of(stack)
-    response = post(stack, http, "/logout")
+    response = stack.post(http, "/logout")
     location = response.headers["Location"]
     q = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
     assert location.startswith(stack.provider_url + "/logout?")
@@ -154,7 +145,7 @@ def test_cross_site_get_logout_only_asks(stack, http):
 
 def test_sign_in_as_someone_else(stack, http):
     stack.login(http)
-    response = post(stack, http, "/switch-user")
+    response = stack.post(http, "/switch-user")
     provider_logout = response.headers["Location"]
     back = http.get(provider_logout, allow_redirects=False).headers["Location"]
     login = http.get(back, allow_redirects=False).headers["Location"]
@@ -208,7 +199,7 @@ def test_revoke_uses_http_basic_even_when_the_token_endpoint_uses_post(make_stac
     token = refresh_token_of(stack)
     (exchange,) = stack.steps("token")
     assert "client_secret=" in exchange.request_body  # the token endpoint got body credentials
-    post(stack, http, "/revoke")
+    stack.post(http, "/revoke")
     assert stack.pool.refresh_tokens[token].revoked
     (revoke,) = stack.steps("revoke")
     assert revoke.status == 200 and revoke.request_headers["Authorization"].startswith("Basic ")
@@ -227,7 +218,7 @@ def test_sign_in_as_someone_else_on_a_classic_hosted_ui_that_ignores_prompt(stac
 
     stack.rewriter.faults["/oauth2/authorize"] = classic_hosted_ui
     stack.login(http)
-    response = post(stack, http, "/switch-user")
+    response = stack.post(http, "/switch-user")
     back = http.get(response.headers["Location"], allow_redirects=False).headers["Location"]
     login = http.get(back, allow_redirects=False).headers["Location"]
     authorize = stack.start_login(http, login)

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import LiveServer, free_port, stop
 
 from local_cognito import create_provider_app
 from local_cognito.settings import default_pool
+from tests.support import LiveServer, free_port, stop
 
 LOGINS = 200
 CONCURRENCY = 16

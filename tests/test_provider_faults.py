@@ -6,7 +6,8 @@ import json
 import re
 
 import pytest
-from conftest import answer
+
+from tests.support import answer
 
 
 def huge(environ, start_response):

@@ -32,13 +32,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import answer
 from cryptography.hazmat.primitives import serialization
 from jose import jws
 
 from config import ConfigError, load_settings
 from deps import DependencyError, check_dependencies
 from local_cognito.keys import SigningKey
+from tests.support import answer
 
 OTHER_KEY = SigningKey.generate()
 
@@ -204,10 +204,6 @@ def test_34_at_hash_needs_the_matching_access_token(stack, http):
     refused(stack, http, "at_hash")
 
 
-def _csrf(stack, http) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text).group(1)
-
-
 @pytest.mark.parametrize(
     ("fault", "status", "text"),
     [
@@ -219,7 +215,7 @@ def _csrf(stack, http) -> str:
 def test_39_bad_userinfo_answers_are_rejected(stack, http, fault, status, text):
     stack.login(http)
     stack.rewriter.faults["/oauth2/userInfo"] = fault
-    response = http.post(stack.url + "/userinfo", data={"csrf_token": _csrf(stack, http)})
+    response = http.post(stack.url + "/userinfo", data={"csrf_token": stack.csrf(http)})
     assert response.status_code == status and text in response.text
     assert 'id="userinfo"' not in http.get(stack.url + "/dashboard").text
 
@@ -260,7 +256,7 @@ def test_48_no_raw_token_or_secret_in_the_dashboard(stack, http):
     seen = {}
     stack.rewriter.rewrite = lambda b: seen.update(b) or b
     stack.login(http)
-    http.post(stack.url + "/call-api", data={"csrf_token": _csrf(stack, http), "token": "access"})
+    http.post(stack.url + "/call-api", data={"csrf_token": stack.csrf(http), "token": "access"})
     page = http.get(stack.url + "/dashboard").text
     for value in (seen["access_token"], seen["id_token"], seen["refresh_token"], stack.settings.client_secret):
         assert value not in page
@@ -273,7 +269,7 @@ def test_50_sessions_are_not_evicted_by_a_small_threshold(stack, http):
 
 def test_51_session_holds_only_plain_values(stack, http):
     stack.login(http)
-    http.post(stack.url + "/refresh", data={"csrf_token": _csrf(stack, http)})
+    http.post(stack.url + "/refresh", data={"csrf_token": stack.csrf(http)})
     directory = Path(stack.settings.instance_path) / "sessions"
     for path in directory.iterdir():
         raw = path.read_bytes()[4:]  # cachelib: 4-byte expiry, then the pickled value
@@ -294,7 +290,7 @@ def test_58_hs256_confused_access_token_is_refused_by_the_api(stack, http):
 )
 def test_66_state_changing_endpoints_refuse_cross_site_requests(stack, http, path):
     stack.login(http)
-    token = _csrf(stack, http)
+    token = stack.csrf(http)
     cross = http.post(stack.url + path, data={"csrf_token": token}, headers={"Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403
     origin = http.post(stack.url + path, data={"csrf_token": token}, headers={"Origin": "https://evil.example"})

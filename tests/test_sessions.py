@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import redis
-from conftest import LiveServer, start_redis, stop
 
 from app import create_app
+from tests.support import LiveServer, start_redis, stop
 
 
 def test_login_on_one_instance_continues_on_another(make_stack, http, redis_url):

@@ -18,14 +18,6 @@ from views import tracing
 SCHEMA = Path(__file__).with_name("postman-collection-v2.1.0.schema.json")
 
 
-def csrf(stack, http) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text).group(1)
-
-
-def post(stack, http, path, **form):
-    return http.post(stack.url + path, data={"csrf_token": csrf(stack, http), **form}, allow_redirects=False)
-
-
 def trace_record(stack, http) -> dict:
     return stack.app.extensions["trace_store"].load(http.cookies.get(tracing.TRACE_COOKIE))
 
@@ -34,10 +26,10 @@ def full_session(stack, http) -> list[str]:
     """Sign in and use every lifecycle action; return the refresh tokens that existed."""
     stack.pool_config["clients"][0]["refresh_token_rotation"] = True
     stack.login(http)
-    post(stack, http, "/refresh")
-    post(stack, http, "/userinfo")
-    post(stack, http, "/call-api", token="access")
-    http.post(stack.url + "/machine", data={"csrf_token": csrf(stack, http), "scope": "flowlab-api/read"})
+    stack.post(http, "/refresh")
+    stack.post(http, "/userinfo")
+    stack.post(http, "/call-api", token="access")
+    http.post(stack.url + "/machine", data={"csrf_token": stack.csrf(http), "scope": "flowlab-api/read"})
     return list(stack.pool.refresh_tokens)
 
 
@@ -75,7 +67,7 @@ def test_no_secret_or_refresh_token_anywhere(stack, http, caplog):
             "/doctor",
         )
     }
-    post(stack, http, "/logout")
+    stack.post(http, "/logout")
     bodies["/trace after logout"] = http.get(stack.url + "/trace").text
     bodies["store"] = json.dumps(trace_record(stack, http))
     for where, body in bodies.items():
@@ -98,7 +90,7 @@ def test_tokens_are_shortened_and_revealed_to_the_owner_only(stack, http):
     assert revealed in (seen["access_token"], seen["id_token"])
     stranger = requests.get(f"{stack.url}/trace/token/{key.group(1)}/{key.group(2)}")
     assert stranger.status_code == 403
-    post(stack, http, "/logout")
+    stack.post(http, "/logout")
     assert http.get(f"{stack.url}/trace/token/{key.group(1)}/{key.group(2)}").status_code == 403
     assert trace_record(stack, http)["vault"] == {}  # logout drops the full tokens
     assert "logout" in [s["name"] for s in trace_record(stack, http)["steps"]]
@@ -108,18 +100,18 @@ def test_trace_is_bounded_and_can_be_cleared(stack, http, monkeypatch):
     monkeypatch.setattr(tracing, "MAX_STEPS", 6)
     stack.login(http)
     for _ in range(4):
-        post(stack, http, "/refresh")
+        stack.post(http, "/refresh")
     steps = trace_record(stack, http)["steps"]
     assert len(steps) == 6 and steps[0]["id"] > 1  # the oldest dropped first
     assert all(k.split(".")[0] in {str(s["id"]) for s in steps} for k in trace_record(stack, http)["vault"])
-    post(stack, http, "/trace/clear")
+    stack.post(http, "/trace/clear")
     assert trace_record(stack, http)["steps"] == []
     assert "No exchanges yet" in http.get(stack.url + "/trace").text
 
 
 def test_copied_curl_really_works(stack, http):
     stack.login(http)
-    post(stack, http, "/refresh")
+    stack.post(http, "/refresh")
     page = http.get(stack.url + "/trace").text
     step_id = next(s["id"] for s in trace_record(stack, http)["steps"] if s["name"] == "refresh")
     command = re.search(rf'<pre class="json curl" id="curl-{step_id}">(.*?)</pre>', page, re.S).group(1)
@@ -198,8 +190,8 @@ def test_exports_of_an_empty_trace(stack, path):
 
 def test_failed_steps_show_the_likely_cause(stack, http):
     stack.login(http)
-    post(stack, http, "/revoke")
-    post(stack, http, "/refresh")  # refused: invalid_grant
+    stack.post(http, "/revoke")
+    stack.post(http, "/refresh")  # refused: invalid_grant
     page = http.get(stack.url + "/trace").text
     assert "Likely cause: invalid_grant: The code or refresh token was refused" in page
 

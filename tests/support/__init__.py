@@ -1,0 +1,9 @@
+"""What the tests (and `make bench`) share: real servers, the app + provider stack, form helpers.
+
+Import from here (`from tests.support import answer`); conftest.py holds only the fixtures.
+"""
+
+from .servers import LiveServer, TokenRewriter, answer, free_port, start_redis, stop
+from .stack import Stack, build_stack
+
+__all__ = ["LiveServer", "Stack", "TokenRewriter", "answer", "build_stack", "free_port", "start_redis", "stop"]

@@ -1,0 +1,99 @@
+"""Real servers for the tests and the bench: WSGI apps on loopback ports, a misbehaving provider,
+and a real redis-server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+
+class LiveServer:
+    """A WSGI server on 127.0.0.1:0 in a thread; the app can be set after binding."""
+
+    def __init__(self, app: Callable | None = None):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.thread.start()
+
+    def _dispatch(self, environ, start_response):
+        return self.app(environ, start_response)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def answer(body: bytes | str, status: int = 200, mimetype: str = "application/json", delay: float = 0):
+    """A tiny WSGI app that answers one fixed response (optionally slowly): a misbehaving provider."""
+
+    def app(environ, start_response):
+        if delay:
+            time.sleep(delay)
+        return Response(body, status=status, mimetype=mimetype)(environ, start_response)
+
+    return app
+
+
+class TokenRewriter:
+    """WSGI middleware: lets a test rewrite the provider's token-endpoint JSON, or make any
+    path misbehave (`faults[path]` is a WSGI app answering instead of the provider)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.rewrite: Callable[[dict], dict] | None = None
+        self.faults: dict[str, Callable] = {}
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path in self.faults:
+            return self.faults[request.path](environ, start_response)
+        if self.rewrite is None or request.path != "/oauth2/token":
+            return self.app(environ, start_response)
+        inner = Response.from_app(self.app, environ)
+        body = json.loads(inner.get_data())
+        if inner.status_code == 200:
+            body = self.rewrite(body)
+        out = Response(json.dumps(body), status=inner.status_code, mimetype="application/json")
+        return out(environ, start_response)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(directory: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start a real redis-server on loopback (no persistence) and wait until it answers."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is missing: `make test` installs it (scripts/system-deps.sh)"
+    port = port or free_port()
+    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    proc = subprocess.Popen([*args, "--dir", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    with redis.Redis.from_url(url) as client:
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+    return proc, url
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,161 @@
+"""A running provider + app pair (`build_stack`) and the helpers that drive them over HTTP."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+import requests
+from jose import jws
+
+from app import create_app
+from config import load_settings
+from local_cognito import create_provider_app
+from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME, default_pool
+from oauth.http import Reply
+
+from .servers import LiveServer, TokenRewriter
+
+
+@dataclass
+class Stack:
+    """A running provider + app pair, and helpers to drive them over HTTP."""
+
+    app_server: LiveServer
+    provider_server: LiveServer
+    provider_app: object
+    rewriter: TokenRewriter
+    app: object
+    pool_config: dict
+    exchanges: list[Reply] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.app_server.url
+
+    @property
+    def provider_url(self) -> str:
+        return self.provider_server.url
+
+    @property
+    def pool(self):
+        return self.provider_app.extensions["local_cognito"]
+
+    @property
+    def settings(self):
+        return self.app.extensions["settings"]
+
+    @property
+    def client(self):
+        return self.app.extensions["oauth_client"]
+
+    def steps(self, name: str) -> list[Reply]:
+        return [r for r in self.exchanges if r.step == name]
+
+    def start_login(self, http: requests.Session, path: str = "/login") -> str:
+        """GET /login and return the authorize URL it redirects to."""
+        response = http.get(self.url + path, allow_redirects=False)
+        assert response.status_code == 302, response.text
+        return response.headers["Location"]
+
+    def sign_in_at_provider(
+        self,
+        http: requests.Session,
+        authorize_url: str,
+        username: str = DEMO_USERNAME,
+        password: str = DEMO_PASSWORD,
+    ) -> str:
+        """Fill the provider's login form; return the redirect back to the app.
+
+        With a live provider session (SSO cookie) the provider skips the form, as Cognito does.
+        """
+        first = http.get(authorize_url, allow_redirects=False)
+        assert first.status_code == 302, first.text
+        if not first.headers["Location"].startswith(self.provider_url):
+            return first.headers["Location"]
+        page = http.get(first.headers["Location"])
+        assert page.status_code == 200, page.text
+        form = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text)}
+        form.update(username=username, password=password)
+        response = http.post(page.url.split("?")[0], data=form, allow_redirects=False)
+        assert response.status_code == 302, response.text
+        return response.headers["Location"]
+
+    def login(
+        self,
+        http: requests.Session,
+        username: str = DEMO_USERNAME,
+        password: str = DEMO_PASSWORD,
+        path: str = "/login",
+    ) -> requests.Response:
+        """The whole code flow; returns the app's answer to the callback."""
+        back = self.sign_in_at_provider(http, self.start_login(http, path), username, password)
+        assert back.startswith(self.url + "/callback?"), back
+        return http.get(back, allow_redirects=False)
+
+    def callback_params(self, http: requests.Session) -> dict:
+        back = self.sign_in_at_provider(http, self.start_login(http))
+        return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
+
+    def implicit_fragment(self, http: requests.Session, username: str = DEMO_USERNAME) -> dict:
+        """Run the implicit flow up to the redirect; return the fragment's parameters."""
+        start = http.get(self.url + "/implicit", allow_redirects=False)
+        assert start.status_code == 302, start.text
+        back = self.sign_in_at_provider(http, start.headers["Location"], username)
+        assert back.startswith(self.url + "/implicit/callback#"), back
+        return dict(parse_qsl(urlsplit(back).fragment))
+
+    def csrf(self, http: requests.Session) -> str:
+        """This browser's anti-forgery token (one per browser, the same on every page)."""
+        page = http.get(self.url + "/implicit/callback")
+        return re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+
+    def post(self, http: requests.Session, path: str, **form: str) -> requests.Response:
+        """A form POST from the app's own pages: the anti-forgery token included, redirects not followed."""
+        return http.post(self.url + path, data={"csrf_token": self.csrf(http), **form}, allow_redirects=False)
+
+    def verify_implicit(self, http: requests.Session, body: dict) -> requests.Response:
+        return http.post(self.url + "/api/implicit/verify", json=body, headers={"X-CSRF-Token": self.csrf(http)})
+
+    def resign(self, token: str, change: Callable[[dict], object], kind: str = "id") -> str:
+        """The token's claims, changed by `change`, signed again with the provider's real key."""
+        claims = json.loads(jws.get_unverified_claims(token))
+        change(claims)
+        key = self.pool.keys.id_key if kind == "id" else self.pool.keys.access_key
+        return jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
+
+    def session_json(self, http: requests.Session) -> dict:
+        return http.get(self.url + "/api/session").json()
+
+
+def build_stack(tmp_path: Path, key_dir: Path, env: dict | None = None, **overrides) -> Stack:
+    app_server, provider_server = LiveServer(), LiveServer()
+    keys = tmp_path / "provider-keys"
+    shutil.copytree(key_dir, keys)
+    pool = default_pool(app_server.url, port=provider_server.server.server_port)
+    pool["clients"][0]["logout_urls"].append(app_server.url + "/")
+    pool_file = tmp_path / "local_cognito.json"
+    pool_file.write_text(json.dumps(pool))
+    provider_app = create_provider_app(pool, keys, base_url=provider_server.url)
+    rewriter = TokenRewriter(provider_app.wsgi_app)
+    provider_app.wsgi_app = rewriter
+    provider_server.app = provider_app
+    base_env = {
+        "APP_URL": app_server.url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "LOCAL_COGNITO_FILE": str(pool_file),
+        "SECRET_KEY": "test-secret-key",
+    }
+    base_env.update(env or {})
+    settings = load_settings(base_env, **overrides)
+    app = create_app(settings)
+    app_server.app = app
+    stack = Stack(app_server, provider_server, provider_app, rewriter, app, pool)
+    app.extensions["oauth_client"].http.observers.append(stack.exchanges.append)
+    return stack
