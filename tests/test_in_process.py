@@ -1,0 +1,187 @@
+"""Pure logic, tested in-process: no servers, no browser, milliseconds each.
+
+Token rules (every check required or skipped on purpose), claim diffs, compare rows, doctor
+findings and exports are plain functions over plain data; the HTTP tests cover their wiring.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from config import load_settings
+from oauth import doctor, exports
+from oauth.compare import code_run_record, compare_rows, implicit_run_record
+from oauth.lifecycle import claim_diff, shorten
+from oauth.tokens import (
+    IF_PRESENT,
+    REQUIRED,
+    SKIP,
+    AccessTokenRules,
+    CheckName,
+    IdTokenRules,
+    check_at_hash,
+    check_aud,
+    check_exp,
+    check_iat,
+    check_nonce,
+    check_token_use,
+)
+
+NOW = 1_800_000_000.0
+
+
+# -- token rules ----------------------------------------------------------------------------------
+def id_rules(**changes) -> IdTokenRules:
+    values = {
+        "issuer": "https://issuer.example",
+        "client_ids": frozenset(["c"]),
+        "nonce": "n",
+        "access_token": None,
+        "at_hash": IF_PRESENT,
+        "token_use": REQUIRED,
+        "max_age": SKIP,
+    }
+    return IdTokenRules(**{**values, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"nonce": None}, {"at_hash": None}, {"at_hash": SKIP}, {"token_use": False}, {"max_age": None}],
+)
+def test_an_id_token_check_is_never_switched_off_by_a_missing_value(changes):
+    with pytest.raises(TypeError):
+        id_rules(**changes)
+
+
+def test_the_client_id_is_mandatory_for_both_kinds():
+    with pytest.raises(ValueError, match="client id"):
+        id_rules(client_ids=frozenset())
+    with pytest.raises(ValueError, match="client id"):
+        AccessTokenRules("https://issuer.example", frozenset())
+    with pytest.raises(TypeError):
+        AccessTokenRules("https://issuer.example")  # type: ignore[call-arg]
+
+
+def test_rules_without_every_choice_stated_cannot_be_built():
+    with pytest.raises(TypeError):
+        IdTokenRules(issuer="https://issuer.example", client_ids=frozenset(["c"]))  # type: ignore[call-arg]
+
+
+def test_check_functions_decide_and_explain_lazily():
+    name, passed, detail = check_exp({"exp": NOW - 61}, NOW, 60)
+    assert name is CheckName.EXP and not passed and callable(detail) and "expired" in detail()
+    assert check_exp({"exp": NOW - 59}, NOW, 60)[1]
+    assert check_iat({"iat": NOW - 700}, NOW, 60, 600)[1] is False
+    assert check_iat({"iat": NOW - 700}, NOW, 60, SKIP)[1] is True
+    assert check_token_use({"token_use": "id"}, "access")[1] is False
+    assert check_aud({"aud": ["c", "other"], "azp": "c"}, frozenset(["c"]))[1] is True
+    assert check_aud({"aud": ["c", "other"]}, frozenset(["c"]))[1] is False
+    assert check_nonce({"nonce": "n"}, "n")[1] and not check_nonce({"nonce": "m"}, "n")[1]
+    assert check_at_hash({}, None, IF_PRESENT)[1] and not check_at_hash({}, None, REQUIRED)[1]
+
+
+def test_check_names_read_as_the_strings_the_pages_show():
+    assert CheckName.TOKEN_USE == "token_use" and f"{CheckName.AT_HASH}" == "at_hash"
+    assert json.dumps({"check": CheckName.NONCE}) == '{"check": "nonce"}'
+
+
+# -- claim diffs ----------------------------------------------------------------------------------
+def test_claim_diff_marks_each_claim():
+    rows = {r["name"]: r for r in claim_diff({"iat": 1, "jti": "a", "gone": 1}, {"iat": 2, "jti": "a", "new": 1})}
+    assert rows["iat"]["status"] == "changed" and rows["iat"]["note"].startswith("moves")
+    assert rows["jti"]["status"] == "same"
+    assert rows["gone"]["status"] == "removed" and rows["gone"]["after"] == ""
+    assert rows["new"]["status"] == "added" and rows["new"]["before"] == ""
+    assert list(rows) == ["iat", "jti", "gone", "new"]
+
+
+def test_shorten_never_shows_a_usable_token():
+    token = "eyJ" + "x" * 200 + "tail"
+    assert shorten(token) == token[:12] + "…tail"
+    assert shorten("short") == "shor…"
+
+
+# -- compare rows ---------------------------------------------------------------------------------
+def test_compare_rows_say_what_was_not_run():
+    rows = compare_rows(None, None)
+    assert all(r.code == r.implicit == "not run yet in this session" for r in rows)
+
+
+def test_compare_rows_come_from_the_runs():
+    code = code_run_record(
+        {"id_token": "i", "access_token": "a", "refresh_token": "r"}, "client_secret_basic", True, []
+    )
+    implicit = implicit_run_record("i", "a", False, "nonce check failed")
+    rows = {r.topic: r for r in compare_rows(code, implicit)}
+    assert rows["Tokens returned"].code == "access_token, id_token, refresh_token"
+    assert rows["Tokens returned"].implicit == "access_token, id_token (no refresh token)"
+    assert rows["Client secret used"].code == "yes, client_secret_basic"
+    assert rows["Server-side verification"].implicit == "failed: nonce check failed"
+    public = code_run_record({"access_token": "a"}, "client_secret_basic", False, [])
+    assert {r.topic: r for r in compare_rows(public, None)}["Client secret used"].code == "no (public client)"
+
+
+# -- doctor findings ------------------------------------------------------------------------------
+@pytest.fixture
+def settings(tmp_path):
+    env = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "APP_URL": "http://localhost:5000"}
+    return load_settings({**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"})
+
+
+def test_doctor_cookie_trap(settings):
+    assert doctor.cookie_trap(settings, None).status == "info"
+    assert doctor.cookie_trap(settings, "localhost:5000").status == "pass"
+    trap = doctor.cookie_trap(settings, "127.0.0.1:5000")
+    assert trap.status == "fail" and "http://localhost:5000" in trap.fix
+
+
+def test_doctor_offline_lists_the_uris_to_register(settings):
+    findings = doctor.offline(settings)
+    assert [f.name for f in findings] == ["uris", "cookie_host"]
+    assert settings.redirect_uri in findings[0].message and "/signed-out" in findings[0].message
+
+
+@pytest.mark.parametrize(("skew", "status"), [(0, "pass"), (45, "warn"), (-400, "fail")])
+def test_doctor_clock_skew(skew, status):
+    out: list[doctor.Finding] = []
+    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(NOW - skew))
+    doctor._clock({"Date": date}, out, NOW)
+    assert out[0].status == status
+
+
+# -- exports --------------------------------------------------------------------------------------
+def step(**changes) -> dict:
+    values = {
+        "id": 1,
+        "name": "token",
+        "title": "Token request",
+        "kind": "server",
+        "method": "POST",
+        "url": "https://auth.example/oauth2/token",
+        "request_headers": {"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic $BASIC"},
+        "request_body": "grant_type=authorization_code&code=abc&client_id=c&code_verifier=v",
+        "status": 200,
+        "response_headers": {"Content-Type": "application/json"},
+        "response_body": '{"token_type": "Bearer"}',
+        "duration_ms": 12.5,
+        "at": "2026-11-26T12:00:00Z",
+    }
+    return {**values, **changes}
+
+
+def test_curl_uses_placeholders_for_what_must_not_be_pasted():
+    text = exports.curl(step())
+    assert "$CODE" in text and "$CODE_VERIFIER" in text and "$CLIENT_ID" in text
+    assert "abc" not in text and "code_verifier=v" not in text
+
+
+def test_har_and_markdown_from_the_same_steps():
+    log = exports.har([step()], {})["log"]
+    entry = log["entries"][0]
+    assert log["version"] == "1.2" and entry["request"]["method"] == "POST" and entry["time"] == 12.5
+    assert entry["response"]["content"]["text"] == '{"token_type": "Bearer"}'
+    text = exports.markdown([step()], {})
+    assert "## 1. Token request" in text and "```sh\ncurl" in text
