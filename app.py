@@ -16,6 +16,7 @@ import redis
 from cachelib import FileSystemCache
 from flask import Flask, Response, redirect, request, session, url_for
 from flask_session import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from cli import cognito_cli, doctor_command, token_cli
 from config import ConfigError, Settings, load_settings
@@ -145,7 +146,7 @@ def _install_request_guards(app: Flask, settings: Settings) -> None:
         return None
 
     @app.before_request
-    def _session_timeouts() -> Response | None:
+    def _session_timeouts() -> BaseResponse | None:
         auth = session.get("auth")
         if not auth:
             return None

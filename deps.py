@@ -28,5 +28,5 @@ def check_dependencies(version=metadata.version) -> None:
             raise DependencyError(f"{package} {installed} is too old; install {package}>={wanted}")
     from jose.backends import RSAKey
 
-    if RSAKey.__name__ != "CryptographyRSAKey":
+    if RSAKey is None or RSAKey.__name__ != "CryptographyRSAKey":
         raise DependencyError("python-jose is using its pure-python RSA backend; install python-jose[cryptography]")

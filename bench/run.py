@@ -145,11 +145,17 @@ def wrk(url: str, token: str | None, seconds: int) -> tuple[float, float, float]
         args[at:at] = ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
 
+    def found(pattern: str) -> re.Match[str]:
+        match = re.search(pattern, out, re.M)
+        if match is None:
+            raise SystemExit(f"wrk printed no {pattern!r}:\n{out}")
+        return match
+
     def latency(pct: str) -> float:
-        value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)", out, re.M).groups()
+        value, unit = found(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)").groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = float(found(r"Requests/sec:\s+([\d.]+)").group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise SystemExit(f"wrk saw {non2xx.group(1)} non-2xx answers at {url}:\n{out}")

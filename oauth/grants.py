@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 from .errors import ProviderRefused
 from .http import Http, ProviderError, Reply
 
 
-def authorize_url(endpoint: str, params: dict[str, str | None]) -> str:
+def authorize_url(endpoint: str, params: Mapping[str, str | None]) -> str:
     query = urlencode({k: v for k, v in params.items() if v is not None})
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
@@ -116,6 +117,7 @@ def logout_url(
     """
     if not end_session_endpoint:
         return None
+    params: dict[str, str | None]
     if is_cognito:
         params = {"client_id": client_id, "logout_uri": return_to}
     else:

@@ -8,6 +8,7 @@ a body nested a few hundred levels deep would end in RecursionError, a 500 and a
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 MAX_DEPTH = 32  # real documents (tokens, discovery, JWKS, token replies) nest 3 or 4 levels
 
@@ -43,6 +44,7 @@ def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:
     stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

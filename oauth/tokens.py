@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from typing import Any, TypeGuard
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -305,7 +306,7 @@ def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
 
 
 _HEADERS: dict[str, dict] = {}  # a provider signs with a handful of headers: parse each once
-_SCAN = json.JSONDecoder().scan_once
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _json(raw: bytes) -> object:
@@ -323,15 +324,16 @@ def _json(raw: bytes) -> object:
 
 
 def _header(part: str) -> object:
-    header = _HEADERS.get(part)
-    if header is None:
-        header = _json(_b64(part))
-        if not isinstance(header, dict):
-            return header
+    cached = _HEADERS.get(part)
+    if cached is not None:
+        return dict(cached)
+    header = _json(_b64(part))
+    if isinstance(header, dict):
         if len(_HEADERS) >= 64:  # random headers (an attacker's kids) only ever cost a reparse
             _HEADERS.clear()
         _HEADERS[part] = header
-    return dict(header)
+        return dict(header)
+    return header
 
 
 def decode_unverified(token: str) -> tuple[dict, dict]:
@@ -340,10 +342,9 @@ def decode_unverified(token: str) -> tuple[dict, dict]:
     return header, payload
 
 
-def _is_time(value: object) -> bool:
+def _is_time(value: object) -> TypeGuard[int | float]:
     """A JSON number (not a boolean), finite."""
-    kind = type(value)
-    return kind is int or (kind is float and math.isfinite(value))
+    return type(value) is int or (type(value) is float and math.isfinite(value))
 
 
 def humanize_delta(seconds: float) -> str:
@@ -494,7 +495,7 @@ def check_iat(claims: dict, now: float, leeway: int, max_age: int | Rule) -> Res
         return (CheckName.IAT, False, "iat is missing or not a number")
     if iat > now + leeway:
         return (CheckName.IAT, False, lambda: f"issued in the future: {format_time(iat, now)}")
-    if max_age is not SKIP and now - iat > max_age:
+    if isinstance(max_age, int) and now - iat > max_age:  # an int, or SKIP
         return (
             CheckName.IAT,
             False,
@@ -589,7 +590,7 @@ def verify_id_token(token: str, keys: JwksCache, rules: IdTokenRules, now: float
     result.results += (check_sub(claims), check_exp(claims, now, leeway), check_iat(claims, now, leeway, rules.max_age))
     if (nbf := check_nbf(claims, now, leeway)) is not None:
         result.results.append(nbf)
-    if rules.nonce is not SKIP:
+    if isinstance(rules.nonce, str):  # the login's nonce, or SKIP
         result.results.append(check_nonce(claims, rules.nonce))
     result.results.append(check_at_hash(claims, rules.access_token, rules.at_hash))
     return result

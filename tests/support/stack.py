@@ -113,8 +113,9 @@ class Stack:
 
     def csrf(self, http: requests.Session) -> str:
         """This browser's anti-forgery token (one per browser, the same on every page)."""
-        page = http.get(self.url + "/implicit/callback")
-        return re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+        found = re.search(r'data-csrf="([^"]+)"', http.get(self.url + "/implicit/callback").text)
+        assert found, "the page carries no anti-forgery token"
+        return found.group(1)
 
     def post(self, http: requests.Session, path: str, **form: str) -> requests.Response:
         """A form POST from the app's own pages: the anti-forgery token included, redirects not followed."""
@@ -144,7 +145,7 @@ def build_stack(tmp_path: Path, key_dir: Path, env: dict | None = None, **overri
     pool_file.write_text(json.dumps(pool))
     provider_app = create_provider_app(pool, keys, base_url=provider_server.url)
     rewriter = TokenRewriter(provider_app.wsgi_app)
-    provider_app.wsgi_app = rewriter
+    provider_app.wsgi_app = rewriter  # type: ignore[method-assign]
     provider_server.app = provider_app
     base_env = {
         "APP_URL": app_server.url,
