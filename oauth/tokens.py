@@ -216,7 +216,9 @@ def _client_set(client_ids: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class AccessTokenRules:
-    """An access token: signature, iss, client_id, token_use=access, sub, exp, iat, nbf, all required."""
+    """An access token: signature, iss, client_id, token_use=access, sub, exp and iat are all required
+    (aws-jwt-verify makes token_use and client_id mandatory); nbf is checked whenever it is present,
+    as RFC 7519 §4.1.5 makes it optional. Nothing here can be skipped."""
 
     issuer: str
     client_ids: frozenset[str]
@@ -228,7 +230,8 @@ class AccessTokenRules:
 
 @dataclass(frozen=True, slots=True)
 class IdTokenRules:
-    """An ID token. Signature, iss, aud/azp, sub, exp and iat are always checked; the rest is stated:
+    """An ID token. Signature, iss, aud/azp, sub, exp and iat are always checked, nbf when present
+    (RFC 7519 §4.1.5); the rest is stated:
 
     - `nonce`: the value sent at login, or SKIP (a refreshed ID token carries none, OIDC Core §12.2);
     - `access_token`: the one issued alongside (for at_hash), or None when none came with it;
