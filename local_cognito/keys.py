@@ -28,6 +28,8 @@ class SigningKey:
     @classmethod
     def from_pem(cls, pem: bytes) -> SigningKey:
         private = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise ValueError("the signing key is not an RSA key")
         numbers = private.public_key().public_numbers()
         n, e = _b64(numbers.n), _b64(numbers.e)
         # Cognito kids are base64 strings; derive ours from the key so they are stable.

@@ -186,6 +186,8 @@ class Pool:
 
     # -- token endpoint ------------------------------------------------------
     def authenticate_client(self, basic: tuple[str, str] | None, form: dict) -> dict:
+        client_id: str | None
+        secret: str | None
         if basic:
             client_id, secret = basic
         else:
