@@ -160,6 +160,14 @@ def _finish_login(code: str, tx: transactions.Transaction) -> Response:
             )
         claims = result.claims
     store_login(tokens, claims, tx.nonce, "code")
+    if presenter.presenting():
+        return presenter.came_back_screen(
+            title="What came back from the token endpoint",
+            fields=tokens,
+            expect="The app verified the ID token (signature, iss, aud, token_use, exp, iat, nonce, at_hash) "
+            "and only then stored the tokens in the server-side session. Next: the dashboard.",
+            go_url=tx.next,
+        )
     return redirect(tx.next)
 
 

@@ -36,6 +36,8 @@ def problem(
         )
 
         response = Response(html, mimetype="text/html")
+        if error:
+            response.headers["X-OAuth-Error"] = error  # lets the trace name the error of an HTML answer
     response.status_code = status
     return response
 

@@ -60,6 +60,10 @@ def verify() -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _refuse("the body must be a JSON object {id_token, access_token, state}")
+    fragment = body.get("fragment")
+    if isinstance(fragment, str) and fragment and len(fragment) <= 3 * MAX_TOKEN:
+        # what the address bar held; redacted (tokens become markers) before it is stored
+        tracing.note_browser_step("implicit_callback", f"{settings().app_url}/implicit/callback#{fragment}")
     values = {k: body.get(k) for k in ("id_token", "access_token", "state")}
     for name, value in values.items():
         if not isinstance(value, str) or not value or len(value) > MAX_TOKEN:
