@@ -197,7 +197,7 @@ def _banner(settings: Settings, provider_url: str | None, demo: list[tuple[str, 
         ]
         for index, (username, password) in enumerate(demo or []):
             label = "Demo users:" if index == 0 else ""
-            lines.append(f"  {label:<11}{username}  password: {password}")
+            lines.append(f"  {label:<12}{username}  password: {password}")
         lines.append(
             "  Real Cognito: .venv/bin/flask --app app cognito setup --region <region> --domain-prefix <prefix> "
             "(see README.md)."

@@ -11,6 +11,7 @@ NOTES = {
     "origin_jti": "it links every token from this sign-in to the refresh token",
     "jti": "every token has its own id",
     "at_hash": "it is the hash of the new access token",
+    "nonce": "a refreshed ID token has none: there was no new authorize request to echo",
 }
 
 

@@ -117,9 +117,15 @@ function tokenCard(title, kind, token) {
   card.append(head);
   try {
     const { header, payload } = decodeJwt(token);
-    card.append(el("h3", "", "Verification checks"), el("ul", "checks"));
-    card.append(el("h3", "", "Header"), el("pre", "json", JSON.stringify(header, null, 2)));
-    card.append(el("h3", "", "Claims"), claimsTable(payload));
+    card.append(
+      el("p", "arrival", "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel."),
+    );
+    card.append(claimsTable(payload));
+    const checks = el("details", "checks-row");
+    checks.append(el("summary", "checks-summary", "Checks: waiting for the server"), el("ul", "checks"));
+    const head = el("details", "header-row");
+    head.append(el("summary", "", "JWT header"), el("pre", "json", JSON.stringify(header, null, 2)));
+    card.append(checks, head);
   } catch (error) {
     card.append(el("p", "hint", `Not decodable as a JWT: ${error.message}`));
   }
@@ -135,6 +141,10 @@ function showChecks(kind, checks) {
   pill.className = failed.length ? "pill bad" : "pill ok";
   pill.textContent = failed.length ? `failed: ${failed.map((c) => c.name).join(", ")}` : "verified";
   if (!list) return;
+  const summary = card.querySelector(".checks-summary");
+  summary.textContent = `${checks.length - failed.length} of ${checks.length} checks passed`;
+  summary.className = `checks-summary ${failed.length ? "bad-text" : "good-text"}`;
+  if (failed.length) card.querySelector(".checks-row").open = true;
   for (const check of checks) {
     const item = el("li", `check ${check.passed ? "ok" : "bad"}`);
     item.dataset.check = check.name;

@@ -81,12 +81,14 @@ ARROW_LABELS = {
 def _arrow(step: dict) -> tuple[str, str, str, str]:
     """(from, to, label, channel): labelled by step, coloured by channel (front: through the browser)."""
     path = urlsplit(step["url"]).path
+    if path.count("/") > 2:  # /pool/.well-known/jwks.json reads as …/jwks.json on an arrow
+        path = "…/" + path.rsplit("/", 1)[1]
     status = str(step["status"]) if step["status"] else "no answer"
     label = ARROW_LABELS.get(step["name"], step["name"])
     if step["kind"] == "browser" and not step["status"]:
-        text = f"{label}: {step['method']} {path} (redirect)"
+        text = f"{label} (redirect)\n{step['method']} {path}"
     else:
-        text = f"{label}: {step['method']} {path} → {status}"
+        text = f"{label} → {status}\n{step['method']} {path}"
     channel = "front" if step["kind"] == "browser" else "back"
     return step["from"], step["to"], text, channel + (" probe" if step.get("probe") else "")
 
@@ -96,14 +98,13 @@ def _items(views: list[dict]) -> list[dict]:
     items: list[dict] = []
     for view in views:
         probe = bool(view["step"].get("probe"))
-        if probe and items and items[-1]["probe"]:
+        source = ("the setup doctor" if view["step"]["name"] == "doctor" else "the revocation lab") if probe else ""
+        if probe and items and items[-1]["probe"] and items[-1]["source"] == source:
             items[-1]["views"].append(view)
         else:
-            items.append({"probe": probe, "views": [view]})
+            items.append({"probe": probe, "source": source, "views": [view]})
     for item in items:
         if item["probe"]:
-            names = {v["step"]["name"] for v in item["views"]}
-            item["source"] = "the setup doctor" if names == {"doctor"} else "the revocation lab"
             count = len(item["views"])
             item["arrow"] = (
                 "app",
