@@ -123,7 +123,12 @@ def refresh() -> Response:
             title="What came back from the refresh",
             fields=tokens,
             expect="The app verified the new ID token and replaced the session's tokens. The dashboard shows "
-            "which claims changed.",
+            "which claims changed."
+            + (
+                ""
+                if rotated
+                else " No refresh_token came back: this client does not rotate them, so the old one stays valid."
+            ),
             go_url=url_for("dashboard.dashboard", _anchor="lifecycle"),
         )
     return _to_dashboard()
