@@ -163,7 +163,11 @@ async function verify() {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-    body: JSON.stringify({ ...tokens, fragment: rawFragment.slice(0, 40000) }),
+    body: JSON.stringify({
+      ...tokens,
+      fragment: rawFragment.slice(0, 40000),
+      elapsed_ms: Math.round(performance.now()),
+    }),
   });
   let result;
   try {

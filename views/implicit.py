@@ -63,7 +63,9 @@ def verify() -> Response:
     fragment = body.get("fragment")
     if isinstance(fragment, str) and fragment and len(fragment) <= 3 * MAX_TOKEN:
         # what the address bar held; redacted (tokens become markers) before it is stored
-        tracing.note_browser_step("implicit_callback", f"{settings().app_url}/implicit/callback#{fragment}")
+        elapsed = body.get("elapsed_ms")  # how long the page had the fragment before posting it
+        elapsed = float(elapsed) if isinstance(elapsed, (int, float)) and 0 <= elapsed <= 600_000 else 0.0
+        tracing.note_browser_step("implicit_callback", f"{settings().app_url}/implicit/callback#{fragment}", elapsed)
     values = {k: body.get(k) for k in ("id_token", "access_token", "state")}
     for name, value in values.items():
         if not isinstance(value, str) or not value or len(value) > MAX_TOKEN:

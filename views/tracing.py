@@ -92,10 +92,11 @@ def note_incoming(name: str) -> None:
     _pending().insert(0, ("incoming", name))
 
 
-def note_browser_step(name: str, url: str) -> None:
+def note_browser_step(name: str, url: str, duration_ms: float = 0.0) -> None:
     """A browser step the server only learns about afterwards (the implicit fragment), recorded
-    before this request's own step."""
-    _pending().insert(0, ("redirect", name, url, None))
+    before this request's own step; it began `duration_ms` before this request."""
+    started = g.get("trace_started", time.time()) - duration_ms / 1000
+    _pending().insert(0, ("redirect", name, url, started, duration_ms))
 
 
 def note_exchange(name: str, method: str, url: str, headers: dict, status: int, response_headers: dict, body: str):
@@ -139,8 +140,10 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
             if entry[2]:
                 step["probe"] = True
         elif kind == "redirect":
-            started = entry[3] if entry[3] is not None else g.get("trace_started")
-            step = make_step(redactor, name=entry[1], method="GET", url=entry[2], status=0, started=started)
+            duration = entry[4] if len(entry) > 4 else 0.0
+            step = make_step(
+                redactor, name=entry[1], method="GET", url=entry[2], status=0, started=entry[3], duration_ms=duration
+            )
         elif kind == "incoming":
             body = request.get_data(cache=True, as_text=True) if request.method == "POST" else ""
             step = make_step(
