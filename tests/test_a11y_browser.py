@@ -111,6 +111,13 @@ def test_signed_out_pages_and_the_provider_pages_pass_the_audit(stack, page: Pag
     page.goto(stack.url + "/callback?code=x&state=forged")
     expect(page.locator(".problem")).to_be_visible()
     check(page, "error page")
+    page.goto(stack.url + "/implicit/callback#error=access_denied&error_description=The+user+said+no")
+    expect(page.locator("#error")).to_be_visible()
+    check(page, "implicit page with an error")
+    page.goto(stack.provider_url + "/oauth2/authorize")  # a page on another origin links to /logout
+    page.evaluate("url => { window.location.href = url; }", stack.url + "/logout")
+    expect(page.locator("h1")).to_have_text("Sign out?")
+    check(page, "sign-out confirmation")
 
     page.goto(stack.url + "/login")
     expect(page.get_by_label("Username")).to_be_visible()
