@@ -45,11 +45,8 @@ def arrival(auth: dict) -> str:
     s = settings()
     how = f"with client authentication ({s.client_auth})" if s.client_secret else "as a public client (no secret)"
     refreshed = (auth.get("last_refresh") or {}).get("ok")
-    grant = "a refresh (grant_type=refresh_token)" if refreshed else "the code exchange (grant_type=authorization_code)"
-    return (
-        f"Arrived on the back channel: the app server received it from the token endpoint in {grant}, "
-        f"{how}. It never passed through your browser."
-    )
+    grant = "a refresh" if refreshed else "the code exchange"
+    return f"Arrived on the back channel: from the token endpoint in {grant}, {how}. Never through your browser."
 
 
 def _token_view(result, now: float, how: str) -> dict:
