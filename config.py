@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from limits import parse_many
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
@@ -60,6 +61,10 @@ class Settings:
     session_max_hours: int = 8
     http_timeout: float = 5.0
     jwks_min_refetch_seconds: float = 10.0
+    machine_page: bool = True
+    rate_limit_sign_in: str = "600 per minute"
+    rate_limit_doctor: str = "5 per minute"
+    jwks_max_age: float = 600.0
 
     @property
     def redirect_uri(self) -> str:
@@ -72,6 +77,13 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.app_url.startswith("https://")
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Flask's TRUSTED_HOSTS: APP_URL's host (any port); a loopback APP_URL trusts both loopback
+        names, since the dev server is reached as localhost and as 127.0.0.1 alike."""
+        host = urlsplit(self.app_url).hostname or ""
+        return ["localhost", "127.0.0.1"] if host in LOOPBACK_HOSTS else [host]
 
 
 def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
@@ -115,17 +127,54 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _switch(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise ConfigError(f"{name}={raw!r} must be on or off.")
+    return raw == "on"
+
+
+def _rate_limit(env: dict[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a rate limit like '10 per minute' or '5/second; 100/hour'.") from None
+    return raw
+
+
 def _secret_key(env: dict[str, str], instance: Path) -> str:
     if env.get("SECRET_KEY"):
         return env["SECRET_KEY"]
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create_private(path, secrets.token_urlsafe(48).encode())
+    return path.read_text().strip()
+
+
+def create_private(path: Path, data: bytes) -> bool:
+    """Create `path` holding `data`, mode 0600 from the start (never chmod'ed afterwards).
+
+    Written under a temporary name, then linked into place: another process starting at the
+    same moment either wins (and this one returns False and keeps its file) or sees nothing.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: plain atomic replace
+            os.replace(tmp, path)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_local_provider(path: Path) -> dict:
@@ -173,6 +222,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     instance = Path(env.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
 
     app_url = _check_url("APP_URL", env.get("APP_URL") or "http://localhost:5000", allow_path=False)
+    if ":" in (urlsplit(app_url).hostname or ""):
+        raise ConfigError(
+            f"APP_URL={app_url!r} uses an IPv6 address, which Host checking cannot match; "
+            "use a name (http://localhost:PORT for this machine)."
+        )
     client_auth = env.get("OAUTH_CLIENT_AUTH") or "client_secret_basic"
     if client_auth not in CLIENT_AUTH_METHODS:
         raise ConfigError(f"OAUTH_CLIENT_AUTH={client_auth!r} must be one of {CLIENT_AUTH_METHODS}.")
@@ -249,6 +303,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "instance_path": str(instance),
         "session_idle_minutes": _int(env, "SESSION_IDLE_MINUTES", 30),
         "session_max_hours": _int(env, "SESSION_MAX_HOURS", 8),
+        # With a real provider the page hands any signed-in user the machine client's scopes: opt in.
+        "machine_page": _switch(env, "MACHINE_PAGE", default=local),
+        "rate_limit_sign_in": _rate_limit(env, "RATE_LIMIT_SIGN_IN", "600 per minute"),
+        "rate_limit_doctor": _rate_limit(env, "RATE_LIMIT_DOCTOR", "5 per minute"),
+        "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

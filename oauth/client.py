@@ -5,7 +5,7 @@ from __future__ import annotations
 from config import Settings
 
 from . import grants
-from .discovery import Discovery, JwksCache, ProviderMetadata
+from .discovery import Discovery, JwksCache, JwksReply, ProviderMetadata, cache_max_age
 from .http import Http, ProviderError
 from .tokens import Verification, verify_token
 from .transactions import Transaction
@@ -20,10 +20,15 @@ class OAuthClient:
         self.settings = settings
         self.http = Http(timeout=settings.http_timeout)
         self.discovery = Discovery(self.http, settings.issuer, settings.cognito_domain)
-        self.jwks = JwksCache(self._fetch_jwks, settings.jwks_min_refetch_seconds)
+        self.jwks = JwksCache(self._fetch_jwks, settings.jwks_min_refetch_seconds, max_age=settings.jwks_max_age)
 
-    def _fetch_jwks(self) -> object:
-        return self.http.get_json("jwks", self.metadata().jwks_uri)
+    def _fetch_jwks(self) -> JwksReply:
+        url = self.metadata().jwks_uri
+        reply = self.http.request("jwks", "GET", url, headers={"Accept": "application/json"})
+        if reply.status != 200:
+            raise ProviderError("jwks", f"answered HTTP {reply.status} for {url}")
+        cache_control = next((v for k, v in reply.headers.items() if k.lower() == "cache-control"), None)
+        return JwksReply(reply.json(), cache_max_age(cache_control))
 
     def metadata(self) -> ProviderMetadata:
         return self.discovery.metadata()

@@ -80,6 +80,8 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     shot("machine")
 
     page.goto(app_url + "/doctor")
+    page.get_by_role("button", name="Run the live checks").click()
+    page.wait_for_selector('[data-finding="discovery"]')
     shot("doctor")
     page.goto(app_url + "/trace")
     page.locator("#timeline > li.step details").nth(3).evaluate("d => d.open = true")

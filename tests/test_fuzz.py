@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 
 import pytest
 import requests
@@ -260,3 +261,73 @@ def test_fuzz_cookies_headers_and_paths(stack, http, signed_in):
 
     run()
     assert_survived(stack, http)
+
+
+def test_fuzz_machine_doctor_and_logout_with_every_method(stack, http, signed_in):
+    """Issue 11: every method on /machine, /doctor and /logout, signed in or not, with or without the
+    anti-forgery token and with hostile form fields, answers below 500 (and a HEAD or GET never signs out)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text).group(1)
+    stranger = requests.Session()
+    stranger_token = re.search(r'name="csrf_token" value="([^"]+)"', stranger.get(stack.url + "/logout").text).group(1)
+
+    @settings(FUZZ, max_examples=80)
+    @given(
+        path=st.sampled_from(["/machine", "/doctor", "/logout", "/switch-user"]),
+        method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]),
+        who=st.sampled_from(["signed_in", "anonymous"]),
+        with_token=st.booleans(),
+        form=st.dictionaries(st.sampled_from(["scope", "confirmed", "csrf_token", "x"]), hostile_text, max_size=3),
+    )
+    def run(path, method, who, with_token, form):
+        browser, valid = (http, token) if who == "signed_in" else (stranger, stranger_token)
+        if with_token and not (who == "signed_in" and path in ("/logout", "/switch-user")):
+            form = {**form, "csrf_token": valid}  # (the signed-in browser must stay signed in)
+        elif who == "signed_in" and path in ("/logout", "/switch-user"):
+            form.pop("csrf_token", None)
+        try:
+            response = browser.request(method, stack.url + path, data=form, allow_redirects=False, timeout=10)
+        except (requests.exceptions.InvalidHeader, ValueError, UnicodeError):
+            return
+        assert response.status_code < 500, (method, path, who, response.text[:300])
+        assert "Traceback" not in response.text
+
+    run()
+    stranger.close()
+    assert_survived(stack, http)
+
+
+def test_fuzz_implicit_verify_nesting_and_sizes(stack, http, signed_in):
+    """Deep nesting (parser and trace walk) and big bodies (the 64 KiB cap): always a clear 4xx."""
+    csrf = stack.csrf(http)
+
+    @settings(FUZZ, max_examples=60)
+    @given(
+        depth=st.integers(min_value=1, max_value=3000),
+        shape=st.sampled_from(["array", "object", "mixed", "in-a-field", "unclosed"]),
+        padding=st.sampled_from([0, 1000, 60_000, 66_000, 300_000]),
+    )
+    def run(depth, shape, padding):
+        leaf = json.dumps("x" * padding)
+        if shape == "array":
+            body = "[" * depth + leaf + "]" * depth
+        elif shape == "object":
+            body = '{"a":' * depth + leaf + "}" * depth
+        elif shape == "mixed":
+            body = '[{"a":' * depth + leaf + "}]" * depth
+        elif shape == "in-a-field":
+            body = '{"id_token":"x","access_token":"y","state":"z","n":' + "[" * depth + leaf + "]" * depth + "}"
+        else:
+            body = "[" * depth + leaf
+        response = http.post(
+            stack.url + "/api/implicit/verify",
+            data=body,
+            headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+            timeout=10,
+        )
+        expected = 413 if len(body) > 64 * 1024 else 400
+        assert response.status_code == expected, (shape, depth, padding, response.text[:300])
+        assert response.json()["valid"] is False
+
+    run()
+    assert_survived(stack, http)
+    assert http.get(stack.url + "/trace").status_code == 200

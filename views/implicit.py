@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from oauth import transactions
+from oauth import safejson, transactions
 from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows, implicit_run_record
 from oauth.tokens import CLAIMS, WHY
 
@@ -12,6 +13,7 @@ from . import oauth_client, presenter, settings, tracing
 
 bp = Blueprint("implicit", __name__)
 MAX_TOKEN = 16 * 1024
+MAX_VERIFY_BODY = 64 * 1024  # two tokens of at most 16 KiB each, and a state
 
 
 @bp.after_request
@@ -54,25 +56,49 @@ def _check_view(result) -> list[dict]:
     return [{"name": c.name, "passed": c.passed, "detail": c.detail, "why": c.why} for c in result.checks]
 
 
+MAX_FRAGMENT_SHAPE = 4096
+
+
+def _note_fragment(body: dict, values: dict) -> None:
+    """Record what the address bar held as a trace step (the twin of "back with a code").
+
+    The page sends the fragment's shape with the two token values left out (`id_token=&...`), so
+    the body stays small; the tokens it posted fill them back in, and the step is redacted
+    (tokens become markers) before it is stored."""
+    shape = body.get("fragment")
+    if not isinstance(shape, str) or not shape or len(shape) > MAX_FRAGMENT_SHAPE:
+        return
+    pairs = [pair + values[pair[:-1]] if pair in ("id_token=", "access_token=") else pair for pair in shape.split("&")]
+    elapsed = body.get("elapsed_ms")  # how long the page had the fragment before posting it
+    elapsed = float(elapsed) if isinstance(elapsed, (int, float)) and 0 <= elapsed <= 600_000 else 0.0
+    tracing.note_browser_step("implicit_callback", f"{settings().app_url}/implicit/callback#{'&'.join(pairs)}", elapsed)
+
+
 @bp.post("/api/implicit/verify")
 def verify() -> Response:
+    request.max_content_length = MAX_VERIFY_BODY
+    try:
+        raw = request.get_data(cache=True)  # read once here, so the tracer never meets a refused body
+    except RequestEntityTooLarge:
+        return _refuse(f"the body is larger than {MAX_VERIFY_BODY // 1024} KiB", 413)
     tracing.note_incoming("implicit_verify")
-    body = request.get_json(silent=True)
+    try:
+        body = safejson.loads(raw) if request.is_json else None
+    except safejson.JsonRefused as exc:
+        return _refuse(str(exc))
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
         return _refuse("the body must be a JSON object {id_token, access_token, state}")
-    fragment = body.get("fragment")
-    if isinstance(fragment, str) and fragment and len(fragment) <= 3 * MAX_TOKEN:
-        # what the address bar held; redacted (tokens become markers) before it is stored
-        elapsed = body.get("elapsed_ms")  # how long the page had the fragment before posting it
-        elapsed = float(elapsed) if isinstance(elapsed, (int, float)) and 0 <= elapsed <= 600_000 else 0.0
-        tracing.note_browser_step("implicit_callback", f"{settings().app_url}/implicit/callback#{fragment}", elapsed)
     values = {k: body.get(k) for k in ("id_token", "access_token", "state")}
     for name, value in values.items():
         if not isinstance(value, str) or not value or len(value) > MAX_TOKEN:
             return _refuse(f"{name} is missing or not a string of reasonable size")
+    _note_fragment(body, values)
     tx = transactions.take(session, values["state"], "implicit")
     if tx is None:
-        session["implicit_run"] = implicit_run_record(None, None, False, "state did not match")
+        if session:  # recorded for /compare; a stranger with no session gets nothing stored
+            session["implicit_run"] = implicit_run_record(None, None, False, "state did not match")
         return _refuse("state does not match an implicit sign-in started in this browser, or was used already")
     client = oauth_client()
     id_result = client.verify_id_token(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, current_app, render_template, request, session
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
 from oauth.errors import ProviderRefused
 from oauth.lifecycle import shorten
 from oauth.tokens import explain_claims
 
 from . import oauth_client, settings, tracing
+from .errors import problem
 
 bp = Blueprint("machine", __name__)
 
@@ -49,6 +50,25 @@ def refusal_message(exc: ProviderRefused, given_credentials: bool = False) -> st
         cause = GIVEN_CREDENTIALS
     text = exc.error + (f" ({exc.description})" if exc.description else "")
     return f"{text}: {cause}" if cause else text
+
+
+@bp.before_request
+def _signed_in_only() -> Response | None:
+    """The page hands out the machine client's tokens: only to a signed-in user, and with a real
+    provider only when MACHINE_PAGE=on (then any user of the pool gets the machine client's scopes)."""
+    if not settings().machine_page:
+        return problem(
+            404,
+            "The machine page is off",
+            "With a real provider this page is off unless MACHINE_PAGE=on: it would give any signed-in user "
+            "the machine client's scopes.",
+            hint="Use the CLI instead: flask --app app token client-credentials",
+        )
+    if not session.get("auth"):
+        if request.method == "POST":
+            return problem(401, "Sign in first", "Only a signed-in user can get a machine token here.")
+        return redirect(url_for("dashboard.index", login_required=1))
+    return None
 
 
 def _claims(claims: dict) -> list[dict]:
