@@ -157,6 +157,9 @@ def test_signed_in_pages_pass_the_audit(stack, page: Page):
     check(page, "trace")
     page.goto(stack.url + "/doctor")
     check(page, "doctor")
+    page.get_by_role("button", name="Run the live checks").click()
+    expect(page.locator('[data-finding="discovery"]')).to_be_visible()
+    check(page, "doctor with the live checks")
 
     page.goto(stack.url + "/implicit")
     expect(page.locator("#implicit")).to_have_attribute("data-verified", "true")

@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 from app import _banner
+from oauth.trace import shorten_markers
 
 
 def csrf(stack, http, path: str = "/dashboard") -> str:
@@ -55,7 +56,7 @@ def test_doctor_and_revocation_probes_are_marked_in_the_trace(stack, http):
     post(stack, http, "/revoke")
     http.get(stack.url + "/revocation")
     http.get(stack.url + "/revocation")
-    http.get(stack.url + "/doctor")
+    http.post(stack.url + "/doctor", data={"csrf_token": csrf(stack, http, "/doctor")})  # the live checks
     trace = http.get(stack.url + "/trace").text
     groups = re.findall(r'<li class="probe-group" data-probes="(\d+)">(.*?)</details>\s*</li>', trace, re.S)
     sources = [("revocation lab" in body, "setup doctor" in body) for _, body in groups]
@@ -74,11 +75,14 @@ def test_one_placeholder_set_and_where_each_comes_from(stack, http):
     for name in ("$CLIENT_ID", "$CLIENT_SECRET", "$ACCESS_TOKEN", "$ID_TOKEN", "$REFRESH_TOKEN", "$CODE"):
         assert name in line
     assert "instance/local_cognito.json" in line
-    http.post(stack.url + "/logout", data={"csrf_token": csrf(stack, http, "/trace")})
-    after = http.get(stack.url + "/trace").text  # the full tokens are gone; their placeholders stay
-    assert "Bearer $ACCESS_TOKEN" in after and "$TOKEN<" not in after and "Bearer $TOKEN" not in after
-    assert "$ID_TOKEN" in after
-    assert "$TOKEN" not in re.sub(r"\$(ACCESS|ID|REFRESH)_TOKEN", "", after)
+    curl = re.search(r'<pre class="json curl" id="curl-\d+">curl -sS -X GET [^<]*userInfo[^<]*</pre>', page).group(0)
+    assert "Bearer $ACCESS_TOKEN" in curl
+    assert "$TOKEN" not in re.sub(r"\$(ACCESS|ID|REFRESH)_TOKEN", "", page)
+    # a token whose full value is no longer kept gets the same placeholders, never a bare $TOKEN
+    record = stack.app.extensions["trace_store"].load(http.cookies.get("flowlab_trace"))
+    step = next(s for s in record["steps"] if s["name"] == "token" and s.get("tag"))
+    body = shorten_markers(step["response_body"], {}, step)
+    assert '"access_token": "$ACCESS_TOKEN"' in body and '"id_token": "$ID_TOKEN"' in body
     machine = http.get(stack.url + "/machine").text
     assert "$TOKEN" not in re.sub(r"\$(ACCESS|ID|REFRESH)_TOKEN", "", machine)
 
