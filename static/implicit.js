@@ -114,12 +114,16 @@ function tokenCard(title, kind, token) {
   card.id = `token-${kind}`;
   const head = el("header", "token-head");
   head.append(el("h2", "", title), el("span", "pill pending", "verifying…"));
+  head.append(
+    el(
+      "p",
+      "arrival",
+      "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel.",
+    ),
+  );
   card.append(head);
   try {
     const { header, payload } = decodeJwt(token);
-    card.append(
-      el("p", "arrival", "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel."),
-    );
     card.append(claimsTable(payload));
     const checks = el("details", "checks-row");
     checks.append(el("summary", "checks-summary", "Checks: waiting for the server"), el("ul", "checks"));

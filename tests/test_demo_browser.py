@@ -55,6 +55,7 @@ def above_the_fold(page: Page, locator: Locator) -> None:
 
 def one_line(page: Page) -> None:
     """The top bar does not wrap: every link sits on one line, side by side, within the width."""
+    expect(page.locator(".topbar")).to_have_css("display", "flex")  # the stylesheet is applied
     boxes = page.locator(".topbar a, .topbar button, .topbar .provider-badge").evaluate_all(
         "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.top, r.height, r.right]; })"
     )
