@@ -97,7 +97,8 @@ def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         raise ConfigError(
             f"{name}={value!r} uses http:// on a non-loopback host; "
-            "use https:// (http is accepted only for localhost and 127.0.0.1)."
+            "use https:// (http is accepted only for localhost, 127.0.0.1 and [::1]: Cognito, too, refuses http:// "
+            "callback URLs on any other host)."
         )
     return value.rstrip("/")
 

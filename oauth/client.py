@@ -131,7 +131,11 @@ class OAuthClient:
         if not endpoint:
             raise ProviderError("revoke", "advertises no revocation_endpoint (set COGNITO_DOMAIN)")
         form = {"token": refresh_token, "token_type_hint": "refresh_token"}
-        headers = grants.client_auth(form, s.client_id, s.client_secret, s.client_auth)
+        # Cognito's revocation endpoint documents client authentication by the Authorization
+        # header only, so a confidential Cognito client sends HTTP Basic here whatever
+        # OAUTH_CLIENT_AUTH says for the token endpoint (a public client sends client_id).
+        method = "client_secret_basic" if s.is_cognito else s.client_auth
+        headers = grants.client_auth(form, s.client_id, s.client_secret, method)
         grants.read_revoke_reply(self.http.request("revoke", "POST", endpoint, data=form, headers=headers))
 
     def client_credentials(self, scope: str = "", client_id: str = "", client_secret: str = "") -> dict:

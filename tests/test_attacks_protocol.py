@@ -294,6 +294,9 @@ ring = KeyRing(instance / "local_cognito_keys")
 ring.rotate(keep_old=False)
 config.load_settings(env)
 config.load_settings(env)
+from aws_setup.envfile import update_env_file
+update_env_file(instance / ".env", {"OAUTH_CLIENT_SECRET": "s1"})  # `cognito setup` writes the secret
+update_env_file(instance / ".env", {"OAUTH_CLIENT_SECRET": "s2"})  # and rewrites it after drift
 hook("os.final", ())
 for path, mode in sorted(first_seen.items()):
     final = oct(stat.S_IMODE(path.stat().st_mode)) if path.exists() else "gone"
@@ -312,9 +315,13 @@ def test_instance_secrets_are_never_readable_by_others_not_even_briefly(tmp_path
     )
     assert result.returncode == 0, result.stderr
     seen = dict(line.split(" ", 1) for line in result.stdout.splitlines())
-    assert {"secret_key", "local_cognito.json", "local_cognito_keys/id.pem", "local_cognito_keys/access.pem"} <= set(
-        seen
-    ), seen
+    assert {
+        ".env",
+        "secret_key",
+        "local_cognito.json",
+        "local_cognito_keys/id.pem",
+        "local_cognito_keys/access.pem",
+    } <= set(seen), seen
     for name, modes in seen.items():
         first, last = modes.split()
         assert first == "0o600" and last in ("0o600", "gone"), (name, modes)
