@@ -124,3 +124,7 @@ def test_har_uses_real_start_times_and_durations(stack, http):
     assert callback["time"] > 0  # the app's handling of the callback, token exchange included
     exchange = by_comment["Exchange the code for tokens (back channel)"]
     assert exchange["time"] > 0 and exchange["time"] <= callback["time"]
+    post(stack, http, "/call-api", token="access")  # the dashboard's in-process API call is timed too
+    entries = http.get(stack.url + "/trace.har").json()["log"]["entries"]
+    (api,) = [e for e in entries if e["comment"] == "Call the protected API"]
+    assert api["time"] > 0 and api["response"]["status"] == 200

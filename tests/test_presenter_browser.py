@@ -73,6 +73,7 @@ def test_presenter_walks_a_full_login_refresh_and_logout(stack, page: Page):
     screen(page, "Revoke the refresh token", ["token"])
     page.locator("#continue").click()
     screen(page, "Send the browser to the provider's logout", ["client_id", "logout_uri"])
+    expect(page.locator("#came-back")).to_contain_text("HTTP 200")  # what the revocation answered
     page.locator("#continue").click()
     expect(page.locator(".notice")).to_contain_text("You are signed out")
     assert stack.pool.sessions == {}

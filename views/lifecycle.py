@@ -235,8 +235,10 @@ def call_api() -> Response:
     token = auth.get("id_token") if kind == "id" else auth["access_token"]
     if not token:
         return problem(400, "No such token", "This sign-in has no ID token.")
+    began = time.monotonic()
     with current_app.test_client() as inner:
         reply = inner.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    took_ms = (time.monotonic() - began) * 1000
     try:
         body = json.dumps(reply.get_json(), indent=2)
     except (TypeError, ValueError):
@@ -249,6 +251,7 @@ def call_api() -> Response:
         reply.status_code,
         dict(reply.headers),
         reply.get_data(as_text=True),
+        took_ms,
     )
     auth["api_call"] = {
         "token": kind,

@@ -81,8 +81,10 @@ def _claims(claims: dict) -> list[dict]:
 def _call_api(token: str) -> dict:
     """This app's own /api/me, called with the machine token (recorded in the trace)."""
     s = settings()
+    began = time.monotonic()
     with current_app.test_client() as inner:
         reply = inner.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    took_ms = (time.monotonic() - began) * 1000
     try:
         body = json.dumps(reply.get_json(), indent=2)
     except (TypeError, ValueError):
@@ -95,6 +97,7 @@ def _call_api(token: str) -> dict:
         reply.status_code,
         dict(reply.headers),
         reply.get_data(as_text=True),
+        took_ms,
     )
     return {
         "request": f"GET {s.app_url}/api/me\nAuthorization: Bearer {shorten(token)}",

@@ -82,8 +82,12 @@ def client_auth_rows() -> list[tuple[str, str]]:
     return [("Authorization", "Basic base64($CLIENT_ID:$CLIENT_SECRET)")]
 
 
-def redirect_screen(*, title: str, url: str, expect: str, channel: str = "front channel: a browser redirect") -> str:
-    """Before sending the browser somewhere: show the URL and every query parameter."""
+def redirect_screen(
+    *, title: str, url: str, expect: str, channel: str = "front channel: a browser redirect", came_back: str = ""
+) -> str:
+    """Before sending the browser somewhere: show the URL and every query parameter.
+
+    `came_back`: what the back-channel call just before it answered (logout's revocation)."""
     parts = urlsplit(url)
     return render_template(
         "presenter.html",
@@ -95,6 +99,7 @@ def redirect_screen(*, title: str, url: str, expect: str, channel: str = "front 
         expect=expect,
         go_url=url,
         form=None,
+        previous=came_back,
     )
 
 

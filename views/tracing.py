@@ -113,9 +113,19 @@ def note_browser_step(name: str, url: str, duration_ms: float = 0.0) -> None:
     _pending().insert(0, ("redirect", name, url, started, duration_ms))
 
 
-def note_exchange(name: str, method: str, url: str, headers: dict, status: int, response_headers: dict, body: str):
+def note_exchange(
+    name: str,
+    method: str,
+    url: str,
+    headers: dict,
+    status: int,
+    response_headers: dict,
+    body: str,
+    duration_ms: float = 0.0,
+):
     """An exchange made without the HTTP client (the dashboard's in-process API call)."""
-    _pending().append(("manual", name, method, url, headers, status, response_headers, body))
+    started = time.time() - duration_ms / 1000
+    _pending().append(("manual", name, method, url, headers, status, response_headers, body, duration_ms, started))
 
 
 def start_new(keep_login: str = "") -> None:
@@ -218,7 +228,7 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
                 started=g.get("trace_started"),
             )
         else:
-            _, name, method, url, headers, status, res_headers, body = entry
+            _, name, method, url, headers, status, res_headers, body, duration, started = entry
             step = make_step(
                 redactor,
                 name=name,
@@ -228,6 +238,8 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
                 status=status,
                 response_headers=res_headers,
                 response_body=body,
+                duration_ms=duration,
+                started=started,
             )
         steps.append((step, list(redactor.vault)))
         redactor.vault.clear()
