@@ -182,3 +182,33 @@ def test_signed_in_pages_pass_the_audit(stack, page: Page):
     page.get_by_role("button", name="Call userInfo").click()
     expect(page.locator("#userinfo-refused")).to_be_visible()
     check(page, "dashboard with a refused userInfo")
+
+
+# Routes that start or end a flow, answer JSON, or download a file: audited through the flows above.
+NOT_A_PAGE = {
+    "auth.login",
+    "auth.callback",
+    "auth.signed_out",
+    "implicit.start",
+    "presenter.toggle",
+    "static",
+}
+
+
+def test_every_page_the_app_serves_passes_the_audit(stack, page: Page):
+    """Every GET page without parameters, found from the app's own routes (new pages included)."""
+    page.goto(stack.url + "/login")
+    provider_sign_in(page, stack)
+    expect(page.locator("h1")).to_contain_text("Signed in as demo")
+    audited = []
+    for rule in stack.app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments or rule.endpoint in NOT_A_PAGE:
+            continue
+        if rule.rule.startswith("/api/") or rule.rule.endswith((".har", ".md", ".json")):
+            continue
+        response = page.goto(stack.url + rule.rule)
+        if response is None or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        check(page, rule.rule)
+        audited.append(rule.rule)
+    assert {"/", "/dashboard", "/compare", "/machine", "/trace", "/doctor", "/revocation", "/logout"} <= set(audited)
