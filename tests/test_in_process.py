@@ -65,6 +65,12 @@ def test_the_client_id_is_mandatory_for_both_kinds():
         AccessTokenRules("https://issuer.example")  # type: ignore[call-arg]
 
 
+def test_access_token_use_is_required_unless_relaxed_on_purpose():
+    assert AccessTokenRules("https://issuer.example", frozenset(["c"])).token_use is REQUIRED
+    with pytest.raises(TypeError):
+        AccessTokenRules("https://issuer.example", frozenset(["c"]), token_use=SKIP)
+
+
 def test_rules_without_every_choice_stated_cannot_be_built():
     with pytest.raises(TypeError):
         IdTokenRules(issuer="https://issuer.example", client_ids=frozenset(["c"]))  # type: ignore[call-arg]
