@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import redis
 from cachelib import FileSystemCache
-from flask import Flask, Response, redirect, request, session, url_for
+from flask import Flask, Response, g, redirect, request, session, url_for
 from flask_session import Session
 
 from cli import cognito_cli, doctor_command, token_cli
@@ -33,6 +33,7 @@ from views.implicit import bp as implicit_bp
 from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
 from views.presenter import bp as presenter_bp
+from views.spa import bp as spa_bp
 from views.trace import bp as trace_bp
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -143,7 +144,11 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         h = response.headers
-        h["Content-Security-Policy"] = _content_security_policy(app)
+        policy = _content_security_policy(app)
+        extra = g.get("csp_connect_src")  # set by the pages that call the provider from the browser (/spa)
+        if extra:
+            policy = policy.replace("connect-src 'self'", "connect-src 'self' " + " ".join(extra), 1)
+        h["Content-Security-Policy"] = policy
         h["X-Content-Type-Options"] = "nosniff"
         h.setdefault("Referrer-Policy", "same-origin")
         h["X-Frame-Options"] = "DENY"
@@ -176,6 +181,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(trace_bp)
     app.register_blueprint(presenter_bp)
     app.register_blueprint(doctor_bp)
+    app.register_blueprint(spa_bp)
     tracing.install(app, settings, app.config.get("SESSION_REDIS"))
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)

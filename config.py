@@ -44,6 +44,7 @@ class Settings:
     local_provider: bool = False
     demo_user: tuple[str, str] | None = field(default=None, repr=False)
     m2m_client_id: str = ""
+    public_client_id: str = ""
     m2m_client_secret: str = field(default="", repr=False)
     api_required_scope: str = ""
     api_allowed_client_ids: tuple[str, ...] = ()
@@ -67,6 +68,10 @@ class Settings:
     @property
     def implicit_redirect_uri(self) -> str:
         return self.app_url + "/implicit/callback"
+
+    @property
+    def spa_redirect_uri(self) -> str:
+        return self.app_url + "/spa/callback"
 
     @property
     def secure_cookies(self) -> bool:
@@ -134,6 +139,9 @@ def read_local_provider(path: Path) -> dict:
         client = data["clients"][0]
         user = (data.get("users") or [{}])[0]
         machine = next((c for c in data["clients"] if c.get("allowed_flows") == ["client_credentials"]), {})
+        public = next(
+            (c for c in data["clients"] if not c.get("client_secret") and "code" in c.get("allowed_flows", [])), {}
+        )
         return {
             "issuer": data["issuer"],
             "client_id": client["client_id"],
@@ -141,6 +149,7 @@ def read_local_provider(path: Path) -> dict:
             "demo_user": (user["username"], user["password"]) if user else None,
             "m2m_client_id": machine.get("client_id", ""),
             "m2m_client_secret": machine.get("client_secret", ""),
+            "public_client_id": public.get("client_id", ""),
         }
     except FileNotFoundError:
         # Not started yet (the local provider writes this file): the app still loads, so CLI
@@ -152,6 +161,7 @@ def read_local_provider(path: Path) -> dict:
             "demo_user": None,
             "m2m_client_id": "",
             "m2m_client_secret": "",
+            "public_client_id": "",
         }
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path} is not a valid local provider file: {exc}") from None
@@ -193,9 +203,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         demo_user = provider["demo_user"]
         m2m_id = env.get("M2M_CLIENT_ID") or provider["m2m_client_id"]
         m2m_secret = env.get("M2M_CLIENT_SECRET") or provider["m2m_client_secret"]
+        public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip() or provider["public_client_id"]
     else:
         demo_user = None
         m2m_id, m2m_secret = env.get("M2M_CLIENT_ID", "").strip(), env.get("M2M_CLIENT_SECRET", "")
+        public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip()
         if pool_id:
             issuer = cognito_issuer(pool_id, env.get("COGNITO_REGION", "").strip())
             if issuer_env and issuer_env.rstrip("/") != issuer:
@@ -223,12 +235,14 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "demo_user": demo_user,
         "m2m_client_id": m2m_id,
         "m2m_client_secret": m2m_secret,
+        "public_client_id": public_id,
         "api_required_scope": env.get("API_REQUIRED_SCOPE", "").strip(),
         "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         "api_allowed_client_ids": tuple(
             dict.fromkeys(
                 [client_id, *env.get("API_ALLOWED_CLIENT_IDS", "").replace(",", " ").split()]
                 + ([m2m_id] if local and m2m_id else [])
+                + ([public_id] if public_id else [])
             )
         ),
         "app_url": app_url,

@@ -87,14 +87,16 @@ class OAuthClient:
         access_token: str | None,
         require_at_hash: bool = False,
         at_login: bool = False,
+        client_id: str | None = None,
     ) -> Verification:
+        """Verify an ID token for this app's client (or `client_id`, e.g. the public client)."""
         s = self.settings
         return verify_token(
             id_token,
             kind="id",
             keys=self.jwks,
             issuer=s.issuer,
-            client_ids=[s.client_id],
+            client_ids=[client_id or s.client_id],
             nonce=nonce,
             access_token=access_token,
             require_at_hash=require_at_hash,

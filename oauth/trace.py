@@ -154,6 +154,7 @@ STEP_TITLES = {
     "logout": "Browser goes to the provider's logout",
     "implicit_authorize": "Browser goes to the authorize endpoint (implicit)",
     "implicit_verify": "The implicit page posts the tokens for verification",
+    "spa_verify": "The browser-only (PKCE) page posts its ID token for verification",
     "api": "Call the protected API",
     "doctor": "Setup doctor probe",
 }
@@ -171,6 +172,7 @@ LANES = {
     "logout": ("browser", "provider"),
     "callback": ("browser", "app"),
     "implicit_verify": ("browser", "app"),
+    "spa_verify": ("browser", "app"),
     "api": ("app", "app"),
 }
 

@@ -47,7 +47,7 @@ def _callback_error() -> Response:
     return problem(400, "Sign-in did not complete", detail, hint=likely_cause(error), error=error)
 
 
-KEPT_ACROSS_LOGIN = ("tx", "csrf", "implicit_run", "presenter")
+KEPT_ACROSS_LOGIN = ("tx", "csrf", "implicit_run", "spa_run", "presenter")
 
 
 def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str) -> None:

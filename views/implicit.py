@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
 
 from oauth import transactions
-from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows, implicit_run_record
+from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows, implicit_run_record
 from oauth.tokens import CLAIMS, WHY
 
 from . import oauth_client, presenter, settings, tracing
@@ -99,13 +99,15 @@ def verify() -> Response:
 
 @bp.get("/compare")
 def compare() -> str:
-    code_run, implicit_run = session.get("code_run"), session.get("implicit_run")
+    code_run, implicit_run, spa_run = session.get("code_run"), session.get("implicit_run"), session.get("spa_run")
     return render_template(
         "compare.html",
-        rows=compare_rows(code_run, implicit_run),
+        rows=compare_rows(code_run, implicit_run, spa_run),
         code_run=code_run,
         implicit_run=implicit_run,
+        spa_run=spa_run,
         code_sequence=CODE_SEQUENCE,
         implicit_sequence=IMPLICIT_SEQUENCE,
+        spa_sequence=SPA_SEQUENCE,
         settings=settings(),
     )
