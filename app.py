@@ -19,7 +19,7 @@ from cachelib import FileSystemCache
 from flask import Flask, Response, g, redirect, request, session, url_for
 from flask_session import Session
 
-from cli import cognito_cli, doctor_command, token_cli
+from cli import cognito_cli, doctor_command, inspect_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
@@ -30,6 +30,7 @@ from views.auth import bp as auth_bp
 from views.dashboard import bp as dashboard_bp
 from views.doctor import bp as doctor_bp
 from views.implicit import bp as implicit_bp
+from views.inspect import bp as inspect_bp
 from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
 from views.presenter import bp as presenter_bp
@@ -182,9 +183,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(presenter_bp)
     app.register_blueprint(doctor_bp)
     app.register_blueprint(spa_bp)
+    app.register_blueprint(inspect_bp)
     tracing.install(app, settings, app.config.get("SESSION_REDIS"))
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(inspect_command)
     app.cli.add_command(cognito_cli)
     errors.register(app)
     return app
