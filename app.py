@@ -27,6 +27,7 @@ from oauth.verified_cache import VerifiedTokenCache
 from views import errors, session_guard, tracing
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
+from views.authorize_panel import bp as authorize_panel_bp
 from views.dashboard import bp as dashboard_bp
 from views.doctor import bp as doctor_bp
 from views.implicit import bp as implicit_bp
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(doctor_bp)
     app.register_blueprint(spa_bp)
     app.register_blueprint(inspect_bp)
+    app.register_blueprint(authorize_panel_bp)
     tracing.install(app, settings, app.config.get("SESSION_REDIS"))
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)

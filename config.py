@@ -45,6 +45,7 @@ class Settings:
     demo_user: tuple[str, str] | None = field(default=None, repr=False)
     m2m_client_id: str = ""
     public_client_id: str = ""
+    resource_scopes: tuple[str, ...] = ()
     m2m_client_secret: str = field(default="", repr=False)
     api_required_scope: str = ""
     api_allowed_client_ids: tuple[str, ...] = ()
@@ -142,7 +143,13 @@ def read_local_provider(path: Path) -> dict:
         public = next(
             (c for c in data["clients"] if not c.get("client_secret") and "code" in c.get("allowed_flows", [])), {}
         )
+        resource_scopes = [
+            f"{server['identifier']}/{scope['name']}"
+            for server in data.get("resource_servers", [])
+            for scope in server.get("scopes", [])
+        ]
         return {
+            "resource_scopes": resource_scopes,
             "issuer": data["issuer"],
             "client_id": client["client_id"],
             "client_secret": client["client_secret"],
@@ -162,6 +169,7 @@ def read_local_provider(path: Path) -> dict:
             "m2m_client_id": "",
             "m2m_client_secret": "",
             "public_client_id": "",
+            "resource_scopes": [],
         }
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path} is not a valid local provider file: {exc}") from None
@@ -204,10 +212,12 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         m2m_id = env.get("M2M_CLIENT_ID") or provider["m2m_client_id"]
         m2m_secret = env.get("M2M_CLIENT_SECRET") or provider["m2m_client_secret"]
         public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip() or provider["public_client_id"]
+        resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split()) or tuple(provider["resource_scopes"])
     else:
         demo_user = None
         m2m_id, m2m_secret = env.get("M2M_CLIENT_ID", "").strip(), env.get("M2M_CLIENT_SECRET", "")
         public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip()
+        resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split())
         if pool_id:
             issuer = cognito_issuer(pool_id, env.get("COGNITO_REGION", "").strip())
             if issuer_env and issuer_env.rstrip("/") != issuer:
@@ -236,6 +246,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "m2m_client_id": m2m_id,
         "m2m_client_secret": m2m_secret,
         "public_client_id": public_id,
+        "resource_scopes": resource_scopes,
         "api_required_scope": env.get("API_REQUIRED_SCOPE", "").strip(),
         "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         "api_allowed_client_ids": tuple(

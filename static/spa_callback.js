@@ -235,7 +235,12 @@ async function main() {
   step(tx ? "Took state, nonce and the verifier out of sessionStorage (it is empty now)" : "No transaction in sessionStorage");
   const error = query.get("error");
   if (error) {
-    discard(`The provider returned error=${error}`, query.get("error_description") || "No description was given.");
+    const causes = JSON.parse(root.dataset.causes || "{}");
+    discard(
+      `The provider returned error=${error}`,
+      query.get("error_description") || "No description was given.",
+      causes[error] || "",
+    );
     return;
   }
   if (!tx || typeof tx.verifier !== "string") {

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from oauth import transactions
 from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows, implicit_run_record
+from oauth.errors import LIKELY_CAUSES
 from oauth.tokens import CLAIMS, WHY
 
 from . import oauth_client, presenter, settings, tracing
@@ -41,7 +42,7 @@ def start() -> Response:
 
 @bp.get("/implicit/callback")
 def callback() -> str:
-    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY)
+    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY, causes=LIKELY_CAUSES)
 
 
 def _refuse(error: str, status: int = 400, **extra) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, render_template, request, session
 
 from oauth import spa
+from oauth.errors import LIKELY_CAUSES
 from oauth.tokens import CLAIMS, WHY
 
 from . import oauth_client, settings, tracing
@@ -37,7 +38,9 @@ def _page(template: str) -> Response | str:
         return _not_configured()
     meta = oauth_client().metadata()  # a clear 502 when discovery fails
     g.csp_connect_src = spa.connect_origins(meta)  # this page, and only this page, may fetch() the provider
-    return render_template(template, config=spa.page_config(settings(), meta), meanings=CLAIMS, why=WHY)
+    return render_template(
+        template, config=spa.page_config(settings(), meta), meanings=CLAIMS, why=WHY, causes=LIKELY_CAUSES
+    )
 
 
 @bp.get("/spa")
