@@ -35,6 +35,7 @@ from views.inspect import bp as inspect_bp
 from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
 from views.presenter import bp as presenter_bp
+from views.raw_tokens import bp as raw_tokens_bp
 from views.spa import bp as spa_bp
 from views.trace import bp as trace_bp
 
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(spa_bp)
     app.register_blueprint(inspect_bp)
     app.register_blueprint(authorize_panel_bp)
+    app.register_blueprint(raw_tokens_bp)
     tracing.install(app, settings, app.config.get("SESSION_REDIS"))
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)

@@ -11,6 +11,7 @@ from oauth import transactions
 from oauth.compare import code_run_record
 from oauth.errors import ProviderRefused, likely_cause
 from oauth.http import ProviderError
+from oauth.raw import shorten_response
 from oauth.tokens import WHY
 
 from . import oauth_client, presenter, settings, tracing
@@ -67,6 +68,7 @@ def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str) -> Non
         "sub": claims.get("sub"),
         "login_at": now,
         "expires_in": tokens.get("expires_in"),
+        "token_response": shorten_response(tokens),
     }
     session["seen_at"] = now
     current_app.session_interface.regenerate(session)

@@ -63,6 +63,8 @@ def dashboard() -> Response | str:
         login_at=format_time(auth.get("login_at"), now),
         has_refresh=bool(auth.get("refresh_token")),
         access_exp=result.claims.get("exp") if result and isinstance(result.claims.get("exp"), int) else None,
+        raw_tokens=[(t, "id" if k == "id" else "access") for t, k, _ in tokens],
+        raw_response=auth.get("token_response"),
     )
 
 

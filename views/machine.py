@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, session
 
 from oauth.errors import ProviderRefused
+from oauth.raw import shorten_response
 from oauth.tokens import explain_claims
 
 from . import oauth_client, settings
@@ -40,13 +41,17 @@ def machine() -> str:
             tokens = client.client_credentials(scope)
             token = tokens["access_token"]
             verification = client.verify_access_token(token, (s.m2m_client_id,))
+            exp = verification.claims.get("exp")
+            # kept server-side for the Reveal button; the page itself never carries it
+            session["machine"] = {"access_token": token}
             result = {
-                "response": {k: v for k, v in tokens.items() if k != "access_token"},
+                "response": shorten_response(tokens),
+                "exp": exp if isinstance(exp, int) else None,
                 "claims": explain_claims(verification.claims),
                 "checks": verification.checks,
                 "ok": verification.ok,
             }
         except ProviderRefused as exc:
             error, status = refusal_message(exc), 400
-    html = render_template("machine.html", scope=scope, result=result, error=error, token=token)
+    html = render_template("machine.html", scope=scope, result=result, error=error)
     return html, status
