@@ -56,8 +56,32 @@ def main() -> None:
         page.goto(app_url + "/implicit")  # the provider session skips its form (SSO)
         page.wait_for_selector("#implicit[data-verified=true]")
         page.screenshot(path=str(out / "implicit.png"), full_page=True)
+
+        page.goto(app_url + "/spa")  # the browser-only flow: code + PKCE with the public client
+        page.locator("#spa-start").click()
+        page.wait_for_selector("#spa[data-verified=true]")
+        page.locator("#spa-userinfo").click()
+        page.wait_for_selector("#spa[data-userinfo]")
+        page.screenshot(path=str(out / "spa.png"), full_page=True)
         page.goto(app_url + "/compare")
         page.screenshot(path=str(out / "compare.png"), full_page=True)
+
+        page.goto(app_url + "/dashboard")
+        card = page.locator('.raw-token[data-which="id"]')
+        card.get_by_role("button", name="Reveal the id token").click()
+        page.wait_for_selector('.raw-token[data-which="id"][data-revealed=true]')
+        token = card.locator("pre").inner_text()
+        page.goto(app_url + "/inspect")
+        page.fill("#token", token)
+        page.get_by_role("button", name="Inspect").click()
+        page.wait_for_selector("#inspection")
+        page.screenshot(path=str(out / "inspect.png"), full_page=True)
+
+        page.goto(app_url + "/authorize-request")
+        page.locator('input[name="scope"][value="phone"]').check()
+        page.locator("#prompt").select_option("login")
+        page.locator("#login_hint").fill("demo")
+        page.screenshot(path=str(out / "authorize-panel.png"), full_page=True)
 
         page.goto(app_url + "/trace")
         page.locator("#timeline details").nth(3).evaluate("d => d.open = true")
