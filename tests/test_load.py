@@ -39,7 +39,7 @@ def start_instance(port: int, env: dict, log: Path) -> subprocess.Popen:
         try:
             if requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
                 return proc
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine may answer slowly at first
             time.sleep(0.1)
     stop(proc)
     raise AssertionError(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
