@@ -114,6 +114,16 @@ function describeResponse(body) {
   return JSON.stringify(out, null, 2);
 }
 
+// Tell this browser's trace (/trace) what the page did at the provider: method, URL and status only.
+function report(step, method, url, status) {
+  fetch(root.dataset.traceUrl, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
+    body: JSON.stringify({ step, method, url, status }),
+  }).catch(() => {});
+}
+
 async function readJson(response) {
   try {
     return await response.json();
@@ -131,6 +141,7 @@ async function tokenRequest(form) {
     credentials: "omit",
     cache: "no-store",
   });
+  report(form.grant_type === "refresh_token" ? "refresh" : "token", "POST", config.token_endpoint, response.status);
   return { response, body: await readJson(response) };
 }
 
@@ -167,6 +178,7 @@ async function userInfo() {
     credentials: "omit",
     cache: "no-store",
   });
+  report("userinfo", "GET", config.userinfo_endpoint, response.status);
   const body = await readJson(response);
   result.textContent = `userInfo answered HTTP ${response.status}\n${JSON.stringify(body, null, 2)}`;
   root.dataset.userinfo = String(response.status);
@@ -204,6 +216,7 @@ async function revoke() {
     body: new URLSearchParams({ token: tokens.refresh_token, client_id: config.client_id }),
     credentials: "omit",
   });
+  report("revoke", "POST", config.revocation_endpoint, response.status);
   const body = await readJson(response);
   if (response.ok) {
     tokens.refresh_token = null;

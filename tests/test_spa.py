@@ -222,6 +222,28 @@ def test_verify_bad_input_is_a_clear_4xx(stack, http):
     assert response.status_code == 403
 
 
+def test_trace_reports_are_checked(stack, http):
+    csrf = stack.spa_csrf(http)
+    token_endpoint = stack.provider_url + "/oauth2/token"
+    good = {"step": "token", "method": "POST", "url": token_endpoint, "status": 200}
+    post = lambda body: http.post(stack.url + "/api/spa/trace", json=body, headers={"X-CSRF-Token": csrf})  # noqa: E731
+    assert post(good).json() == {"recorded": True}
+    for bad in (
+        [],
+        {**good, "step": "steal"},
+        {**good, "url": "https://evil.example/collect"},
+        {**good, "method": "DELETE"},
+        {**good, "status": "200"},
+        {**good, "status": 1000},
+        {**good, "step": "userinfo"},  # the token endpoint is not userInfo's URL
+    ):
+        assert post(bad).status_code == 400, bad
+    assert http.post(stack.url + "/api/spa/trace", json=good).status_code == 403
+    trace = http.get(stack.url + "/trace.md").text
+    assert trace.count("The page trades the code at the token endpoint itself") == 1
+    assert "evil.example" not in trace
+
+
 # -- compare, config, doctor ----------------------------------------------------------------------
 
 

@@ -115,6 +115,22 @@ def test_spa_flow_runs_in_the_browser(stack, page: Page):
     revoke = [e for e in provider_log if e["path"] == "/oauth2/revoke"]
     assert [(e["method"], e["status"], e["allow_origin"]) for e in revoke] == [("POST", 200, "*")]
     assert stack.pool.refresh_tokens[refresh_token].revoked
+
+    # this browser's trace shows what the page did at the provider, without bodies or tokens
+    for _ in range(50):  # the page reports fire-and-forget: give the last report a moment
+        trace = page.request.get(stack.url + "/trace.md").text()
+        if "The page revokes its refresh token itself" in trace:
+            break
+        page.wait_for_timeout(100)
+    for title in (
+        "The page trades the code at the token endpoint itself",
+        "The browser-only (PKCE) page posts its ID token for verification",
+        "The page calls userInfo itself",
+        "The page refreshes its tokens itself",
+        "The page revokes its refresh token itself",
+    ):
+        assert title in trace, title
+    assert refresh_token not in trace and "code_verifier" not in trace
     assert errors == []
 
 

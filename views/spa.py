@@ -59,6 +59,29 @@ def _refuse(error: str, status: int = 400, **extra) -> Response:
     return response
 
 
+REPORTED = {"token": "token_endpoint", "refresh": "token_endpoint", "userinfo": "userinfo_endpoint"}
+REPORTED["revoke"] = "revocation_endpoint"
+
+
+@bp.post("/api/spa/trace")
+def trace() -> Response:
+    """The page's own calls to the provider, for this browser's trace: method, URL, status and time only.
+    The bodies (the code, the verifier, the tokens) never leave the page."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or body.get("step") not in REPORTED:
+        return _refuse("step must be token, refresh, userinfo or revoke")
+    meta = oauth_client().metadata()
+    url = getattr(meta, REPORTED[body["step"]])
+    status, method = body.get("status"), body.get("method")
+    if body.get("url") != url or method not in ("GET", "POST"):
+        return _refuse("url and method must be those of the provider's endpoint for this step")
+    if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 599:
+        return _refuse("status must be an HTTP status (0 when the browser got no answer)")
+    note = "(reported by the page: the request and response bodies stayed in the browser)"
+    tracing.note_exchange(f"spa_{body['step']}", method, url, {"Origin": settings().app_url}, status, {}, note)
+    return jsonify({"recorded": True})
+
+
 @bp.post("/api/spa/verify")
 def verify() -> Response:
     """Verify the ID (and access) token the page got from the token endpoint, for the public client."""
