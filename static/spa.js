@@ -1,6 +1,7 @@
 // The browser-only flow's start: make state, nonce and the PKCE pair, keep them in sessionStorage,
 // and send the browser to the authorize endpoint. No secret exists anywhere in this flow.
 import { randomString, s256, saveTransaction } from "./spa_pkce.js";
+import { pause } from "./spa_presenter.js";
 
 const root = document.getElementById("spa");
 const config = JSON.parse(root.dataset.config || "{}");
@@ -39,6 +40,16 @@ async function start() {
   const url = await authorizeUrl();
   step("Made code_verifier with crypto.getRandomValues and code_challenge = base64url(SHA-256(verifier))");
   step("Kept state, nonce and the verifier in sessionStorage until the callback");
+  const target = new URL(url);
+  await pause({
+    title: "Send the browser to the authorize endpoint (browser-only flow)",
+    method: "GET",
+    url: `${target.origin}${target.pathname}`,
+    pairs: [...target.searchParams.entries()],
+    expect:
+      "The provider shows its sign-in page, then redirects to /spa/callback with a one-time code. The verifier " +
+      "stays in this tab's sessionStorage; only its S256 challenge is in the URL.",
+  });
   step("Sending the browser to the authorize endpoint");
   window.location.assign(url);
 }

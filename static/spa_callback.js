@@ -4,6 +4,7 @@
 // this module's memory only: never in storage, a cookie or the server session.
 import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
 import { takeTransaction, TX_MAX_AGE_MS } from "./spa_pkce.js";
+import { pause } from "./spa_presenter.js";
 
 const query = new URLSearchParams(window.location.search.slice(1));
 const hadQuery = window.location.search.length > 1;
@@ -189,6 +190,17 @@ async function refresh() {
     result.textContent = "No refresh token in page memory (revoked or never issued).";
     return;
   }
+  await pause({
+    title: "Refresh the tokens, from this page",
+    method: "POST",
+    url: config.token_endpoint,
+    pairs: [
+      ["grant_type", "refresh_token"],
+      ["client_id", config.client_id],
+      ["refresh_token", "$REFRESH_TOKEN"],
+    ],
+    expect: "New ID and access tokens. The refresh token that made them sits in JavaScript: the risk stated below.",
+  });
   const { response, body } = await tokenRequest({
     grant_type: "refresh_token",
     client_id: config.client_id,
@@ -211,6 +223,16 @@ async function revoke() {
     result.textContent = "No refresh token in page memory to revoke.";
     return;
   }
+  await pause({
+    title: "Revoke the refresh token, from this page",
+    method: "POST",
+    url: config.revocation_endpoint,
+    pairs: [
+      ["token", "$REFRESH_TOKEN"],
+      ["client_id", config.client_id],
+    ],
+    expect: "200 with an empty body; the refresh token and every token issued from it are revoked at the provider.",
+  });
   const response = await fetch(config.revocation_endpoint, {
     method: "POST",
     body: new URLSearchParams({ token: tokens.refresh_token, client_id: config.client_id }),
@@ -274,6 +296,21 @@ async function main() {
     return;
   }
   step("state matches the one this tab made");
+  await pause({
+    title: "Trade the code at the token endpoint, from this page",
+    method: "POST",
+    url: config.token_endpoint,
+    pairs: [
+      ["grant_type", "authorization_code"],
+      ["client_id", config.client_id],
+      ["code", code],
+      ["redirect_uri", config.redirect_uri],
+      ["code_verifier", tx.verifier],
+    ],
+    expect:
+      "A cross-origin POST with no secret: the provider's CORS lets this page read the answer. The code_verifier " +
+      "proves this is the browser that started the sign-in. Tokens come back into this page's memory.",
+  });
   const { response, body } = await tokenRequest({
     grant_type: "authorization_code",
     client_id: config.client_id,

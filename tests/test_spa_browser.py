@@ -229,3 +229,26 @@ def test_provider_error_is_shown_as_text(stack, page: Page):
     expect(page.locator("#error-title")).to_have_text("The provider returned error=access_denied")
     expect(page.locator("#error-detail")).to_have_text(payload)
     assert page.locator("#injected").count() == 0
+
+
+def test_presenter_mode_pauses_the_browser_only_flow(stack, page: Page):
+    provider_log: list[dict] = []
+    stack.provider_server.app = recorder(stack.provider_server.app, provider_log)
+    page.goto(stack.url + "/presenter?on=1&next=/spa")
+    page.locator("#spa-start").click()
+    screen = page.locator("#presenter")
+    expect(screen).to_be_visible()
+    expect(screen.locator("h1")).to_have_text("Send the browser to the authorize endpoint (browser-only flow)")
+    expect(screen.locator('[data-param="code_challenge_method"]')).to_contain_text("S256")
+    assert page.url == stack.url + "/spa"  # paused: nothing sent yet
+    screen.locator("#continue").click()
+    sign_in(page, stack)
+    expect(screen.locator("h1")).to_have_text("Trade the code at the token endpoint, from this page")
+    expect(screen.locator('[data-param="code_verifier"] .meaning')).to_contain_text("PKCE")
+    assert [e for e in provider_log if e["path"] == "/oauth2/token"] == []
+    screen.locator("#continue").click()
+    expect(page.locator("#spa")).to_have_attribute("data-verified", "true")
+    page.locator("#spa-refresh").click()
+    expect(screen.locator('[data-param="refresh_token"]')).to_contain_text("$REFRESH_TOKEN")
+    screen.locator("#continue").click()
+    expect(page.locator("#spa")).to_have_attribute("data-refreshed", "true")

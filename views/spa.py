@@ -7,6 +7,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request, ses
 from oauth import spa
 from oauth.errors import LIKELY_CAUSES
 from oauth.tokens import CLAIMS, WHY
+from oauth.trace import PARAM_HELP
 
 from . import oauth_client, settings, tracing
 from .errors import problem
@@ -39,7 +40,12 @@ def _page(template: str) -> Response | str:
     meta = oauth_client().metadata()  # a clear 502 when discovery fails
     g.csp_connect_src = spa.connect_origins(meta)  # this page, and only this page, may fetch() the provider
     return render_template(
-        template, config=spa.page_config(settings(), meta), meanings=CLAIMS, why=WHY, causes=LIKELY_CAUSES
+        template,
+        config=spa.page_config(settings(), meta),
+        meanings=CLAIMS,
+        why=WHY,
+        causes=LIKELY_CAUSES,
+        param_help=PARAM_HELP,
     )
 
 
