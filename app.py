@@ -6,8 +6,6 @@ when no provider is configured, the local Cognito-compatible provider too.
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import sys
 import time
 from datetime import timedelta
@@ -24,7 +22,7 @@ from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
 from oauth.verified_cache import VerifiedTokenCache
-from views import errors, session_guard, tracing
+from views import antiforgery, errors, limits, session_guard, tracing
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
@@ -42,6 +40,31 @@ from views.trace import bp as trace_bp
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 BEARER_ONLY = {"api.me"}  # authenticated by the Authorization header, never by the cookie
 SESSION_THRESHOLD = 100_000
+
+
+class SplitSessionCache:
+    """Signed-in sessions and the rest (a sign-in in progress) in two cachelib stores.
+
+    Each store has its own threshold, so a flood of half-started sign-ins can only evict other
+    half-started sign-ins, never a signed-in user's session.
+    """
+
+    def __init__(self, users: FileSystemCache, others: FileSystemCache):
+        self.users, self.others = users, others
+        self._threshold = users._threshold
+
+    def get(self, key: str):
+        value = self.users.get(key)
+        return value if value is not None else self.others.get(key)
+
+    def set(self, key: str, value: dict, timeout: int | None = None) -> bool:
+        signed_in = isinstance(value, dict) and bool(value.get("auth"))
+        target, other = (self.users, self.others) if signed_in else (self.others, self.users)
+        other.delete(key)
+        return target.set(key, value, timeout=timeout)
+
+    def delete(self, key: str) -> bool:
+        return bool(self.users.delete(key) | self.others.delete(key))
 
 
 def _configure_sessions(app: Flask, settings: Settings) -> None:
@@ -63,10 +86,13 @@ def _configure_sessions(app: Flask, settings: Settings) -> None:
             settings.redis_url, socket_timeout=2, socket_connect_timeout=2
         )
     else:
-        directory = Path(settings.instance_path) / "sessions"
-        directory.mkdir(parents=True, exist_ok=True)
+        stores = []
+        for name in ("sessions", "sessions-pending"):
+            directory = Path(settings.instance_path) / name
+            directory.mkdir(parents=True, exist_ok=True)
+            stores.append(FileSystemCache(str(directory), threshold=SESSION_THRESHOLD, mode=0o600))
         app.config["SESSION_TYPE"] = "cachelib"
-        app.config["SESSION_CACHELIB"] = FileSystemCache(str(directory), threshold=SESSION_THRESHOLD, mode=0o600)
+        app.config["SESSION_CACHELIB"] = SplitSessionCache(*stores)
     Session(app)
     session_guard.install(app)
 
@@ -98,14 +124,6 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def csrf_token() -> str:
-    """The session's anti-forgery token, created on first use."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
 def _install_hooks(app: Flask, settings: Settings) -> None:
     app_origin = _origin(settings.app_url)
 
@@ -120,8 +138,7 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
         if fetch_site in ("cross-site", "same-site") or origin not in (None, "null", app_origin):
             return errors.problem(403, "Cross-site request refused", "This action must come from the app's own pages.")
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
-        expected = session.get("csrf", "")
-        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        if not antiforgery.valid(sent):
             return errors.problem(403, "Missing or wrong anti-forgery token", "Reload the page and try again.")
         return None
 
@@ -138,6 +155,8 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
             reason = "idle"
         if reason:
             session.clear()
+            antiforgery.rotate()
+            tracing.start_new()  # nothing of the timed-out user stays readable at this browser
             if request.path.startswith("/api/") or request.endpoint in ("auth.logout", "static"):
                 return None
             return redirect(url_for("dashboard.index", expired=reason))
@@ -174,7 +193,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["verified_tokens"] = VerifiedTokenCache(settings.api_token_cache_size)
     _configure_sessions(app, settings)
     _install_hooks(app, settings)
-    app.jinja_env.globals.update(csrf_token=csrf_token, settings=settings)
+    app.jinja_env.globals.update(settings=settings)
+    antiforgery.install(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(implicit_bp)
@@ -189,6 +209,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(authorize_panel_bp)
     app.register_blueprint(raw_tokens_bp)
     tracing.install(app, settings, app.config.get("SESSION_REDIS"))
+    limits.install(app, settings)
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)
     app.cli.add_command(inspect_command)

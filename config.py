@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from limits import parse_many
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
@@ -61,6 +62,10 @@ class Settings:
     session_max_hours: int = 8
     http_timeout: float = 5.0
     jwks_min_refetch_seconds: float = 10.0
+    machine_page: bool = True
+    rate_limit_sign_in: str = "600 per minute"
+    rate_limit_doctor: str = "5 per minute"
+    rate_limit_inspect: str = "60 per minute"
 
     @property
     def redirect_uri(self) -> str:
@@ -118,6 +123,24 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     if value < minimum:
         raise ConfigError(f"{name}={raw!r} must be at least {minimum}.")
     return value
+
+
+def _switch(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise ConfigError(f"{name}={raw!r} must be on or off.")
+    return raw == "on"
+
+
+def _rate_limit(env: dict[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a rate limit like '10 per minute' or '5/second; 100/hour'.") from None
+    return raw
 
 
 def _secret_key(env: dict[str, str], instance: Path) -> str:
@@ -265,6 +288,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "instance_path": str(instance),
         "session_idle_minutes": _int(env, "SESSION_IDLE_MINUTES", 30),
         "session_max_hours": _int(env, "SESSION_MAX_HOURS", 8),
+        # With a real provider the page hands any signed-in user the machine client's scopes: opt in.
+        "machine_page": _switch(env, "MACHINE_PAGE", default=local),
+        "rate_limit_sign_in": _rate_limit(env, "RATE_LIMIT_SIGN_IN", "600 per minute"),
+        "rate_limit_doctor": _rate_limit(env, "RATE_LIMIT_DOCTOR", "5 per minute"),
+        "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

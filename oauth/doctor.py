@@ -375,3 +375,11 @@ def run(settings: Settings, http: Http, browser_host: str | None = None, now: fl
     _probe_client(settings, http, meta, out)
     _public_client(settings, http, meta, out)
     return out
+
+
+def offline(settings: Settings, browser_host: str | None = None) -> list[Finding]:
+    """The checks that need no provider call (what an anonymous visitor of /doctor sees)."""
+    out: list[Finding] = []
+    _uris(settings, out)
+    out.append(cookie_trap(settings, browser_host))
+    return out

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from config import Settings
 
 from .discovery import ProviderMetadata
-from .trace import BASIC_PLACEHOLDER, MARKER_RE, shorten_markers
+from .trace import BASIC_PLACEHOLDER, marker_re, shorten_markers
 
 POSTMAN_SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 FORM = "application/x-www-form-urlencoded"
@@ -33,7 +33,8 @@ def _dq(value: str) -> str:
 
 def curl(step: dict) -> str:
     """A curl command for a server-side step, with $CLIENT_ID, $CLIENT_SECRET, $CODE, ... placeholders."""
-    url = MARKER_RE.sub("$ACCESS_TOKEN", step["url"])
+    markers = marker_re(step)
+    url = markers.sub("$ACCESS_TOKEN", step["url"])
     lines = [f"curl -sS -X {step['method']} {_dq(url)}"]
     for name, value in step["request_headers"].items():
         if name.lower() in ("user-agent", "accept-encoding", "connection", "content-length", "accept"):
@@ -41,7 +42,7 @@ def curl(step: dict) -> str:
         if value == BASIC_PLACEHOLDER:
             lines.append('-u "$CLIENT_ID:$CLIENT_SECRET"')
             continue
-        value = MARKER_RE.sub("$ACCESS_TOKEN", value)
+        value = markers.sub("$ACCESS_TOKEN", value)
         lines.append(f"-H {_dq(f'{name}: {value}')}")
     body = step["request_body"]
     if body and "x-www-form-urlencoded" in step["request_headers"].get("Content-Type", FORM):
@@ -65,10 +66,9 @@ def har(steps: list[dict], vault: dict[str, str]) -> dict:
     """HAR 1.2 (it opens in browser dev tools); tokens shortened, secrets already placeholders."""
     entries = []
     for step in steps:
-        sid = step["id"]
 
-        def s(text: str, sid: int = sid) -> str:
-            return shorten_markers(text, vault, sid)
+        def s(text: str, step: dict = step) -> str:
+            return shorten_markers(text, vault, step)
 
         url = s(step["url"])
         req_body = s(step["request_body"])
@@ -128,8 +128,8 @@ def markdown(steps: list[dict], vault: dict[str, str]) -> str:
     out = ["# OAuth trace (Cognito Flow Lab)", "", "Secrets are placeholders; tokens are shortened.", ""]
     for number, step in enumerate(steps, 1):
 
-        def s(text: str, sid: int = step["id"]) -> str:
-            return shorten_markers(text, vault, sid)
+        def s(text: str, step: dict = step) -> str:
+            return shorten_markers(text, vault, step)
 
         out.append(f"## {number}. {step['title']}")
         out.append("")

@@ -3,23 +3,29 @@
 - The client secret becomes `$CLIENT_SECRET`, and a Basic header becomes
   `Basic base64($CLIENT_ID:$CLIENT_SECRET)`.
 - Refresh tokens become `$REFRESH_TOKEN`, wherever they appear.
-- Access and ID tokens become `[[token:N]]` markers. The full value goes to a vault that only
-  the signed-in owner can read, and views and exports show a shortened form.
+- Access and ID tokens become `[[token:N:TAG]]` markers, where TAG is a random value made for
+  this redaction and kept in the step's `tag` field. The full value goes to a vault that only
+  the signed-in owner can read, and views and exports show a shortened form. Only markers with
+  the step's own tag count: text that merely looks like a marker (`[[token:0]]` in a claim)
+  stays text.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?![A-Za-z0-9_.-])")
-MARKER_RE = re.compile(r"\[\[token:(\d+)\]\]")
+MARKER_RE = re.compile(r"\[\[token:(\d+):([0-9a-f]{16})\]\]")  # the shape; which count: marker_re(step)
+NO_MATCH = re.compile(r"(?!)")
 REFRESH_KEYS = {"refresh_token"}
 SECRET_KEYS = {"client_secret"}
+CODE_PLACEHOLDERS = {"code": "$CODE", "code_verifier": "$CODE_VERIFIER"}  # as in the curl exports
 MAX_BODY = 16 * 1024
 BASIC_PLACEHOLDER = "Basic base64($CLIENT_ID:$CLIENT_SECRET)"
 
@@ -58,6 +64,7 @@ class Redactor:
     secrets: Iterable[str] = ()
     refresh_tokens: Iterable[str] = ()
     vault: list[str] = field(default_factory=list)
+    tag: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def __post_init__(self) -> None:
         self.secrets = [s for s in self.secrets if s]
@@ -75,7 +82,7 @@ class Redactor:
             value = match.group(0)
             if value not in self.vault:
                 self.vault.append(value)
-            return f"[[token:{self.vault.index(value)}]]"
+            return f"[[token:{self.vault.index(value)}:{self.tag}]]"
 
         return JWT_RE.sub(mark, text)
 
@@ -87,6 +94,8 @@ class Redactor:
         for key, value in parse_qsl(body or "", keep_blank_values=True):
             if key in SECRET_KEYS:
                 value = "$CLIENT_SECRET"
+            elif key in CODE_PLACEHOLDERS:
+                value = CODE_PLACEHOLDERS[key]
             elif key in REFRESH_KEYS or (revoke and key == "token"):
                 value = "$REFRESH_TOKEN"
             pairs.append((key, value))
@@ -217,18 +226,27 @@ def make_step(
         "response_headers": redactor.headers(response_headers or {}),
         "response_body": redactor.body(response_body, res_type),
         "duration_ms": round(float(duration_ms), 1),
+        "tag": redactor.tag,
         "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
     }
 
 
-def shorten_markers(text: str, vault: dict[str, str], step_id: int) -> str:
-    """Replace `[[token:N]]` markers with a shortened token (for exports and plain views)."""
+def marker_re(step: dict) -> re.Pattern:
+    """The markers the step's own redaction wrote (matching its tag); nothing else is a token."""
+    tag = step.get("tag")
+    if not isinstance(tag, str) or not re.fullmatch(r"[0-9a-f]{16}", tag):
+        return NO_MATCH
+    return re.compile(r"\[\[token:(\d+):" + tag + r"\]\]")
+
+
+def shorten_markers(text: str, vault: dict[str, str], step: dict) -> str:
+    """Replace the step's token markers with a shortened token (for exports and plain views)."""
 
     def short(match: re.Match) -> str:
-        full = vault.get(f"{step_id}.{match.group(1)}")
+        full = vault.get(f"{step['id']}.{match.group(1)}")
         return f"{full[:12]}…{full[-4:]}" if full else "$TOKEN"
 
-    return MARKER_RE.sub(short, text or "")
+    return marker_re(step).sub(short, text or "")
 
 
 def explain_params(step: dict) -> list[tuple[str, str, str]]:

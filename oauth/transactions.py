@@ -90,8 +90,10 @@ def take(store: MutableMapping, state: str | None, flow: str, now: float | None 
     now = time.time() if now is None else now
     pending = dict(store.get("tx") or {})
     data = pending.pop(state, None)
+    if data is None:
+        return None  # nothing to remove: an unknown state writes nothing (no session for a stranger)
     store["tx"] = pending
-    if data is None or data.get("flow") != flow or now - data.get("created", 0) > TX_TTL:
+    if data.get("flow") != flow or now - data.get("created", 0) > TX_TTL:
         return None
     return Transaction(state=state, **data)
 

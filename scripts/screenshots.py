@@ -87,6 +87,8 @@ def main() -> None:
         page.locator("#timeline details").nth(3).evaluate("d => d.open = true")
         page.screenshot(path=str(out / "trace.png"), full_page=True)
         page.goto(app_url + "/doctor")
+        page.get_by_role("button", name="Run the live checks").click()
+        page.wait_for_selector('[data-finding="discovery"]')
         page.screenshot(path=str(out / "doctor.png"), full_page=True)
 
         page.goto(app_url + "/presenter?on=1&next=/dashboard")

@@ -142,7 +142,7 @@ async function tokenRequest(form) {
     credentials: "omit",
     cache: "no-store",
   });
-  report(form.grant_type === "refresh_token" ? "refresh" : "token", "POST", config.token_endpoint, response.status);
+  if (form.grant_type === "refresh_token") report("refresh", "POST", config.token_endpoint, response.status);
   return { response, body: await readJson(response) };
 }
 
@@ -319,6 +319,7 @@ async function main() {
     code_verifier: tx.verifier,
   });
   if (!response.ok) {
+    report("token", "POST", config.token_endpoint, response.status);
     const { error: name, hint } = explainTokenError(response.status, body);
     discard(`The token endpoint refused the code: ${name}`, body.error_description || `HTTP ${response.status}`, hint);
     return;
@@ -333,6 +334,8 @@ async function main() {
   tokensBox.append(tokenCard("ID token", "id", tokens.id_token), tokenCard("Access token", "access", tokens.access_token));
   step("Posted the ID and access tokens with the nonce to /api/spa/verify");
   const verdict = await verify();
+  // reported now: the server keeps a trace only for a browser with a session, which verify just made
+  report("token", "POST", config.token_endpoint, response.status);
   if (!verdict.valid) {
     discard("Server-side verification failed", verdict.error || "unknown error");
     return;

@@ -114,6 +114,10 @@ def test_doctor_page_and_cli(make_stack, http):
     stack = make_stack(app_url="http://localhost:5999")
     page = http.get(stack.url + "/doctor")
     assert page.status_code == 200
+    # a GET shows only the checks without a provider call; the button runs the live ones (issue 11, item 7)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    page = http.post(stack.url + "/doctor", data={"csrf_token": token})
+    assert page.status_code == 200
     assert 'data-finding="redirect_uri" data-status="fail"' in page.text
     assert 'data-finding="cookie_host" data-status="fail"' in page.text  # opened at 127.0.0.1, APP_URL localhost
     result = stack.app.test_cli_runner().invoke(args=["doctor"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 
 import pytest
 import requests
@@ -259,4 +260,37 @@ def test_fuzz_cookies_headers_and_paths(stack, http, signed_in):
         assert not location.startswith(("//", "http://evil", "https://evil", "javascript:"))
 
     run()
+    assert_survived(stack, http)
+
+
+def test_fuzz_machine_doctor_and_logout_with_every_method(stack, http, signed_in):
+    """Issue 11: every method on /machine, /doctor and /logout, signed in or not, with or without the
+    anti-forgery token and with hostile form fields, answers below 500 (and a HEAD or GET never signs out)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text).group(1)
+    stranger = requests.Session()
+    stranger_token = re.search(r'name="csrf_token" value="([^"]+)"', stranger.get(stack.url + "/logout").text).group(1)
+
+    @settings(FUZZ, max_examples=80)
+    @given(
+        path=st.sampled_from(["/machine", "/doctor", "/logout", "/switch-user"]),
+        method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]),
+        who=st.sampled_from(["signed_in", "anonymous"]),
+        with_token=st.booleans(),
+        form=st.dictionaries(st.sampled_from(["scope", "confirmed", "csrf_token", "x"]), hostile_text, max_size=3),
+    )
+    def run(path, method, who, with_token, form):
+        browser, valid = (http, token) if who == "signed_in" else (stranger, stranger_token)
+        if with_token and not (who == "signed_in" and path in ("/logout", "/switch-user")):
+            form = {**form, "csrf_token": valid}  # (the signed-in browser must stay signed in)
+        elif who == "signed_in" and path in ("/logout", "/switch-user"):
+            form.pop("csrf_token", None)
+        try:
+            response = browser.request(method, stack.url + path, data=form, allow_redirects=False, timeout=10)
+        except (requests.exceptions.InvalidHeader, ValueError, UnicodeError):
+            return
+        assert response.status_code < 500, (method, path, who, response.text[:300])
+        assert "Traceback" not in response.text
+
+    run()
+    stranger.close()
     assert_survived(stack, http)

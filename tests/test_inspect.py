@@ -227,3 +227,12 @@ def test_provider_down_is_a_502(make_stack, http):
     rsa_like = fake.replace(fake.split(".")[0], base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"x"}').decode())
     response = inspect(stack, http, rsa_like.rstrip("="))
     assert response.status_code == 502
+
+
+def test_inspector_is_rate_limited(make_stack, http):
+    stack = make_stack({"RATE_LIMIT_INSPECT": "2 per minute"})
+    token = csrf(stack, http)
+    answers = [http.post(stack.url + "/inspect", data={"token": "abc", "csrf_token": token}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert int(answers[-1].headers["Retry-After"]) > 0 and "Too many requests" in answers[-1].text
+    assert http.get(stack.url + "/inspect").status_code == 200  # the form itself is not limited

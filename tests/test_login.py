@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -276,7 +277,11 @@ def test_logout_empties_the_session_and_expires_the_cookie(stack, http):
     stack.login(http)
     name = stack.app.config["SESSION_COOKIE_NAME"]
     old = http.cookies.get(name)
-    response = http.get(stack.url + "/logout", allow_redirects=False)
+    confirm = http.get(stack.url + "/logout", allow_redirects=False)  # a GET only asks (issue 11, item 4)
+    assert confirm.status_code == 200 and "Sign out?" in confirm.text
+    assert stack.session_json(http)["authenticated"] is True
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.text).group(1)
+    response = http.post(stack.url + "/logout", data={"csrf_token": token}, allow_redirects=False)
     assert response.status_code == 302
     cookies = response.raw.headers.getlist("Set-Cookie")
     expiring = [c for c in cookies if c.startswith(name + "=") and "Expires=Thu, 01 Jan 1970" in c]

@@ -9,6 +9,7 @@ import requests
 
 
 def test_machine_page_gets_and_verifies_a_token(stack, http):
+    stack.login(http)  # the page needs a signed-in user (issue 11, item 1)
     page = http.get(stack.url + "/machine")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     response = http.post(stack.url + "/machine", data={"csrf_token": csrf, "scope": "flowlab-api/read"})
@@ -27,6 +28,7 @@ def test_machine_page_gets_and_verifies_a_token(stack, http):
 
 def test_machine_page_explains_a_refusal(make_stack, http):
     stack = make_stack()
+    stack.login(http)
     page = http.get(stack.url + "/machine")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     response = http.post(stack.url + "/machine", data={"csrf_token": csrf, "scope": "nope/nothing"})

@@ -58,7 +58,7 @@ def test_raw_answer_follows_a_refresh(stack, http):
 
 
 def test_reveal_needs_a_session(stack, http):
-    page = http.get(stack.url + "/machine").text
+    page = http.get(stack.url + "/inspect").text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert reveal(stack, http, "access", csrf).status_code == 404
     assert reveal(stack, http, "nothing", csrf).status_code == 400
@@ -93,6 +93,11 @@ def test_reveal_copy_and_countdown_in_the_browser(stack, page: Page, context):
 
 @pytest.mark.browser
 def test_machine_page_reveal_in_the_browser(stack, page: Page):
+    page.goto(stack.url + "/login")  # the machine page is for signed-in users (issue 11)
+    page.get_by_label("Username").fill(DEMO_USERNAME)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(stack.url + "/dashboard")
     page.goto(stack.url + "/machine")
     page.get_by_role("button", name="Get a token").click()
     expect(page.locator("#machine-result")).to_be_visible()

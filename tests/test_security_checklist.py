@@ -232,7 +232,20 @@ def test_43_47_https_cookie_is_host_prefixed_secure_and_expired_with_matching_at
     cookie = next(c for c in cookies if c.startswith("__Host-flowlab="))
     assert login.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     name, sid = cookie.split(";")[0].split("=", 1)
-    logout = requests.get(stack.url + "/logout", cookies={name: sid}, allow_redirects=False)
+    # logout is a POST with the anti-forgery token (issue 11, item 4); the GET only asks, and sets
+    # the token's signed cookie with the same attributes
+    confirm = requests.get(stack.url + "/logout", cookies={name: sid}, allow_redirects=False)
+    (csrf_cookie,) = [c for c in confirm.raw.headers.getlist("Set-Cookie") if c.startswith("__Host-flowlab_csrf=")]
+    assert "Domain" not in csrf_cookie
+    assert all(p in csrf_cookie for p in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
+    csrf_name, csrf_value = csrf_cookie.split(";")[0].split("=", 1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.text).group(1)
+    logout = requests.post(
+        stack.url + "/logout",
+        data={"csrf_token": token},
+        cookies={name: sid, csrf_name: csrf_value},
+        allow_redirects=False,
+    )
     expiring = [c for c in logout.raw.headers.getlist("Set-Cookie") if c.startswith("__Host-flowlab=;")]
     assert any(all(p in c for p in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/", "Expires=")) for c in expiring)
 

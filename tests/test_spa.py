@@ -227,6 +227,10 @@ def test_trace_reports_are_checked(stack, http):
     token_endpoint = stack.provider_url + "/oauth2/token"
     good = {"step": "token", "method": "POST", "url": token_endpoint, "status": 200}
     post = lambda body: http.post(stack.url + "/api/spa/trace", json=body, headers={"X-CSRF-Token": csrf})  # noqa: E731
+    assert post(good).json() == {"recorded": False}  # no sign-in in this browser yet: nothing kept
+    tokens, nonce = stack.spa_tokens(http)
+    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "nonce": nonce}
+    assert verify(stack, http, body, csrf).status_code == 200
     assert post(good).json() == {"recorded": True}
     for bad in (
         [],

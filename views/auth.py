@@ -14,7 +14,7 @@ from oauth.http import ProviderError
 from oauth.raw import shorten_response
 from oauth.tokens import WHY
 
-from . import oauth_client, presenter, settings, tracing
+from . import antiforgery, oauth_client, presenter, settings, tracing
 from .errors import problem
 
 bp = Blueprint("auth", __name__)
@@ -48,11 +48,12 @@ def _callback_error() -> Response:
     return problem(400, "Sign-in did not complete", detail, hint=likely_cause(error), error=error)
 
 
-KEPT_ACROSS_LOGIN = ("tx", "csrf", "implicit_run", "spa_run", "presenter")
+KEPT_ACROSS_LOGIN = ("tx", "implicit_run", "spa_run")
 
 
-def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str) -> None:
-    """Put verified tokens in the server-side session and give it a new id."""
+def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state: str = "") -> None:
+    """Put verified tokens in the server-side session and give it a new id, a new anti-forgery
+    token and a new trace (which keeps only this sign-in's own steps, found by its `state`)."""
     now = int(time.time())
     kept = {k: session[k] for k in KEPT_ACROSS_LOGIN if k in session}
     session.clear()
@@ -72,7 +73,8 @@ def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str) -> Non
     }
     session["seen_at"] = now
     current_app.session_interface.regenerate(session)
-    tracing.rotate_id()
+    antiforgery.rotate()
+    tracing.start_new(keep_login=state)
 
 
 @bp.after_request
@@ -161,7 +163,7 @@ def _finish_login(code: str, tx: transactions.Transaction) -> Response:
                 error="invalid_id_token",
             )
         claims = result.claims
-    store_login(tokens, claims, tx.nonce, "code")
+    store_login(tokens, claims, tx.nonce, "code", tx.state)
     return redirect(tx.next)
 
 
@@ -181,11 +183,11 @@ def _end_sessions(switch: bool) -> Response:
         provider_logout = None
     presenting = presenter.presenting()
     session.clear()
-    tracing.forget_tokens()
+    antiforgery.rotate()
+    tracing.start_new()  # nothing of the signed-out user stays readable at this browser
     if provider_logout:
         tracing.note_redirect("logout", provider_logout)
-    if presenting:  # the display preference survives; nothing else does
-        session["presenter"] = True
+    if presenting:  # the display preference (its own cookie) survives; nothing else does
         if switch:
             session["after_logout"] = "switch"
         current_app.session_interface.regenerate(session)
@@ -212,8 +214,8 @@ def _end_sessions(switch: bool) -> Response:
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Response | str:
-    if request.method == "GET" and request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
-        return render_template("confirm_logout.html")  # a link from another site only gets a question
+    if request.method != "POST":  # GET and HEAD only ask; signing out needs a POST with the token
+        return render_template("confirm_logout.html")
     auth = session.get("auth") or {}
     wants_revoke = auth.get("refresh_token") and not auth.get("refresh_revoked")
     if presenter.presenting() and wants_revoke and request.form.get("confirmed") != "1":

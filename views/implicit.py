@@ -67,7 +67,8 @@ def verify() -> Response:
             return _refuse(f"{name} is missing or not a string of reasonable size")
     tx = transactions.take(session, values["state"], "implicit")
     if tx is None:
-        session["implicit_run"] = implicit_run_record(None, None, False, "state did not match")
+        if session:  # recorded for /compare; a stranger with no session gets nothing stored
+            session["implicit_run"] = implicit_run_record(None, None, False, "state did not match")
         return _refuse("state does not match an implicit sign-in started in this browser, or was used already")
     client = oauth_client()
     id_result = client.verify_id_token(

@@ -19,7 +19,7 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-# TODO(issue 11): rate-limit POST /inspect with the app's limiter once Flask-Limiter lands in main.
+# POST is rate-limited per client address (RATE_LIMIT_INSPECT, views/limits.py).
 @bp.route("/inspect", methods=["GET", "POST"])
 def page() -> Response | str:
     if request.method == "GET":

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, session
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from oauth.errors import ProviderRefused
 from oauth.raw import shorten_response
 from oauth.tokens import explain_claims
 
 from . import oauth_client, settings
+from .errors import problem
 
 bp = Blueprint("machine", __name__)
 
@@ -29,8 +30,27 @@ def refusal_message(exc: ProviderRefused) -> str:
     return f"{text}: {cause}" if cause else text
 
 
+@bp.before_request
+def _signed_in_only() -> Response | None:
+    """The page hands out the machine client's tokens: only to a signed-in user, and with a real
+    provider only when MACHINE_PAGE=on (then any user of the pool gets the machine client's scopes)."""
+    if not settings().machine_page:
+        return problem(
+            404,
+            "The machine page is off",
+            "With a real provider this page is off unless MACHINE_PAGE=on: it would give any signed-in user "
+            "the machine client's scopes.",
+            hint="Use the CLI instead: flask --app app token client-credentials",
+        )
+    if not session.get("auth"):
+        if request.method == "POST":
+            return problem(401, "Sign in first", "Only a signed-in user can get a machine token here.")
+        return redirect(url_for("dashboard.index", login_required=1))
+    return None
+
+
 @bp.route("/machine", methods=["GET", "POST"])
-def machine() -> str:
+def machine() -> tuple[str, int]:
     s = settings()
     scope = (request.form.get("scope") or "").strip()[:500]
     result, error, token = None, "", None

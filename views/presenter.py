@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, session
+from flask import Blueprint, Response, redirect, render_template, request
 
 from oauth import transactions
 from oauth.trace import PARAM_HELP
@@ -14,8 +14,17 @@ from . import settings
 bp = Blueprint("presenter", __name__)
 
 
+COOKIE = "flowlab_presenter"
+
+
+def _cookie_name() -> str:
+    return "__Host-" + COOKIE if settings().secure_cookies else COOKIE
+
+
 def presenting() -> bool:
-    return bool(session.get("presenter"))
+    """A display preference kept in its own cookie: turning it on stores nothing server-side, and it
+    survives sign-in and sign-out."""
+    return request.cookies.get(_cookie_name()) == "1"
 
 
 @bp.get("/presenter")
@@ -23,8 +32,18 @@ def toggle() -> Response:
     """A display preference, so a link; still refused when another site triggers it."""
     if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
         return redirect("/")
-    session["presenter"] = request.args.get("on") == "1"
-    return redirect(transactions.safe_next(request.args.get("next"), "/"))
+    response = redirect(transactions.safe_next(request.args.get("next"), "/"))
+    attributes = {"path": "/", "secure": settings().secure_cookies, "httponly": True, "samesite": "Lax"}
+    if request.args.get("on") == "1":
+        response.set_cookie(_cookie_name(), "1", max_age=30 * 24 * 3600, **attributes)
+    else:
+        response.delete_cookie(_cookie_name(), **attributes)
+    return response
+
+
+@bp.record
+def _template_global(state) -> None:
+    state.app.jinja_env.globals["presenting"] = presenting
 
 
 def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:

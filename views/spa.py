@@ -85,7 +85,8 @@ def trace() -> Response:
         return _refuse("status must be an HTTP status (0 when the browser got no answer)")
     note = "(reported by the page: the request and response bodies stayed in the browser)"
     tracing.note_exchange(f"spa_{body['step']}", method, url, {"Origin": settings().app_url}, status, {}, note)
-    return jsonify({"recorded": True})
+    # a trace is kept only for a browser with a session (after /api/spa/verify): nothing for a passer-by
+    return jsonify({"recorded": bool(session)})
 
 
 @bp.post("/api/spa/verify")

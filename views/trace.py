@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from oauth import exports
 from oauth.errors import likely_cause
-from oauth.trace import MARKER_RE, explain_params, shorten_markers
+from oauth.trace import explain_params, marker_re, shorten_markers
 
 from . import oauth_client, settings
 from .tracing import current_trace_id, store
@@ -25,12 +25,15 @@ def _record() -> dict:
 
 @bp.app_template_filter("trace_html")
 def trace_html(text: str, step_id: int) -> Markup:
-    """Escape a redacted text; show each token marker shortened, with a reveal control."""
-    vault = _record_cache()["vault"]
+    """Escape a redacted text; show each of the step's own token markers shortened, with a reveal
+    control. Which markers count comes from the stored step (its tag), never from the text alone."""
+    record = _record_cache()
+    vault = record["vault"]
+    step = next((s for s in record["steps"] if s["id"] == step_id), {})
     auth = session.get("auth") or {}
     own = {auth.get("access_token"), auth.get("id_token")} - {None}
     out, last = [], 0
-    for match in MARKER_RE.finditer(text or ""):
+    for match in marker_re(step).finditer(text or ""):
         out.append(escape(text[last : match.start()]))
         key = f"{step_id}.{match.group(1)}"
         full = vault.get(key, "")
@@ -66,9 +69,7 @@ def trace() -> str:
             {
                 "step": step,
                 "params": explain_params(step),
-                "curl": shorten_markers(exports.curl(step), record["vault"], step["id"])
-                if step["kind"] == "server"
-                else "",
+                "curl": shorten_markers(exports.curl(step), record["vault"], step) if step["kind"] == "server" else "",
                 "arrow": (
                     step["from"],
                     step["to"],

@@ -1,16 +1,23 @@
 """Record every HTTP exchange of a browser session into its trace.
 
 The trace lives in its own server-side store (files or Redis, like sessions), keyed by a
-random id in the `flowlab_trace` cookie. It is separate from the login session, so the logout
-step can be recorded while the login session itself is destroyed. Steps are redacted before
-they are stored (see oauth/trace.py).
+random, server-signed id in the `flowlab_trace` cookie (an id the server never issued is
+replaced). It is separate from the login session, so the logout step can be recorded while the
+login session itself is destroyed. Steps are redacted before they are stored (see
+oauth/trace.py).
+
+Bounds: nothing is written for a request that came without a session and starts no sign-in;
+a step's URL, header values and bodies are cut at fixed sizes, and one trace keeps at most
+MAX_STEPS steps and MAX_TRACE_BYTES bytes (the oldest steps drop first). A sign-in starts a new
+trace that keeps only that sign-in's own steps; a sign-out starts an empty one.
 """
 
 from __future__ import annotations
 
-import re
+import json
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from cachelib import BaseCache, FileSystemCache, RedisCache
 from flask import Flask, Response, current_app, g, has_request_context, request, session
@@ -19,10 +26,16 @@ from config import Settings
 from oauth.http import Reply
 from oauth.trace import Redactor, make_step
 
+from . import antiforgery
+
 TRACE_COOKIE = "flowlab_trace"
-TRACE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_STEPS = 60
 TRACE_TTL = 8 * 3600
+MAX_URL = 2048
+MAX_HEADER = 2048
+MAX_TEXT = 16 * 1024
+MAX_TRACE_BYTES = 256 * 1024
+CUT = "…(cut)"
 
 
 class TraceStore:
@@ -49,8 +62,9 @@ def cookie_name() -> str:
 
 
 def current_trace_id() -> str | None:
+    """The trace id from the cookie, if this server issued it (signed); planted ids are ignored."""
     value = request.cookies.get(cookie_name(), "")
-    return value if TRACE_ID_RE.match(value) else None
+    return value if antiforgery.unsign("trace-id", value) else None
 
 
 def store() -> TraceStore:
@@ -83,18 +97,60 @@ def note_exchange(name: str, method: str, url: str, headers: dict, status: int, 
     _pending().append(("manual", name, method, url, headers, status, response_headers, body))
 
 
-def rotate_id() -> None:
-    """Give this browser's trace a new id (at login), so an id planted beforehand sees nothing after."""
+def start_new(keep_login: str = "") -> None:
+    """Start a new trace under a new id from this request on (at sign-in and sign-out).
+
+    The old trace is deleted. With `keep_login` (the sign-in's state) the new trace keeps that
+    sign-in's own steps: the request that sent the browser to authorize, and the callback.
+    """
     g.trace_rotate = True
+    g.trace_keep = keep_login
 
 
-def forget_tokens() -> None:
-    """Drop the full tokens of this browser's trace (at logout); redacted steps stay."""
-    trace_id = current_trace_id()
-    if trace_id:
-        record = store().load(trace_id)
-        record["vault"] = {}
-        store().save(trace_id, record)
+def _login_steps(record: dict, state: str) -> dict:
+    def state_of(step: dict) -> str:
+        return dict(parse_qsl(urlsplit(step.get("url", "")).query)).get("state", "")
+
+    start = next(
+        (s for s in record["steps"] if s["name"] in ("authorize", "implicit_authorize") and state_of(s) == state),
+        None,
+    )
+    if start is None:
+        return {"next": record["next"], "steps": [], "vault": {}}
+    kept = [
+        s
+        for s in record["steps"]
+        if (s.get("req") and s.get("req") == start.get("req")) or (s["name"] == "callback" and state_of(s) == state)
+    ]
+    ids = {f"{s['id']}." for s in kept}
+    vault = {k: v for k, v in record["vault"].items() if any(k.startswith(i) for i in ids)}
+    return {"next": record["next"], "steps": kept, "vault": vault}
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + CUT
+
+
+def _capped(step: dict) -> dict:
+    step["url"] = _cut(step["url"], MAX_URL)
+    for part in ("request_headers", "response_headers"):
+        step[part] = {_cut(k, 200): _cut(v, MAX_HEADER) for k, v in list(step[part].items())[:50]}
+    for part in ("request_body", "response_body"):
+        step[part] = _cut(step[part], MAX_TEXT)
+    return step
+
+
+def _size(record: dict) -> int:
+    return len(json.dumps(record, ensure_ascii=False).encode())
+
+
+def _secure() -> bool:
+    return current_app.extensions["settings"].secure_cookies
+
+
+def _allowed() -> bool:
+    """A trace is written only for a browser with a session, or for a request that starts a sign-in."""
+    return bool(g.get("trace_had_session") or session)
 
 
 def _steps(entries: list, response: Response, redactor: Redactor, settings: Settings) -> list[dict]:
@@ -152,6 +208,12 @@ def _flush(response: Response) -> Response:
     rotate = g.pop("trace_rotate", False)
     if not entries and not rotate:
         return response
+    if not _allowed():
+        if rotate:  # signed out with no session left (a timeout): drop the old trace, store nothing
+            store().delete(current_trace_id())
+            if current_trace_id():
+                response.delete_cookie(cookie_name(), path="/", secure=_secure(), httponly=True, samesite="Lax")
+        return response
     settings: Settings = current_app.extensions["settings"]
     auth = session.get("auth") or {}
     redactor = Redactor(
@@ -161,18 +223,26 @@ def _flush(response: Response) -> Response:
     )
     old_id = current_trace_id()
     record = store().load(old_id)
+    keep = g.pop("trace_keep", "")
     if rotate:
         store().delete(old_id)
+        record = _login_steps(record, keep) if keep else {"next": record["next"], "steps": [], "vault": {}}
     new_id = old_id is None or rotate
-    trace_id = secrets.token_urlsafe(32) if new_id else old_id
+    trace_id = antiforgery.sign("trace-id", secrets.token_urlsafe(32)) if new_id else old_id
+    request_id = secrets.token_hex(8)
     for step, vault in _steps(entries or [], response, redactor, settings):
         step["id"] = record["next"]
+        step["req"] = request_id
         record["next"] += 1
-        record["steps"].append(step)
+        record["steps"].append(_capped(step))
         for index, full in enumerate(vault):
             record["vault"][f"{step['id']}.{index}"] = full
+    if rotate and not keep:  # signed out: no full token of anyone stays behind
+        record["vault"] = {}
     dropped = record["steps"][:-MAX_STEPS]
     record["steps"] = record["steps"][-MAX_STEPS:]
+    while record["steps"] and _size(record) > MAX_TRACE_BYTES:
+        dropped.append(record["steps"].pop(0))
     for step in dropped:
         prefix = f"{step['id']}."
         record["vault"] = {k: v for k, v in record["vault"].items() if not k.startswith(prefix)}
@@ -199,4 +269,9 @@ def install(app: Flask, settings: Settings, redis_client=None) -> None:
         cache = FileSystemCache(str(directory), threshold=100_000, mode=0o600, default_timeout=TRACE_TTL)
     app.extensions["trace_store"] = TraceStore(cache)
     app.extensions["oauth_client"].http.observers.append(_on_reply)
+
+    @app.before_request
+    def _note_session() -> None:
+        g.trace_had_session = bool(session)
+
     app.after_request(_flush)

@@ -1,0 +1,70 @@
+"""Rate limits (Flask-Limiter) on the routes that start work: sign-ins, callbacks, live doctor checks.
+
+Counted per client address, in memory by default and in Redis (keys with a TTL) when
+SESSION_BACKEND=redis, so several instances share the counts. Over the limit: 429 with
+`Retry-After`, as a page, or as JSON under /api/.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, current_app
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+from config import Settings
+
+from .errors import problem
+
+SIGN_IN_ENDPOINTS = (
+    "auth.login",
+    "auth.callback",
+    "implicit.start",
+    "implicit.verify",
+    "authorize_panel.page",
+    "authorize_panel.send",
+    "spa.verify",
+    "spa.trace",
+)
+DOCTOR_ENDPOINTS = ("doctor.doctor",)
+INSPECT_ENDPOINTS = ("inspect.page",)
+
+
+def _too_many(exc: RateLimitExceeded) -> Response:
+    limiter: Limiter = current_app.extensions["flowlab_limiter"]
+    current = limiter.current_limit
+    wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    response = problem(
+        429,
+        "Too many requests",
+        f"This address made too many requests here ({exc.description}). Try again in {wait} seconds.",
+        error="rate_limited",
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def install(app: Flask, settings: Settings) -> None:
+    """Wrap the work-starting views in their limits; call after the blueprints are registered."""
+    redis = settings.session_backend == "redis"
+    limiter = Limiter(
+        key_func=get_remote_address,
+        app=app,
+        storage_uri=settings.redis_url if redis else "memory://",
+        storage_options={"socket_timeout": 2, "socket_connect_timeout": 2} if redis else {},
+        strategy="fixed-window",
+        key_prefix="flowlab-limits",
+        swallow_errors=True,  # a store outage is answered by the session guard (503), never a 500
+        headers_enabled=False,
+    )
+    app.extensions["flowlab_limiter"] = limiter
+    for endpoints, value, methods in (
+        (SIGN_IN_ENDPOINTS, settings.rate_limit_sign_in, None),
+        (DOCTOR_ENDPOINTS, settings.rate_limit_doctor, ["POST"]),
+        (INSPECT_ENDPOINTS, settings.rate_limit_inspect, ["POST"]),
+    ):
+        for endpoint in endpoints:
+            app.view_functions[endpoint] = limiter.limit(value, methods=methods)(app.view_functions[endpoint])
+    app.register_error_handler(RateLimitExceeded, _too_many)
