@@ -185,12 +185,19 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from `settings` (default: the environment and `.env`)."""
     check_dependencies()
-    settings = settings or load_settings()
+    if settings is None:
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            # `flask --app app <command>` builds the app first: a bad .env is a message, not a traceback
+            sys.exit(f"Configuration error: {exc}")
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
     app.extensions["oauth_client"] = OAuthClient(settings)
-    app.extensions["verified_tokens"] = VerifiedTokenCache(settings.api_token_cache_size)
+    app.extensions["verified_tokens"] = verified = VerifiedTokenCache(settings.api_token_cache_size)
+    app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
     _configure_sessions(app, settings)
     _install_hooks(app, settings)
     app.jinja_env.globals.update(settings=settings)

@@ -102,7 +102,7 @@ def _state_path() -> Path:
 def cognito_setup(region: str, domain_prefix: str, test_user: str, dry_run: bool) -> None:
     """Create or reuse a user pool, domain, app clients and resource server; write .env."""
     settings = current_app.extensions["settings"]
-    setup = CognitoSetup(_idp(region), region)
+    setup = CognitoSetup(_idp(region), region, say=click.echo)
     try:
         outcome = setup.setup(
             app_url=settings.app_url, domain_prefix=domain_prefix, test_user=test_user, dry_run=dry_run
@@ -122,7 +122,11 @@ def cognito_setup(region: str, domain_prefix: str, test_user: str, dry_run: bool
         for action in outcome.actions:
             click.echo(f"  - {action}")
     env = outcome.env
-    click.echo(f"User pool {env['COGNITO_USER_POOL_ID']} in {region}; hosted UI https://{env['COGNITO_DOMAIN']}")
+    click.echo(
+        f"User pool {env['COGNITO_USER_POOL_ID']} in {region} (feature plan Essentials or above); "
+        f"sign-in pages: {outcome.login_pages} at https://{env['COGNITO_DOMAIN']}, with a managed login "
+        "branding style on the web client"
+    )
     click.echo(f"Web app client {env['OAUTH_CLIENT_ID']}; machine client {env['M2M_CLIENT_ID']} (scopes flowlab-api/*)")
     click.echo(f".env: {'updated ' + ', '.join(written) if written else 'already up to date'} (secrets not shown)")
     if outcome.temporary_password:

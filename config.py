@@ -66,6 +66,7 @@ class Settings:
     rate_limit_sign_in: str = "600 per minute"
     rate_limit_doctor: str = "5 per minute"
     rate_limit_inspect: str = "60 per minute"
+    jwks_max_age: float = 600.0
 
     @property
     def redirect_uri(self) -> str:
@@ -83,6 +84,13 @@ class Settings:
     def secure_cookies(self) -> bool:
         return self.app_url.startswith("https://")
 
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Flask's TRUSTED_HOSTS: APP_URL's host (any port); a loopback APP_URL trusts both loopback
+        names, since the dev server is reached as localhost and as 127.0.0.1 alike."""
+        host = urlsplit(self.app_url).hostname or ""
+        return ["localhost", "127.0.0.1"] if host in LOOPBACK_HOSTS else [host]
+
 
 def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
     parts = urlsplit(value)
@@ -95,7 +103,8 @@ def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         raise ConfigError(
             f"{name}={value!r} uses http:// on a non-loopback host; "
-            "use https:// (http is accepted only for localhost and 127.0.0.1)."
+            "use https:// (http is accepted only for localhost, 127.0.0.1 and [::1]: Cognito, too, refuses http:// "
+            "callback URLs on any other host)."
         )
     return value.rstrip("/")
 
@@ -147,13 +156,32 @@ def _secret_key(env: dict[str, str], instance: Path) -> str:
     if env.get("SECRET_KEY"):
         return env["SECRET_KEY"]
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create_private(path, secrets.token_urlsafe(48).encode())
+    return path.read_text().strip()
+
+
+def create_private(path: Path, data: bytes) -> bool:
+    """Create `path` holding `data`, mode 0600 from the start (never chmod'ed afterwards).
+
+    Written under a temporary name, then linked into place: another process starting at the
+    same moment either wins (and this one returns False and keeps its file) or sees nothing.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: plain atomic replace
+            os.replace(tmp, path)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_local_provider(path: Path) -> dict:
@@ -207,6 +235,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     instance = Path(env.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
 
     app_url = _check_url("APP_URL", env.get("APP_URL") or "http://localhost:5000", allow_path=False)
+    if ":" in (urlsplit(app_url).hostname or ""):
+        raise ConfigError(
+            f"APP_URL={app_url!r} uses an IPv6 address, which Host checking cannot match; "
+            "use a name (http://localhost:PORT for this machine)."
+        )
     client_auth = env.get("OAUTH_CLIENT_AUTH") or "client_secret_basic"
     if client_auth not in CLIENT_AUTH_METHODS:
         raise ConfigError(f"OAUTH_CLIENT_AUTH={client_auth!r} must be one of {CLIENT_AUTH_METHODS}.")
@@ -293,6 +326,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "rate_limit_sign_in": _rate_limit(env, "RATE_LIMIT_SIGN_IN", "600 per minute"),
         "rate_limit_doctor": _rate_limit(env, "RATE_LIMIT_DOCTOR", "5 per minute"),
         "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
+        "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -8,11 +8,14 @@ recorded in `instance/cognito-setup.json`, so `teardown` deletes only that.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import string
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 POOL_NAME = "cognito-flow-lab"
 WEB_CLIENT = "cognito-flow-lab-web"
@@ -21,6 +24,42 @@ RESOURCE_SERVER = "flowlab-api"
 SCOPES = ["openid", "email", "profile"]
 CUSTOM_SCOPES = [f"{RESOURCE_SERVER}/read", f"{RESOURCE_SERVER}/write"]
 TAGS = {"created-by": "cognito-flow-lab"}
+# New pools are created on the Essentials feature plan explicitly: managed login needs Essentials
+# or Plus (Lite has only the classic hosted UI). See the README for what that costs.
+POOL_TIER = "ESSENTIALS"
+# 2 = managed login (the current sign-in pages); 1 = the classic hosted UI.
+MANAGED_LOGIN_VERSION = 2
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# CreateUserPoolDomain's own pattern for a prefix, and the words AWS reserves in one.
+PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
+# Fields DescribeUserPoolClient returns that UpdateUserPoolClient does not take.
+READ_ONLY_CLIENT_FIELDS = ("ClientSecret", "CreationDate", "LastModifiedDate")
+
+# Every Cognito API action setup, inspect and teardown call: the IAM policy a user needs.
+IAM_ACTIONS = (
+    "ListUserPools",
+    "CreateUserPool",
+    "DescribeUserPool",
+    "DeleteUserPool",
+    "DescribeUserPoolDomain",
+    "CreateUserPoolDomain",
+    "DeleteUserPoolDomain",
+    "ListResourceServers",
+    "CreateResourceServer",
+    "DeleteResourceServer",
+    "ListUserPoolClients",
+    "DescribeUserPoolClient",
+    "CreateUserPoolClient",
+    "UpdateUserPoolClient",
+    "DeleteUserPoolClient",
+    "DescribeManagedLoginBrandingByClient",
+    "CreateManagedLoginBranding",
+    "DeleteManagedLoginBranding",
+    "AdminGetUser",
+    "AdminCreateUser",
+    "AdminDeleteUser",
+)
 
 
 class SetupError(Exception):
@@ -35,6 +74,7 @@ class Outcome:
     created: list[dict] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     temporary_password: str = ""
+    login_pages: str = f"managed login (version {MANAGED_LOGIN_VERSION})"
 
     @property
     def changed(self) -> bool:
@@ -55,19 +95,60 @@ def explain_aws_error(exc: Exception, doing: str) -> SetupError:
     message = getattr(exc, "response", {}).get("Error", {}).get("Message", str(exc))
     if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorizedException"):
         return SetupError(
-            f"AWS denied the request to {doing} ({code}). Your identity needs the cognito-idp permissions "
-            "CreateUserPool, CreateUserPoolDomain, CreateUserPoolClient, CreateResourceServer and the matching "
-            "Describe/List/Update/Delete actions."
+            f"AWS denied the request to {doing} ({code}: {message}). Your identity needs these permissions: "
+            + ", ".join(f"cognito-idp:{action}" for action in IAM_ACTIONS)
+            + "."
         )
     if code in ("InvalidParameterException", "ResourceNotFoundException", "LimitExceededException"):
         return SetupError(f"AWS refused to {doing}: {code}: {message}")
     return SetupError(f"AWS failed to {doing}: {code}: {message}")
 
 
+def _prefix_taken(prefix: str, owner: str = "") -> str:
+    by = f" by another user pool ({owner})" if owner else ""
+    return (
+        f"The domain prefix {prefix!r} is already taken{by}. Domain prefixes are unique per region across "
+        "all AWS accounts: choose another --domain-prefix."
+    )
+
+
 def _password() -> str:
     alphabet = string.ascii_letters + string.digits
     core = "".join(secrets.choice(alphabet) for _ in range(14))
     return f"Fl0w-{core}!"
+
+
+def check_app_url(app_url: str) -> None:
+    """Cognito accepts http:// callback URLs only on loopback; refuse anything else before calling AWS."""
+    parts = urlsplit(app_url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise SetupError(
+            f"APP_URL={app_url!r} is not an absolute http(s) URL: set APP_URL, e.g. http://localhost:5000."
+        )
+    if parts.fragment:
+        raise SetupError(f"APP_URL={app_url!r} has a #fragment; Cognito refuses callback URLs with one.")
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise SetupError(
+            f"APP_URL={app_url} uses http:// on {host}. Cognito accepts http:// callback URLs only for "
+            "localhost, 127.0.0.1 and [::1]; every other host needs https://. Set APP_URL to an https:// URL "
+            "(or to http://localhost:<port> while you try the lab on this machine), then run setup again."
+        )
+
+
+def check_domain_prefix(prefix: str) -> None:
+    """The rules CreateUserPoolDomain enforces, checked before calling AWS."""
+    if not PREFIX.match(prefix):
+        raise SetupError(
+            f"The domain prefix {prefix!r} is not valid: use 1 to 63 lowercase letters, digits and hyphens, "
+            "starting and ending with a letter or digit (for example my-flow-lab)."
+        )
+    reserved = [word for word in RESERVED_IN_PREFIX if word in prefix]
+    if reserved:
+        raise SetupError(
+            f"The domain prefix {prefix!r} contains {reserved[0]!r}: Cognito refuses prefixes containing "
+            "'aws', 'amazon' or 'cognito'. Choose another --domain-prefix."
+        )
 
 
 def web_client_settings(app_url: str) -> dict:
@@ -80,6 +161,7 @@ def web_client_settings(app_url: str) -> dict:
         "LogoutURLs": [f"{app_url}/signed-out"],
         "SupportedIdentityProviders": ["COGNITO"],
         "EnableTokenRevocation": True,
+        "PreventUserExistenceErrors": "ENABLED",
     }
 
 
@@ -90,9 +172,11 @@ def machine_client_settings() -> dict:
         "AllowedOAuthScopes": list(CUSTOM_SCOPES),
         "AllowedOAuthFlowsUserPoolClient": True,
         "SupportedIdentityProviders": ["COGNITO"],
+        "PreventUserExistenceErrors": "ENABLED",
     }
 
 
+# The settings setup owns on its app clients: drift in these is repaired, everything else is kept.
 UPDATABLE = (
     "AllowedOAuthFlows",
     "AllowedOAuthScopes",
@@ -100,6 +184,8 @@ UPDATABLE = (
     "CallbackURLs",
     "LogoutURLs",
     "SupportedIdentityProviders",
+    "EnableTokenRevocation",
+    "PreventUserExistenceErrors",
 )
 
 
@@ -112,19 +198,39 @@ def _drift(actual: dict, wanted: dict) -> list[str]:
     return [k for k in UPDATABLE if k in wanted and not same(actual.get(k), wanted[k])]
 
 
+def repair_request(existing: dict, wanted: dict, accepted: set[str]) -> dict:
+    """The full UpdateUserPoolClient request: what DescribeUserPoolClient returned, plus our values.
+
+    UpdateUserPoolClient resets every field it is not given to its default (token lifetimes,
+    read/write attributes, auth flows, analytics, ...), so the update carries every updatable
+    field the client has now; `accepted` is UpdateUserPoolClient's input members.
+    """
+    update = {k: v for k, v in existing.items() if k in accepted and k not in READ_ONLY_CLIENT_FIELDS}
+    update.update({k: wanted[k] for k in UPDATABLE if k in wanted})
+    return update
+
+
 class CognitoSetup:
     """One region's Cognito IDP, through a boto3 client (moto in the tests)."""
+
+    # How long setup waits for a new domain to become ACTIVE (AWS: "up to about a minute").
+    domain_poll_seconds = 5.0
+    domain_wait_seconds = 90.0
 
     def __init__(self, client, region: str, say: Callable[[str], None] = print):
         self.idp = client
         self.region = region
         self.say = say
 
-    def _call(self, doing: str, method: str, **kwargs) -> dict:
+    def _call(self, doing: str, method: str, *, missing_ok: bool = False, **kwargs) -> dict | None:
+        """Call boto3; map its errors to SetupError. With missing_ok, "not found" is None."""
         try:
             return getattr(self.idp, method)(**kwargs)
         except Exception as exc:
             if type(exc).__module__.startswith(("botocore", "boto3")):
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+                if missing_ok and code in ("ResourceNotFoundException", "UserNotFoundException"):
+                    return None
                 raise explain_aws_error(exc, doing) from None
             raise
 
@@ -142,20 +248,51 @@ class CognitoSetup:
                 return None
 
     def find_client(self, pool_id: str, name: str) -> dict | None:
-        page = self._call("list app clients", "list_user_pool_clients", UserPoolId=pool_id, MaxResults=60)
-        for item in page.get("UserPoolClients", []):
-            if item["ClientName"] == name:
-                return self._call(
-                    "describe an app client", "describe_user_pool_client", UserPoolId=pool_id, ClientId=item["ClientId"]
-                )["UserPoolClient"]
-        return None
+        token = None
+        while True:
+            kwargs = {"UserPoolId": pool_id, "MaxResults": 60, **({"NextToken": token} if token else {})}
+            page = self._call("list app clients", "list_user_pool_clients", **kwargs)
+            for item in page.get("UserPoolClients", []):
+                if item["ClientName"] == name:
+                    return self._call(
+                        "describe an app client",
+                        "describe_user_pool_client",
+                        UserPoolId=pool_id,
+                        ClientId=item["ClientId"],
+                    )["UserPoolClient"]
+            token = page.get("NextToken")
+            if not token:
+                return None
+
+    def describe_domain(self, prefix: str) -> dict:
+        """DescribeUserPoolDomain's description ({} when nobody has the prefix)."""
+        found = self._call("look up the domain", "describe_user_pool_domain", Domain=prefix)
+        return found.get("DomainDescription") or {}
 
     def domain_owner(self, prefix: str) -> str | None:
-        found = self._call("look up the domain", "describe_user_pool_domain", Domain=prefix)
-        return (found.get("DomainDescription") or {}).get("UserPoolId") or None
+        return self.describe_domain(prefix).get("UserPoolId") or None
+
+    def find_branding(self, pool_id: str, client_id: str) -> dict | None:
+        """The app client's managed login branding style, or None when it has none."""
+        found = self._call(
+            "look up the managed login branding style",
+            "describe_managed_login_branding_by_client",
+            missing_ok=True,
+            UserPoolId=pool_id,
+            ClientId=client_id,
+        )
+        branding = (found or {}).get("ManagedLoginBranding") or {}
+        return branding if branding.get("ManagedLoginBrandingId") else None
+
+    def _update_members(self) -> set[str]:
+        """UpdateUserPoolClient's input fields, from botocore's service model."""
+        model = self.idp.meta.service_model.operation_model("UpdateUserPoolClient")
+        return set(model.input_shape.members)
 
     # -- setup ----------------------------------------------------------------------------------
     def setup(self, *, app_url: str, domain_prefix: str, test_user: str = "", dry_run: bool = False) -> Outcome:
+        check_app_url(app_url)
+        check_domain_prefix(domain_prefix)
         out = Outcome()
         try:
             self._setup(out, app_url, domain_prefix, test_user, dry_run)
@@ -172,9 +309,17 @@ class CognitoSetup:
     def _setup(self, out: Outcome, app_url: str, prefix: str, test_user: str, dry_run: bool) -> None:
         pool_id = self.find_pool()
         if pool_id:
-            out.actions.append(f"reuse user pool {POOL_NAME} ({pool_id})")
+            pool = self._call("describe the user pool", "describe_user_pool", UserPoolId=pool_id)["UserPool"]
+            tier = pool.get("UserPoolTier") or "ESSENTIALS"
+            if tier == "LITE":
+                raise SetupError(
+                    f"The user pool {POOL_NAME} ({pool_id}) is on the Lite feature plan, which has no managed "
+                    "login. Switch it to Essentials (console: Settings → Feature plan; see the README for the "
+                    "cost), or delete it, then run setup again."
+                )
+            out.actions.append(f"reuse user pool {POOL_NAME} ({pool_id}, feature plan {tier})")
         else:
-            out.actions.append(f"create user pool {POOL_NAME}")
+            out.actions.append(f"create user pool {POOL_NAME} (feature plan {POOL_TIER})")
             if dry_run:
                 pool_id = "<new pool>"
             else:
@@ -184,31 +329,13 @@ class CognitoSetup:
                     PoolName=POOL_NAME,
                     AutoVerifiedAttributes=["email"],
                     UsernameConfiguration={"CaseSensitive": False},
+                    UserPoolTier=POOL_TIER,
                     UserPoolTags=TAGS,
                 )["UserPool"]["Id"]
                 out.created.append({"type": "user_pool", "id": pool_id})
         new_pool = pool_id == "<new pool>"
 
-        owner = self.domain_owner(prefix)
-        if owner and owner != pool_id:
-            raise SetupError(
-                f"The domain prefix {prefix!r} is already taken by another user pool ({owner}). "
-                "Domain prefixes are unique per region across all AWS accounts: choose another --domain-prefix."
-            )
-        if owner:
-            out.actions.append(f"reuse domain {prefix}")
-        else:
-            out.actions.append(f"create domain {prefix}")
-            if not dry_run:
-                try:
-                    self._call("create the domain", "create_user_pool_domain", Domain=prefix, UserPoolId=pool_id)
-                except SetupError as exc:
-                    if "exist" in str(exc).lower() or "taken" in str(exc).lower():
-                        raise SetupError(
-                            f"The domain prefix {prefix!r} is already taken: choose another --domain-prefix."
-                        ) from None
-                    raise
-                out.created.append({"type": "domain", "id": prefix, "pool": pool_id})
+        self._domain(out, pool_id, prefix, dry_run)
 
         if not new_pool and self._resource_server_exists(pool_id):
             out.actions.append(f"reuse resource server {RESOURCE_SERVER}")
@@ -226,6 +353,7 @@ class CognitoSetup:
                 out.created.append({"type": "resource_server", "id": RESOURCE_SERVER, "pool": pool_id})
 
         web = self._client(out, pool_id, new_pool, WEB_CLIENT, web_client_settings(app_url), dry_run)
+        self._branding(out, pool_id, web["ClientId"], dry_run)
         machine = self._client(out, pool_id, new_pool, MACHINE_CLIENT, machine_client_settings(), dry_run)
 
         if test_user:
@@ -257,18 +385,92 @@ class CognitoSetup:
                 "APP_URL": app_url,
             }
 
+    def _domain(self, out: Outcome, pool_id: str, prefix: str, dry_run: bool) -> None:
+        found = self.describe_domain(prefix)
+        owner = found.get("UserPoolId")
+        if owner and owner != pool_id:
+            raise SetupError(_prefix_taken(prefix, owner))
+        if owner:
+            version = found.get("ManagedLoginVersion")
+            shown = {1: "classic hosted UI", 2: "managed login"}.get(version, "managed login")
+            out.login_pages = f"{shown} (version {version or '?'})"
+            out.actions.append(f"reuse domain {prefix} ({shown})")
+            if not dry_run and found.get("Status") not in (None, "ACTIVE"):
+                self.wait_for_domain(prefix)
+            return
+        out.actions.append(f"create domain {prefix} with managed login (ManagedLoginVersion {MANAGED_LOGIN_VERSION})")
+        if dry_run:
+            return
+        try:
+            self._call(
+                "create the domain",
+                "create_user_pool_domain",
+                Domain=prefix,
+                UserPoolId=pool_id,
+                ManagedLoginVersion=MANAGED_LOGIN_VERSION,
+            )
+        except SetupError as exc:
+            text = str(exc).lower()
+            if "already associated" in text or "already exists" in text or "taken" in text:
+                raise SetupError(_prefix_taken(prefix)) from None
+            raise
+        out.created.append({"type": "domain", "id": prefix, "pool": pool_id})
+        self.wait_for_domain(prefix)
+
+    def wait_for_domain(self, prefix: str) -> bool:
+        """Poll DescribeUserPoolDomain until the domain is ACTIVE; False when the time limit passed."""
+        deadline = time.monotonic() + self.domain_wait_seconds
+        status = ""
+        while True:
+            status = self.describe_domain(prefix).get("Status") or "ACTIVE"
+            if status == "ACTIVE":
+                self.say(f"Domain {prefix} is ACTIVE.")
+                return True
+            if status == "FAILED":
+                raise SetupError(
+                    f"AWS reports the domain {prefix} as FAILED. Delete it (console: App integration → Domain, or "
+                    "`flask --app app cognito teardown`) and run setup again, perhaps with another --domain-prefix."
+                )
+            if time.monotonic() >= deadline:
+                self.say(
+                    f"Domain {prefix} is still {status} after {self.domain_wait_seconds:.0f} s. That is normal for a "
+                    "new domain: it may take a minute more before the sign-in page answers. Setup goes on."
+                )
+                return False
+            self.say(f"Waiting for domain {prefix} to become ACTIVE (now {status})…")
+            time.sleep(self.domain_poll_seconds)
+
+    def _branding(self, out: Outcome, pool_id: str, client_id: str, dry_run: bool) -> None:
+        """Managed login pages are unavailable to an app client until it has a branding style."""
+        just_created = client_id.startswith("<") or any(c["id"] == client_id for c in out.created)
+        if not just_created and self.find_branding(pool_id, client_id):
+            out.actions.append(f"reuse managed login branding style of {WEB_CLIENT}")
+            return
+        out.actions.append(f"create managed login branding style for {WEB_CLIENT} (Cognito's default look)")
+        if dry_run:
+            return
+        branding = self._call(
+            "create the managed login branding style",
+            "create_managed_login_branding",
+            UserPoolId=pool_id,
+            ClientId=client_id,
+            UseCognitoProvidedValues=True,
+        )["ManagedLoginBranding"]
+        out.created.append({"type": "branding", "id": branding["ManagedLoginBrandingId"], "pool": pool_id})
+
     def _resource_server_exists(self, pool_id: str) -> bool:
         page = self._call("list resource servers", "list_resource_servers", UserPoolId=pool_id, MaxResults=50)
         return any(r["Identifier"] == RESOURCE_SERVER for r in page.get("ResourceServers", []))
 
     def _user_exists(self, pool_id: str, username: str) -> bool:
-        try:
-            self.idp.admin_get_user(UserPoolId=pool_id, Username=username)
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") == "UserNotFoundException":
-                return False
-            raise explain_aws_error(exc, "look up the test user") from None
-        return True
+        found = self._call(
+            "look up the test user",
+            "admin_get_user",
+            missing_ok=True,
+            UserPoolId=pool_id,
+            Username=username,
+        )
+        return found is not None
 
     def _client(self, out: Outcome, pool_id: str, new_pool: bool, name: str, wanted: dict, dry_run: bool) -> dict:
         existing = None if new_pool else self.find_client(pool_id, name)
@@ -288,16 +490,12 @@ class CognitoSetup:
                 "later. Delete it in the console (or with teardown, if setup created it) and run setup again."
             )
         if drift:
-            out.actions.append(f"update app client {name}: {', '.join(drift)}")
+            out.actions.append(f"update app client {name}: {', '.join(drift)} (its other settings kept)")
             if not dry_run:
-                update = {k: wanted[k] for k in UPDATABLE if k in wanted}
                 self._call(
                     f"update app client {name}",
                     "update_user_pool_client",
-                    UserPoolId=pool_id,
-                    ClientId=existing["ClientId"],
-                    ClientName=name,
-                    **update,
+                    **repair_request(existing, wanted, self._update_members()),
                 )
         else:
             out.actions.append(f"reuse app client {name}")
@@ -312,15 +510,43 @@ class CognitoSetup:
             findings.append(("pass", text, "") if ok else (severity, text, fix))
 
         pool = self._call("describe the user pool", "describe_user_pool", UserPoolId=pool_id)["UserPool"]
+        tier = pool.get("UserPoolTier") or "ESSENTIALS"
+        check(
+            tier != "LITE",
+            f"feature plan: {tier}"
+            + (" (managed login is available)" if tier != "LITE" else " (no managed login: classic hosted UI only)"),
+            "Switch the pool to Essentials (console: Settings → Feature plan) to use managed login; see the README "
+            "for the cost.",
+            "warn",
+        )
         domain = pool.get("CustomDomain") or pool.get("Domain")
         check(
             bool(domain),
             f"domain: {domain}" if domain else "the user pool has no domain, so the hosted UI endpoints do not exist",
             "Add a domain (App integration → Domain), or run `flask --app app cognito setup`.",
         )
+        if domain:
+            found = self.describe_domain(domain)
+            version = found.get("ManagedLoginVersion")
+            status = found.get("Status") or "ACTIVE"
+            check(
+                status == "ACTIVE",
+                f"domain status: {status}",
+                "A new domain takes about a minute to become ACTIVE; wait and run inspect again.",
+                "warn",
+            )
+            label = {1: "1 (classic hosted UI)", 2: "2 (managed login)"}.get(version, str(version))
+            findings.append(("info", f"domain managed login version: {label}", ""))
         client = self._call(
             "describe the app client", "describe_user_pool_client", UserPoolId=pool_id, ClientId=client_id
         )["UserPoolClient"]
+        branded = self.find_branding(pool_id, client_id) is not None
+        check(
+            branded,
+            f"the app client has {'a' if branded else 'no'} managed login branding style",
+            "Without a style the sign-in page shows 'Login pages unavailable'. Create one (console: Branding → "
+            "Managed login → Create a style, with Cognito's defaults) or run `flask --app app cognito setup`.",
+        )
         callbacks = client.get("CallbackURLs") or []
         for uri, severity in ((f"{app_url}/callback", "fail"), (f"{app_url}/implicit/callback", "warn")):
             allowed = uri in callbacks
@@ -358,6 +584,14 @@ class CognitoSetup:
         scopes = client.get("AllowedOAuthScopes") or []
         missing = [s for s in SCOPES if s not in scopes]
         check(not missing, f"scopes: {' '.join(scopes) or '(none)'}", f"Enable the scopes {' '.join(missing)}.")
+        hides = client.get("PreventUserExistenceErrors") == "ENABLED"
+        check(
+            hides,
+            f"the sign-in pages {'do not reveal' if hides else 'may reveal'} whether a user exists "
+            f"(PreventUserExistenceErrors={client.get('PreventUserExistenceErrors') or 'LEGACY'})",
+            "Turn on 'Prevent user existence errors' on the app client (PreventUserExistenceErrors=ENABLED).",
+            "warn",
+        )
         check(
             bool(client.get("ClientSecret")),
             "the app client has a secret",
@@ -367,9 +601,14 @@ class CognitoSetup:
 
     # -- teardown -------------------------------------------------------------------------------
     def teardown(self, created: list[dict]) -> list[str]:
-        """Delete what setup created, newest first; the pool last (it takes the rest with it)."""
+        """Delete what setup created, newest first; the pool last (it takes the rest with it).
+
+        AWS refuses to delete a pool that still has a domain, so every domain on it goes first,
+        also one added by hand in the console.
+        """
         done = []
         pool = next((c for c in created if c["type"] == "user_pool"), None)
+        gone_domains: set[str] = set()
         for item in reversed(created):
             kind = item["type"]
             if kind == "user_pool":
@@ -377,7 +616,20 @@ class CognitoSetup:
             if pool and item.get("pool") == pool["id"] and kind in ("client", "resource_server", "user"):
                 continue  # deleted with the pool
             if kind == "domain":
+                if self.domain_owner(item["id"]) != item["pool"]:
+                    continue  # already deleted (or now someone else's): nothing of ours to remove
                 self._call("delete the domain", "delete_user_pool_domain", Domain=item["id"], UserPoolId=item["pool"])
+                gone_domains.add(item["id"])
+            elif kind == "branding":
+                deleted = self._call(
+                    "delete the managed login branding style",
+                    "delete_managed_login_branding",
+                    missing_ok=True,
+                    ManagedLoginBrandingId=item["id"],
+                    UserPoolId=item["pool"],
+                )
+                if deleted is None:
+                    continue
             elif kind == "client":
                 self._call(
                     "delete an app client", "delete_user_pool_client", UserPoolId=item["pool"], ClientId=item["id"]
@@ -393,6 +645,15 @@ class CognitoSetup:
                 self._call("delete the test user", "admin_delete_user", UserPoolId=item["pool"], Username=item["id"])
             done.append(f"deleted {kind.replace('_', ' ')} {item['id']}")
         if pool:
+            found = self._call("describe the user pool", "describe_user_pool", missing_ok=True, UserPoolId=pool["id"])
+            if found is None:
+                done.append(f"user pool {pool['id']} was already deleted")
+                return done
+            described = found["UserPool"]
+            for domain in (described.get("CustomDomain"), described.get("Domain")):
+                if domain and domain not in gone_domains:
+                    self._call("delete the domain", "delete_user_pool_domain", Domain=domain, UserPoolId=pool["id"])
+                    done.append(f"deleted domain {domain} (found on the pool)")
             self._call("delete the user pool", "delete_user_pool", UserPoolId=pool["id"])
             done.append(f"deleted user pool {pool['id']} (with its clients, resource server and users)")
         return done

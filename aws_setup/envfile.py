@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from pathlib import Path
 
 LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
@@ -37,6 +39,18 @@ def update_env_file(path: Path, values: dict[str, str]) -> list[str]:
             out.append(f"{key}={values[key]}")
             changed.append(key)
     if changed:
-        path.write_text("\n".join(out) + "\n")
-        path.chmod(0o600)
+        _write_private(path, "\n".join(out) + "\n")
     return changed
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` atomically with a file that is mode 0600 from its first byte (it holds the client secret)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk
 
+from .files import write_private
+
 
 def _b64(n: int) -> str:
     raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
@@ -62,9 +64,7 @@ class KeyRing:
             return SigningKey.from_pem(path.read_bytes())
         key = SigningKey.generate()
         if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(key.pem)
-            path.chmod(0o600)
+            write_private(path, key.pem)
         return key
 
     def rotate(self, keep_old: bool = True) -> None:
@@ -74,7 +74,7 @@ class KeyRing:
         self.id_key, self.access_key = SigningKey.generate(), SigningKey.generate()
         if self.directory:
             for name, key in (("id", self.id_key), ("access", self.access_key)):
-                (self.directory / f"{name}.pem").write_bytes(key.pem)
+                write_private(self.directory / f"{name}.pem", key.pem)
 
     def jwks(self) -> dict:
         return {"keys": [self.id_key.public_jwk, self.access_key.public_jwk, *self.retired]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -20,6 +21,7 @@ from jose.utils import calculate_at_hash
 from .keys import KeyRing
 
 CODE_TTL = 300
+PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1-4.2: unreserved characters only
 SESSION_TTL = 3600
 
 
@@ -114,6 +116,10 @@ class Pool:
         if method or challenge:
             if method != "S256" or not challenge:
                 raise OAuthError("invalid_request", "only code_challenge_method=S256 is supported")
+            if not isinstance(challenge, str) or not PKCE_VALUE.fullmatch(challenge):
+                raise OAuthError(
+                    "invalid_request", "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"
+                )
             if response_type != "code":
                 raise OAuthError("invalid_request", "PKCE applies to the code grant only")
         elif response_type == "code" and client.get("require_pkce"):
@@ -224,7 +230,7 @@ class Pool:
             verifier = form.get("code_verifier") or ""
             digest = hashlib.sha256(verifier.encode()).digest()
             computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-            if not hmac.compare_digest(computed, grant.code_challenge):
+            if not hmac.compare_digest(computed.encode(), grant.code_challenge.encode()):  # bytes: any text
                 raise OAuthError("invalid_grant", "code_verifier does not match code_challenge")
         access = self.access_token(client, grant)
         refresh = self._new_refresh_token(client, grant)

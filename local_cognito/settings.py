@@ -7,6 +7,8 @@ import secrets
 import string
 from pathlib import Path
 
+from .files import write_private
+
 DEFAULT_POOL_ID = "us-east-1_LocalDemo"
 DEFAULT_PORT = 5055
 DEMO_USERNAME = "demo"
@@ -136,7 +138,5 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
     client = pool["clients"][0]
     client["callback_urls"] = [f"{app_url}/callback", f"{app_url}/implicit/callback"]
     client["logout_urls"] = [f"{app_url}/", f"{app_url}/signed-out"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(pool, indent=2))
-    path.chmod(0o600)
+    write_private(path, json.dumps(pool, indent=2).encode())
     return pool

@@ -5,7 +5,7 @@ from __future__ import annotations
 from config import Settings
 
 from . import grants
-from .discovery import Discovery, JwksCache, ProviderMetadata
+from .discovery import Discovery, JwksCache, JwksReply, ProviderMetadata, cache_max_age
 from .http import Http, ProviderError
 from .tokens import Verification, verify_token
 from .transactions import Transaction
@@ -20,10 +20,15 @@ class OAuthClient:
         self.settings = settings
         self.http = Http(timeout=settings.http_timeout)
         self.discovery = Discovery(self.http, settings.issuer, settings.cognito_domain)
-        self.jwks = JwksCache(self._fetch_jwks, settings.jwks_min_refetch_seconds)
+        self.jwks = JwksCache(self._fetch_jwks, settings.jwks_min_refetch_seconds, max_age=settings.jwks_max_age)
 
-    def _fetch_jwks(self) -> object:
-        return self.http.get_json("jwks", self.metadata().jwks_uri)
+    def _fetch_jwks(self) -> JwksReply:
+        url = self.metadata().jwks_uri
+        reply = self.http.request("jwks", "GET", url, headers={"Accept": "application/json"})
+        if reply.status != 200:
+            raise ProviderError("jwks", f"answered HTTP {reply.status} for {url}")
+        cache_control = next((v for k, v in reply.headers.items() if k.lower() == "cache-control"), None)
+        return JwksReply(reply.json(), cache_max_age(cache_control))
 
     def metadata(self) -> ProviderMetadata:
         return self.discovery.metadata()
@@ -128,7 +133,11 @@ class OAuthClient:
         if not endpoint:
             raise ProviderError("revoke", "advertises no revocation_endpoint (set COGNITO_DOMAIN)")
         form = {"token": refresh_token, "token_type_hint": "refresh_token"}
-        headers = grants.client_auth(form, s.client_id, s.client_secret, s.client_auth)
+        # Cognito's revocation endpoint documents client authentication by the Authorization
+        # header only, so a confidential Cognito client sends HTTP Basic here whatever
+        # OAUTH_CLIENT_AUTH says for the token endpoint (a public client sends client_id).
+        method = "client_secret_basic" if s.is_cognito else s.client_auth
+        headers = grants.client_auth(form, s.client_id, s.client_secret, method)
         grants.read_revoke_reply(self.http.request("revoke", "POST", endpoint, data=form, headers=headers))
 
     def client_credentials(self, scope: str = "", client_id: str = "", client_secret: str = "") -> dict:

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from jose import jwk
@@ -129,12 +130,59 @@ def build_keys(jwks: object) -> dict[str, Key]:
     return keys
 
 
-class JwksCache:
-    """Keys by kid, fetched once and refetched only for an unknown kid.
+@dataclass(frozen=True)
+class JwksReply:
+    """A fetched JWKS document, with the max-age its Cache-Control header allows (None: none given)."""
 
-    As in aws-jwt-verify: when a fetched JWKS still lacks the kid, no further
-    fetch happens for `min_interval` seconds (a flood of random kids costs at
-    most one fetch per 10 s); keys already cached keep working meanwhile.
+    document: object
+    max_age: float | None = None
+
+
+def cache_max_age(cache_control: str | None) -> float | None:
+    """Seconds a response may be kept per its Cache-Control: 0 for no-store/no-cache, None if unsaid."""
+    directives = [d.strip().lower() for d in (cache_control or "").split(",")]
+    if "no-store" in directives or "no-cache" in directives:
+        return 0.0
+    for directive in directives:
+        name, _, value = directive.partition("=")
+        if name.strip() == "max-age":
+            value = value.strip().strip('"')
+            return float(value) if value.isdigit() else None
+    return None
+
+
+class _Snapshot(NamedTuple):
+    keys: dict[str, Key]
+    expires: float  # clock time after which these keys are not used without a refetch
+
+
+def _pick(keys: dict[str, Key], kid: str | None) -> tuple[str, Key] | None:
+    if kid is None:
+        return next(iter(keys.items())) if len(keys) == 1 else None
+    key = keys.get(kid)
+    return None if key is None else (kid, key)
+
+
+def _same_key(a: Key, b: Key) -> bool:
+    try:
+        return a.to_dict() == b.to_dict()
+    except Exception:  # a key that cannot be compared counts as replaced
+        return False
+
+
+class JwksCache:
+    """Keys by kid, refetched when the JWKS is older than `max_age` or lacks a token's kid.
+
+    - Age: keys are used for `max_age` seconds (JWKS_MAX_AGE), or less when the JWKS response's
+      Cache-Control max-age says so (but not below `min_interval`). After that the next lookup
+      refetches, so a key the provider removed stops verifying within `max_age`.
+    - Unknown kid: as in aws-jwt-verify, when a fetched JWKS still lacks the kid, no further fetch
+      happens for `min_interval` seconds (a flood of random kids costs at most one fetch per 10 s).
+    - A failed fetch is retried after `min_interval` seconds; meanwhile an expired JWKS is not used.
+    - Lookups of known kids in a fresh JWKS take no lock: only the fetch is serialised, so while
+      one request refetches, the others keep verifying.
+    - `on_removed` callbacks get the kids a refetch dropped or gave new key material (the API's
+      verified-token cache drops their entries).
     """
 
     def __init__(
@@ -142,39 +190,69 @@ class JwksCache:
         fetch: Callable[[], object],
         min_interval: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        max_age: float = 600.0,
     ):
         self._fetch = fetch
         self.min_interval = min_interval
+        self.max_age = max_age
         self._clock = clock
-        self._keys: dict[str, Key] = {}
+        self._state = _Snapshot({}, float("-inf"))
         self._penalty_until = float("-inf")
+        self._failed_until = float("-inf")
         self._lock = threading.Lock()
         self.fetches = 0
+        self.on_removed: list[Callable[[set[str]], None]] = []
 
-    def _refresh(self) -> None:
+    def current(self, kid: str | None) -> bool:
+        """Whether `kid` verifies right now without a fetch: in a JWKS younger than its max age."""
+        state = self._state
+        return self._clock() < state.expires and _pick(state.keys, kid) is not None
+
+    def expire(self) -> None:
+        """Treat the fetched JWKS as too old: the next lookup refetches it."""
+        with self._lock:
+            self._state = self._state._replace(expires=float("-inf"))
+
+    def _refresh(self) -> _Snapshot:
+        started = self._clock()
         self.fetches += 1
-        document = self._fetch()
         try:
-            self._keys = build_keys(document)
-        except ValueError as exc:
-            raise ProviderError("jwks", f"sent an unusable JWKS: {exc}") from None
-
-    def _has(self, kid: str | None) -> bool:
-        return len(self._keys) == 1 if kid is None else kid in self._keys
+            result = self._fetch()
+            reply = result if isinstance(result, JwksReply) else JwksReply(result)
+            try:
+                keys = build_keys(reply.document)
+            except ValueError as exc:
+                raise ProviderError("jwks", f"sent an unusable JWKS: {exc}") from None
+        except ProviderError:
+            self._failed_until = self._clock() + self.min_interval
+            raise
+        ttl = self.max_age if reply.max_age is None else min(self.max_age, max(reply.max_age, self.min_interval))
+        old = self._state.keys
+        removed = {kid for kid in old if kid not in keys or not _same_key(old[kid], keys[kid])}
+        self._state = _Snapshot(keys, started + ttl)
+        for callback in self.on_removed if removed else ():
+            callback(removed)
+        return self._state
 
     def key_for(self, kid: str | None) -> tuple[str, Key]:
         """Return (kid, key) for a token's kid; a missing kid works with a single key only."""
-        with self._lock:
-            if not self._has(kid) and self._clock() >= self._penalty_until:
+        state = self._state
+        if self._clock() < state.expires and (found := _pick(state.keys, kid)) is not None:
+            return found  # the hot path: no lock
+        with self._lock:  # one fetch at a time; whoever waited sees its result
+            state, now = self._state, self._clock()
+            fresh = now < state.expires
+            if not fresh and now < self._failed_until:
+                raise ProviderError("jwks", "could not be fetched moments ago, and the cached keys are too old to use")
+            if not fresh or (_pick(state.keys, kid) is None and now >= self._penalty_until):
                 try:
-                    self._refresh()
+                    state = self._refresh()
                 finally:
-                    if not self._has(kid):
+                    if _pick(self._state.keys, kid) is None:
                         self._penalty_until = self._clock() + self.min_interval
-            if kid is None:
-                if len(self._keys) == 1:
-                    return next(iter(self._keys.items()))
-                raise UnknownKey(f"the token has no kid and the JWKS has {len(self._keys)} usable keys")
-            if kid in self._keys:
-                return kid, self._keys[kid]
+            found = _pick(state.keys, kid)
+        if found is not None:
+            return found
+        if kid is None:
+            raise UnknownKey(f"the token has no kid and the JWKS has {len(state.keys)} usable keys")
         raise UnknownKey(f"kid {kid!r} is not in the provider's JWKS")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from config import Settings
 
@@ -61,6 +61,20 @@ def _discovery(settings: Settings, http: Http, out: list[Finding]) -> tuple[Prov
         out.append(Finding("discovery", "fail", f"The discovery document is unusable: {exc}.", _issuer_fix(settings)))
         return None, reply.headers
     out.append(Finding("discovery", "pass", f"Discovery is reachable and its issuer matches: {settings.issuer}."))
+    host = urlsplit(meta.authorization_endpoint).hostname or ""
+    if settings.is_cognito and host.startswith(("cognito-idp.", "issuer-cognito-idp.")):
+        out.append(
+            Finding(
+                "domain",
+                "fail",
+                f"The user pool has no domain: discovery lists its endpoints on {host} "
+                f"({meta.authorization_endpoint}), which serves no sign-in page or token endpoint (it answers "
+                "BadRequest). Cognito's OAuth endpoints exist only on a user pool domain.",
+                "Add a domain to the user pool (console: App integration → Domain, with managed login), or run "
+                "`flask --app app cognito setup`; then set COGNITO_DOMAIN to it.",
+            )
+        )
+        return None, reply.headers
     return meta, reply.headers
 
 
@@ -175,8 +189,57 @@ def _probe_redirect(settings: Settings, http: Http, meta: ProviderMetadata, out:
                     else "",
                 )
             )
+        elif settings.is_cognito:
+            _check_login_page(http, meta, reply.status, location, name, uri, required, out)
         else:
             out.append(Finding(name, "pass", f"The provider accepts redirect_uri {uri}."))
+
+
+LOGIN_UNAVAILABLE_FIX = (
+    "Give the app client a managed login branding style (console: Branding → Managed login → Create a style, "
+    "or run `flask --app app cognito setup`): an app client created through the API has none, and its sign-in "
+    "page says 'Login pages unavailable'. Also check that the domain is ACTIVE (a new one takes about a minute) "
+    "and that the pool's feature plan is Essentials or Plus."
+)
+
+
+def _check_login_page(
+    http: Http, meta: ProviderMetadata, status: int, location: str, name: str, uri: str, required: bool, out: list
+) -> None:
+    """Cognito's authorize endpoint answers a redirect to its /login page; that page must render."""
+    severity = "fail" if required else "warn"
+    login = urljoin(meta.authorization_endpoint, location) if location else ""
+    parts = urlsplit(login)
+    same_host = parts.hostname == urlsplit(meta.authorization_endpoint).hostname
+    if not (300 <= status < 400 and same_host and parts.path.rstrip("/").endswith("/login")):
+        answered = f"a redirect to {location}" if location else f"HTTP {status}"
+        out.append(
+            Finding(
+                name,
+                severity,
+                f"The authorize endpoint answered {answered} for redirect_uri {uri}, not a redirect to its "
+                "login page, so the sign-in page will not appear.",
+                LOGIN_UNAVAILABLE_FIX,
+            )
+        )
+        return
+    try:
+        page = http.request("doctor", "GET", login)
+    except ProviderError as exc:
+        out.append(Finding(name, severity, f"The login page {parts.path} {exc.message}.", LOGIN_UNAVAILABLE_FIX))
+        return
+    if page.status != 200 or b"login pages unavailable" in page.body.lower():
+        shown = "says 'Login pages unavailable'" if page.status == 200 else f"answered HTTP {page.status}"
+        out.append(
+            Finding(
+                name,
+                severity,
+                f"The provider accepts redirect_uri {uri}, but its login page {shown}.",
+                LOGIN_UNAVAILABLE_FIX,
+            )
+        )
+        return
+    out.append(Finding(name, "pass", f"The provider accepts redirect_uri {uri} and shows its login page."))
 
 
 def _probe_client(settings: Settings, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
+
+from .safejson import JsonRefused, loads
 
 CONNECT_TIMEOUT = 3.05
 MAX_BODY = 1024 * 1024
@@ -44,7 +45,9 @@ class Reply:
                 self.step, f"answered HTTP {self.status} with Content-Type {ctype or 'missing'}, not JSON"
             )
         try:
-            data = json.loads(self.body)
+            data = loads(self.body)
+        except JsonRefused as exc:
+            raise ProviderError(self.step, f"answered HTTP {self.status} with JSON that is refused: {exc}") from None
         except ValueError:
             snippet = self.body[:80].decode("utf-8", "replace")
             raise ProviderError(

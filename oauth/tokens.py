@@ -8,11 +8,13 @@ looks at nonce or token_use.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import hashlib
 import hmac
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from jose.utils import calculate_at_hash
 
 from .discovery import JwksCache, UnknownKey
 from .http import ProviderError
+from .safejson import JsonRefused, loads
 
 ALGORITHMS = ["RS256"]
 LEEWAY = 60
@@ -124,6 +127,7 @@ class Verification:
     header: dict = field(default_factory=dict)
     claims: dict = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    kid: str | None = None  # the JWKS key that verified the signature
 
     @property
     def ok(self) -> bool:
@@ -138,12 +142,23 @@ class Verification:
 
 
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+class NotCanonical(ValueError):
+    """A part is not canonical base64url: other characters, padding, or non-zero unused bits."""
 
 
 def _b64(part: str) -> bytes:
-    """Strict base64url: any character outside the alphabet is an error, not skipped."""
-    data = part.encode("ascii").translate(_URLSAFE) + b"=" * (-len(part) % 4)
-    return binascii.a2b_base64(data, strict_mode=True)
+    """Canonical base64url only (RFC 7515 §2): no `+`, `/` or `=`, and zero unused bits in the last
+    character, so one token has exactly one spelling (and one cache entry)."""
+    if not _B64URL.fullmatch(part) or len(part) % 4 == 1:
+        raise NotCanonical("is not canonical base64url (only A-Z a-z 0-9 - _, no padding)")
+    data = part.encode("ascii")
+    raw = binascii.a2b_base64(data.translate(_URLSAFE) + b"=" * (-len(part) % 4), strict_mode=True)
+    if len(part) % 4 and base64.urlsafe_b64encode(raw).rstrip(b"=") != data:
+        raise NotCanonical("is not canonical base64url (its last character has unused bits set)")
+    return raw
 
 
 def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
@@ -154,8 +169,12 @@ def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
     if len(parts) != 3 or not all(parts[:2]):
         raise ValueError(f"has {len(parts)} dot-separated parts, not 3")
     try:
-        header, payload = json.loads(_b64(parts[0]).decode()), json.loads(_b64(parts[1]).decode())
+        header, payload = loads(_b64(parts[0]).decode()), loads(_b64(parts[1]).decode())
         signature = _b64(parts[2])
+    except NotCanonical as exc:
+        raise ValueError(f"has a part that {exc}") from None
+    except JsonRefused as exc:
+        raise ValueError(f"has a header or payload that is refused: {exc}") from None
     except (ValueError, UnicodeError, binascii.Error) as exc:
         raise ValueError(f"is not base64url JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
@@ -224,6 +243,7 @@ def _signature(result: Verification, signing_input: bytes, signature: bytes, key
         result.add("signature", False, f"RS256 signature does not verify ({type(exc).__name__})")
     else:
         if valid:
+            result.kid = used_kid
             result.add("signature", True, lambda: f"RS256, verified with the JWKS key kid {used_kid or '(none)'}")
         else:
             result.add("signature", False, "RS256 signature does not verify")

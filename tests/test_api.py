@@ -127,7 +127,7 @@ def test_allowed_client_ids_accept_other_app_clients(make_stack, http):
 
 
 def test_jwks_failure_is_a_502_not_a_500(stack, tokens):
-    stack.client.jwks._keys.clear()
+    stack.client.jwks.expire()
     stack.rewriter.faults["/us-east-1_LocalDemo/.well-known/jwks.json"] = answer("oops", status=500)
     response = me(stack, tokens["access_token"])
     assert response.status_code == 502 and response.json()["error"] == "temporarily_unavailable"

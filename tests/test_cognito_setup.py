@@ -6,15 +6,19 @@ itself is tested against the local provider elsewhere.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 
 import boto3
 import pytest
+from aws_fidelity import AwsLikeMoto, SplitClient, strict_params
+from botocore.stub import ANY, Stubber
 from conftest import free_port
 from dotenv import dotenv_values
 from moto.server import ThreadedMotoServer
 
+import cli as cli_module
 from app import create_app
 from aws_setup import cognito
 from config import load_settings
@@ -50,19 +54,97 @@ def aws(moto_url, monkeypatch, tmp_path) -> boto3.client:
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch):
+def moto_like_aws(monkeypatch) -> AwsLikeMoto:
+    """moto, patched where it differs from the documented AWS behaviour (see aws_fidelity)."""
+    return AwsLikeMoto(monkeypatch)
+
+
+BRANDING_ID = "a1b2c3d4-5678-4abc-8def-0123456789ab"
+
+
+class Idp:
+    """What the CLI's boto3 client did: the operations called (each validated against botocore's
+    model) and, for the operations moto lacks, a Stubber holding the expected calls."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+        self.stubbed = boto3.client(
+            "cognito-idp", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        strict_params(self.stubbed, self.calls)
+        self.stub = Stubber(self.stubbed)
+        self.stub.activate()
+
+    def expect_branding_created(self, client_id=ANY, branding_id: str = BRANDING_ID) -> None:
+        self.stub.add_response(
+            "create_managed_login_branding",
+            {"ManagedLoginBranding": {"ManagedLoginBrandingId": branding_id, "UseCognitoProvidedValues": True}},
+            {"UserPoolId": ANY, "ClientId": client_id, "UseCognitoProvidedValues": True},
+        )
+
+    def expect_branding_found(self, client_id=ANY) -> None:
+        self.stub.add_response(
+            "describe_managed_login_branding_by_client",
+            {"ManagedLoginBranding": {"ManagedLoginBrandingId": BRANDING_ID, "UseCognitoProvidedValues": True}},
+            {"UserPoolId": ANY, "ClientId": client_id},
+        )
+
+    def expect_branding_missing(self, client_id=ANY) -> None:
+        self.stub.add_client_error(
+            "describe_managed_login_branding_by_client",
+            service_error_code="ResourceNotFoundException",
+            service_message="Managed login branding for the app client not found.",
+            http_status_code=404,
+            expected_params={"UserPoolId": ANY, "ClientId": client_id},
+        )
+
+    def expect_branding_deleted(self, pool_id=ANY) -> None:
+        self.stub.add_response(
+            "delete_managed_login_branding", {}, {"ManagedLoginBrandingId": BRANDING_ID, "UserPoolId": pool_id}
+        )
+
+
+@pytest.fixture
+def idp(monkeypatch) -> Iterator[Idp]:
+    """The CLI's boto3 client: moto for what moto serves, botocore's Stubber for managed login branding."""
+    recorder = Idp()
+    original = cli_module._idp
+
+    def client(region: str):
+        real = original(region)  # keeps the "boto3 is not installed" path
+        strict_params(real, recorder.calls)
+        return SplitClient(real, recorder.stubbed, recorder.stub)
+
+    monkeypatch.setattr(cli_module, "_idp", client)
+    monkeypatch.setattr(cognito.CognitoSetup, "domain_poll_seconds", 0.01)
+    yield recorder
+    recorder.stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def make_cli(tmp_path, monkeypatch, idp, moto_like_aws):
     """Run the app's CLI with .env and instance/ in a temporary folder."""
     env_file = tmp_path / ".env"
     monkeypatch.setattr("cli.ENV_FILE", env_file)
-    app = create_app(load_settings({"INSTANCE_PATH": str(tmp_path / "instance"), "APP_URL": "http://localhost:5000"}))
-    runner = app.test_cli_runner()
 
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(args=["cognito", *args], input=input)
+    def make(app_url: str = "http://localhost:5000"):
+        settings = load_settings({"INSTANCE_PATH": str(tmp_path / "instance"), "APP_URL": app_url})
+        runner = create_app(settings).test_cli_runner()
 
-    run.env_file = env_file
-    run.state = tmp_path / "instance" / "cognito-setup.json"
-    return run
+        def run(*args: str, input: str | None = None):
+            return runner.invoke(args=["cognito", *args], input=input)
+
+        run.env_file = env_file
+        run.state = tmp_path / "instance" / "cognito-setup.json"
+        run.idp = idp
+        return run
+
+    return make
+
+
+@pytest.fixture
+def cli(make_cli):
+    return make_cli()
 
 
 def pools(aws) -> list[dict]:
@@ -77,6 +159,7 @@ def client_named(aws, pool_id: str, name: str) -> dict:
 
 
 def test_setup_from_nothing(aws, cli):
+    cli.idp.expect_branding_created()
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-demo", "--test-user", "tester")
     assert result.exit_code == 0, result.output
     (pool,) = pools(aws)
@@ -97,9 +180,20 @@ def test_setup_from_nothing(aws, cli):
     assert pool["Id"] in result.output and "flow-lab-demo.auth.eu-west-1.amazoncognito.com" in result.output
     assert web["ClientSecret"] not in result.output and machine["ClientSecret"] not in result.output
     assert "temporary password" in result.output
+    # managed login: the domain is version 2, the web client (only) got Cognito's default style
+    domain = aws.describe_user_pool_domain(Domain="flow-lab-demo")["DomainDescription"]
+    assert domain["ManagedLoginVersion"] == 2 and "managed login (version 2)" in result.output
+    assert aws.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["UserPoolTier"] == "ESSENTIALS"
+    assert cli.idp.calls.count("CreateManagedLoginBranding") == 1
+    state = json.loads(cli.state.read_text())["created"]
+    assert {"type": "branding", "id": BRANDING_ID, "pool": pool["Id"]} in state
+    # no user enumeration through the sign-in pages; revocation on for the web client
+    assert web["PreventUserExistenceErrors"] == "ENABLED" and machine["PreventUserExistenceErrors"] == "ENABLED"
+    assert web["EnableTokenRevocation"] is True
 
 
 def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path):
+    cli.idp.expect_branding_created()
     cli.env_file.write_text("# my settings\nPORT=5001\nOAUTH_CLIENT_ID=old-value\nSESSION_IDLE_MINUTES=45\n")
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-env").exit_code == 0
     text = cli.env_file.read_text()
@@ -117,16 +211,21 @@ def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path)
 
 
 def test_second_run_changes_nothing(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-again").exit_code == 0
     env_before = cli.env_file.read_text()
     again = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-again")
     assert again.exit_code == 0 and "Nothing to change" in again.output
+    assert "sign-in pages: managed login (version 2)" in again.output  # read back from the reused domain
     assert len(pools(aws)) == 1 and cli.env_file.read_text() == env_before
     (pool,) = pools(aws)
     assert len(aws.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]) == 2
 
 
 def test_drifted_client_is_updated(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-drift").exit_code == 0
     (pool,) = pools(aws)
     web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
@@ -170,6 +269,7 @@ def test_inspect_reports_a_broken_pool_with_fixes(aws, cli, monkeypatch):
         AllowedOAuthFlowsUserPoolClient=True,
     )["UserPoolClient"]
     monkeypatch.setenv("COGNITO_REGION", REGION)
+    cli.idp.expect_branding_missing(client["ClientId"])
     result = cli("inspect", "--pool-id", pool_id, "--client-id", client["ClientId"])
     assert result.exit_code == 1
     out = result.output
@@ -179,18 +279,27 @@ def test_inspect_reports_a_broken_pool_with_fixes(aws, cli, monkeypatch):
     assert "FAIL  scopes: openid" in out and "Enable the scopes email profile" in out
     assert "FAIL  the app client has a secret" in out and "cannot be added later" in out
     assert "WARN  sign-out URL http://localhost:5000/signed-out is not allowed" in out
+    assert "FAIL  the app client has no managed login branding style" in out and "Login pages unavailable" in out
+    assert "WARN  the sign-in pages may reveal whether a user exists" in out
 
 
 def test_inspect_passes_after_setup(aws, cli, monkeypatch):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-ok").exit_code == 0
     values = dotenv_values(cli.env_file)
     monkeypatch.setenv("COGNITO_REGION", REGION)
     result = cli("inspect", "--pool-id", values["COGNITO_USER_POOL_ID"], "--client-id", values["OAUTH_CLIENT_ID"])
     assert result.exit_code == 0, result.output
     assert "FAIL" not in result.output and "WARN" not in result.output
+    assert "PASS  feature plan: ESSENTIALS" in result.output
+    assert "INFO  domain managed login version: 2 (managed login)" in result.output
+    assert "PASS  the app client has a managed login branding style" in result.output
 
 
 def test_teardown_deletes_only_what_setup_created(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_deleted()
     other = aws.create_user_pool(PoolName="someone-elses")["UserPool"]["Id"]
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-gone").exit_code == 0
     refused = cli("teardown", input="n\n")
@@ -235,3 +344,243 @@ def test_access_denied_is_explained():
 
     error = cognito.explain_aws_error(Denied(), "create the user pool")
     assert "AWS denied the request to create the user pool" in str(error) and "cognito-idp" in str(error)
+
+
+# -- issue 13: what real AWS does that moto does not ----------------------------------------------
+
+
+def test_the_patched_moto_resets_omitted_fields_like_aws(aws, moto_like_aws):
+    """The drift test below means something only if a partial update loses settings, as on AWS."""
+    pool_id = aws.create_user_pool(PoolName="reset-check")["UserPool"]["Id"]
+    client = aws.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="c", AccessTokenValidity=30, ReadAttributes=["email"]
+    )["UserPoolClient"]
+    aws.update_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"], ClientName="c", LogoutURLs=[])
+    after = aws.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"]
+    assert "AccessTokenValidity" not in after and "ReadAttributes" not in after
+
+
+def test_drift_repair_keeps_the_settings_it_does_not_own(aws, cli, moto_like_aws):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-keep").exit_code == 0
+    (pool,) = pools(aws)
+    web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    own = {
+        "AccessTokenValidity": 30,
+        "IdTokenValidity": 45,
+        "RefreshTokenValidity": 7,
+        "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        "ReadAttributes": ["email", "email_verified", "name"],
+        "WriteAttributes": ["name"],
+        "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
+        "AuthSessionValidity": 10,
+        "EnablePropagateAdditionalUserContextData": True,
+    }
+    # someone tuned the client in the console, and also broke two settings setup owns
+    aws.update_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientId=web["ClientId"],
+        ClientName=web["ClientName"],
+        **{k: web[k] for k in ("AllowedOAuthFlows", "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient")},
+        LogoutURLs=web["LogoutURLs"],
+        SupportedIdentityProviders=["COGNITO"],
+        CallbackURLs=["https://elsewhere.example/cb"],
+        PreventUserExistenceErrors="LEGACY",
+        EnableTokenRevocation=True,
+        **own,
+    )
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-keep")
+    assert result.exit_code == 0, result.output
+    assert "update app client cognito-flow-lab-web: CallbackURLs, PreventUserExistenceErrors" in result.output
+    fixed = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    assert fixed["CallbackURLs"] == ["http://localhost:5000/callback", "http://localhost:5000/implicit/callback"]
+    assert fixed["PreventUserExistenceErrors"] == "ENABLED"
+    for key, value in own.items():
+        assert fixed[key] == value, key
+    # the request itself carried every field (read-only ones dropped): what AWS needs
+    request = moto_like_aws.update_requests[-1]
+    assert "ClientSecret" not in request and "CreationDate" not in request
+    assert set(own) <= set(request)
+
+
+def test_setup_waits_for_the_domain_to_become_active(aws, cli, moto_like_aws):
+    moto_like_aws.creating_polls = 2
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-wait")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Waiting for domain flow-lab-wait to become ACTIVE (now CREATING)") == 2
+    assert "Domain flow-lab-wait is ACTIVE." in result.output
+    assert cli.idp.calls.count("DescribeUserPoolDomain") == 4  # the lookup, then 3 polls
+
+
+def test_a_slow_domain_is_not_a_failure_and_says_so(aws, cli, moto_like_aws, monkeypatch):
+    moto_like_aws.creating_polls = 10_000
+    monkeypatch.setattr(cognito.CognitoSetup, "domain_wait_seconds", 0.05)
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-slow")
+    assert result.exit_code == 0, result.output
+    assert "still CREATING" in result.output and "may take a minute more" in result.output
+    assert dotenv_values(cli.env_file)["COGNITO_DOMAIN"] == "flow-lab-slow.auth.eu-west-1.amazoncognito.com"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "reason"),
+    [
+        ("my-aws-lab", "contains 'aws'"),
+        ("amazonlab", "contains 'amazon'"),
+        ("lab-cognito", "contains 'cognito'"),
+        ("My-Lab", "lowercase letters, digits and hyphens"),
+        ("-lab", "starting and ending with a letter or digit"),
+        ("lab-", "starting and ending with a letter or digit"),
+        ("lab.example", "lowercase letters, digits and hyphens"),
+        ("a" * 64, "1 to 63"),
+    ],
+)
+def test_domain_prefix_rules_are_checked_before_any_aws_call(aws, cli, prefix, reason):
+    result = cli("setup", "--region", REGION, "--domain-prefix", prefix)
+    assert result.exit_code == 1 and reason in result.output and "Traceback" not in result.output
+    assert cli.idp.calls == [] and pools(aws) == []
+
+
+def test_a_prefix_taken_in_another_account_gets_the_taken_advice(aws, cli):
+    """DescribeUserPoolDomain does not show another account's domain; CreateUserPoolDomain refuses it."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    elsewhere = cognitoidp_backends["210987654321"][REGION]
+    other_pool = elsewhere.create_user_pool("theirs", {})
+    elsewhere.create_user_pool_domain(other_pool.id, "flow-lab-theirs")
+    # moto keeps domains per account, like AWS's Describe; AWS refuses the prefix in every account
+    original = type(elsewhere).create_user_pool_domain
+
+    def create(self, user_pool_id, domain, custom_domain_config=None):
+        if domain in elsewhere.user_pool_domains and self is not elsewhere:
+            from moto.cognitoidp.exceptions import InvalidParameterException
+
+            raise InvalidParameterException("Domain already associated with another user pool.")
+        return original(self, user_pool_id, domain, custom_domain_config)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(elsewhere), "create_user_pool_domain", create)
+        result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-theirs")
+    assert result.exit_code == 1
+    assert "already taken" in result.output and "choose another --domain-prefix" in result.output
+
+
+@pytest.mark.parametrize("app_url", ["http://example.com:5000", "http://192.168.1.20:5000", "http://flowlab.test"])
+def test_http_callback_urls_are_refused_off_loopback_before_any_aws_call(aws, idp, app_url):
+    with pytest.raises(cognito.SetupError) as refused:
+        cognito.CognitoSetup(cli_module._idp(REGION), REGION).setup(app_url=app_url, domain_prefix="flow-lab-http")
+    assert "accepts http:// callback URLs only for localhost, 127.0.0.1 and [::1]" in str(refused.value)
+    assert "https://" in str(refused.value) and idp.calls == [] and pools(aws) == []
+
+
+def test_the_cli_refuses_an_http_app_url_off_loopback_without_a_traceback(aws, tmp_path):
+    """`flask --app app cognito setup`, as a user runs it: a message and exit 1, no AWS call."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    env = {**os.environ, "APP_URL": "http://flowlab.example:5000", "INSTANCE_PATH": str(tmp_path)}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "app",
+            "cognito",
+            "setup",
+            "--region",
+            REGION,
+            "--domain-prefix",
+            "x1",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "Configuration error: APP_URL='http://flowlab.example:5000' uses http://" in run.stderr
+    assert "localhost, 127.0.0.1 and [::1]" in run.stderr and pools(aws) == []
+
+
+@pytest.mark.parametrize("app_url", ["http://127.0.0.1:5000", "https://flowlab.example"])
+def test_loopback_http_and_any_https_are_accepted(aws, make_cli, app_url):
+    cli = make_cli(app_url)
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-ok-url", "--dry-run")
+    assert result.exit_code == 0, result.output
+
+
+def test_ipv6_loopback_is_a_cognito_loopback_too():
+    """Cognito accepts http://[::1]; the app's own config refuses IPv6 APP_URLs for its Host checks."""
+    cognito.check_app_url("http://[::1]:5000")
+
+
+def test_a_lite_pool_is_reported_and_not_set_up(aws, cli, monkeypatch):
+    pool_id = aws.create_user_pool(PoolName="cognito-flow-lab", UserPoolTier="LITE")["UserPool"]["Id"]
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-lite")
+    assert result.exit_code == 1 and "Lite feature plan" in result.output and "Essentials" in result.output
+    client = aws.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True)["UserPoolClient"]
+    cli.idp.expect_branding_missing(client["ClientId"])
+    monkeypatch.setenv("COGNITO_REGION", REGION)
+    out = cli("inspect", "--pool-id", pool_id, "--client-id", client["ClientId"]).output
+    assert "WARN  feature plan: LITE (no managed login" in out
+
+
+def test_teardown_removes_a_domain_added_in_the_console_and_the_style(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_deleted()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-first").exit_code == 0
+    (pool,) = pools(aws)
+    # in the console: the setup's domain replaced by another one
+    aws.delete_user_pool_domain(Domain="flow-lab-first", UserPoolId=pool["Id"])
+    aws.create_user_pool_domain(Domain="flow-lab-console", UserPoolId=pool["Id"])
+    result = cli("teardown", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "deleted domain flow-lab-console (found on the pool)" in result.output
+    assert f"deleted branding {BRANDING_ID}" in result.output
+    assert pools(aws) == [] and not aws.describe_user_pool_domain(Domain="flow-lab-console")["DomainDescription"]
+
+
+def test_every_aws_call_is_in_the_iam_list_and_the_readme(aws, cli, monkeypatch):
+    from pathlib import Path
+
+    from botocore import xform_name
+
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
+    cli.idp.expect_branding_deleted()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-iam", "--test-user", "t1").exit_code == 0
+    values = dotenv_values(cli.env_file)
+    monkeypatch.setenv("COGNITO_REGION", REGION)
+    assert cli("inspect", "--pool-id", values["COGNITO_USER_POOL_ID"], "--client-id", values["OAUTH_CLIENT_ID"])
+    assert cli("teardown", "--yes").exit_code == 0
+    assert set(cli.idp.calls) <= set(cognito.IAM_ACTIONS), set(cli.idp.calls) - set(cognito.IAM_ACTIONS)
+    # also the calls this run did not reach (reuse paths): every operation named in the code is listed
+    source = Path(cognito.__file__).read_text()
+    operations = boto3.client("cognito-idp", region_name=REGION).meta.service_model.operation_names
+    named = {op for op in operations if f'"{xform_name(op)}"' in source}
+    assert named == set(cognito.IAM_ACTIONS)
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert [a for a in cognito.IAM_ACTIONS if f"cognito-idp:{a}" not in readme] == []
+    denied = str(cognito.explain_aws_error(_Denied(), "create the user pool"))
+    assert all(f"cognito-idp:{a}" in denied for a in cognito.IAM_ACTIONS)
+
+
+class _Denied(Exception):
+    response = {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}
+
+
+def test_a_reused_classic_hosted_ui_domain_is_reported_as_such(aws, cli):
+    pool_id = aws.create_user_pool(PoolName="cognito-flow-lab")["UserPool"]["Id"]
+    aws.create_user_pool_domain(Domain="flow-lab-classic", UserPoolId=pool_id, ManagedLoginVersion=1)
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-classic")
+    assert result.exit_code == 0, result.output
+    assert "reuse domain flow-lab-classic (classic hosted UI)" in result.output
+    assert "sign-in pages: classic hosted UI (version 1)" in result.output
+    assert "CreateUserPoolDomain" not in cli.idp.calls

@@ -38,6 +38,15 @@ def test_defaults(env):
     assert s.implicit_redirect_uri == "http://localhost:5000/implicit/callback"
     assert s.session_backend == "cachelib"
     assert not s.is_cognito and not s.secure_cookies
+    assert s.jwks_max_age == 600
+    assert s.trusted_hosts == ["localhost", "127.0.0.1"]
+
+
+def test_jwks_max_age_and_trusted_hosts(env):
+    base = {**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"}
+    assert load_settings({**base, "JWKS_MAX_AGE": "60"}).jwks_max_age == 60
+    public = load_settings({**base, "APP_URL": "https://lab.example.com"})
+    assert public.trusted_hosts == ["lab.example.com"]
 
 
 @pytest.mark.parametrize(
@@ -61,6 +70,9 @@ def test_defaults(env):
             "COGNITO_DOMAIN",
         ),
         ({"OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": ""}, "OAUTH_CLIENT_ID"),
+        ({"OAUTH_ISSUER": "https://id.example.com", "JWKS_MAX_AGE": "0"}, "JWKS_MAX_AGE"),
+        ({"OAUTH_ISSUER": "https://id.example.com", "JWKS_MAX_AGE": "10m"}, "JWKS_MAX_AGE"),
+        ({"OAUTH_ISSUER": "https://id.example.com", "APP_URL": "http://[::1]:5000"}, "APP_URL.*IPv6"),
     ],
 )
 def test_bad_values_name_the_setting(env, extra, names):

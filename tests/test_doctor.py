@@ -124,3 +124,42 @@ def test_doctor_page_and_cli(make_stack, http):
     assert result.exit_code == 1
     assert "FAIL  redirect_uri" in result.output and "fix: Add http://localhost:5999/callback" in result.output
     assert stack.settings.client_secret not in result.output + page.text
+
+
+def test_a_pool_without_a_domain_fails_with_the_fix(make_stack):
+    """Without a domain, Cognito's discovery lists endpoints on the cognito-idp host (SO 47664727)."""
+    stack = make_stack()
+    doc = requests.get(stack.settings.issuer + "/.well-known/openid-configuration").json()
+    base = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_LocalDemo"
+    doc.update(authorization_endpoint=f"{base}/authorize", token_endpoint=f"{base}/token")
+    doc.update(userinfo_endpoint=f"{base}/userInfo")
+    stack.rewriter.faults[DISCOVERY] = answer(json.dumps(doc))
+    result = findings(stack)
+    assert result["domain"].status == "fail" and "has no domain" in result["domain"].message
+    assert "cognito-idp.us-east-1.amazonaws.com" in result["domain"].message
+    assert "App integration → Domain" in result["domain"].fix and "cognito setup" in result["domain"].fix
+    assert "redirect_uri" not in result  # no probe against endpoints that cannot work
+    cli = stack.app.test_cli_runner().invoke(args=["doctor"])
+    assert cli.exit_code == 1 and "FAIL  domain" in cli.output
+
+
+def test_login_pages_unavailable_fails_with_the_fix(make_stack):
+    """An app client without a managed login branding style: /login does not render."""
+    stack = make_stack()
+    page = "<html><body><h1>Login pages unavailable</h1></body></html>"
+    stack.rewriter.faults["/login"] = answer(page, status=200, mimetype="text/html")
+    result = findings(stack)
+    assert result["redirect_uri"].status == "fail"
+    assert "Login pages unavailable" in result["redirect_uri"].message
+    assert "branding style" in result["redirect_uri"].fix and "cognito setup" in result["redirect_uri"].fix
+    assert result["implicit_redirect_uri"].status == "warn"
+
+
+def test_an_authorize_endpoint_that_does_not_redirect_to_login_fails(make_stack):
+    stack = make_stack()
+    stack.rewriter.faults["/oauth2/authorize"] = answer("<html>An error was encountered</html>", 400, "text/html")
+    result = findings(stack)
+    assert (
+        result["redirect_uri"].status == "fail" and "not a redirect to its login page" in result["redirect_uri"].message
+    )
+    assert "branding style" in result["redirect_uri"].fix

@@ -294,3 +294,40 @@ def test_fuzz_machine_doctor_and_logout_with_every_method(stack, http, signed_in
     run()
     stranger.close()
     assert_survived(stack, http)
+
+
+def test_fuzz_implicit_verify_nesting_and_sizes(stack, http, signed_in):
+    """Deep nesting (parser and trace walk) and big bodies (the 64 KiB cap): always a clear 4xx."""
+    csrf = stack.csrf(http)
+
+    @settings(FUZZ, max_examples=60)
+    @given(
+        depth=st.integers(min_value=1, max_value=3000),
+        shape=st.sampled_from(["array", "object", "mixed", "in-a-field", "unclosed"]),
+        padding=st.sampled_from([0, 1000, 60_000, 66_000, 300_000]),
+    )
+    def run(depth, shape, padding):
+        leaf = json.dumps("x" * padding)
+        if shape == "array":
+            body = "[" * depth + leaf + "]" * depth
+        elif shape == "object":
+            body = '{"a":' * depth + leaf + "}" * depth
+        elif shape == "mixed":
+            body = '[{"a":' * depth + leaf + "}]" * depth
+        elif shape == "in-a-field":
+            body = '{"id_token":"x","access_token":"y","state":"z","n":' + "[" * depth + leaf + "]" * depth + "}"
+        else:
+            body = "[" * depth + leaf
+        response = http.post(
+            stack.url + "/api/implicit/verify",
+            data=body,
+            headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+            timeout=10,
+        )
+        expected = 413 if len(body) > 64 * 1024 else 400
+        assert response.status_code == expected, (shape, depth, padding, response.text[:300])
+        assert response.json()["valid"] is False
+
+    run()
+    assert_survived(stack, http)
+    assert http.get(stack.url + "/trace").status_code == 200

@@ -19,6 +19,9 @@ import requests
 def test_request_headers_never_change_redirect_uris(stack, headers):
     for path, key in (("/login", "redirect_uri"), ("/implicit", "redirect_uri")):
         response = requests.get(stack.url + path, headers=headers, allow_redirects=False)
+        if "Host" in headers:  # a Host outside TRUSTED_HOSTS is refused before anything is built
+            assert response.status_code == 400 and "Location" not in response.headers
+            continue
         q = parse_qs(urlsplit(response.headers["Location"]).query)
         assert q[key][0].startswith(stack.url + "/"), q[key]
 

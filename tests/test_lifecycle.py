@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import types
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 from conftest import answer
@@ -199,3 +199,41 @@ def test_absolute_timeout_even_while_active(make_stack, http, clock):
     response = http.get(stack.url + "/dashboard", allow_redirects=False)
     assert response.headers["Location"] == "/?expired=max"
     assert stack.session_json(http)["authenticated"] is False
+
+
+def test_revoke_uses_http_basic_even_when_the_token_endpoint_uses_post(make_stack, http):
+    """Cognito's revocation endpoint documents client authentication by the Authorization header only."""
+    stack = make_stack({"OAUTH_CLIENT_AUTH": "client_secret_post"})
+    stack.login(http)
+    token = refresh_token_of(stack)
+    (exchange,) = stack.steps("token")
+    assert "client_secret=" in exchange.request_body  # the token endpoint got body credentials
+    post(stack, http, "/revoke")
+    assert stack.pool.refresh_tokens[token].revoked
+    (revoke,) = stack.steps("revoke")
+    assert revoke.status == 200 and revoke.request_headers["Authorization"].startswith("Basic ")
+    assert "client_secret" not in revoke.request_body and "client_id" not in revoke.request_body
+
+
+def test_sign_in_as_someone_else_on_a_classic_hosted_ui_that_ignores_prompt(stack, http):
+    """Cognito honours prompt=login only with managed login; switch-user logs out first, so it
+    works on the classic hosted UI too (here: the provider never sees `prompt`)."""
+    provider = stack.rewriter.app
+
+    def classic_hosted_ui(environ, start_response):
+        query = [(k, v) for k, v in parse_qsl(environ.get("QUERY_STRING", "")) if k != "prompt"]
+        environ["QUERY_STRING"] = urlencode(query)
+        return provider(environ, start_response)
+
+    stack.rewriter.faults["/oauth2/authorize"] = classic_hosted_ui
+    stack.login(http)
+    response = post(stack, http, "/switch-user")
+    back = http.get(response.headers["Location"], allow_redirects=False).headers["Location"]
+    login = http.get(back, allow_redirects=False).headers["Location"]
+    authorize = stack.start_login(http, login)
+    # the provider's session is gone, so the sign-in form appears instead of a silent sign-in as before
+    first = http.get(authorize, allow_redirects=False)
+    assert first.headers["Location"].startswith(stack.provider_url + "/login")
+    callback = stack.sign_in_at_provider(http, authorize, "alice", "FlowLab-alice-1")
+    http.get(callback)
+    assert stack.session_json(http)["id_token_claims"]["cognito:username"] == "alice"

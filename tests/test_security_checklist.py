@@ -5,13 +5,16 @@ Cases tested elsewhere (same standard: real HTTP against the running app):
  4               test_login.py::test_provider_error_is_shown_escaped
  6-8             test_login.py (invalid_grant, PKCE mismatch, no id_token), test_provider_faults.py
  9               test_login.py::test_code_exchange_sends_verifier_redirect_uri_and_basic_auth
- 31-33           test_login.py (rotation), test_provider_faults.py (JWKS, discovery issuer)
+ 31-33           test_login.py (rotation), test_key_rotation.py (removed keys, JWKS_MAX_AGE),
+                 test_provider_faults.py (JWKS, discovery issuer)
  35-36           test_implicit.py (bad and missing at_hash)
  37-38           test_lifecycle.py (userinfo sub mismatch, Bearer header)
  40-42, 47       test_login.py (session id, planted sid, logout replay, cookie attributes)
  44-46           test_lifecycle.py (logout revokes, idle and absolute timeouts)
  52-57, 59-60    test_api.py
  61-65           test_implicit_browser.py, test_implicit.py
+Issue 11's protocol findings (deep JSON, PKCE challenge, base64url, Host, file modes) are in
+test_attacks_protocol.py.
 This file covers the ID-token cases 11-30 and 34 through the callback, plus 39, 43, 48, 50, 51,
 58, 66, 67 and 68.
 """
@@ -119,7 +122,8 @@ def test_id_token_claim_cases(stack, http, case):
 def test_23_tampered_signature(stack, http):
     def rewrite(body):
         head, payload, sig = body["id_token"].split(".")
-        body["id_token"] = f"{head}.{payload}.{sig[::-1]}"
+        flipped = "B" if sig[100] == "A" else "A"  # still canonical base64url, so the signature check is reached
+        body["id_token"] = f"{head}.{payload}.{sig[:100]}{flipped}{sig[101:]}"
         return body
 
     stack.rewriter.rewrite = rewrite
@@ -222,7 +226,8 @@ def test_39_bad_userinfo_answers_are_rejected(stack, http, fault, status, text):
 
 def test_43_47_https_cookie_is_host_prefixed_secure_and_expired_with_matching_attributes(make_stack):
     stack = make_stack(app_url="https://lab.example.com")
-    login = requests.get(stack.url + "/login", allow_redirects=False)
+    host = {"Host": "lab.example.com"}  # TRUSTED_HOSTS: only APP_URL's host is served
+    login = requests.get(stack.url + "/login", headers=host, allow_redirects=False)
     cookies = login.raw.headers.getlist("Set-Cookie")
     assert {c.split("=")[0] for c in cookies} == {"__Host-flowlab", "__Host-flowlab_trace"}
     for cookie in cookies:
@@ -234,7 +239,7 @@ def test_43_47_https_cookie_is_host_prefixed_secure_and_expired_with_matching_at
     name, sid = cookie.split(";")[0].split("=", 1)
     # logout is a POST with the anti-forgery token (issue 11, item 4); the GET only asks, and sets
     # the token's signed cookie with the same attributes
-    confirm = requests.get(stack.url + "/logout", cookies={name: sid}, allow_redirects=False)
+    confirm = requests.get(stack.url + "/logout", headers=host, cookies={name: sid}, allow_redirects=False)
     (csrf_cookie,) = [c for c in confirm.raw.headers.getlist("Set-Cookie") if c.startswith("__Host-flowlab_csrf=")]
     assert "Domain" not in csrf_cookie
     assert all(p in csrf_cookie for p in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
@@ -243,6 +248,7 @@ def test_43_47_https_cookie_is_host_prefixed_secure_and_expired_with_matching_at
     logout = requests.post(
         stack.url + "/logout",
         data={"csrf_token": token},
+        headers=host,
         cookies={name: sid, csrf_name: csrf_value},
         allow_redirects=False,
     )

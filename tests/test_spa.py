@@ -216,6 +216,12 @@ def test_verify_bad_input_is_a_clear_4xx(stack, http):
     response = verify(stack, http, {**good, "refresh_token": tokens["refresh_token"]}, csrf)
     assert response.status_code == 400 and "never send the refresh token" in response.json()["error"]
     assert http.post(stack.url + "/api/spa/verify", json=good).status_code == 403  # no anti-forgery token
+    headers = {"X-CSRF-Token": csrf, "Content-Type": "application/json"}
+    for path in ("/api/spa/verify", "/api/spa/trace", "/api/tokens/reveal"):
+        deep = http.post(stack.url + path, data="[" * 5000 + "]" * 5000, headers=headers)
+        assert deep.status_code == 400 and "nested" in deep.json()["error"], path
+        huge = http.post(stack.url + path, data='"' + "x" * 100_000 + '"', headers=headers)
+        assert huge.status_code == 413, path
     response = http.post(
         stack.url + "/api/spa/verify", json=good, headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"}
     )

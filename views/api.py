@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from oauth.http import ProviderError
 from oauth.resource import BearerError, authorize, bearer_token
+from oauth.tokens import Verification
 from oauth.verified_cache import VerifiedTokenCache
 
 from . import oauth_client, settings
@@ -36,22 +37,25 @@ def me() -> Response:
     client = oauth_client()
     cache: VerifiedTokenCache = current_app.extensions["verified_tokens"]
     header = request.headers.get("Authorization", "")
+    current = client.jwks.current  # a cached answer only while its key is in a fresh JWKS
     if request.method == "GET" and header.startswith("Bearer ") and "access_token" not in request.args:
-        body = cache.get(header[7:])  # fast path: this exact token passed every check before
+        body = cache.get(header[7:], current)  # fast path: this exact token passed every check before
         if body is not None:
             return Response(body, mimetype="application/json")
     form = request.form if request.method == "POST" else {}  # a GET has no body to parse
     try:
         token = bearer_token(header or None, request.args, form)
-        body = cache.get(token)  # the serialised answer for an already-verified token
+        body = cache.get(token, current)  # the serialised answer for an already-verified token
         if body is None:
-            identity = authorize(
-                token,
-                lambda t: client.verify_access_token(t, s.api_allowed_client_ids),
-                s.api_required_scope,
-            )
+            verified = []
+
+            def verify(t: str) -> Verification:
+                verified.append(client.verify_access_token(t, s.api_allowed_client_ids))
+                return verified[-1]
+
+            identity = authorize(token, verify, s.api_required_scope)
             body = current_app.json.dumps(identity) + "\n"
-            cache.put(token, body, identity["exp"])
+            cache.put(token, body, identity["exp"], verified[-1].kid)
     except BearerError as exc:
         return _bearer_error(exc)
     except ProviderError as exc:

@@ -233,6 +233,13 @@ def logout() -> Response | str:
 
 @bp.post("/switch-user")
 def switch_user() -> Response:
+    """Sign out at the provider first, then sign in again (with prompt=login).
+
+    Logging out first is what makes this work everywhere: Cognito honours `prompt=login` only
+    with managed login, and the classic hosted UI ignores it and would silently sign the same
+    user in again from its session cookie. Ending the provider's session via /logout works on
+    both; prompt=login then only adds a forced re-authentication where it is supported.
+    """
     return _end_sessions(switch=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
@@ -57,7 +57,16 @@ def provider_refused(exc: ProviderRefused) -> Response:
     return problem(400, "The identity provider refused the request", detail, hint=exc.cause, error=exc.error)
 
 
+def untrusted_host() -> Response | None:
+    """A Host header outside TRUSTED_HOSTS: a plain 400 before any other hook, since nothing
+    (url_for, templates, redirects) can be built for a host the app does not serve."""
+    if isinstance(request.routing_exception, SecurityError):
+        return Response("400 Bad Request: this host name is not served here.\n", 400, mimetype="text/plain")
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, untrusted_host)
     app.register_error_handler(ProviderError, provider_failed)
     app.register_error_handler(ProviderRefused, provider_refused)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from oauth import transactions
+from oauth import safejson, transactions
 from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows, implicit_run_record
 from oauth.errors import LIKELY_CAUSES
 from oauth.tokens import CLAIMS, WHY
@@ -13,6 +14,7 @@ from . import oauth_client, presenter, settings, tracing
 
 bp = Blueprint("implicit", __name__)
 MAX_TOKEN = 16 * 1024
+MAX_VERIFY_BODY = 64 * 1024  # two tokens of at most 16 KiB each, and a state
 
 
 @bp.after_request
@@ -57,8 +59,18 @@ def _check_view(result) -> list[dict]:
 
 @bp.post("/api/implicit/verify")
 def verify() -> Response:
+    request.max_content_length = MAX_VERIFY_BODY
+    try:
+        raw = request.get_data(cache=True)  # read once here, so the tracer never meets a refused body
+    except RequestEntityTooLarge:
+        return _refuse(f"the body is larger than {MAX_VERIFY_BODY // 1024} KiB", 413)
     tracing.note_incoming("implicit_verify")
-    body = request.get_json(silent=True)
+    try:
+        body = safejson.loads(raw) if request.is_json else None
+    except safejson.JsonRefused as exc:
+        return _refuse(str(exc))
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
         return _refuse("the body must be a JSON object {id_token, access_token, state}")
     values = {k: body.get(k) for k in ("id_token", "access_token", "state")}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, jsonify, request, session
+from flask import Blueprint, Response, jsonify, session
+
+from .spa import json_body
 
 bp = Blueprint("raw_tokens", __name__)
 
@@ -24,7 +26,9 @@ def _refuse(status: int, error: str) -> Response:
 @bp.post("/api/tokens/reveal")
 def reveal() -> Response:
     """The full ID, access or machine token; never a refresh token. POST + anti-forgery token."""
-    body = request.get_json(silent=True)
+    body, refused = json_body()
+    if refused is not None:
+        return refused
     which = body.get("which") if isinstance(body, dict) else None
     if which not in ("id", "access", "machine"):
         return _refuse(400, "which must be id, access or machine (a refresh token is never revealed)")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, render_template, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from oauth import spa
+from oauth import safejson, spa
 from oauth.errors import LIKELY_CAUSES
 from oauth.tokens import CLAIMS, WHY
 from oauth.trace import PARAM_HELP
@@ -59,6 +60,24 @@ def callback() -> Response | str:
     return _page("spa_callback.html")
 
 
+MAX_BODY = 64 * 1024
+
+
+def json_body() -> tuple[object, Response | None]:
+    """The request's JSON through the app's guard (size and nesting bounded); (body, refusal)."""
+    request.max_content_length = MAX_BODY
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return None, _refuse(f"the body is larger than {MAX_BODY // 1024} KiB", 413)
+    try:
+        return (safejson.loads(raw) if request.is_json else None), None
+    except safejson.JsonRefused as exc:
+        return None, _refuse(str(exc))
+    except ValueError:
+        return None, None
+
+
 def _refuse(error: str, status: int = 400, **extra) -> Response:
     response = jsonify({"valid": False, "error": error, **extra})
     response.status_code = status
@@ -73,7 +92,9 @@ REPORTED["revoke"] = "revocation_endpoint"
 def trace() -> Response:
     """The page's own calls to the provider, for this browser's trace: method, URL, status and time only.
     The bodies (the code, the verifier, the tokens) never leave the page."""
-    body = request.get_json(silent=True)
+    body, refused = json_body()
+    if refused is not None:
+        return refused
     if not isinstance(body, dict) or body.get("step") not in REPORTED:
         return _refuse("step must be token, refresh, userinfo or revoke")
     meta = oauth_client().metadata()
@@ -92,11 +113,14 @@ def trace() -> Response:
 @bp.post("/api/spa/verify")
 def verify() -> Response:
     """Verify the ID (and access) token the page got from the token endpoint, for the public client."""
+    body, refused = json_body()  # read first, so the tracer never meets a refused body
+    if refused is not None:
+        return refused
     tracing.note_incoming("spa_verify")
     s = settings()
     if not s.public_client_id:
         return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
-    values, error = spa.read_verify_body(request.get_json(silent=True))
+    values, error = spa.read_verify_body(body)
     if error:
         return _refuse(error)
     client = oauth_client()
@@ -114,7 +138,8 @@ def verify() -> Response:
     if failure is not None:
         kind = "ID" if failure in id_result.checks else "access"
         message = f"{kind} token check '{failure.name}' failed: {failure.detail}"
-        session["spa_run"] = spa.spa_run_record(values["received"], False, message)
+        if session:  # recorded for /compare; a stranger with no session gets nothing stored
+            session["spa_run"] = spa.spa_run_record(values["received"], False, message)
         return _refuse(message, check=failure.name, checks=spa.check_view(id_result))
     session["spa_run"] = spa.spa_run_record(values["received"], True)
     return jsonify(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, session, url_for
 from markupsafe import Markup, escape
 
-from oauth import exports
+from oauth import exports, safejson
 from oauth.errors import likely_cause
 from oauth.trace import explain_params, marker_re, shorten_markers
 
@@ -134,7 +133,7 @@ def _cause(step: dict) -> str:
     """The likely cause of an OAuth error in a step's response (JSON body, query or WWW-Authenticate)."""
     error = ""
     try:
-        body = json.loads(step["response_body"]) if step["response_body"].startswith("{") else {}
+        body = safejson.loads(step["response_body"]) if step["response_body"].startswith("{") else {}
         error = body.get("error", "") if isinstance(body, dict) else ""
     except ValueError:
         pass
