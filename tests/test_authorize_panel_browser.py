@@ -59,6 +59,7 @@ def test_unauthorized_client_is_explained_on_the_implicit_page(stack, page: Page
     page.locator("#authorize-send").click()
     expect(page.locator("#error-title")).to_have_text("The provider returned error=unauthorized_client")
     expect(page.locator("#error-hint")).to_contain_text("response_type=token needs the implicit grant")
+    page.wait_for_load_state("networkidle")
 
 
 def test_sign_in_through_the_panel(stack, page: Page):

@@ -223,9 +223,18 @@ def test_cli(stack, http):
 
 def test_provider_down_is_a_502(make_stack, http):
     stack = make_stack(issuer="http://127.0.0.1:1/us-east-1_Nowhere")
-    fake = jws.sign({"iss": stack.settings.issuer, "sub": "1"}, "k", algorithm="HS256", headers={"kid": "x"})
-    rsa_like = fake.replace(fake.split(".")[0], base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"x"}').decode())
-    response = inspect(stack, http, rsa_like.rstrip("="))
+
+    def part(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    rsa_like = ".".join(  # an RS256 token of the configured issuer: checking it needs the JWKS
+        [
+            part(b'{"alg":"RS256","kid":"x"}'),
+            part(json.dumps({"iss": stack.settings.issuer}).encode()),
+            part(b"s" * 256),
+        ]
+    )
+    response = inspect(stack, http, rsa_like)
     assert response.status_code == 502
 
 

@@ -320,3 +320,25 @@ def test_doctor_says_when_no_public_client_is_set(make_stack):
     stack = make_stack(public_client_id="")
     finding = findings(stack)["public_client"]
     assert finding.status == "info" and "OAUTH_PUBLIC_CLIENT_ID" in finding.fix
+
+
+def test_a_passer_by_stores_nothing(stack):
+    """Issue 11's rule holds for these pages: no session, no trace for a visitor who starts no sign-in."""
+    from test_security_web import files
+
+    from views import tracing
+
+    with requests.Session() as stranger:
+        for path in ("/spa", "/spa/callback", "/inspect", "/compare"):
+            assert stranger.get(stack.url + path).status_code == 200, path
+        csrf = re.search(r'data-csrf="([^"]+)"', stranger.get(stack.url + "/spa/callback").text).group(1)
+        headers = {"X-CSRF-Token": csrf}
+        assert stranger.post(stack.url + "/inspect", data={"token": "abc", "csrf_token": csrf}).status_code == 200
+        assert stranger.post(stack.url + "/api/tokens/reveal", json={"which": "id"}, headers=headers).status_code == 404
+        report = {"step": "token", "method": "POST", "url": stack.provider_url + "/oauth2/token", "status": 400}
+        assert stranger.post(stack.url + "/api/spa/trace", json=report, headers=headers).json() == {"recorded": False}
+        bad = {"id_token": "a.b.c", "access_token": "a.b.c", "nonce": "n"}
+        assert stranger.post(stack.url + "/api/spa/verify", json=bad, headers=headers).status_code == 400
+        assert stack.app.config["SESSION_COOKIE_NAME"] not in stranger.cookies
+        assert tracing.TRACE_COOKIE not in stranger.cookies
+    assert files(stack) == []

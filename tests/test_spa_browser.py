@@ -209,6 +209,7 @@ def test_callback_without_this_tabs_transaction_sends_nothing(stack, page: Page)
     expect(page.locator("#error-title")).to_have_text("No sign-in was started in this tab")
     assert page.url == stack.url + "/spa/callback"
     assert [e for e in provider_log if e["path"] == "/oauth2/token"] == []
+    page.wait_for_load_state("networkidle")  # (the favicon too, before the servers stop)
 
 
 def test_state_mismatch_sends_nothing(stack, page: Page):
@@ -221,6 +222,7 @@ def test_state_mismatch_sends_nothing(stack, page: Page):
     expect(page.locator("#error-title")).to_have_text("state does not match")
     assert page.evaluate("() => sessionStorage.length") == 0  # the verifier is gone all the same
     assert [e for e in provider_log if e["path"] == "/oauth2/token"] == []
+    page.wait_for_load_state("networkidle")
 
 
 def test_provider_error_is_shown_as_text(stack, page: Page):
@@ -229,6 +231,7 @@ def test_provider_error_is_shown_as_text(stack, page: Page):
     expect(page.locator("#error-title")).to_have_text("The provider returned error=access_denied")
     expect(page.locator("#error-detail")).to_have_text(payload)
     assert page.locator("#injected").count() == 0
+    page.wait_for_load_state("networkidle")
 
 
 def test_presenter_mode_pauses_the_browser_only_flow(stack, page: Page):
