@@ -33,6 +33,20 @@ LIKELY_CAUSES = {
     "login_required": "prompt=none was sent but there is no sign-in session at the provider.",
     "server_error": "The provider hit an internal error; try again later.",
     "unsupported_token_type": "Only refresh tokens can be revoked at Cognito's /oauth2/revoke.",
+    "invalid_token": (
+        "The access token was refused: its sign-in was revoked (revoking the refresh token revokes the "
+        "tokens issued from it), it expired, or it is the wrong kind or from another pool. Sign in again."
+    ),
+    "insufficient_scope": "The access token lacks the scope this API requires; ask for it at sign-in.",
+    "invalid_state": (
+        "The callback's state does not match a sign-in started in this browser: forged, replayed, or older "
+        "than 10 minutes. This is the CSRF defence working; start the sign-in again."
+    ),
+    "invalid_issuer": "The callback names another issuer: a mix-up or a misconfigured provider.",
+    "invalid_id_token": "The ID token failed a verification check; nothing was stored.",
+    "invalid_userinfo": "userInfo answered for a different user than the ID token's sub.",
+    "temporarily_unavailable": "The API could not fetch the provider's signing keys; try again.",
+    "provider_error": "The provider could not be reached or answered something unusable.",
 }
 
 

@@ -162,6 +162,7 @@ STEP_TITLES = {
     "client_credentials": "Get a machine token (client credentials)",
     "authorize": "Browser goes to the authorize endpoint",
     "callback": "Provider sends the browser back with a code",
+    "implicit_callback": "Provider sends the browser back with tokens in the fragment",
     "logout": "Browser goes to the provider's logout",
     "implicit_authorize": "Browser goes to the authorize endpoint (implicit)",
     "implicit_verify": "The implicit page posts the tokens for verification",
@@ -186,6 +187,7 @@ LANES = {
     "implicit_authorize": ("browser", "provider"),
     "logout": ("browser", "provider"),
     "callback": ("browser", "app"),
+    "implicit_callback": ("browser", "app"),
     "implicit_verify": ("browser", "app"),
     "spa_verify": ("browser", "app"),
     "spa_token": ("browser", "provider"),
@@ -208,8 +210,11 @@ def make_step(
     response_headers: dict | None = None,
     response_body: str | bytes = "",
     duration_ms: float = 0.0,
+    started: float | None = None,
 ) -> dict:
-    """A redacted, msgpack-safe step; full tokens land in `redactor.vault`."""
+    """A redacted, msgpack-safe step; full tokens land in `redactor.vault`.
+
+    `started`: when the exchange began (epoch seconds); now when not given."""
     revoke = name == "revoke"
     req_type = str((request_headers or {}).get("Content-Type", ""))
     res_type = str((response_headers or {}).get("Content-Type", ""))
@@ -229,7 +234,8 @@ def make_step(
         "response_body": redactor.body(response_body, res_type),
         "duration_ms": round(float(duration_ms), 1),
         "tag": redactor.tag,
-        "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + "Z",
+        "started": round(started if started is not None else time.time(), 3),
     }
 
 
@@ -246,7 +252,9 @@ def shorten_markers(text: str, vault: dict[str, str], step: dict) -> str:
 
     def short(match: re.Match) -> str:
         full = vault.get(f"{step['id']}.{match.group(1)}")
-        return f"{full[:12]}…{full[-4:]}" if full else "$TOKEN"
+        if full:
+            return f"{full[:12]}…{full[-4:]}"
+        return "$ID_TOKEN" if "id_token" in text[max(0, match.start() - 30) : match.start()] else "$ACCESS_TOKEN"
 
     return marker_re(step).sub(short, text or "")
 

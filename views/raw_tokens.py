@@ -33,7 +33,7 @@ def reveal() -> Response:
     if which not in ("id", "access", "machine"):
         return _refuse(400, "which must be id, access or machine (a refresh token is never revealed)")
     if which == "machine":
-        token = (session.get("machine") or {}).get("access_token")
+        token = session.get("machine_token")
     else:
         auth = session.get("auth") or {}
         token = auth.get("id_token" if which == "id" else "access_token")
