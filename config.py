@@ -46,6 +46,8 @@ class Settings:
     demo_user: tuple[str, str] | None = field(default=None, repr=False)
     demo_users: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     m2m_client_id: str = ""
+    public_client_id: str = ""
+    resource_scopes: tuple[str, ...] = ()
     m2m_client_secret: str = field(default="", repr=False)
     api_required_scope: str = ""
     api_allowed_client_ids: tuple[str, ...] = ()
@@ -64,6 +66,7 @@ class Settings:
     machine_page: bool = True
     rate_limit_sign_in: str = "600 per minute"
     rate_limit_doctor: str = "5 per minute"
+    rate_limit_inspect: str = "60 per minute"
     jwks_max_age: float = 600.0
 
     @property
@@ -73,6 +76,10 @@ class Settings:
     @property
     def implicit_redirect_uri(self) -> str:
         return self.app_url + "/implicit/callback"
+
+    @property
+    def spa_redirect_uri(self) -> str:
+        return self.app_url + "/spa/callback"
 
     @property
     def secure_cookies(self) -> bool:
@@ -185,7 +192,16 @@ def read_local_provider(path: Path) -> dict:
         client = data["clients"][0]
         user = (data.get("users") or [{}])[0]
         machine = next((c for c in data["clients"] if c.get("allowed_flows") == ["client_credentials"]), {})
+        public = next(
+            (c for c in data["clients"] if not c.get("client_secret") and "code" in c.get("allowed_flows", [])), {}
+        )
+        resource_scopes = [
+            f"{server['identifier']}/{scope['name']}"
+            for server in data.get("resource_servers", [])
+            for scope in server.get("scopes", [])
+        ]
         return {
+            "resource_scopes": resource_scopes,
             "issuer": data["issuer"],
             "client_id": client["client_id"],
             "client_secret": client["client_secret"],
@@ -197,6 +213,7 @@ def read_local_provider(path: Path) -> dict:
             ),
             "m2m_client_id": machine.get("client_id", ""),
             "m2m_client_secret": machine.get("client_secret", ""),
+            "public_client_id": public.get("client_id", ""),
         }
     except FileNotFoundError:
         # Not started yet (the local provider writes this file): the app still loads, so CLI
@@ -209,6 +226,8 @@ def read_local_provider(path: Path) -> dict:
             "demo_users": (),
             "m2m_client_id": "",
             "m2m_client_secret": "",
+            "public_client_id": "",
+            "resource_scopes": [],
         }
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path} is not a valid local provider file: {exc}") from None
@@ -256,9 +275,13 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         demo_users = provider["demo_users"]
         m2m_id = env.get("M2M_CLIENT_ID") or provider["m2m_client_id"]
         m2m_secret = env.get("M2M_CLIENT_SECRET") or provider["m2m_client_secret"]
+        public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip() or provider["public_client_id"]
+        resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split()) or tuple(provider["resource_scopes"])
     else:
         demo_user, demo_users = None, ()
         m2m_id, m2m_secret = env.get("M2M_CLIENT_ID", "").strip(), env.get("M2M_CLIENT_SECRET", "")
+        public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip()
+        resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split())
         if pool_id:
             issuer = cognito_issuer(pool_id, env.get("COGNITO_REGION", "").strip())
             if issuer_env and issuer_env.rstrip("/") != issuer:
@@ -287,12 +310,15 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "demo_users": demo_users,
         "m2m_client_id": m2m_id,
         "m2m_client_secret": m2m_secret,
+        "public_client_id": public_id,
+        "resource_scopes": resource_scopes,
         "api_required_scope": env.get("API_REQUIRED_SCOPE", "").strip(),
         "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         "api_allowed_client_ids": tuple(
             dict.fromkeys(
                 [client_id, *env.get("API_ALLOWED_CLIENT_IDS", "").replace(",", " ").split()]
                 + ([m2m_id] if local and m2m_id else [])
+                + ([public_id] if public_id else [])
             )
         ),
         "app_url": app_url,
@@ -308,6 +334,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "machine_page": _switch(env, "MACHINE_PAGE", default=local),
         "rate_limit_sign_in": _rate_limit(env, "RATE_LIMIT_SIGN_IN", "600 per minute"),
         "rate_limit_doctor": _rate_limit(env, "RATE_LIMIT_DOCTOR", "5 per minute"),
+        "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
         "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
     }
     values.update(overrides)

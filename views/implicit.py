@@ -6,7 +6,8 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from oauth import safejson, transactions
-from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows, implicit_run_record
+from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows, implicit_run_record
+from oauth.errors import LIKELY_CAUSES
 from oauth.tokens import CLAIMS, WHY
 
 from . import oauth_client, presenter, settings, tracing
@@ -43,7 +44,7 @@ def start() -> Response:
 
 @bp.get("/implicit/callback")
 def callback() -> str:
-    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY)
+    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY, causes=LIKELY_CAUSES)
 
 
 def _refuse(error: str, status: int = 400, **extra) -> Response:
@@ -131,13 +132,15 @@ def verify() -> Response:
 
 @bp.get("/compare")
 def compare() -> str:
-    code_run, implicit_run = session.get("code_run"), session.get("implicit_run")
+    code_run, implicit_run, spa_run = session.get("code_run"), session.get("implicit_run"), session.get("spa_run")
     return render_template(
         "compare.html",
-        rows=compare_rows(code_run, implicit_run),
+        rows=compare_rows(code_run, implicit_run, spa_run),
         code_run=code_run,
         implicit_run=implicit_run,
+        spa_run=spa_run,
         code_sequence=CODE_SEQUENCE,
         implicit_sequence=IMPLICIT_SEQUENCE,
+        spa_sequence=SPA_SEQUENCE,
         settings=settings(),
     )

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from oauth.errors import ProviderRefused, likely_cause
 from oauth.http import ProviderError
 from oauth.lifecycle import claim_diff, shorten
+from oauth.raw import shorten_response
 from oauth.tokens import SKIP, CheckName, decode_unverified
 
 from . import oauth_client, presenter, settings, tracing
@@ -110,6 +111,7 @@ def refresh() -> Response:
         refresh_token=tokens.get("refresh_token") or auth["refresh_token"],
         nonce=None if new_id else auth.get("nonce"),
     )
+    auth["token_response"] = shorten_response(tokens)
     auth["last_refresh"] = {
         "ok": True,
         "at": int(time.time()),

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from oauth.errors import ProviderRefused
 from oauth.lifecycle import shorten
+from oauth.raw import shorten_response
 from oauth.tokens import explain_claims
 
 from . import oauth_client, settings, tracing
@@ -125,7 +126,7 @@ def machine() -> tuple[str, int]:
         try:
             tokens = client.client_credentials(scope)
             token = tokens["access_token"]
-            response = {k: v for k, v in tokens.items() if k != "access_token"}
+            response = shorten_response(tokens)  # the raw answer, the token shortened (Reveal shows it whole)
             session["machine_token"], session["machine_scope"] = token, scope
         except ProviderRefused as exc:
             error, status = refusal_message(exc), 400
@@ -137,6 +138,7 @@ def machine() -> tuple[str, int]:
             "ok": verification.ok,
             "header": verification.header,
             "response": response,
+            "exp": verification.claims.get("exp") if isinstance(verification.claims.get("exp"), int) else None,
         }
     html = render_template("machine.html", scope=scope, result=result, error=error, token=token, api=api)
     return html, status
