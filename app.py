@@ -101,11 +101,11 @@ def _content_security_policy(app: Flask) -> str:
     cached = app.extensions.get("csp")
     if cached is not None and cached[0] is meta:
         return cached[1]
-    origins = {_origin(client.settings.issuer)}
+    origins = {_origin(client.config.issuer)}
     if meta is not None:
         origins |= {_origin(meta.authorization_endpoint), _origin(meta.end_session_endpoint)}
-    if client.settings.cognito_domain:
-        origins.add(_origin(client.settings.cognito_domain))
+    if client.config.cognito_domain:
+        origins.add(_origin(client.config.cognito_domain))
     forms = " ".join(sorted(o for o in origins if o))
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -198,7 +198,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
-    app.extensions["oauth_client"] = OAuthClient(settings)
+    app.extensions["oauth_client"] = OAuthClient(settings.client_config)
     app.extensions["verified_tokens"] = verified = VerifiedTokenCache(settings.api_token_cache_size)
     app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
     _configure_sessions(app, settings)

@@ -11,11 +11,14 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 from limits import parse_many
+
+from oauth.config import ClientConfig
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
@@ -65,13 +68,33 @@ class Settings:
     rate_limit_doctor: str = "5 per minute"
     jwks_max_age: float = 600.0
 
+    @cached_property
+    def client_config(self) -> ClientConfig:
+        """What the OAuth client (oauth/) needs: the client ids, secrets, URLs and HTTP/JWKS limits."""
+        return ClientConfig(
+            issuer=self.issuer,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            scopes=self.scopes,
+            client_auth=self.client_auth,
+            cognito_domain=self.cognito_domain,
+            is_cognito=self.is_cognito,
+            local_provider=self.local_provider,
+            m2m_client_id=self.m2m_client_id,
+            m2m_client_secret=self.m2m_client_secret,
+            app_url=self.app_url,
+            http_timeout=self.http_timeout,
+            jwks_min_refetch_seconds=self.jwks_min_refetch_seconds,
+            jwks_max_age=self.jwks_max_age,
+        )
+
     @property
     def redirect_uri(self) -> str:
-        return self.app_url + "/callback"
+        return self.client_config.redirect_uri
 
     @property
     def implicit_redirect_uri(self) -> str:
-        return self.app_url + "/implicit/callback"
+        return self.client_config.implicit_redirect_uri
 
     @property
     def secure_cookies(self) -> bool:

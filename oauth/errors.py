@@ -1,41 +1,8 @@
-"""Provider error codes, mapped to the likely cause and what to check."""
+"""The provider's OAuth error answers."""
 
 from __future__ import annotations
 
-LIKELY_CAUSES = {
-    "redirect_mismatch": (
-        "The redirect URI this app sent is not in the app client's Allowed callback URLs. "
-        "Matching is exact: scheme, host, port, path and trailing slash."
-    ),
-    "invalid_client": (
-        "Client authentication failed: wrong client id or secret, a secret sent to a public "
-        "client, or no secret sent for a client that has one. Check OAUTH_CLIENT_ID, "
-        "OAUTH_CLIENT_SECRET and OAUTH_CLIENT_AUTH."
-    ),
-    "invalid_grant": (
-        "The code or refresh token was refused: already used, expired (codes live 5 minutes), "
-        "revoked, issued to another client, or the PKCE code_verifier does not match."
-    ),
-    "unauthorized_client": (
-        "The app client is not allowed this grant or flow, or the redirect_uri differs from the "
-        "one used at authorize (Cognito then says invalid_redirect). Check the client's OAuth "
-        "grant types and callback URLs."
-    ),
-    "invalid_scope": (
-        "A requested scope is not enabled on the app client, or is malformed. Check OAUTH_SCOPES "
-        "against the client's allowed scopes."
-    ),
-    "invalid_request": "A required parameter is missing or malformed.",
-    "unsupported_grant_type": "The provider does not support this grant_type.",
-    "access_denied": "The user (or the provider) declined the sign-in.",
-    "login_required": "prompt=none was sent but there is no sign-in session at the provider.",
-    "server_error": "The provider hit an internal error; try again later.",
-    "unsupported_token_type": "Only refresh tokens can be revoked at Cognito's /oauth2/revoke.",
-}
-
-
-def likely_cause(error: str) -> str:
-    return LIKELY_CAUSES.get(error, "")
+from lab.causes import likely_cause
 
 
 class ProviderRefused(Exception):

@@ -10,8 +10,7 @@ import shlex
 import uuid
 from urllib.parse import parse_qsl, urlsplit
 
-from config import Settings
-
+from .config import ClientConfig
 from .discovery import ProviderMetadata
 from .trace import BASIC_PLACEHOLDER, marker_re, shorten_markers
 
@@ -148,7 +147,7 @@ def markdown(steps: list[dict], vault: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-def postman_collection(settings: Settings, meta: ProviderMetadata) -> dict:
+def postman_collection(settings: ClientConfig, meta: ProviderMetadata) -> dict:
     """A Postman v2.1 collection for this provider: one request per endpoint, OAuth 2.0 auth set up."""
     auth_method = "body" if settings.client_auth == "client_secret_post" else "header"
 

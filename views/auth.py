@@ -7,11 +7,12 @@ import time
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
+from lab.causes import likely_cause
+from lab.claims import WHY
+from lab.compare import code_run_record
 from oauth import transactions
-from oauth.compare import code_run_record
-from oauth.errors import ProviderRefused, likely_cause
+from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
-from oauth.tokens import WHY
 
 from . import antiforgery, oauth_client, presenter, settings, tracing
 from .errors import problem

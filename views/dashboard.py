@@ -6,7 +6,9 @@ import time
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
 
-from oauth.tokens import SKIP, decode_unverified, explain_claims, format_time
+from lab.claims import explain_claims
+from lab.times import format_time
+from oauth.tokens import SKIP, decode_unverified
 
 from . import oauth_client
 

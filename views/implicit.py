@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from lab.claims import CLAIMS, WHY
+from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows, implicit_run_record
 from oauth import safejson, transactions
-from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows, implicit_run_record
-from oauth.tokens import CLAIMS, WHY
 
 from . import oauth_client, presenter, settings, tracing
 

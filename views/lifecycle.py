@@ -7,9 +7,9 @@ import time
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
+from lab.lifecycle import claim_diff, shorten
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
-from oauth.lifecycle import claim_diff, shorten
 from oauth.tokens import SKIP, CheckName, decode_unverified
 
 from . import oauth_client, presenter, settings, tracing

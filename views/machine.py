@@ -4,29 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
+from lab.causes import refusal_message
+from lab.claims import explain_claims
 from oauth.errors import ProviderRefused
-from oauth.tokens import explain_claims
 
 from . import oauth_client, settings
 from .errors import problem
 
 bp = Blueprint("machine", __name__)
-
-CLIENT_CREDENTIALS_CAUSES = {
-    "unauthorized_client": (
-        "This app client is not allowed client_credentials. In Cognito it must be the client's only "
-        "OAuth flow, the client needs a secret, and it needs a custom scope from a resource server."
-    ),
-    "invalid_scope": "Request a custom scope of the form resource-server-identifier/scope, e.g. flowlab-api/read.",
-    "invalid_client": "Check M2M_CLIENT_ID and M2M_CLIENT_SECRET: the machine client's id or secret is wrong.",
-}
-
-
-def refusal_message(exc: ProviderRefused) -> str:
-    """The token endpoint's refusal, with the likely cause for client_credentials."""
-    cause = CLIENT_CREDENTIALS_CAUSES.get(exc.error) or exc.cause
-    text = exc.error + (f" ({exc.description})" if exc.description else "")
-    return f"{text}: {cause}" if cause else text
 
 
 @bp.before_request

@@ -6,8 +6,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from lab.steps import PARAM_HELP
 from oauth import transactions
-from oauth.trace import PARAM_HELP
 
 from . import settings
 

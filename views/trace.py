@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, session, url_for
 from markupsafe import Markup, escape
 
+from lab.causes import likely_cause
+from lab.steps import explain_params
 from oauth import exports, safejson
-from oauth.errors import likely_cause
-from oauth.trace import explain_params, marker_re, shorten_markers
+from oauth.trace import marker_re, shorten_markers
 
 from . import oauth_client, settings
 from .tracing import current_trace_id, store
@@ -125,7 +126,7 @@ def markdown() -> Response:
 
 @bp.get("/postman.json")
 def postman() -> Response:
-    collection = exports.postman_collection(settings(), oauth_client().metadata())
+    collection = exports.postman_collection(settings().client_config, oauth_client().metadata())
     return _download(exports.to_json(collection), "application/json", "cognito-flow-lab.postman_collection.json")
 
 

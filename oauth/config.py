@@ -1,0 +1,33 @@
+"""What the client needs to know about its provider and itself; config.py builds it from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """One app client at one provider: ids, secrets, URLs and the HTTP/JWKS limits."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scopes: tuple[str, ...] = ("openid", "email", "profile")
+    client_auth: str = "client_secret_basic"
+    cognito_domain: str = ""
+    is_cognito: bool = False
+    local_provider: bool = False
+    m2m_client_id: str = ""
+    m2m_client_secret: str = field(default="", repr=False)
+    app_url: str = "http://localhost:5000"
+    http_timeout: float = 5.0
+    jwks_min_refetch_seconds: float = 10.0
+    jwks_max_age: float = 600.0
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.app_url + "/callback"
+
+    @property
+    def implicit_redirect_uri(self) -> str:
+        return self.app_url + "/implicit/callback"
