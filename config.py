@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 from limits import parse_many
 
+import local_defaults
 from oauth.config import ClientConfig
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -26,8 +27,6 @@ LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 SESSION_BACKENDS = ("cachelib", "redis")
-LOCAL_COGNITO_FILE = "local_cognito.json"
-LOCAL_PROVIDER_PORT = 5055
 
 
 class ConfigError(ValueError):
@@ -95,6 +94,10 @@ class Settings:
     @property
     def implicit_redirect_uri(self) -> str:
         return self.client_config.implicit_redirect_uri
+
+    @property
+    def signed_out_uri(self) -> str:
+        return self.client_config.signed_out_uri
 
     @property
     def secure_cookies(self) -> bool:
@@ -219,7 +222,7 @@ def read_local_provider(path: Path) -> dict:
         # Not started yet (the local provider writes this file): the app still loads, so CLI
         # commands work, and a sign-in says the provider cannot be reached.
         return {
-            "issuer": f"http://127.0.0.1:{LOCAL_PROVIDER_PORT}/us-east-1_LocalDemo",
+            "issuer": local_defaults.issuer(),
             "client_id": "",
             "client_secret": "",
             "demo_user": None,
@@ -260,9 +263,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     if domain:
         domain = _check_url("COGNITO_DOMAIN", domain, allow_path=False)
 
-    local = not pool_id and not issuer_env
+    local = not local_defaults.provider_configured(env)
     if local:
-        local_file = Path(env.get("LOCAL_COGNITO_FILE") or instance / LOCAL_COGNITO_FILE)
+        local_file = local_defaults.pool_file(env, instance)
         provider = read_local_provider(local_file)
         issuer = provider["issuer"]
         client_id = env.get("OAUTH_CLIENT_ID") or provider["client_id"]

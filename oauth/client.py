@@ -45,7 +45,7 @@ class OAuthClient:
         s = self.config
         code = response_type == "code"
         scopes = list(s.scopes) if code or "openid" in s.scopes else ["openid", *s.scopes]
-        return grants.authorize_url(
+        return grants.browser_url(
             self.metadata().authorization_endpoint,
             {
                 "response_type": response_type,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+CALLBACK_PATH = "/callback"
+IMPLICIT_CALLBACK_PATH = "/implicit/callback"
+SIGNED_OUT_PATH = "/signed-out"  # where the provider's logout sends the browser back
+
 
 @dataclass(frozen=True)
 class ClientConfig:
@@ -26,8 +30,12 @@ class ClientConfig:
 
     @property
     def redirect_uri(self) -> str:
-        return self.app_url + "/callback"
+        return self.app_url + CALLBACK_PATH
 
     @property
     def implicit_redirect_uri(self) -> str:
-        return self.app_url + "/implicit/callback"
+        return self.app_url + IMPLICIT_CALLBACK_PATH
+
+    @property
+    def signed_out_uri(self) -> str:
+        return self.app_url + SIGNED_OUT_PATH

@@ -133,7 +133,7 @@ def _uris(config: ClientConfig, out: list[Finding]) -> None:
             "info",
             "Register these exactly in the app client (Cognito console: App client → Login pages): "
             f"callback URLs {config.redirect_uri} and {config.implicit_redirect_uri}; "
-            f"sign-out URL {config.app_url}/signed-out.",
+            f"sign-out URL {config.signed_out_uri}.",
         )
     )
 

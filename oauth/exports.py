@@ -233,7 +233,7 @@ def postman_collection(settings: ClientConfig, meta: ProviderMetadata) -> dict:
             )
         )
     if meta.end_session_endpoint:
-        logout = f"{meta.end_session_endpoint}?client_id={{{{client_id}}}}&logout_uri={settings.app_url}/signed-out"
+        logout = f"{meta.end_session_endpoint}?client_id={{{{client_id}}}}&logout_uri={settings.signed_out_uri}"
         items.append(item("Logout (open in a browser)", "GET", logout, "Ends the provider session.", noauth))
     items.append(item("Protected API: /api/me", "GET", settings.app_url + "/api/me", "This app's API.", bearer))
     variables = [

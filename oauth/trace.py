@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from lab.display import shorten
 from lab.steps import LANES, STEP_TITLES
 
 from .safejson import loads
@@ -178,6 +179,6 @@ def shorten_markers(text: str, vault: dict[str, str], step: dict) -> str:
 
     def short(match: re.Match) -> str:
         full = vault.get(f"{step['id']}.{match.group(1)}")
-        return f"{full[:12]}…{full[-4:]}" if full else "$TOKEN"
+        return shorten(full) if full else "$TOKEN"
 
     return marker_re(step).sub(short, text or "")

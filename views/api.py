@@ -1,15 +1,16 @@
-"""The resource-server side: GET /api/me validates a Cognito access token (RFC 6750)."""
+"""The resource-server side: GET /api/me validates a Cognito access token (RFC 6750); GET /api/session
+summarises the signed-in session (claims and flags, no token)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, session
 
 from oauth.http import ProviderError
-from oauth.resource import BearerError, authorize, bearer_token
+from oauth.resource import BearerError, bearer_token, check_bearer
 from oauth.tokens import Verification
 from oauth.verified_cache import VerifiedTokenCache
 
-from . import oauth_client, settings
+from . import oauth_client, settings, unverified_claims
 
 bp = Blueprint("api", __name__)
 
@@ -53,7 +54,7 @@ def me() -> Response:
                 verified.append(client.verify_access_token(t, s.api_allowed_client_ids))
                 return verified[-1]
 
-            identity = authorize(token, verify, s.api_required_scope)
+            identity = check_bearer(token, verify, s.api_required_scope)
             body = current_app.json.dumps(identity) + "\n"
             cache.put(token, body, identity["exp"], verified[-1].kid)
     except BearerError as exc:
@@ -63,3 +64,22 @@ def me() -> Response:
         response.status_code = 502
         return response
     return Response(body, mimetype="application/json")
+
+
+@bp.get("/api/session")
+def session_summary() -> Response:
+    """What the session holds, for scripts: claims and flags, never a token."""
+    auth = session.get("auth")
+    if not auth:
+        return jsonify({"authenticated": False})
+    return jsonify(
+        {
+            "authenticated": True,
+            "flow": auth.get("flow"),
+            "sub": auth.get("sub"),
+            "login_at": auth.get("login_at"),
+            "id_token_claims": unverified_claims(auth.get("id_token")),
+            "access_token_claims": unverified_claims(auth.get("access_token")),
+            "refresh_token": "present" if auth.get("refresh_token") else "absent",
+        }
+    )

@@ -177,7 +177,7 @@ def _end_sessions(switch: bool) -> Response:
         except (ProviderError, ProviderRefused) as exc:
             log.warning("logout: could not revoke the refresh token: %s", exc)
     try:
-        provider_logout = client.logout_url(s.app_url + "/signed-out", auth.get("id_token"))
+        provider_logout = client.logout_url(s.signed_out_uri, auth.get("id_token"))
     except ProviderError:
         provider_logout = None
     presenting = presenter.presenting()

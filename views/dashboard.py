@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from lab.claims import explain_claims
 from lab.times import format_time
-from oauth.tokens import SKIP, decode_unverified
+from oauth.tokens import SKIP
 
-from . import oauth_client
+from . import oauth_client, unverified_claims
 
 bp = Blueprint("dashboard", __name__)
 
@@ -57,7 +57,7 @@ def dashboard() -> Response | str:
     else:  # opaque (not a JWT): only the provider can tell what it means
         result = None
         tokens.append(("Access token", "access", {"opaque": True}))
-    claims = _claims(auth.get("id_token")) or {}
+    claims = unverified_claims(auth.get("id_token")) or {}
     who = next((str(claims[k]) for k in ("cognito:username", "username", "email", "name", "sub") if claims.get(k)), "?")
     return render_template(
         "dashboard.html",
@@ -67,31 +67,4 @@ def dashboard() -> Response | str:
         login_at=format_time(auth.get("login_at"), now),
         has_refresh=bool(auth.get("refresh_token")),
         access_exp=result.claims.get("exp") if result and isinstance(result.claims.get("exp"), int) else None,
-    )
-
-
-def _claims(token: str | None) -> dict | None:
-    if not token:
-        return None
-    try:
-        return decode_unverified(token)[1]
-    except ValueError:
-        return None
-
-
-@bp.get("/api/session")
-def api_session() -> Response:
-    auth = session.get("auth")
-    if not auth:
-        return jsonify({"authenticated": False})
-    return jsonify(
-        {
-            "authenticated": True,
-            "flow": auth.get("flow"),
-            "sub": auth.get("sub"),
-            "login_at": auth.get("login_at"),
-            "id_token_claims": _claims(auth.get("id_token")),
-            "access_token_claims": _claims(auth.get("access_token")),
-            "refresh_token": "present" if auth.get("refresh_token") else "absent",
-        }
     )

@@ -6,13 +6,13 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lab.claims import CLAIMS, WHY
-from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows, implicit_run_record
+from lab.compare import implicit_run_record
 from oauth import safejson, transactions
+from oauth.tokens import MAX_TOKEN_LENGTH
 
-from . import oauth_client, presenter, settings, tracing
+from . import oauth_client, presenter, tracing
 
 bp = Blueprint("implicit", __name__)
-MAX_TOKEN = 16 * 1024
 MAX_VERIFY_BODY = 64 * 1024  # two tokens of at most 16 KiB each, and a state
 
 
@@ -74,7 +74,7 @@ def verify() -> Response:
         return _refuse("the body must be a JSON object {id_token, access_token, state}")
     values = {k: body.get(k) for k in ("id_token", "access_token", "state")}
     for name, value in values.items():
-        if not isinstance(value, str) or not value or len(value) > MAX_TOKEN:
+        if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_LENGTH:
             return _refuse(f"{name} is missing or not a string of reasonable size")
     tx = transactions.take(session, values["state"], "implicit")
     if tx is None:
@@ -107,18 +107,4 @@ def verify() -> Response:
             "checks": _check_view(id_result),
             "access_checks": _check_view(results[1]) if len(results) > 1 else [],
         }
-    )
-
-
-@bp.get("/compare")
-def compare() -> str:
-    code_run, implicit_run = session.get("code_run"), session.get("implicit_run")
-    return render_template(
-        "compare.html",
-        rows=compare_rows(code_run, implicit_run),
-        code_run=code_run,
-        implicit_run=implicit_run,
-        code_sequence=CODE_SEQUENCE,
-        implicit_sequence=IMPLICIT_SEQUENCE,
-        settings=settings(),
     )

@@ -10,9 +10,9 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from lab.lifecycle import claim_diff, shorten
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
-from oauth.tokens import SKIP, CheckName, decode_unverified
+from oauth.tokens import SKIP, CheckName
 
-from . import oauth_client, presenter, settings, tracing
+from . import oauth_client, presenter, settings, tracing, unverified_claims
 from .errors import problem
 
 bp = Blueprint("lifecycle", __name__)
@@ -31,12 +31,7 @@ def _to_dashboard(anchor: str = "lifecycle") -> Response:
 
 
 def _claims(token: str | None) -> dict:
-    if not token:
-        return {}
-    try:
-        return decode_unverified(token)[1]
-    except ValueError:
-        return {}
+    return unverified_claims(token) or {}
 
 
 @bp.before_request

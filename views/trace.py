@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, jsonify, redirect, render_template, se
 from markupsafe import Markup, escape
 
 from lab.causes import likely_cause
+from lab.display import shorten
 from lab.steps import explain_params
 from oauth import exports, safejson
 from oauth.trace import marker_re, shorten_markers
@@ -37,7 +38,7 @@ def trace_html(text: str, step_id: int) -> Markup:
         out.append(escape(text[last : match.start()]))
         key = f"{step_id}.{match.group(1)}"
         full = vault.get(key, "")
-        short = f"{full[:12]}…{full[-4:]}" if full else "$TOKEN"
+        short = shorten(full) if full else "$TOKEN"
         button = (
             Markup('<button type="button" class="reveal" data-token="{}">reveal</button>').format(key)
             if full and full in own

@@ -24,7 +24,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 
 from config import Settings
 from oauth.http import Reply
-from oauth.trace import Redactor, make_step
+from oauth.trace import MAX_BODY, Redactor, make_step
 
 from . import antiforgery
 
@@ -33,7 +33,6 @@ MAX_STEPS = 60
 TRACE_TTL = 8 * 3600
 MAX_URL = 2048
 MAX_HEADER = 2048
-MAX_TEXT = 16 * 1024
 MAX_TRACE_BYTES = 256 * 1024
 CUT = "…(cut)"
 
@@ -136,7 +135,7 @@ def _capped(step: dict) -> dict:
     for part in ("request_headers", "response_headers"):
         step[part] = {_cut(k, 200): _cut(v, MAX_HEADER) for k, v in list(step[part].items())[:50]}
     for part in ("request_body", "response_body"):
-        step[part] = _cut(step[part], MAX_TEXT)
+        step[part] = _cut(step[part], MAX_BODY)
     return step
 
 

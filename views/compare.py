@@ -1,0 +1,25 @@
+"""The code flow and the implicit flow side by side, from this browser's last run of each."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, session
+
+from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, compare_rows
+
+from . import settings
+
+bp = Blueprint("compare", __name__)
+
+
+@bp.get("/compare")
+def compare() -> str:
+    code_run, implicit_run = session.get("code_run"), session.get("implicit_run")
+    return render_template(
+        "compare.html",
+        rows=compare_rows(code_run, implicit_run),
+        code_run=code_run,
+        implicit_run=implicit_run,
+        code_sequence=CODE_SEQUENCE,
+        implicit_sequence=IMPLICIT_SEQUENCE,
+        settings=settings(),
+    )
