@@ -31,9 +31,15 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-l
 	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+A11Y := tests/a11y
+
+$(A11Y)/node_modules/.installed: $(A11Y)/package.json $(A11Y)/package-lock.json
+	cd $(A11Y) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 test: $(VENV)/.dev
 	./scripts/system-deps.sh
-	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed
+	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed $(A11Y)/node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest

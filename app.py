@@ -226,7 +226,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def _banner(settings: Settings, provider_url: str | None, demo: tuple[str, str] | None) -> str:
+def _banner(settings: Settings, provider_url: str | None, demo: list[tuple[str, str]] | None) -> str:
     lines = [
         "",
         "  Cognito Flow Lab",
@@ -237,8 +237,9 @@ def _banner(settings: Settings, provider_url: str | None, demo: tuple[str, str] 
             f"  Provider:  {provider_url}  (local Cognito-compatible provider)",
             f"  Issuer:    {settings.issuer}",
         ]
-        if demo:
-            lines.append(f"  Demo user: {demo[0]}  password: {demo[1]}")
+        for index, (username, password) in enumerate(demo or []):
+            label = "Demo users:" if index == 0 else ""
+            lines.append(f"  {label:<12}{username}  password: {password}")
         lines.append(
             "  Real Cognito: .venv/bin/flask --app app cognito setup --region <region> --domain-prefix <prefix> "
             "(see README.md)."
@@ -272,7 +273,7 @@ def main() -> None:
         except OSError as exc:
             sys.exit(f"Cannot start the local provider on 127.0.0.1:{port}: {exc}. Set LOCAL_COGNITO_PORT.")
         provider_url = f"http://127.0.0.1:{port}"
-        demo = (pool["users"][0]["username"], pool["users"][0]["password"])
+        demo = [(u["username"], u["password"]) for u in pool["users"]]
     try:
         settings = load_settings()
     except ConfigError as exc:

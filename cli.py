@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -47,7 +48,9 @@ def client_credentials(scope: str, client_id: str, client_secret: str, as_json: 
     try:
         tokens = client.client_credentials(scope, client_id, client_secret)
     except ProviderRefused as exc:
-        raise click.ClickException(refusal_message(exc)) from None
+        ctx = click.get_current_context()
+        given = any(ctx.get_parameter_source(p) == ParameterSource.COMMANDLINE for p in ("client_id", "client_secret"))
+        raise click.ClickException(refusal_message(exc, given_credentials=given)) from None
     except ProviderError as exc:
         raise click.ClickException(f"The provider failed: {exc.step} {exc.message}") from None
     click.echo(json.dumps(tokens, indent=2) if as_json else tokens["access_token"])

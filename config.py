@@ -46,6 +46,7 @@ class Settings:
     is_cognito: bool = False
     local_provider: bool = False
     demo_user: tuple[str, str] | None = field(default=None, repr=False)
+    demo_users: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     m2m_client_id: str = ""
     m2m_client_secret: str = field(default="", repr=False)
     api_required_scope: str = ""
@@ -215,6 +216,11 @@ def read_local_provider(path: Path) -> dict:
             "client_id": client["client_id"],
             "client_secret": client["client_secret"],
             "demo_user": (user["username"], user["password"]) if user else None,
+            "demo_users": tuple(
+                (u["username"], u["password"])
+                for u in data.get("users") or []
+                if u.get("username") and u.get("password")
+            ),
             "m2m_client_id": machine.get("client_id", ""),
             "m2m_client_secret": machine.get("client_secret", ""),
         }
@@ -226,6 +232,7 @@ def read_local_provider(path: Path) -> dict:
             "client_id": "",
             "client_secret": "",
             "demo_user": None,
+            "demo_users": (),
             "m2m_client_id": "",
             "m2m_client_secret": "",
         }
@@ -272,10 +279,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         client_secret = env.get("OAUTH_CLIENT_SECRET") or provider["client_secret"]
         is_cognito = True
         demo_user = provider["demo_user"]
+        demo_users = provider["demo_users"]
         m2m_id = env.get("M2M_CLIENT_ID") or provider["m2m_client_id"]
         m2m_secret = env.get("M2M_CLIENT_SECRET") or provider["m2m_client_secret"]
     else:
-        demo_user = None
+        demo_user, demo_users = None, ()
         m2m_id, m2m_secret = env.get("M2M_CLIENT_ID", "").strip(), env.get("M2M_CLIENT_SECRET", "")
         if pool_id:
             issuer = cognito_issuer(pool_id, env.get("COGNITO_REGION", "").strip())
@@ -302,6 +310,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "is_cognito": is_cognito,
         "local_provider": local,
         "demo_user": demo_user,
+        "demo_users": demo_users,
         "m2m_client_id": m2m_id,
         "m2m_client_secret": m2m_secret,
         "api_required_scope": env.get("API_REQUIRED_SCOPE", "").strip(),

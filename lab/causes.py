@@ -36,6 +36,20 @@ LIKELY_CAUSES = {
     "login_required": "prompt=none was sent but there is no sign-in session at the provider.",
     "server_error": "The provider hit an internal error; try again later.",
     "unsupported_token_type": "Only refresh tokens can be revoked at Cognito's /oauth2/revoke.",
+    "invalid_token": (
+        "The access token was refused: its sign-in was revoked (revoking the refresh token revokes the "
+        "tokens issued from it), it expired, or it is the wrong kind or from another pool. Sign in again."
+    ),
+    "insufficient_scope": "The access token lacks the scope this API requires; ask for it at sign-in.",
+    "invalid_state": (
+        "The callback's state does not match a sign-in started in this browser: forged, replayed, or older "
+        "than 10 minutes. This is the CSRF defence working; start the sign-in again."
+    ),
+    "invalid_issuer": "The callback names another issuer: a mix-up or a misconfigured provider.",
+    "invalid_id_token": "The ID token failed a verification check; nothing was stored.",
+    "invalid_userinfo": "userInfo answered for a different user than the ID token's sub.",
+    "temporarily_unavailable": "The API could not fetch the provider's signing keys; try again.",
+    "provider_error": "The provider could not be reached or answered something unusable.",
 }
 
 
@@ -51,10 +65,15 @@ CLIENT_CREDENTIALS_CAUSES = {
     "invalid_scope": "Request a custom scope of the form resource-server-identifier/scope, e.g. flowlab-api/read.",
     "invalid_client": "Check M2M_CLIENT_ID and M2M_CLIENT_SECRET: the machine client's id or secret is wrong.",
 }
+GIVEN_CREDENTIALS = "Check --client-id and --client-secret: the machine client's id or secret is wrong."
 
 
-def refusal_message(exc: ProviderRefused) -> str:
-    """The token endpoint's refusal, with the likely cause for client_credentials."""
+def refusal_message(exc: ProviderRefused, given_credentials: bool = False) -> str:
+    """The token endpoint's refusal, with the likely cause for client_credentials.
+
+    `given_credentials`: the id and secret came from --client-id/--client-secret, not the environment."""
     cause = CLIENT_CREDENTIALS_CAUSES.get(exc.error) or exc.cause
+    if given_credentials and exc.error == "invalid_client":
+        cause = GIVEN_CREDENTIALS
     text = exc.error + (f" ({exc.description})" if exc.description else "")
     return f"{text}: {cause}" if cause else text

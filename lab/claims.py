@@ -58,6 +58,20 @@ CLAIMS = {
     "acr": "Authentication context class reference.",
 }
 
+# What a machine token's claims mean: there is no user, the app client is the subject.
+MACHINE_CLAIMS = {
+    "sub": "Subject: with client credentials there is no user, so it is the machine client's own id.",
+    "client_id": "The machine client that authenticated with its id and secret to get this token.",
+    "token_use": "Cognito's token type: always 'access' for client credentials (there is no ID token).",
+    "scope": "The custom scopes granted, resource-server/scope; an API checks these.",
+    "auth_time": "When the machine client authenticated at the token endpoint (no user signed in).",
+    "iat": "When the token was issued.",
+    "exp": "When the token expires; a machine simply asks for a new one (there is no refresh token).",
+    "iss": "Issuer: the user pool that minted the token.",
+    "jti": "Unique id of this token.",
+    "version": "Cognito access token format version.",
+}
+
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 
 

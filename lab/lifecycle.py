@@ -9,12 +9,13 @@ from .display import shorten
 __all__ = ["NOTES", "claim_diff", "shorten"]
 
 NOTES = {
-    "iat": "moves: a new token was issued",
-    "exp": "moves: the new token has a new lifetime",
-    "auth_time": "stays: you did not authenticate again",
-    "origin_jti": "stays: it links every token from this sign-in to the refresh token",
-    "jti": "changes: every token has its own id",
-    "at_hash": "changes: it hashes the new access token",
+    "iat": "a new token was issued",
+    "exp": "the new token has its own lifetime",
+    "auth_time": "you did not sign in again",
+    "origin_jti": "it links every token from this sign-in to the refresh token",
+    "jti": "every token has its own id",
+    "at_hash": "it is the hash of the new access token",
+    "nonce": "a refreshed ID token has none: there was no new authorize request to echo",
 }
 
 

@@ -41,6 +41,7 @@ STEP_TITLES = {
     "client_credentials": "Get a machine token (client credentials)",
     "authorize": "Browser goes to the authorize endpoint",
     "callback": "Provider sends the browser back with a code",
+    "implicit_callback": "Provider sends the browser back with tokens in the fragment",
     "logout": "Browser goes to the provider's logout",
     "implicit_authorize": "Browser goes to the authorize endpoint (implicit)",
     "implicit_verify": "The implicit page posts the tokens for verification",
@@ -60,6 +61,7 @@ LANES = {
     "implicit_authorize": ("browser", "provider"),
     "logout": ("browser", "provider"),
     "callback": ("browser", "app"),
+    "implicit_callback": ("browser", "app"),
     "implicit_verify": ("browser", "app"),
     "api": ("app", "app"),
 }

@@ -126,6 +126,7 @@ def login() -> Response:
         client=client,
         csrf=csrf,
         message=message,
+        demo_users=[(u["username"], u["password"]) for u in pool().config["users"]],
         username=request.form.get("username") or args.get("login_hint", ""),
     )
     response = Response(html, status=400 if message else 200, mimetype="text/html")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shlex
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from .config import ClientConfig
@@ -61,10 +62,32 @@ def _pairs(items: dict) -> list[dict]:
     return [{"name": k, "value": v} for k, v in items.items()]
 
 
+def _started(step: dict) -> str:
+    """ISO 8601 with milliseconds, from the step's real start time."""
+    started = step.get("started")
+    if not isinstance(started, (int, float)):
+        return step["at"].replace("Z", ".000Z")
+    stamp = datetime.fromtimestamp(float(started), UTC)
+    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _duration(steps: list[dict], index: int) -> float:
+    """A step's duration in ms. A browser redirect has none of its own: it lasts until the browser's
+    next request arrives (the time spent at the provider), when that is known."""
+    step = steps[index]
+    duration = max(float(step["duration_ms"]), 0.0)
+    if duration or step["kind"] != "browser" or index + 1 >= len(steps):
+        return duration
+    start, following = step.get("started"), steps[index + 1].get("started")
+    if isinstance(start, (int, float)) and isinstance(following, (int, float)) and 0 < following - start < 600:
+        return round((following - start) * 1000, 1)
+    return duration
+
+
 def har(steps: list[dict], vault: dict[str, str]) -> dict:
     """HAR 1.2 (it opens in browser dev tools); tokens shortened, secrets already placeholders."""
     entries = []
-    for step in steps:
+    for position, step in enumerate(steps):
 
         def s(text: str, step: dict = step) -> str:
             return shorten_markers(text, vault, step)
@@ -86,10 +109,10 @@ def har(steps: list[dict], vault: dict[str, str]) -> dict:
         }
         if req_body:
             request["postData"] = {"mimeType": req_headers.get("Content-Type", FORM), "text": req_body}
-        duration = max(float(step["duration_ms"]), 0.0)
+        duration = _duration(steps, position)
         entries.append(
             {
-                "startedDateTime": step["at"].replace("Z", ".000Z"),
+                "startedDateTime": _started(step),
                 "time": duration,
                 "request": request,
                 "response": {

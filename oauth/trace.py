@@ -141,8 +141,11 @@ def make_step(
     response_headers: dict | None = None,
     response_body: str | bytes = "",
     duration_ms: float = 0.0,
+    started: float | None = None,
 ) -> dict:
-    """A redacted, msgpack-safe step; full tokens land in `redactor.vault`."""
+    """A redacted, msgpack-safe step; full tokens land in `redactor.vault`.
+
+    `started`: when the exchange began (epoch seconds); now when not given."""
     revoke = name == "revoke"
     req_type = str((request_headers or {}).get("Content-Type", ""))
     res_type = str((response_headers or {}).get("Content-Type", ""))
@@ -162,7 +165,8 @@ def make_step(
         "response_body": redactor.body(response_body, res_type),
         "duration_ms": round(float(duration_ms), 1),
         "tag": redactor.tag,
-        "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + "Z",
+        "started": round(started if started is not None else time.time(), 3),
     }
 
 
@@ -179,6 +183,8 @@ def shorten_markers(text: str, vault: dict[str, str], step: dict) -> str:
 
     def short(match: re.Match) -> str:
         full = vault.get(f"{step['id']}.{match.group(1)}")
-        return shorten(full) if full else "$TOKEN"
+        if full:
+            return shorten(full)
+        return "$ID_TOKEN" if "id_token" in text[max(0, match.start() - 30) : match.start()] else "$ACCESS_TOKEN"
 
     return marker_re(step).sub(short, text or "")

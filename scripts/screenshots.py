@@ -1,16 +1,21 @@
 """Click through a running app (`make run`) in headless Chromium and save screenshots to docs/.
 
 Usage: .venv/bin/python scripts/screenshots.py [APP_URL] [OUT_DIR]
-It signs in as the local provider's demo user, so run it against the local provider.
+It signs in as the local provider's demo user, so run it against the local provider
+(INSTANCE_PATH, if set, says where its instance/local_cognito.json is).
+
+Two sizes: a laptop (1280x800) in OUT_DIR, and a projector (1024x768 at 1.5x scale) in
+OUT_DIR/projector, where each shot is exactly the first screen the audience sees.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ARGS = [
     "--headless",
@@ -21,6 +26,10 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+SIZES = {
+    "laptop": ({"width": 1280, "height": 800}, 1, ""),
+    "projector": ({"width": 1024, "height": 768}, 1.5, "projector"),
+}
 
 
 def sign_in(page: Page, user: dict) -> None:
@@ -30,50 +39,79 @@ def sign_in(page: Page, user: dict) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> list[str]:
+    viewport, scale, sub = SIZES[size]
+    folder = out / sub if sub else out
+    folder.mkdir(parents=True, exist_ok=True)
+    full = size == "laptop"  # the projector shots show only the first screen
+    context = browser.new_context(viewport=viewport, device_scale_factor=scale)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    def shot(name: str, whole: bool = full) -> None:
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=whole)
+
+    page.goto(app_url + "/")
+    shot("home", False)
+    page.get_by_role("link", name="Sign in (authorization code)").click()
+    page.wait_for_selector("input[name=username]")
+    shot("provider-login", False)
+    sign_in(page, user)
+    page.wait_for_url(app_url + "/dashboard")
+    shot("dashboard")
+    page.get_by_role("button", name="Refresh tokens").click()
+    page.wait_for_selector("#last-refresh")
+    shot("dashboard-refresh", False)
+    page.get_by_role("button", name="Call the API with the ID token").click()
+    page.wait_for_selector("#api")
+    shot("dashboard-api", False)
+
+    page.goto(app_url + "/implicit")  # the provider session skips its form (SSO)
+    page.wait_for_selector("#implicit[data-verified=true]")
+    shot("implicit")
+    page.goto(app_url + "/compare")
+    shot("compare")
+    page.goto(app_url + "/machine")
+    page.get_by_role("button", name="Get a token").click()
+    page.wait_for_selector("#machine-result")
+    page.get_by_role("button", name="Call the API with this token").click()
+    page.wait_for_selector("#machine-api")
+    shot("machine")
+
+    page.goto(app_url + "/doctor")
+    page.get_by_role("button", name="Run the live checks").click()
+    page.wait_for_selector('[data-finding="discovery"]')
+    shot("doctor")
+    page.goto(app_url + "/trace")
+    page.locator("#timeline > li.step details").nth(3).evaluate("d => d.open = true")
+    shot("trace")
+
+    page.goto(app_url + "/presenter?on=1&next=/dashboard")
+    page.get_by_role("button", name="Refresh tokens").click()
+    page.wait_for_selector("#presenter")
+    shot("presenter", False)
+    page.locator("#continue").click()
+    page.wait_for_selector("#presenter.came-back")
+    shot("presenter-came-back", False)
+    page.goto(app_url + "/presenter?on=0&next=/")
+    context.close()
+    return problems
+
+
 def main() -> None:
     app_url = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:5000"
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs")
     out.mkdir(exist_ok=True)
-    user = json.loads(Path("instance/local_cognito.json").read_text())["users"][0]
+    instance = Path(os.environ.get("INSTANCE_PATH") or "instance")
+    user = json.loads((instance / "local_cognito.json").read_text())["users"][0]
+    problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        problems: list[str] = []
-        page.on("pageerror", lambda e: problems.append(str(e)))
-
-        page.goto(app_url + "/")
-        page.screenshot(path=str(out / "home.png"))
-        page.get_by_role("link", name="Sign in (authorization code)").click()
-        page.wait_for_selector("input[name=username]")
-        page.screenshot(path=str(out / "provider-login.png"))
-        sign_in(page, user)
-        page.wait_for_url(app_url + "/dashboard")
-        page.get_by_role("button", name="Refresh tokens").click()
-        page.get_by_role("button", name="Call the API with the ID token").click()
-        page.goto(app_url + "/dashboard")
-        page.screenshot(path=str(out / "dashboard.png"), full_page=True)
-
-        page.goto(app_url + "/implicit")  # the provider session skips its form (SSO)
-        page.wait_for_selector("#implicit[data-verified=true]")
-        page.screenshot(path=str(out / "implicit.png"), full_page=True)
-        page.goto(app_url + "/compare")
-        page.screenshot(path=str(out / "compare.png"), full_page=True)
-
-        page.goto(app_url + "/trace")
-        page.locator("#timeline details").nth(3).evaluate("d => d.open = true")
-        page.screenshot(path=str(out / "trace.png"), full_page=True)
-        page.goto(app_url + "/doctor")
-        page.get_by_role("button", name="Run the live checks").click()
-        page.wait_for_selector('[data-finding="discovery"]')
-        page.screenshot(path=str(out / "doctor.png"), full_page=True)
-
-        page.goto(app_url + "/presenter?on=1&next=/dashboard")
-        page.get_by_role("button", name="Refresh tokens").click()
-        page.wait_for_selector("#presenter")
-        page.screenshot(path=str(out / "presenter.png"))
-        page.goto(app_url + "/presenter?on=0&next=/")
+        for size in SIZES:
+            problems += walk(browser, app_url, out, user, size)
         browser.close()
-    print(f"screenshots in {out}/; page errors: {problems or 'none'}")
+    print(f"screenshots in {out}/ and {out}/projector/; page errors: {problems or 'none'}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 // address bar before any request, then show and verify. Tokens live in this module's memory only.
 import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
 
-const fragment = new URLSearchParams(window.location.hash.slice(1));
+const rawFragment = window.location.hash.slice(1);
+const fragment = new URLSearchParams(rawFragment);
 const query = new URLSearchParams(window.location.search.slice(1));
 const hadFragment = window.location.hash.length > 1;
 history.replaceState(null, "", window.location.pathname);
@@ -30,8 +31,53 @@ function step(text, ok = true) {
   steps.append(item);
 }
 
+const TOKEN_PARAMS = new Set(["access_token", "id_token"]);
+
+function shortToken(value) {
+  return value.length > 24 ? `${value.slice(0, 12)}…${value.slice(-4)}` : value;
+}
+
+// The fragment exactly as it arrived: tokens shortened, the full value on click.
+function showFragment() {
+  const box = document.getElementById("fragment");
+  const line = document.getElementById("fragment-value");
+  if (!box || !rawFragment) return;
+  line.replaceChildren(document.createTextNode("#"));
+  rawFragment.split("&").forEach((pair, index) => {
+    if (index) line.append(document.createTextNode("&"));
+    const cut = pair.indexOf("=");
+    const name = cut < 0 ? pair : pair.slice(0, cut);
+    const value = cut < 0 ? "" : pair.slice(cut + 1);
+    line.append(el("span", "frag-name", name + (cut < 0 ? "" : "=")));
+    if (TOKEN_PARAMS.has(name) && value.length > 24) {
+      const button = el("button", "frag-token", shortToken(value));
+      button.type = "button";
+      button.dataset.param = name;
+      button.setAttribute("aria-expanded", "false");
+      button.title = `Show the whole ${name}`;
+      button.addEventListener("click", () => {
+        const open = button.getAttribute("aria-expanded") === "true";
+        button.textContent = open ? shortToken(value) : value;
+        button.setAttribute("aria-expanded", String(!open));
+      });
+      line.append(button);
+    } else {
+      line.append(el("span", "frag-value", value));
+    }
+  });
+  box.hidden = false;
+}
+
+// Once the tokens are discarded, the fragment view keeps only their shortened form.
+function forgetFragmentTokens() {
+  for (const button of document.querySelectorAll("#fragment-value .frag-token")) {
+    button.replaceWith(el("span", "frag-value", shortToken(button.textContent)));
+  }
+}
+
 function discard(title, detail) {
   tokens = { id_token: null, access_token: null, state: null };
+  forgetFragmentTokens();
   tokensBox.replaceChildren();
   document.getElementById("error-title").textContent = title;
   document.getElementById("error-detail").textContent = detail;
@@ -42,7 +88,11 @@ function discard(title, detail) {
 function claimsTable(payload) {
   const table = el("table", "claims");
   const head = table.createTHead().insertRow();
-  for (const name of ["Claim", "Value", "Meaning"]) head.append(el("th", "", name));
+  for (const name of ["Claim", "Value and meaning"]) {
+    const th = el("th", "", name);
+    th.scope = "col";
+    head.append(th);
+  }
   const body = table.createTBody();
   for (const [name, value] of Object.entries(payload)) {
     const row = body.insertRow();
@@ -53,7 +103,8 @@ function claimsTable(payload) {
     const td = el("td");
     td.append(el("code", "", JSON.stringify(value)));
     if (TIME_CLAIMS.has(name)) td.append(el("div", "time", describeTime(value)));
-    row.append(th, td, el("td", "", meanings[name] || ""));
+    if (meanings[name]) td.append(el("div", "meaning", meanings[name]));
+    row.append(th, td);
   }
   return table;
 }
@@ -63,12 +114,22 @@ function tokenCard(title, kind, token) {
   card.id = `token-${kind}`;
   const head = el("header", "token-head");
   head.append(el("h2", "", title), el("span", "pill pending", "verifying…"));
+  head.append(
+    el(
+      "p",
+      "arrival",
+      "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel.",
+    ),
+  );
   card.append(head);
   try {
     const { header, payload } = decodeJwt(token);
-    card.append(el("h3", "", "Verification checks"), el("ul", "checks"));
-    card.append(el("h3", "", "Header"), el("pre", "json", JSON.stringify(header, null, 2)));
-    card.append(el("h3", "", "Claims"), claimsTable(payload));
+    card.append(claimsTable(payload));
+    const checks = el("details", "checks-row");
+    checks.append(el("summary", "checks-summary", "Checks: waiting for the server"), el("ul", "checks"));
+    const head = el("details", "header-row");
+    head.append(el("summary", "", "JWT header"), el("pre", "json", JSON.stringify(header, null, 2)));
+    card.append(checks, head);
   } catch (error) {
     card.append(el("p", "hint", `Not decodable as a JWT: ${error.message}`));
   }
@@ -84,6 +145,10 @@ function showChecks(kind, checks) {
   pill.className = failed.length ? "pill bad" : "pill ok";
   pill.textContent = failed.length ? `failed: ${failed.map((c) => c.name).join(", ")}` : "verified";
   if (!list) return;
+  const summary = card.querySelector(".checks-summary");
+  summary.textContent = `${checks.length - failed.length} of ${checks.length} checks passed`;
+  summary.className = `checks-summary ${failed.length ? "bad-text" : "good-text"}`;
+  if (failed.length) card.querySelector(".checks-row").open = true;
   for (const check of checks) {
     const item = el("li", `check ${check.passed ? "ok" : "bad"}`);
     item.dataset.check = check.name;
@@ -102,7 +167,16 @@ async function verify() {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-    body: JSON.stringify(tokens),
+    body: JSON.stringify({
+      ...tokens,
+      // the fragment's shape, token values left out (the server fills in the ones posted above)
+      fragment: rawFragment
+        .split("&")
+        .map((pair) => (TOKEN_PARAMS.has(pair.split("=")[0]) ? `${pair.split("=")[0]}=` : pair))
+        .join("&")
+        .slice(0, 4096),
+      elapsed_ms: Math.round(performance.now()),
+    }),
   });
   let result;
   try {
@@ -115,6 +189,7 @@ async function verify() {
 
 async function main() {
   step(hadFragment ? "Read the URL fragment once" : "The URL carried no fragment");
+  showFragment();
   step("Removed it from the address bar with history.replaceState");
   const error = fragment.get("error") || query.get("error");
   if (error) {

@@ -17,6 +17,20 @@ def screen(page: Page, title: str, params: list[str]) -> None:
     expect(page.locator("#presenter .expect")).to_contain_text("What happens next")
 
 
+def came_back(page: Page, title: str, fields: list[str]) -> None:
+    """The screen after a back-channel call: what the provider answered, tokens shortened."""
+    expect(page.locator("#presenter h1")).to_have_text(title)
+    expect(page.locator("#presenter .request")).to_contain_text("HTTP 200")
+    for name in fields:
+        expect(page.locator(f'#presenter [data-param="{name}"] .meaning')).not_to_be_empty()
+    for name in ("id_token", "access_token"):
+        if name in fields:
+            expect(page.locator(f'#presenter [data-param="{name}"] td code')).to_contain_text("…")
+    if "refresh_token" in fields:
+        expect(page.locator('#presenter [data-param="refresh_token"] td code')).to_have_text("$REFRESH_TOKEN")
+    expect(page.locator("#presenter .expect")).to_contain_text("What happens next")
+
+
 def test_presenter_walks_a_full_login_refresh_and_logout(stack, page: Page):
     page.goto(stack.url + "/")
     page.locator("#presenter-toggle").click()
@@ -43,11 +57,15 @@ def test_presenter_walks_a_full_login_refresh_and_logout(stack, page: Page):
     expect(page.locator('[data-param="Authorization"] td code')).to_have_text("Basic base64($CLIENT_ID:$CLIENT_SECRET)")
     assert stack.settings.client_secret not in page.content()
     page.locator("#continue").click()
+    came_back(page, "What came back from the token endpoint", ["id_token", "access_token", "refresh_token"])
+    page.locator("#continue").click()
     expect(page.locator("h1")).to_contain_text("Signed in as demo")
 
     page.get_by_role("button", name="Refresh tokens").click()
     screen(page, "Refresh the tokens", ["grant_type", "refresh_token"])
     expect(page.locator('[data-param="refresh_token"] td code')).to_have_text("$REFRESH_TOKEN")
+    page.locator("#continue").click()
+    came_back(page, "What came back from the refresh", ["id_token", "access_token", "expires_in"])
     page.locator("#continue").click()
     expect(page.locator("#rotated")).to_contain_text("not rotated")
 
@@ -55,6 +73,7 @@ def test_presenter_walks_a_full_login_refresh_and_logout(stack, page: Page):
     screen(page, "Revoke the refresh token", ["token"])
     page.locator("#continue").click()
     screen(page, "Send the browser to the provider's logout", ["client_id", "logout_uri"])
+    expect(page.locator("#came-back")).to_contain_text("HTTP 200")  # what the revocation answered
     page.locator("#continue").click()
     expect(page.locator(".notice")).to_contain_text("You are signed out")
     assert stack.pool.sessions == {}

@@ -163,6 +163,14 @@ def _finish_login(code: str, tx: transactions.Transaction) -> Response:
             )
         claims = result.claims
     store_login(tokens, claims, tx.nonce, "code", tx.state)
+    if presenter.presenting():
+        return presenter.came_back_screen(
+            title="What came back from the token endpoint",
+            fields=tokens,
+            expect="The app verified the ID token (signature, iss, aud, token_use, exp, iat, nonce, at_hash) "
+            "and only then stored the tokens in the server-side session. Next: the dashboard.",
+            go_url=tx.next,
+        )
     return redirect(tx.next)
 
 
@@ -171,11 +179,14 @@ def _end_sessions(switch: bool) -> Response:
     auth = session.get("auth") or {}
     client = oauth_client()
     s = settings()
+    revoked = ""
     if auth.get("refresh_token") and not auth.get("refresh_revoked"):
         try:
             client.revoke(auth["refresh_token"])
+            revoked = "The revocation answered HTTP 200 with an empty body: the refresh token is revoked."
         except (ProviderError, ProviderRefused) as exc:
             log.warning("logout: could not revoke the refresh token: %s", exc)
+            revoked = "The revocation failed; the session is cleared anyway."
     try:
         provider_logout = client.logout_url(s.signed_out_uri, auth.get("id_token"))
     except ProviderError:
@@ -195,6 +206,7 @@ def _end_sessions(switch: bool) -> Response:
             url=provider_logout or url_for("dashboard.index", signed_out=1),
             expect="The app's session is already gone and the refresh token revoked. The provider now ends its "
             "own sign-in session and sends the browser back to /signed-out.",
+            came_back=revoked,
         )
     if switch:
         session["after_logout"] = "switch"

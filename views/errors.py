@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -36,6 +37,8 @@ def problem(
         )
 
         response = Response(html, mimetype="text/html")
+        if re.fullmatch(r"[a-z_]{1,64}", error or ""):
+            response.headers["X-OAuth-Error"] = error  # lets the trace name the error of an HTML answer
     response.status_code = status
     return response
 

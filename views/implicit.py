@@ -10,7 +10,7 @@ from lab.compare import implicit_run_record
 from oauth import safejson, transactions
 from oauth.tokens import MAX_TOKEN_LENGTH
 
-from . import oauth_client, presenter, tracing
+from . import oauth_client, presenter, settings, tracing
 
 bp = Blueprint("implicit", __name__)
 MAX_VERIFY_BODY = 64 * 1024  # two tokens of at most 16 KiB each, and a state
@@ -56,6 +56,24 @@ def _check_view(result) -> list[dict]:
     return [{"name": c.name, "passed": c.passed, "detail": c.detail, "why": c.why} for c in result.checks]
 
 
+MAX_FRAGMENT_SHAPE = 4096
+
+
+def _note_fragment(body: dict, values: dict) -> None:
+    """Record what the address bar held as a trace step (the twin of "back with a code").
+
+    The page sends the fragment's shape with the two token values left out (`id_token=&...`), so
+    the body stays small; the tokens it posted fill them back in, and the step is redacted
+    (tokens become markers) before it is stored."""
+    shape = body.get("fragment")
+    if not isinstance(shape, str) or not shape or len(shape) > MAX_FRAGMENT_SHAPE:
+        return
+    pairs = [pair + values[pair[:-1]] if pair in ("id_token=", "access_token=") else pair for pair in shape.split("&")]
+    elapsed = body.get("elapsed_ms")  # how long the page had the fragment before posting it
+    elapsed = float(elapsed) if isinstance(elapsed, (int, float)) and 0 <= elapsed <= 600_000 else 0.0
+    tracing.note_browser_step("implicit_callback", f"{settings().implicit_redirect_uri}#{'&'.join(pairs)}", elapsed)
+
+
 @bp.post("/api/implicit/verify")
 def verify() -> Response:
     request.max_content_length = MAX_VERIFY_BODY
@@ -76,6 +94,7 @@ def verify() -> Response:
     for name, value in values.items():
         if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_LENGTH:
             return _refuse(f"{name} is missing or not a string of reasonable size")
+    _note_fragment(body, values)
     tx = transactions.take(session, values["state"], "implicit")
     if tx is None:
         if session:  # recorded for /compare; a stranger with no session gets nothing stored

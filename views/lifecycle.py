@@ -7,12 +7,14 @@ import time
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
+from lab.causes import likely_cause
 from lab.lifecycle import claim_diff, shorten
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 from oauth.tokens import SKIP, CheckName
 
 from . import oauth_client, presenter, settings, tracing, unverified_claims
+from .dashboard import render_dashboard
 from .errors import problem
 
 bp = Blueprint("lifecycle", __name__)
@@ -22,8 +24,23 @@ def _auth() -> dict | None:
     return session.get("auth")
 
 
-def _save(auth: dict) -> None:
+def _save(auth: dict, action: str | None = None) -> None:
+    """Store the session's auth; `action` names the lifecycle result the dashboard shows (the latest only)."""
+    if action:
+        auth["last_action"] = action
     session["auth"] = auth
+
+
+def _refusal(exc: ProviderRefused) -> dict:
+    """A refused lifecycle call, as the provider said it: its real HTTP status, error and likely cause."""
+    return {
+        "ok": False,
+        "at": int(time.time()),
+        "status": exc.status,
+        "error": exc.error,
+        "description": exc.description,
+        "cause": likely_cause(exc.error),
+    }
 
 
 def _to_dashboard(anchor: str = "lifecycle") -> Response:
@@ -61,21 +78,9 @@ def refresh() -> Response:
     try:
         tokens = client.refresh(auth["refresh_token"])
     except ProviderRefused as exc:
-        auth["last_refresh"] = {
-            "ok": False,
-            "at": int(time.time()),
-            "error": exc.error,
-            "description": exc.description,
-        }
-        _save(auth)
-        return problem(
-            400,
-            "The refresh was refused",
-            f"The token endpoint answered {exc.error}" + (f": {exc.description}." if exc.description else "."),
-            hint="The refresh token was revoked or has expired. Sign in again to get a new one.",
-            error=exc.error,
-            action=(url_for("auth.login"), "Sign in again"),
-        )
+        auth["last_refresh"] = _refusal(exc)
+        _save(auth, "refresh")
+        return render_dashboard(400)  # the refusal shows inline, with a way forward
     new_id = tokens.get("id_token")
     if new_id:
         # OIDC Core §12.2: a refreshed ID token carries no nonce, so that check is skipped on purpose
@@ -109,7 +114,20 @@ def refresh() -> Response:
         "id_diff": claim_diff(before_id, _claims(new_id)) if new_id else [],
         "access_diff": claim_diff(before_access, _claims(tokens["access_token"])),
     }
-    _save(auth)
+    _save(auth, "refresh")
+    if presenter.presenting():
+        return presenter.came_back_screen(
+            title="What came back from the refresh",
+            fields=tokens,
+            expect="The app verified the new ID token and replaced the session's tokens. The dashboard shows "
+            "which claims changed."
+            + (
+                ""
+                if rotated
+                else " No refresh_token came back: this client does not rotate them, so the old one stays valid."
+            ),
+            go_url=url_for("dashboard.dashboard", _anchor="lifecycle"),
+        )
     return _to_dashboard()
 
 
@@ -122,10 +140,15 @@ def auto_refresh() -> Response:
 @bp.post("/userinfo")
 def userinfo() -> Response:
     auth = _auth()
-    info = oauth_client().userinfo(auth["access_token"])
+    try:
+        info = oauth_client().userinfo(auth["access_token"])
+    except ProviderRefused as exc:
+        auth["userinfo"] = _refusal(exc)
+        _save(auth, "userinfo")
+        return render_dashboard(400)
     if info.get("sub") != auth.get("sub"):
         auth["userinfo"] = {"ok": False, "at": int(time.time()), "error": "sub mismatch"}
-        _save(auth)
+        _save(auth, "userinfo")
         return problem(
             400,
             "userInfo answered for a different user",
@@ -136,7 +159,7 @@ def userinfo() -> Response:
         )
     strings = sorted(k for k, v in info.items() if k.endswith("_verified") and isinstance(v, str))
     auth["userinfo"] = {"ok": True, "at": int(time.time()), "claims": info, "string_flags": strings}
-    _save(auth)
+    _save(auth, "userinfo")
     return _to_dashboard("userinfo")
 
 
@@ -145,9 +168,29 @@ def revoke() -> Response:
     auth = _auth()
     if not auth.get("refresh_token"):
         return problem(400, "No refresh token", "There is no refresh token to revoke.")
-    oauth_client().revoke(auth["refresh_token"])
+    client = oauth_client()
+    if presenter.presenting() and request.form.get("confirmed") != "1":
+        return presenter.call_screen(
+            title="Revoke the refresh token",
+            endpoint=client.metadata().revocation_endpoint,
+            pairs=[("token", "$REFRESH_TOKEN"), ("token_type_hint", "refresh_token")],
+            expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
+            "at the provider. The access token you hold still verifies offline until it expires: the "
+            "revocation lab shows both.",
+            action=url_for("lifecycle.revoke"),
+            fields={"confirmed": "1"},
+        )
+    client.revoke(auth["refresh_token"])
     auth["refresh_revoked"] = True
-    _save(auth)
+    _save(auth, "revoke")
+    if presenter.presenting():
+        return presenter.came_back_screen(
+            title="What came back from the revocation",
+            fields={},
+            expect="Nothing else: revocation answers 200 with an empty body. Next, the revocation lab tries "
+            "the revoked tokens offline and at the provider.",
+            go_url=url_for("lifecycle.revocation"),
+        )
     return redirect(url_for("lifecycle.revocation"))
 
 
@@ -168,11 +211,15 @@ def revocation() -> str:
     lab = None
     if auth.get("refresh_revoked"):
         offline = client.verify_access_token(auth["access_token"])
+        with tracing.probes():  # expected refusals: shown as the lab's probes in the trace
+            attempts = {
+                "refresh": _attempt(lambda: client.refresh(auth["refresh_token"])),
+                "userinfo": _attempt(lambda: client.userinfo(auth["access_token"])),
+            }
         lab = {
             "offline": offline,
             "exp": exp.detail if (exp := offline.check(CheckName.EXP)) else "",
-            "refresh": _attempt(lambda: client.refresh(auth["refresh_token"])),
-            "userinfo": _attempt(lambda: client.userinfo(auth["access_token"])),
+            **attempts,
         }
     return render_template("revocation.html", auth=auth, lab=lab)
 
@@ -185,8 +232,10 @@ def call_api() -> Response:
     token = auth.get("id_token") if kind == "id" else auth["access_token"]
     if not token:
         return problem(400, "No such token", "This sign-in has no ID token.")
+    began = time.monotonic()
     with current_app.test_client() as inner:
         reply = inner.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    took_ms = (time.monotonic() - began) * 1000
     try:
         body = json.dumps(reply.get_json(), indent=2)
     except (TypeError, ValueError):
@@ -199,6 +248,7 @@ def call_api() -> Response:
         reply.status_code,
         dict(reply.headers),
         reply.get_data(as_text=True),
+        took_ms,
     )
     auth["api_call"] = {
         "token": kind,
@@ -207,5 +257,5 @@ def call_api() -> Response:
         "headers": {k: v for k, v in reply.headers.items() if k in ("Content-Type", "WWW-Authenticate")},
         "body": body,
     }
-    _save(auth)
+    _save(auth, "api")
     return _to_dashboard("api")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+import json
+import time
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
 from lab.causes import refusal_message
-from lab.claims import explain_claims
+from lab.claims import MACHINE_CLAIMS, explain_claims
+from lab.display import shorten
 from oauth.errors import ProviderRefused
 
-from . import oauth_client, settings
+from . import oauth_client, settings, tracing
 from .errors import problem
 
 bp = Blueprint("machine", __name__)
@@ -33,25 +37,72 @@ def _signed_in_only() -> Response | None:
     return None
 
 
+def _claims(claims: dict) -> list[dict]:
+    rows = explain_claims(claims, time.time())
+    for row in rows:
+        row["meaning"] = MACHINE_CLAIMS.get(row["name"], row["meaning"])
+    return rows
+
+
+def _call_api(token: str) -> dict:
+    """This app's own /api/me, called with the machine token (recorded in the trace)."""
+    s = settings()
+    began = time.monotonic()
+    with current_app.test_client() as inner:
+        reply = inner.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    took_ms = (time.monotonic() - began) * 1000
+    try:
+        body = json.dumps(reply.get_json(), indent=2)
+    except (TypeError, ValueError):
+        body = reply.get_data(as_text=True)[:2000]
+    tracing.note_exchange(
+        "api",
+        "GET",
+        s.app_url + "/api/me",
+        {"Authorization": f"Bearer {token}"},
+        reply.status_code,
+        dict(reply.headers),
+        reply.get_data(as_text=True),
+        took_ms,
+    )
+    return {
+        "request": f"GET {s.app_url}/api/me\nAuthorization: Bearer {shorten(token)}",
+        "status": reply.status_code,
+        "headers": {k: v for k, v in reply.headers.items() if k in ("Content-Type", "WWW-Authenticate")},
+        "body": body,
+    }
+
+
 @bp.route("/machine", methods=["GET", "POST"])
 def machine() -> tuple[str, int]:
     s = settings()
     scope = (request.form.get("scope") or "").strip()[:500]
-    result, error, token = None, "", None
+    result, error, token, api, response = None, "", None, None, None
     status = 200
-    if request.method == "POST":
-        client = oauth_client()
+    client = oauth_client()
+    if request.method == "POST" and request.form.get("action") == "call_api":
+        token = session.get("machine_token")
+        if not token:
+            error, status = "Get a token first: there is no machine token in this session.", 400
+        else:
+            api = _call_api(token)
+            scope = session.get("machine_scope", "")
+    elif request.method == "POST":
         try:
             tokens = client.client_credentials(scope)
             token = tokens["access_token"]
-            verification = client.verify_access_token(token, (s.m2m_client_id,))
-            result = {
-                "response": {k: v for k, v in tokens.items() if k != "access_token"},
-                "claims": explain_claims(verification.claims),
-                "checks": verification.checks,
-                "ok": verification.ok,
-            }
+            response = {k: v for k, v in tokens.items() if k != "access_token"}
+            session["machine_token"], session["machine_scope"] = token, scope
         except ProviderRefused as exc:
             error, status = refusal_message(exc), 400
-    html = render_template("machine.html", scope=scope, result=result, error=error, token=token)
+    if token:
+        verification = client.verify_access_token(token, (s.m2m_client_id,))
+        result = {
+            "claims": _claims(verification.claims),
+            "checks": verification.checks,
+            "ok": verification.ok,
+            "header": verification.header,
+            "response": response,
+        }
+    html = render_template("machine.html", scope=scope, result=result, error=error, token=token, api=api)
     return html, status

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from lab.display import shorten
 from lab.steps import PARAM_HELP
 from oauth import transactions
 
@@ -50,6 +51,27 @@ def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return [(k, v, PARAM_HELP.get(k, "")) for k, v in pairs]
 
 
+RESPONSE_HELP = {
+    "id_token": "Who signed in: a signed JWT for this app (shortened here; the dashboard shows its claims).",
+    "access_token": "What this app may do: a signed JWT for APIs, sent as Authorization: Bearer.",
+    "refresh_token": "Gets new tokens later; it stays on the server and is never shown.",
+    "token_type": "Always Bearer: whoever holds the access token can use it.",
+    "expires_in": "Seconds until the access token expires.",
+    "scope": "The scopes actually granted.",
+}
+
+
+def _response_rows(fields: dict) -> list[tuple[str, str, str]]:
+    rows = []
+    for name, value in fields.items():
+        if name == "refresh_token":
+            value = "$REFRESH_TOKEN"
+        elif name in ("id_token", "access_token") and isinstance(value, str):
+            value = shorten(value)
+        rows.append((name, str(value), RESPONSE_HELP.get(name) or PARAM_HELP.get(name, "")))
+    return rows
+
+
 def client_auth_rows() -> list[tuple[str, str]]:
     """How the client authenticates, with the secret as a placeholder."""
     s = settings()
@@ -60,8 +82,12 @@ def client_auth_rows() -> list[tuple[str, str]]:
     return [("Authorization", "Basic base64($CLIENT_ID:$CLIENT_SECRET)")]
 
 
-def redirect_screen(*, title: str, url: str, expect: str, channel: str = "front channel: a browser redirect") -> str:
-    """Before sending the browser somewhere: show the URL and every query parameter."""
+def redirect_screen(
+    *, title: str, url: str, expect: str, channel: str = "front channel: a browser redirect", came_back: str = ""
+) -> str:
+    """Before sending the browser somewhere: show the URL and every query parameter.
+
+    `came_back`: what the back-channel call just before it answered (logout's revocation)."""
     parts = urlsplit(url)
     return render_template(
         "presenter.html",
@@ -73,6 +99,23 @@ def redirect_screen(*, title: str, url: str, expect: str, channel: str = "front 
         expect=expect,
         go_url=url,
         form=None,
+        previous=came_back,
+    )
+
+
+def came_back_screen(*, title: str, fields: dict, expect: str, go_url: str, status: int = 200) -> str:
+    """After a back-channel call: what the provider answered (tokens shortened, refresh token hidden)."""
+    return render_template(
+        "presenter.html",
+        title=title,
+        channel="back channel: the provider's answer to the app server",
+        method=f"HTTP {status}",
+        endpoint="application/json" if fields else "(empty body)",
+        params=_response_rows(fields),
+        expect=expect,
+        go_url=go_url,
+        form=None,
+        came_back=True,
     )
 
 

@@ -24,6 +24,12 @@ def _record() -> dict:
     return store().load(current_trace_id())
 
 
+def placeholder_for(before: str) -> str:
+    """The placeholder of a token whose full value is gone: $ID_TOKEN after an id_token key or
+    id_token_hint, else $ACCESS_TOKEN (the same set as the curl commands)."""
+    return "$ID_TOKEN" if "id_token" in before[-30:] else "$ACCESS_TOKEN"
+
+
 @bp.app_template_filter("trace_html")
 def trace_html(text: str, step_id: int) -> Markup:
     """Escape a redacted text; show each of the step's own token markers shortened, with a reveal
@@ -38,7 +44,8 @@ def trace_html(text: str, step_id: int) -> Markup:
         out.append(escape(text[last : match.start()]))
         key = f"{step_id}.{match.group(1)}"
         full = vault.get(key, "")
-        short = shorten(full) if full else "$TOKEN"
+        before = text[max(0, match.start() - 40) : match.start()]
+        short = shorten(full) if full else placeholder_for(before)
         button = (
             Markup('<button type="button" class="reveal" data-token="{}">reveal</button>').format(key)
             if full and full in own
@@ -56,33 +63,80 @@ def _record_cache() -> dict:
     return g.trace_record
 
 
+ARROW_LABELS = {
+    "discovery": "discovery",
+    "jwks": "signing keys",
+    "token": "code exchange",
+    "refresh": "refresh",
+    "userinfo": "userInfo",
+    "revoke": "revoke",
+    "client_credentials": "client credentials",
+    "authorize": "authorize",
+    "implicit_authorize": "authorize (implicit)",
+    "callback": "back with a code",
+    "implicit_callback": "back with tokens in the fragment",
+    "implicit_verify": "verify the implicit tokens",
+    "logout": "logout",
+    "api": "call the API",
+    "doctor": "doctor probe",
+}
+
+
+def _arrow(step: dict) -> tuple[str, str, str, str]:
+    """(from, to, label, channel): labelled by step, coloured by channel (front: through the browser)."""
+    path = urlsplit(step["url"]).path
+    if path.count("/") > 2:  # /pool/.well-known/jwks.json reads as …/jwks.json on an arrow
+        path = "…/" + path.rsplit("/", 1)[1]
+    status = str(step["status"]) if step["status"] else "no answer"
+    label = ARROW_LABELS.get(step["name"], step["name"])
+    if step["kind"] == "browser" and not step["status"]:
+        text = f"{label} (redirect)\n{step['method']} {path}"
+    else:
+        text = f"{label} → {status}\n{step['method']} {path}"
+    channel = "front" if step["kind"] == "browser" else "back"
+    return step["from"], step["to"], text, channel + (" probe" if step.get("probe") else "")
+
+
+def _items(views: list[dict]) -> list[dict]:
+    """Consecutive probe steps (setup doctor, revocation lab) grouped into one item."""
+    items: list[dict] = []
+    for view in views:
+        probe = bool(view["step"].get("probe"))
+        source = ("the setup doctor" if view["step"]["name"] == "doctor" else "the revocation lab") if probe else ""
+        if probe and items and items[-1]["probe"] and items[-1]["source"] == source:
+            items[-1]["views"].append(view)
+        else:
+            items.append({"probe": probe, "source": source, "views": [view]})
+    for item in items:
+        if item["probe"]:
+            count = len(item["views"])
+            item["arrow"] = (
+                "app",
+                "provider",
+                f"{count} probe{'s' if count != 1 else ''} by {item['source']}",
+                "back probe",
+            )
+    return items
+
+
 @bp.get("/trace")
 def trace() -> str:
     record = _record_cache()
     steps = record["steps"]
     views = []
     for step in steps:
-        path = urlsplit(step["url"]).path
-        status = str(step["status"]) if step["status"] else "no answer"
-        if step["kind"] == "browser" and not step["status"]:
-            status = "redirect"
         views.append(
             {
                 "step": step,
                 "params": explain_params(step),
                 "curl": shorten_markers(exports.curl(step), record["vault"], step) if step["kind"] == "server" else "",
-                "arrow": (
-                    step["from"],
-                    step["to"],
-                    f"{step['method']} {path} ({status})"
-                    if status == "redirect"
-                    else f"{step['method']} {path} → {status}",
-                    step["kind"],
-                ),
+                "arrow": _arrow(step),
                 "cause": _cause(step),
             }
         )
-    return render_template("trace.html", views=views)
+    items = _items(views)
+    arrows = [item["arrow"] if item["probe"] else item["views"][0]["arrow"] for item in items]
+    return render_template("trace.html", views=views, items=items, arrows=arrows)
 
 
 @bp.post("/trace/clear")
@@ -139,6 +193,8 @@ def _cause(step: dict) -> str:
         error = body.get("error", "") if isinstance(body, dict) else ""
     except ValueError:
         pass
+    if not error:
+        error = step["response_headers"].get("X-OAuth-Error", "")
     if not error:
         match = re.search(
             r'error="?([a-z_]+)', step["response_headers"].get("WWW-Authenticate", "") + " " + step["url"]

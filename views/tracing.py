@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -78,12 +81,23 @@ def _pending() -> list:
 
 def _on_reply(reply: Reply) -> None:
     if has_request_context():
-        _pending().append(("server", reply))
+        started = time.time() - reply.elapsed_ms / 1000
+        _pending().append(("server", reply, bool(g.get("trace_probe")) or reply.step == "doctor", started))
+
+
+@contextmanager
+def probes() -> Iterator[None]:
+    """Calls made inside are the tool's own probes (expected to fail), not steps of a flow."""
+    g.trace_probe = True
+    try:
+        yield
+    finally:
+        g.trace_probe = False
 
 
 def note_redirect(name: str, url: str) -> None:
     """The app is about to send the browser to `url` (authorize, logout)."""
-    _pending().append(("redirect", name, url))
+    _pending().append(("redirect", name, url, time.time()))
 
 
 def note_incoming(name: str) -> None:
@@ -91,9 +105,26 @@ def note_incoming(name: str) -> None:
     _pending().insert(0, ("incoming", name))
 
 
-def note_exchange(name: str, method: str, url: str, headers: dict, status: int, response_headers: dict, body: str):
+def note_browser_step(name: str, url: str, duration_ms: float = 0.0) -> None:
+    """A browser step the server only learns about afterwards (the implicit fragment), recorded
+    before this request's own step; it began `duration_ms` before this request."""
+    started = g.get("trace_started", time.time()) - duration_ms / 1000
+    _pending().insert(0, ("redirect", name, url, started, duration_ms))
+
+
+def note_exchange(
+    name: str,
+    method: str,
+    url: str,
+    headers: dict,
+    status: int,
+    response_headers: dict,
+    body: str,
+    duration_ms: float = 0.0,
+):
     """An exchange made without the HTTP client (the dashboard's in-process API call)."""
-    _pending().append(("manual", name, method, url, headers, status, response_headers, body))
+    started = time.time() - duration_ms / 1000
+    _pending().append(("manual", name, method, url, headers, status, response_headers, body, duration_ms, started))
 
 
 def start_new(keep_login: str = "") -> None:
@@ -169,9 +200,15 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
                 response_headers=r.headers,
                 response_body=r.body,
                 duration_ms=r.elapsed_ms,
+                started=entry[3],
             )
+            if entry[2]:
+                step["probe"] = True
         elif kind == "redirect":
-            step = make_step(redactor, name=entry[1], method="GET", url=entry[2], status=0)
+            duration = entry[4] if len(entry) > 4 else 0.0
+            step = make_step(
+                redactor, name=entry[1], method="GET", url=entry[2], status=0, started=entry[3], duration_ms=duration
+            )
         elif kind == "incoming":
             body = request.get_data(cache=True, as_text=True) if request.method == "POST" else ""
             step = make_step(
@@ -182,11 +219,15 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
                 request_headers={"Content-Type": request.content_type} if request.content_type else {},
                 request_body=body,
                 status=response.status_code,
-                response_headers={k: v for k, v in response.headers.items() if k in ("Location", "Content-Type")},
+                response_headers={
+                    k: v for k, v in response.headers.items() if k in ("Location", "Content-Type", "X-OAuth-Error")
+                },
                 response_body=response.get_data(as_text=True) if response.is_json else "",
+                duration_ms=(time.time() - g.trace_started) * 1000 if g.get("trace_started") else 0.0,
+                started=g.get("trace_started"),
             )
         else:
-            _, name, method, url, headers, status, res_headers, body = entry
+            _, name, method, url, headers, status, res_headers, body, duration, started = entry
             step = make_step(
                 redactor,
                 name=name,
@@ -196,6 +237,8 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
                 status=status,
                 response_headers=res_headers,
                 response_body=body,
+                duration_ms=duration,
+                started=started,
             )
         steps.append((step, list(redactor.vault)))
         redactor.vault.clear()
@@ -268,9 +311,15 @@ def install(app: Flask, settings: Settings, redis_client=None) -> None:
         cache = FileSystemCache(str(directory), threshold=100_000, mode=0o600, default_timeout=TRACE_TTL)
     app.extensions["trace_store"] = TraceStore(cache)
     app.extensions["oauth_client"].http.observers.append(_on_reply)
+    app.before_request(_start)
 
     @app.before_request
     def _note_session() -> None:
         g.trace_had_session = bool(session)
 
     app.after_request(_flush)
+
+
+def _start() -> None:
+    """When this request began: the start time and duration of the steps it records."""
+    g.trace_started = time.time()
