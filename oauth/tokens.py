@@ -168,14 +168,18 @@ def _client_set(client_ids: Iterable[str]) -> frozenset[str]:
 class AccessTokenRules:
     """An access token: signature, iss, client_id, token_use=access, sub, exp and iat are all required
     (aws-jwt-verify makes token_use and client_id mandatory); nbf is checked whenever it is present,
-    as RFC 7519 §4.1.5 makes it optional. Nothing here can be skipped."""
+    as RFC 7519 §4.1.5 makes it optional. Only token_use can be relaxed, and only by saying so
+    (IF_PRESENT: checked when the claim is there), for providers other than Cognito."""
 
     issuer: str
     client_ids: frozenset[str]
+    token_use: Rule = REQUIRED  # IF_PRESENT only to read other OIDC providers' tokens (the inspector)
     leeway: int = LEEWAY
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "client_ids", _client_set(self.client_ids))
+        if self.token_use not in (REQUIRED, IF_PRESENT):
+            raise TypeError("token_use is REQUIRED or IF_PRESENT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,10 +489,10 @@ def verify_access_token(token: str, keys: JwksCache, rules: AccessTokenRules, no
         return result
     now = time.time() if now is None else now
     claims, leeway = result.claims, rules.leeway
+    result.results += (check_iss(claims, rules.issuer), check_client_id(claims, rules.client_ids))
+    if rules.token_use is REQUIRED or "token_use" in claims:
+        result.results.append(check_token_use(claims, "access"))
     result.results += (
-        check_iss(claims, rules.issuer),
-        check_client_id(claims, rules.client_ids),
-        check_token_use(claims, "access"),
         check_sub(claims),
         check_exp(claims, now, leeway),
         check_iat(claims, now, leeway, SKIP),

@@ -10,14 +10,6 @@ from app import _banner
 from oauth.trace import shorten_markers
 
 
-def csrf(stack, http, path: str = "/dashboard") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + path).text).group(1)
-
-
-def post(stack, http, path: str, **form):
-    return http.post(stack.url + path, data={"csrf_token": csrf(stack, http), **form}, allow_redirects=False)
-
-
 def footer(html: str) -> str:
     return re.search(r'<footer class="foot" id="footer">(.*?)</footer>', html, re.S).group(1)
 
@@ -37,8 +29,8 @@ def test_each_footer_says_what_is_true_of_its_page(stack, http):
 
 def test_likely_cause_for_a_refused_userinfo_and_a_forged_state(stack, http):
     stack.login(http)
-    post(stack, http, "/revoke")
-    refused = post(stack, http, "/userinfo")
+    stack.post(http, "/revoke")
+    refused = stack.post(http, "/userinfo")
     assert refused.status_code == 400
     assert "HTTP 401" in refused.text and "Likely cause:" in refused.text  # shown inline, the provider's status
     forged = http.get(stack.url + "/callback?code=abc&state=forged")
@@ -53,10 +45,10 @@ def test_likely_cause_for_a_refused_userinfo_and_a_forged_state(stack, http):
 
 def test_doctor_and_revocation_probes_are_marked_in_the_trace(stack, http):
     stack.login(http)
-    post(stack, http, "/revoke")
+    stack.post(http, "/revoke")
     http.get(stack.url + "/revocation")
     http.get(stack.url + "/revocation")
-    http.post(stack.url + "/doctor", data={"csrf_token": csrf(stack, http, "/doctor")})  # the live checks
+    http.post(stack.url + "/doctor", data={"csrf_token": stack.csrf(http)})  # the live checks
     trace = http.get(stack.url + "/trace").text
     groups = re.findall(r'<li class="probe-group" data-probes="(\d+)">(.*?)</details>\s*</li>', trace, re.S)
     sources = [("revocation lab" in body, "setup doctor" in body) for _, body in groups]
@@ -69,7 +61,7 @@ def test_doctor_and_revocation_probes_are_marked_in_the_trace(stack, http):
 
 def test_one_placeholder_set_and_where_each_comes_from(stack, http):
     stack.login(http)
-    post(stack, http, "/userinfo")
+    stack.post(http, "/userinfo")
     page = http.get(stack.url + "/trace").text
     line = re.search(r'<p class="hint placeholders" id="placeholders">(.*?)</p>', page, re.S).group(1)
     for name in ("$CLIENT_ID", "$CLIENT_SECRET", "$ACCESS_TOKEN", "$ID_TOKEN", "$REFRESH_TOKEN", "$CODE"):
@@ -124,7 +116,7 @@ def test_har_uses_real_start_times_and_durations(stack, http):
     assert callback["time"] > 0  # the app's handling of the callback, token exchange included
     exchange = by_comment["Exchange the code for tokens (back channel)"]
     assert exchange["time"] > 0 and exchange["time"] <= callback["time"]
-    post(stack, http, "/call-api", token="access")  # the dashboard's in-process API call is timed too
+    stack.post(http, "/call-api", token="access")  # the dashboard's in-process API call is timed too
     entries = http.get(stack.url + "/trace.har").json()["log"]["entries"]
     (api,) = [e for e in entries if e["comment"] == "Call the protected API"]
     assert api["time"] > 0 and api["response"]["status"] == 200

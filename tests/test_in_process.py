@@ -13,7 +13,7 @@ import pytest
 
 from config import load_settings
 from lab.compare import code_run_record, compare_rows, implicit_run_record
-from lab.lifecycle import claim_diff, shorten
+from lab.lifecycle import NOTES, claim_diff, shorten
 from oauth import doctor, exports
 from oauth.tokens import (
     IF_PRESENT,
@@ -65,6 +65,12 @@ def test_the_client_id_is_mandatory_for_both_kinds():
         AccessTokenRules("https://issuer.example")  # type: ignore[call-arg]
 
 
+def test_access_token_use_is_required_unless_relaxed_on_purpose():
+    assert AccessTokenRules("https://issuer.example", frozenset(["c"])).token_use is REQUIRED
+    with pytest.raises(TypeError):
+        AccessTokenRules("https://issuer.example", frozenset(["c"]), token_use=SKIP)
+
+
 def test_rules_without_every_choice_stated_cannot_be_built():
     with pytest.raises(TypeError):
         IdTokenRules(issuer="https://issuer.example", client_ids=frozenset(["c"]))  # type: ignore[call-arg]
@@ -91,7 +97,7 @@ def test_check_names_read_as_the_strings_the_pages_show():
 # -- claim diffs ----------------------------------------------------------------------------------
 def test_claim_diff_marks_each_claim():
     rows = {r["name"]: r for r in claim_diff({"iat": 1, "jti": "a", "gone": 1}, {"iat": 2, "jti": "a", "new": 1})}
-    assert rows["iat"]["status"] == "changed" and rows["iat"]["note"].startswith("moves")
+    assert rows["iat"]["status"] == "changed" and rows["iat"]["note"] == NOTES["iat"]
     assert rows["jti"]["status"] == "same"
     assert rows["gone"]["status"] == "removed" and rows["gone"]["after"] == ""
     assert rows["new"]["status"] == "added" and rows["new"]["before"] == ""
