@@ -67,6 +67,34 @@ LANES = {
 }
 
 
+RESPONSE_HELP = {
+    "id_token": "Who signed in: a signed JWT for this app (shortened here; the dashboard shows its claims).",
+    "access_token": "What this app may do: a signed JWT for APIs, sent as Authorization: Bearer.",
+    "refresh_token": "Gets new tokens later; it stays on the server and is never shown.",
+    "token_type": "Always Bearer: whoever holds the access token can use it.",
+    "expires_in": "Seconds until the access token expires.",
+    "scope": "The scopes actually granted.",
+}
+
+ARROW_LABELS = {
+    "discovery": "discovery",
+    "jwks": "signing keys",
+    "token": "code exchange",
+    "refresh": "refresh",
+    "userinfo": "userInfo",
+    "revoke": "revoke",
+    "client_credentials": "client credentials",
+    "authorize": "authorize",
+    "implicit_authorize": "authorize (implicit)",
+    "callback": "back with a code",
+    "implicit_callback": "back with tokens in the fragment",
+    "implicit_verify": "verify the implicit tokens",
+    "logout": "logout",
+    "api": "call the API",
+    "doctor": "doctor probe",
+}
+
+
 def explain_params(step: dict) -> list[tuple[str, str, str]]:
     """(name, value, meaning) for each query/body parameter of a step's request."""
     rows = []

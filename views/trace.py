@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from lab.causes import likely_cause
 from lab.display import shorten
-from lab.steps import explain_params
+from lab.steps import ARROW_LABELS, explain_params
 from oauth import exports, safejson
 from oauth.trace import marker_re, shorten_markers
 
@@ -61,25 +61,6 @@ def _record_cache() -> dict:
     if "trace_record" not in g:
         g.trace_record = _record()
     return g.trace_record
-
-
-ARROW_LABELS = {
-    "discovery": "discovery",
-    "jwks": "signing keys",
-    "token": "code exchange",
-    "refresh": "refresh",
-    "userinfo": "userInfo",
-    "revoke": "revoke",
-    "client_credentials": "client credentials",
-    "authorize": "authorize",
-    "implicit_authorize": "authorize (implicit)",
-    "callback": "back with a code",
-    "implicit_callback": "back with tokens in the fragment",
-    "implicit_verify": "verify the implicit tokens",
-    "logout": "logout",
-    "api": "call the API",
-    "doctor": "doctor probe",
-}
 
 
 def _arrow(step: dict) -> tuple[str, str, str, str]:
