@@ -3,6 +3,8 @@ summarises the signed-in session (claims and flags, no token)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, Response, current_app, jsonify, request, session
 
 from oauth.http import ProviderError
@@ -34,18 +36,26 @@ def health() -> Response:
 
 @bp.route("/api/me", methods=["GET", "POST"])
 def me() -> Response:
+    header = request.headers.get("Authorization", "")
+    if request.method == "GET" and header.startswith("Bearer ") and "access_token" not in request.args:
+        return who_am_i(header)
+    form = request.form if request.method == "POST" else {}  # a GET has no body to parse
+    return who_am_i(header, request.args, form)
+
+
+def who_am_i(header: str, query: Mapping[str, str] | None = None, form: Mapping[str, str] | None = None) -> Response:
+    """The resource server's answer to one request: the caller's identity, or an RFC 6750 error.
+    The app's own pages call it directly with a session token (no HTTP round trip through the app)."""
     s = settings()
     client = oauth_client()
     cache: VerifiedTokenCache = current_app.extensions["verified_tokens"]
-    header = request.headers.get("Authorization", "")
     current = client.jwks.current  # a cached answer only while its key is in a fresh JWKS
-    if request.method == "GET" and header.startswith("Bearer ") and "access_token" not in request.args:
+    if query is None and form is None and header.startswith("Bearer "):
         body = cache.get(header[7:], current)  # fast path: this exact token passed every check before
         if body is not None:
             return Response(body, mimetype="application/json")
-    form = request.form if request.method == "POST" else {}  # a GET has no body to parse
     try:
-        token = bearer_token(header or None, request.args, form)
+        token = bearer_token(header or None, query or {}, form or {})
         body = cache.get(token, current)  # the serialised answer for an already-verified token
         if body is None:
             verified = []
