@@ -5,7 +5,14 @@ from __future__ import annotations
 from lab.causes import likely_cause
 
 
-class ProviderRefused(Exception):
+class ClientError(Exception):
+    """The base of what the client raises about a provider's answer: ProviderError (the provider failed)
+    and ProviderRefused (it answered with an OAuth error). Catch this for either."""
+
+    step: str
+
+
+class ProviderRefused(ClientError):
     """The provider answered with an OAuth error (a 4xx JSON `error`)."""
 
     def __init__(self, step: str, error: str, description: str = "", status: int = 400):

@@ -11,7 +11,7 @@ from lab.causes import likely_cause
 from lab.claims import WHY
 from lab.compare import code_run_record
 from oauth import transactions
-from oauth.errors import ProviderRefused
+from oauth.errors import ClientError
 from oauth.http import ProviderError
 
 from . import antiforgery, oauth_client, presenter, settings, tracing
@@ -184,7 +184,7 @@ def _end_sessions(switch: bool) -> Response:
         try:
             client.revoke(auth["refresh_token"])
             revoked = "The revocation answered HTTP 200 with an empty body: the refresh token is revoked."
-        except (ProviderError, ProviderRefused) as exc:
+        except ClientError as exc:
             log.warning("logout: could not revoke the refresh token: %s", exc)
             revoked = "The revocation failed; the session is cleared anyway."
     try:
