@@ -241,13 +241,13 @@ def call_api() -> Response:
         body = reply.get_data(as_text=True)[:2000]
     tracing.note_exchange(
         "api",
-        "GET",
-        settings().app_url + "/api/me",
-        {"Authorization": f"Bearer {token}"},
-        reply.status_code,
-        dict(reply.headers),
-        reply.get_data(as_text=True),
-        took_ms,
+        method="GET",
+        url=settings().app_url + "/api/me",
+        headers={"Authorization": f"Bearer {token}"},
+        status=reply.status_code,
+        response_headers=dict(reply.headers),
+        body=reply.get_data(as_text=True),
+        duration_ms=took_ms,
     )
     auth["api_call"] = {
         "token": kind,

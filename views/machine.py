@@ -56,13 +56,13 @@ def _call_api(token: str) -> dict:
         body = reply.get_data(as_text=True)[:2000]
     tracing.note_exchange(
         "api",
-        "GET",
-        s.app_url + "/api/me",
-        {"Authorization": f"Bearer {token}"},
-        reply.status_code,
-        dict(reply.headers),
-        reply.get_data(as_text=True),
-        took_ms,
+        method="GET",
+        url=s.app_url + "/api/me",
+        headers={"Authorization": f"Bearer {token}"},
+        status=reply.status_code,
+        response_headers=dict(reply.headers),
+        body=reply.get_data(as_text=True),
+        duration_ms=took_ms,
     )
     return {
         "request": f"GET {s.app_url}/api/me\nAuthorization: Bearer {shorten(token)}",
