@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 import redis
 from cachelib import FileSystemCache
-from flask import Flask, Response, redirect, request, session, url_for
+from flask import Flask, Response, g, redirect, request, session, url_for
 from flask_session import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 import local_defaults
-from cli import cognito_cli, doctor_command, token_cli
+from cli import cognito_cli, doctor_command, inspect_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
@@ -27,13 +27,17 @@ from oauth.verified_cache import VerifiedTokenCache
 from views import antiforgery, errors, limits, session_guard, tracing
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
+from views.authorize_panel import bp as authorize_panel_bp
 from views.compare import bp as compare_bp
 from views.dashboard import bp as dashboard_bp
 from views.doctor import bp as doctor_bp
 from views.implicit import bp as implicit_bp
+from views.inspect import bp as inspect_bp
 from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
 from views.presenter import bp as presenter_bp
+from views.raw_tokens import bp as raw_tokens_bp
+from views.spa import bp as spa_bp
 from views.trace import bp as trace_bp
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -175,7 +179,11 @@ def _install_security_headers(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         h = response.headers
-        h["Content-Security-Policy"] = _content_security_policy(app)
+        policy = _content_security_policy(app)
+        extra = g.get("csp_connect_src")  # set by the pages that call the provider from the browser (/spa)
+        if extra:
+            policy = policy.replace("connect-src 'self'", "connect-src 'self' " + " ".join(extra), 1)
+        h["Content-Security-Policy"] = policy
         h["X-Content-Type-Options"] = "nosniff"
         h.setdefault("Referrer-Policy", "same-origin")
         h["X-Frame-Options"] = "DENY"
@@ -217,10 +225,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(trace_bp)
     app.register_blueprint(presenter_bp)
     app.register_blueprint(doctor_bp)
+    app.register_blueprint(spa_bp)
+    app.register_blueprint(inspect_bp)
+    app.register_blueprint(authorize_panel_bp)
+    app.register_blueprint(raw_tokens_bp)
     tracing.install(app, settings, app.config.get("SESSION_REDIS"))
     limits.install(app, settings)
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(inspect_command)
     app.cli.add_command(cognito_cli)
     errors.register(app)
     return app

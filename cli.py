@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from aws_setup.cognito import CognitoSetup, SetupError, load_state, save_state
 from aws_setup.envfile import update_env_file
 from lab.causes import refusal_message
-from oauth import doctor
+from oauth import doctor, inspect
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 
@@ -32,6 +33,26 @@ def doctor_command() -> None:
         if f.fix:
             click.echo(f"      fix: {f.fix}")
     if any(f.status == "fail" for f in findings):
+        raise SystemExit(1)
+
+
+@click.command("inspect")
+@click.argument("token", default="-")
+@with_appcontext
+def inspect_command(token: str) -> None:
+    """Decode and verify TOKEN against the configured provider (`-` or nothing: read standard input,
+    which keeps the token out of your shell history). Exit 1 when a check fails, 2 for no token."""
+    client = current_app.extensions["oauth_client"]
+    raw = sys.stdin.read(inspect.MAX_PASTE + 1024) if token == "-" else token
+    try:
+        result = inspect.inspect_token(raw, client.config, client.jwks)
+    except inspect.InspectError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        raise SystemExit(2) from None
+    except ProviderError as exc:
+        raise click.ClickException(f"The provider failed: {exc.step} {exc.message}") from None
+    click.echo(inspect.as_text(result))
+    if result.verdict == "invalid":
         raise SystemExit(1)
 
 

@@ -48,6 +48,8 @@ class Settings:
     demo_user: tuple[str, str] | None = field(default=None, repr=False)
     demo_users: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     m2m_client_id: str = ""
+    public_client_id: str = ""
+    resource_scopes: tuple[str, ...] = ()
     m2m_client_secret: str = field(default="", repr=False)
     api_required_scope: str = ""
     api_allowed_client_ids: tuple[str, ...] = ()
@@ -66,6 +68,7 @@ class Settings:
     machine_page: bool = True
     rate_limit_sign_in: str = "600 per minute"
     rate_limit_doctor: str = "5 per minute"
+    rate_limit_inspect: str = "60 per minute"
     jwks_max_age: float = 600.0
 
     @cached_property
@@ -81,6 +84,10 @@ class Settings:
             is_cognito=self.is_cognito,
             local_provider=self.local_provider,
             m2m_client_id=self.m2m_client_id,
+            public_client_id=self.public_client_id,
+            resource_scopes=self.resource_scopes,
+            api_required_scope=self.api_required_scope,
+            api_allowed_client_ids=self.api_allowed_client_ids,
             m2m_client_secret=self.m2m_client_secret,
             app_url=self.app_url,
             http_timeout=self.http_timeout,
@@ -99,6 +106,10 @@ class Settings:
     @property
     def signed_out_uri(self) -> str:
         return self.client_config.signed_out_uri
+
+    @property
+    def spa_redirect_uri(self) -> str:
+        return self.client_config.spa_redirect_uri
 
     @property
     def secure_cookies(self) -> bool:
@@ -211,7 +222,16 @@ def read_local_provider(path: Path) -> dict:
         client = data["clients"][0]
         user = (data.get("users") or [{}])[0]
         machine = next((c for c in data["clients"] if c.get("allowed_flows") == ["client_credentials"]), {})
+        public = next(
+            (c for c in data["clients"] if not c.get("client_secret") and "code" in c.get("allowed_flows", [])), {}
+        )
+        resource_scopes = [
+            f"{server['identifier']}/{scope['name']}"
+            for server in data.get("resource_servers", [])
+            for scope in server.get("scopes", [])
+        ]
         return {
+            "resource_scopes": resource_scopes,
             "issuer": data["issuer"],
             "client_id": client["client_id"],
             "client_secret": client["client_secret"],
@@ -223,6 +243,7 @@ def read_local_provider(path: Path) -> dict:
             ),
             "m2m_client_id": machine.get("client_id", ""),
             "m2m_client_secret": machine.get("client_secret", ""),
+            "public_client_id": public.get("client_id", ""),
         }
     except FileNotFoundError:
         # Not started yet (the local provider writes this file): the app still loads, so CLI
@@ -235,6 +256,8 @@ def read_local_provider(path: Path) -> dict:
             "demo_users": (),
             "m2m_client_id": "",
             "m2m_client_secret": "",
+            "public_client_id": "",
+            "resource_scopes": [],
         }
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path} is not a valid local provider file: {exc}") from None
@@ -282,9 +305,13 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         demo_users = provider["demo_users"]
         m2m_id = env.get("M2M_CLIENT_ID") or provider["m2m_client_id"]
         m2m_secret = env.get("M2M_CLIENT_SECRET") or provider["m2m_client_secret"]
+        public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip() or provider["public_client_id"]
+        resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split()) or tuple(provider["resource_scopes"])
     else:
         demo_user, demo_users = None, ()
         m2m_id, m2m_secret = env.get("M2M_CLIENT_ID", "").strip(), env.get("M2M_CLIENT_SECRET", "")
+        public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip()
+        resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split())
         if pool_id:
             issuer = cognito_issuer(pool_id, env.get("COGNITO_REGION", "").strip())
             if issuer_env and issuer_env.rstrip("/") != issuer:
@@ -313,12 +340,15 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "demo_users": demo_users,
         "m2m_client_id": m2m_id,
         "m2m_client_secret": m2m_secret,
+        "public_client_id": public_id,
+        "resource_scopes": resource_scopes,
         "api_required_scope": env.get("API_REQUIRED_SCOPE", "").strip(),
         "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         "api_allowed_client_ids": tuple(
             dict.fromkeys(
                 [client_id, *env.get("API_ALLOWED_CLIENT_IDS", "").replace(",", " ").split()]
                 + ([m2m_id] if local and m2m_id else [])
+                + ([public_id] if public_id else [])
             )
         ),
         "app_url": app_url,
@@ -334,6 +364,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "machine_page": _switch(env, "MACHINE_PAGE", default=local),
         "rate_limit_sign_in": _rate_limit(env, "RATE_LIMIT_SIGN_IN", "600 per minute"),
         "rate_limit_doctor": _rate_limit(env, "RATE_LIMIT_DOCTOR", "5 per minute"),
+        "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
         "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
     }
     values.update(overrides)

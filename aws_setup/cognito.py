@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from oauth.config import CALLBACK_PATH, IMPLICIT_CALLBACK_PATH, SIGNED_OUT_PATH
+from oauth.config import CALLBACK_PATH, IMPLICIT_CALLBACK_PATH, SIGNED_OUT_PATH, SPA_CALLBACK_PATH
 
 POOL_NAME = "cognito-flow-lab"
 WEB_CLIENT = "cognito-flow-lab-web"
 MACHINE_CLIENT = "cognito-flow-lab-machine"
+PUBLIC_CLIENT = "cognito-flow-lab-spa"
 RESOURCE_SERVER = "flowlab-api"
 SCOPES = ["openid", "email", "profile"]
 CUSTOM_SCOPES = [f"{RESOURCE_SERVER}/read", f"{RESOURCE_SERVER}/write"]
@@ -174,6 +175,22 @@ def machine_client_settings() -> dict:
         "AllowedOAuthScopes": list(CUSTOM_SCOPES),
         "AllowedOAuthFlowsUserPoolClient": True,
         "SupportedIdentityProviders": ["COGNITO"],
+        "PreventUserExistenceErrors": "ENABLED",
+    }
+
+
+def public_client_settings(app_url: str) -> dict:
+    """The browser-only flow's client (/spa): public (no secret), the code grant only, its own callback.
+    Cognito has no per-client "PKCE required" switch; the app always sends S256."""
+    return {
+        "GenerateSecret": False,
+        "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": list(SCOPES),
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "CallbackURLs": [app_url + SPA_CALLBACK_PATH],
+        "LogoutURLs": [app_url + SIGNED_OUT_PATH],
+        "SupportedIdentityProviders": ["COGNITO"],
+        "EnableTokenRevocation": True,
         "PreventUserExistenceErrors": "ENABLED",
     }
 
@@ -357,6 +374,8 @@ class CognitoSetup:
         web = self._client(out, pool_id, new_pool, WEB_CLIENT, web_client_settings(app_url), dry_run)
         self._branding(out, pool_id, web["ClientId"], dry_run)
         machine = self._client(out, pool_id, new_pool, MACHINE_CLIENT, machine_client_settings(), dry_run)
+        public = self._client(out, pool_id, new_pool, PUBLIC_CLIENT, public_client_settings(app_url), dry_run)
+        self._branding(out, pool_id, public["ClientId"], dry_run, PUBLIC_CLIENT)  # /spa signs in there too
 
         if test_user:
             exists = not new_pool and self._user_exists(pool_id, test_user)
@@ -384,6 +403,8 @@ class CognitoSetup:
                 "OAUTH_CLIENT_SECRET": web["ClientSecret"],
                 "M2M_CLIENT_ID": machine["ClientId"],
                 "M2M_CLIENT_SECRET": machine["ClientSecret"],
+                "OAUTH_PUBLIC_CLIENT_ID": public["ClientId"],
+                "OAUTH_RESOURCE_SCOPES": " ".join(CUSTOM_SCOPES),
                 "APP_URL": app_url,
             }
 
@@ -442,13 +463,13 @@ class CognitoSetup:
             self.say(f"Waiting for domain {prefix} to become ACTIVE (now {status})…")
             time.sleep(self.domain_poll_seconds)
 
-    def _branding(self, out: Outcome, pool_id: str, client_id: str, dry_run: bool) -> None:
+    def _branding(self, out: Outcome, pool_id: str, client_id: str, dry_run: bool, name: str = WEB_CLIENT) -> None:
         """Managed login pages are unavailable to an app client until it has a branding style."""
         just_created = client_id.startswith("<") or any(c["id"] == client_id for c in out.created)
         if not just_created and self.find_branding(pool_id, client_id):
-            out.actions.append(f"reuse managed login branding style of {WEB_CLIENT}")
+            out.actions.append(f"reuse managed login branding style of {name}")
             return
-        out.actions.append(f"create managed login branding style for {WEB_CLIENT} (Cognito's default look)")
+        out.actions.append(f"create managed login branding style for {name} (Cognito's default look)")
         if dry_run:
             return
         branding = self._call(
@@ -486,10 +507,16 @@ class CognitoSetup:
             out.created.append({"type": "client", "id": created["ClientId"], "name": name, "pool": pool_id})
             return created
         drift = _drift(existing, wanted)
-        if not existing.get("ClientSecret"):
+        if wanted.get("GenerateSecret") and not existing.get("ClientSecret"):
             raise SetupError(
                 f"App client {name} ({existing['ClientId']}) exists without a secret, and a secret cannot be added "
                 "later. Delete it in the console (or with teardown, if setup created it) and run setup again."
+            )
+        if not wanted.get("GenerateSecret") and existing.get("ClientSecret"):
+            raise SetupError(
+                f"App client {name} ({existing['ClientId']}) has a secret, but the browser-only flow needs a public "
+                "client, and a secret cannot be removed. Delete it in the console (or with teardown, if setup "
+                "created it) and run setup again."
             )
         if drift:
             out.actions.append(f"update app client {name}: {', '.join(drift)} (its other settings kept)")

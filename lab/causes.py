@@ -22,13 +22,15 @@ LIKELY_CAUSES = {
         "revoked, issued to another client, or the PKCE code_verifier does not match."
     ),
     "unauthorized_client": (
-        "The app client is not allowed this grant or flow, or the redirect_uri differs from the "
+        "The app client is not allowed this grant or flow (response_type=token needs the implicit grant "
+        "enabled, response_type=code the authorization code grant), or the redirect_uri differs from the "
         "one used at authorize (Cognito then says invalid_redirect). Check the client's OAuth "
         "grant types and callback URLs."
     ),
     "invalid_scope": (
-        "A requested scope is not enabled on the app client, or is malformed. Check OAUTH_SCOPES "
-        "against the client's allowed scopes."
+        "A requested scope is not enabled on the app client, or is malformed (a custom scope such as "
+        "flowlab-api/read must be enabled on the client through its resource server). Check OAUTH_SCOPES, "
+        "or the scopes ticked in the authorize request panel, against the client's allowed scopes."
     ),
     "invalid_request": "A required parameter is missing or malformed.",
     "unsupported_grant_type": "The provider does not support this grant_type.",

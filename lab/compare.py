@@ -11,6 +11,7 @@ class Row:
     topic: str
     code: str
     implicit: str
+    spa: str = ""
 
 
 def code_run_record(tokens: dict, client_auth: str, had_secret: bool, scopes: list[str]) -> dict:
@@ -40,9 +41,10 @@ def _tokens(run: dict | None, pending: str) -> str:
     return names + ("" if "refresh_token" in run["tokens"] else " (no refresh token)")
 
 
-def compare_rows(code: dict | None, implicit: dict | None) -> list[Row]:
+def compare_rows(code: dict | None, implicit: dict | None, spa: dict | None = None) -> list[Row]:
     """Rows built only from what happened; a flow not run yet says so."""
     not_run = "not run yet in this session"
+    spa_cells = _spa_cells(spa, not_run)
     rows = [
         Row("Tokens returned", _tokens(code, not_run), _tokens(implicit, not_run)),
         Row(
@@ -89,7 +91,25 @@ def compare_rows(code: dict | None, implicit: dict | None) -> list[Row]:
             else not_run,
         ),
     ]
-    return rows
+    return [Row(r.topic, r.code, r.implicit, spa_cells[i]) for i, r in enumerate(rows)]
+
+
+def _spa_cells(spa: dict | None, not_run: str) -> list[str]:
+    """The browser-only column, row by row (same order as compare_rows)."""
+    if not spa:
+        return [not_run] * 7
+    return [
+        _tokens(spa, not_run),
+        "from the browser: a cross-origin POST to the token endpoint (allowed by the provider's CORS) with the "
+        "one-time code and the PKCE verifier; the code itself came in the callback's query",
+        "page memory of /spa/callback, the refresh token included (a refresh token in JavaScript); gone when the "
+        "tab closes",
+        "none: a public client, so nothing proves which app is calling; the redirect URI and PKCE bind the code",
+        "yes, S256 made with WebCrypto; the verifier stayed in this tab's sessionStorage until the callback",
+        "ID token verified by the server after the page got it: " + ("passed" if spa["verified"] else spa["error"]),
+        "the code, in the callback URL, but it is useless without the verifier; the tokens, and the refresh token "
+        "for as long as it lives, to any script on the page (XSS, a compromised dependency, extensions)",
+    ]
 
 
 CODE_SEQUENCE = [
@@ -111,5 +131,17 @@ IMPLICIT_SEQUENCE = [
     ("provider", "browser", "302 to /implicit/callback#id_token=…&access_token=…&state=…", "front"),
     ("browser", "browser", "JS reads the fragment, then history.replaceState removes it", "front"),
     ("browser", "app", "POST /api/implicit/verify {id_token, access_token, state}", "front"),
+    ("app", "browser", "200 {valid: true}; tokens stay in page memory", "front"),
+]
+
+SPA_SEQUENCE = [
+    ("browser", "app", "GET /spa (an ES module; connect-src allows the provider)", "front"),
+    ("browser", "browser", "WebCrypto: verifier, S256 challenge, state, nonce into sessionStorage", "front"),
+    ("browser", "provider", "GET /oauth2/authorize?response_type=code&code_challenge&state&nonce, sign in", "front"),
+    ("provider", "browser", "302 to /spa/callback?code=…&state=…", "front"),
+    ("browser", "browser", "JS strips the query, checks state, takes the verifier out of sessionStorage", "front"),
+    ("browser", "provider", "fetch POST /oauth2/token (code, code_verifier, client_id; no secret) with CORS", "front"),
+    ("provider", "browser", "200 {id_token, access_token, refresh_token}, Access-Control-Allow-Origin: *", "front"),
+    ("browser", "app", "POST /api/spa/verify {id_token, access_token, nonce}", "front"),
     ("app", "browser", "200 {valid: true}; tokens stay in page memory", "front"),
 ]

@@ -45,6 +45,11 @@ STEP_TITLES = {
     "logout": "Browser goes to the provider's logout",
     "implicit_authorize": "Browser goes to the authorize endpoint (implicit)",
     "implicit_verify": "The implicit page posts the tokens for verification",
+    "spa_verify": "The browser-only (PKCE) page posts its ID token for verification",
+    "spa_token": "The page trades the code at the token endpoint itself (CORS, no secret)",
+    "spa_userinfo": "The page calls userInfo itself (Bearer, after a CORS preflight)",
+    "spa_refresh": "The page refreshes its tokens itself (refresh token in JavaScript)",
+    "spa_revoke": "The page revokes its refresh token itself",
     "api": "Call the protected API",
     "doctor": "Setup doctor probe",
 }
@@ -63,6 +68,11 @@ LANES = {
     "callback": ("browser", "app"),
     "implicit_callback": ("browser", "app"),
     "implicit_verify": ("browser", "app"),
+    "spa_verify": ("browser", "app"),
+    "spa_token": ("browser", "provider"),
+    "spa_userinfo": ("browser", "provider"),
+    "spa_refresh": ("browser", "provider"),
+    "spa_revoke": ("browser", "provider"),
     "api": ("app", "app"),
 }
 

@@ -122,6 +122,8 @@ class Pool:
                 )
             if response_type != "code":
                 raise OAuthError("invalid_request", "PKCE applies to the code grant only")
+        elif response_type == "code" and client.get("require_pkce"):
+            raise OAuthError("invalid_request", "code_challenge is required for this public client (PKCE)")
         requested = (args.get("scope") or "").split()
         if any(not s.isprintable() for s in requested):
             raise OAuthError("invalid_scope")

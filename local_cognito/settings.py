@@ -64,6 +64,7 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "refresh_token_days": 30,
             },
             machine_client(),
+            public_client(app_url),
         ],
         "resource_servers": [dict(RESOURCE_SERVER)],
     }
@@ -94,6 +95,30 @@ def machine_client() -> dict:
     }
 
 
+def public_client(app_url: str) -> dict:
+    """A public app client for the browser-only flow: no secret, the code grant only, PKCE
+    required, callback `{APP_URL}/spa/callback`."""
+    return {
+        "name": "flow-lab-spa",
+        "client_id": _client_id(),
+        "client_secret": "",
+        "callback_urls": [f"{app_url}/spa/callback"],
+        "logout_urls": [f"{app_url}/", f"{app_url}/signed-out"],
+        "allowed_flows": ["code"],
+        "require_pkce": True,
+        "allowed_scopes": ["openid", "email", "profile"],
+        "refresh_token_rotation": False,
+        "access_token_minutes": 60,
+        "id_token_minutes": 60,
+        "refresh_token_days": 30,
+    }
+
+
+def is_public_client(client: dict) -> bool:
+    """No secret and the code grant: the browser-only (SPA) client."""
+    return not client.get("client_secret") and "code" in client.get("allowed_flows", [])
+
+
 def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict:
     """Load the pool file, creating it (with a fresh client secret) when missing.
 
@@ -106,6 +131,12 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
     if not any(c.get("allowed_flows") == ["client_credentials"] for c in pool["clients"]):
         pool["clients"].append(machine_client())  # files written before the machine client existed
         pool.setdefault("resource_servers", []).append(dict(RESOURCE_SERVER))
+    spa = next((c for c in pool["clients"] if is_public_client(c)), None)
+    if spa is None:  # files written before the public client existed
+        pool["clients"].append(public_client(app_url))
+    else:
+        spa["callback_urls"] = [f"{app_url}/spa/callback"]
+        spa["logout_urls"] = [f"{app_url}/", f"{app_url}/signed-out"]
     client = pool["clients"][0]
     client["callback_urls"] = [f"{app_url}/callback", f"{app_url}/implicit/callback"]
     client["logout_urls"] = [f"{app_url}/", f"{app_url}/signed-out"]

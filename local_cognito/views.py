@@ -36,6 +36,37 @@ AUTHORIZE_PARAMS = (
 )
 
 
+# Cognito answers CORS on the endpoints a browser app calls directly. AWS documents it for the
+# token endpoint: it "returns an Access-Control-Allow-Origin: * response header", so a public
+# client can complete the code grant with PKCE from a browser, and Cognito "doesn't support custom
+# CORS origin policies" there:
+#   https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+# The header must be on every answer, errors included: without it the browser hides a 400/401 as
+# an opaque network error (a public report: https://github.com/aws-amplify/amplify-js/issues/8152).
+# An older report (https://github.com/amazon-archives/amazon-cognito-auth-js/issues/113) shows the
+# token endpoint echoing the request's Origin (`null` for a file:// page); `*` is what AWS documents
+# today, and for these credential-less requests both let any origin read the answer.
+CORS_METHODS = {"/oauth2/token": "POST", "/oauth2/userInfo": "GET, POST", "/oauth2/revoke": "POST"}
+CORS_ALLOW_HEADERS = "Authorization, Content-Type"
+CORS_MAX_AGE = "600"
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Access-Control-Allow-Origin: * on the preflight and on the actual answer, errors included."""
+    methods = CORS_METHODS.get(request.path)
+    if methods is None:
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+        response.status_code = 204
+        response.set_data(b"")
+        response.headers["Access-Control-Allow-Methods"] = methods + ", OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+        response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
+    return response
+
+
 def pool() -> Pool:
     return current_app.extensions["local_cognito"]
 
@@ -168,7 +199,6 @@ def token() -> Response:
         response = jsonify(body)
     except OAuthError as exc:
         response = _json_error(exc)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-store"
     return response
 

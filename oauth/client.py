@@ -93,12 +93,14 @@ class OAuthClient:
         access_token: str | None,
         require_at_hash: bool = False,
         at_login: bool = False,
+        client_id: str | None = None,
     ) -> Verification:
-        """Every ID token check; `nonce` is the login's nonce or SKIP (a refreshed ID token has none)."""
+        """Every ID token check for this app's client (or `client_id`, e.g. the public client);
+        `nonce` is the login's nonce or SKIP (a refreshed ID token has none)."""
         s = self.config
         rules = IdTokenRules(
             issuer=s.issuer,
-            client_ids=frozenset((s.client_id,)),
+            client_ids=frozenset((client_id or s.client_id,)),
             nonce=nonce,
             access_token=access_token,
             at_hash=REQUIRED if require_at_hash else IF_PRESENT,  # required for the implicit flow only

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 CALLBACK_PATH = "/callback"
 IMPLICIT_CALLBACK_PATH = "/implicit/callback"
+SPA_CALLBACK_PATH = "/spa/callback"  # the browser-only flow's callback (public client)
 SIGNED_OUT_PATH = "/signed-out"  # where the provider's logout sends the browser back
 
 
@@ -22,6 +23,10 @@ class ClientConfig:
     is_cognito: bool = False
     local_provider: bool = False
     m2m_client_id: str = ""
+    public_client_id: str = ""
+    resource_scopes: tuple[str, ...] = ()  # custom scopes the authorize panel offers
+    api_required_scope: str = ""  # the API side: the scope /api/me requires
+    api_allowed_client_ids: tuple[str, ...] = ()  # the API side: the app clients whose tokens it takes
     m2m_client_secret: str = field(default="", repr=False)
     app_url: str = "http://localhost:5000"
     http_timeout: float = 5.0
@@ -35,6 +40,10 @@ class ClientConfig:
     @property
     def implicit_redirect_uri(self) -> str:
         return self.app_url + IMPLICIT_CALLBACK_PATH
+
+    @property
+    def spa_redirect_uri(self) -> str:
+        return self.app_url + SPA_CALLBACK_PATH
 
     @property
     def signed_out_uri(self) -> str:

@@ -29,6 +29,7 @@ class ProviderMetadata:
     end_session_endpoint: str = ""
     token_endpoint_auth_methods: tuple[str, ...] = ("client_secret_basic",)
     response_types: tuple[str, ...] = ("code",)
+    scopes_supported: tuple[str, ...] = ()
 
 
 def check_endpoint(name: str, url: object) -> str:
@@ -69,6 +70,7 @@ def parse_metadata(doc: dict, expected_issuer: str, cognito_domain: str = "") ->
         end_session_endpoint=endpoint("end_session_endpoint", False, f"{domain}/logout" if domain else ""),
         token_endpoint_auth_methods=tuple(str(m) for m in methods if isinstance(m, str)),
         response_types=tuple(str(t) for t in types if isinstance(t, str)),
+        scopes_supported=tuple(s for s in (doc.get("scopes_supported") or []) if isinstance(s, str))[:100],
     )
 
 

@@ -133,7 +133,8 @@ def _uris(config: ClientConfig, out: list[Finding]) -> None:
             "info",
             "Register these exactly in the app client (Cognito console: App client → Login pages): "
             f"callback URLs {config.redirect_uri} and {config.implicit_redirect_uri}; "
-            f"sign-out URL {config.signed_out_uri}.",
+            f"sign-out URL {config.signed_out_uri}."
+            + (f" Public client: callback URL {config.spa_redirect_uri}." if config.public_client_id else ""),
         )
     )
 
@@ -309,6 +310,98 @@ def _probe_client(config: ClientConfig, http: Http, meta: ProviderMetadata, out:
         )
 
 
+def _public_client(config: ClientConfig, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
+    """The browser-only flow's app client: no secret, the code grant, {APP_URL}/spa/callback registered."""
+    client_id, uri = config.public_client_id, config.spa_redirect_uri
+    if not client_id:
+        out.append(
+            Finding(
+                "public_client",
+                "info",
+                "No public app client is configured, so the browser-only flow (/spa) is off.",
+                f"Create an app client without a secret, allowed the code grant, with callback {uri}; "
+                "set OAUTH_PUBLIC_CLIENT_ID.",
+            )
+        )
+        return
+    verifier = "doctor-probe-verifier-" + "x" * 30
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": uri,
+        "scope": " ".join(s for s in config.scopes if "/" not in s) or "openid",
+        "state": "doctor-probe",
+        "code_challenge": pkce_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    try:
+        reply = http.request("doctor", "GET", meta.authorization_endpoint + "?" + urlencode(params))
+    except ProviderError as exc:
+        out.append(Finding("public_client", "warn", f"The authorize endpoint {exc.message}."))
+        return
+    location = reply.headers.get("Location", "")
+    if "redirect_mismatch" in location or (reply.status >= 400 and b"redirect" in reply.body.lower()):
+        out.append(
+            Finding(
+                "public_client",
+                "fail",
+                f"The provider refuses redirect_uri {uri} for the public client {client_id} (redirect_mismatch).",
+                f"Add {uri} to the public app client's allowed callback URLs, exactly.",
+            )
+        )
+        return
+    if location.startswith(uri) and "error=" in location:
+        error = dict(p.split("=", 1) for p in urlsplit(location).query.split("&") if "=" in p).get("error", "")
+        out.append(
+            Finding(
+                "public_client",
+                "fail",
+                f"The provider accepts {uri} for the public client but refuses the request: {error}.",
+                "Enable the authorization code grant and the scopes openid, email, profile on the public app client.",
+            )
+        )
+        return
+    form = {"grant_type": "authorization_code", "code": "doctor-probe-not-a-real-code", "redirect_uri": uri}
+    form["code_verifier"] = verifier
+    try:  # no secret at all, client_id in the body: what a browser sends
+        grants.token_request(
+            http, "doctor", meta.token_endpoint, form, client_id=client_id, client_secret="", method=""
+        )
+        result = "accepted"
+    except ProviderRefused as exc:
+        result = exc.error
+    except ProviderError as exc:
+        out.append(Finding("public_client", "warn", f"The token endpoint failed: {exc.message}."))
+        return
+    if result == "invalid_client":
+        out.append(
+            Finding(
+                "public_client",
+                "fail",
+                f"The app client {client_id} (OAUTH_PUBLIC_CLIENT_ID) has a secret: a browser cannot use it.",
+                "Create a new app client of type public (no client secret); a secret cannot be removed from a client.",
+            )
+        )
+    elif result == "unauthorized_client":
+        out.append(
+            Finding(
+                "public_client",
+                "fail",
+                f"The public client {client_id} may not use the authorization code grant (unauthorized_client).",
+                "Enable the authorization code grant on the public app client.",
+            )
+        )
+    else:
+        out.append(
+            Finding(
+                "public_client",
+                "pass",
+                f"The public client {client_id} has no secret, may use the code grant, and {uri} is registered "
+                f"(a made-up code got {result}, as it should).",
+            )
+        )
+
+
 def cookie_trap(config: ClientConfig, browser_host: str | None) -> Finding:
     """localhost and 127.0.0.1 are different cookie hosts: the callback would lose the session."""
     app_host = urlsplit(config.app_url).hostname or ""
@@ -342,6 +435,7 @@ def run(config: ClientConfig, http: Http, browser_host: str | None = None, now: 
     _auth_methods(config, meta, out)
     _probe_redirect(config, http, meta, out)
     _probe_client(config, http, meta, out)
+    _public_client(config, http, meta, out)
     return out
 
 

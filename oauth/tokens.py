@@ -158,10 +158,11 @@ REQUIRED, IF_PRESENT, SKIP = Rule.REQUIRED, Rule.IF_PRESENT, Rule.SKIP
 
 
 def _client_set(client_ids: Iterable[str]) -> frozenset[str]:
-    clients = frozenset(client_ids)
-    if not clients or not all(isinstance(c, str) and c for c in clients):
-        raise ValueError("at least one client id is required (aws-jwt-verify: clientId is mandatory)")
-    return clients
+    """The trusted client ids, always given (aws-jwt-verify: clientId is mandatory). An empty set is
+    allowed, for an app not configured yet: then every token fails the aud / client_id check."""
+    if isinstance(client_ids, str):
+        raise TypeError("client_ids is a collection of client ids, not one string")
+    return frozenset(client_ids)
 
 
 @dataclass(frozen=True, slots=True)

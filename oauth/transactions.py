@@ -96,3 +96,11 @@ def take(store: MutableMapping, state: str | None, flow: str, now: float | None 
     if data.get("flow") != flow or now - data.get("created", 0) > TX_TTL:
         return None
     return Transaction(state=state, **data)
+
+
+def put(store: MutableMapping, tx: Transaction) -> None:
+    """Record an already-made transaction (the authorize panel moves one to the flow it sends)."""
+    pending = dict(store.get("tx") or {})
+    _prune(pending, tx.created)
+    pending[tx.state] = tx.as_dict()
+    store["tx"] = pending

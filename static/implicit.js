@@ -195,6 +195,8 @@ async function main() {
   if (error) {
     const description = fragment.get("error_description") || query.get("error_description") || "";
     discard(`The provider returned error=${error}`, description || "No description was given.");
+    const causes = JSON.parse(root.dataset.causes || "{}");
+    document.getElementById("error-hint").textContent = causes[error] || "";
     return;
   }
   if (!tokens.id_token || !tokens.access_token) {

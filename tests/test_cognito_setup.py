@@ -160,6 +160,7 @@ def client_named(aws, pool_id: str, name: str) -> dict:
 
 def test_setup_from_nothing(aws, cli):
     cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-demo", "--test-user", "tester")
     assert result.exit_code == 0, result.output
     (pool,) = pools(aws)
@@ -173,6 +174,11 @@ def test_setup_from_nothing(aws, cli):
     machine = client_named(aws, pool["Id"], "cognito-flow-lab-machine")
     assert machine["AllowedOAuthFlows"] == ["client_credentials"] and machine["ClientSecret"]
     assert set(machine["AllowedOAuthScopes"]) == {"flowlab-api/read", "flowlab-api/write"}
+    # the browser-only flow's public client (issue 14): no secret, the code grant, its own callback
+    spa = client_named(aws, pool["Id"], "cognito-flow-lab-spa")
+    assert not spa.get("ClientSecret") and spa["AllowedOAuthFlows"] == ["code"]
+    assert set(spa["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert spa["CallbackURLs"] == ["http://localhost:5000/spa/callback"]
     servers = aws.list_resource_servers(UserPoolId=pool["Id"], MaxResults=10)["ResourceServers"]
     assert [s["Identifier"] for s in servers] == ["flowlab-api"]
     assert aws.admin_get_user(UserPoolId=pool["Id"], Username="tester")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
@@ -180,11 +186,11 @@ def test_setup_from_nothing(aws, cli):
     assert pool["Id"] in result.output and "flow-lab-demo.auth.eu-west-1.amazoncognito.com" in result.output
     assert web["ClientSecret"] not in result.output and machine["ClientSecret"] not in result.output
     assert "temporary password" in result.output
-    # managed login: the domain is version 2, the web client (only) got Cognito's default style
+    # managed login: the domain is version 2, the web and public clients got Cognito's default style
     domain = aws.describe_user_pool_domain(Domain="flow-lab-demo")["DomainDescription"]
     assert domain["ManagedLoginVersion"] == 2 and "managed login (version 2)" in result.output
     assert aws.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["UserPoolTier"] == "ESSENTIALS"
-    assert cli.idp.calls.count("CreateManagedLoginBranding") == 1
+    assert cli.idp.calls.count("CreateManagedLoginBranding") == 2  # the web and the public (spa) client
     state = json.loads(cli.state.read_text())["created"]
     assert {"type": "branding", "id": BRANDING_ID, "pool": pool["Id"]} in state
     # no user enumeration through the sign-in pages; revocation on for the web client
@@ -193,6 +199,7 @@ def test_setup_from_nothing(aws, cli):
 
 
 def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path):
+    cli.idp.expect_branding_created()
     cli.idp.expect_branding_created()
     cli.env_file.write_text("# my settings\nPORT=5001\nOAUTH_CLIENT_ID=old-value\nSESSION_IDLE_MINUTES=45\n")
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-env").exit_code == 0
@@ -207,11 +214,15 @@ def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path)
     assert settings.client_id == client_named(aws, pool["Id"], "cognito-flow-lab-web")["ClientId"]
     assert settings.cognito_domain == "https://flow-lab-env.auth.eu-west-1.amazoncognito.com"
     assert settings.m2m_client_id == client_named(aws, pool["Id"], "cognito-flow-lab-machine")["ClientId"]
+    assert settings.public_client_id == client_named(aws, pool["Id"], "cognito-flow-lab-spa")["ClientId"]
+    assert settings.resource_scopes == ("flowlab-api/read", "flowlab-api/write")
     assert cli.env_file.stat().st_mode & 0o777 == 0o600
 
 
 def test_second_run_changes_nothing(aws, cli):
     cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-again").exit_code == 0
     env_before = cli.env_file.read_text()
@@ -220,11 +231,13 @@ def test_second_run_changes_nothing(aws, cli):
     assert "sign-in pages: managed login (version 2)" in again.output  # read back from the reused domain
     assert len(pools(aws)) == 1 and cli.env_file.read_text() == env_before
     (pool,) = pools(aws)
-    assert len(aws.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]) == 2
+    assert len(aws.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]) == 3
 
 
 def test_drifted_client_is_updated(aws, cli):
     cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-drift").exit_code == 0
     (pool,) = pools(aws)
@@ -285,7 +298,8 @@ def test_inspect_reports_a_broken_pool_with_fixes(aws, cli, monkeypatch):
 
 def test_inspect_passes_after_setup(aws, cli, monkeypatch):
     cli.idp.expect_branding_created()
-    cli.idp.expect_branding_found()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()  # (inspect reads the web client's style)
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-ok").exit_code == 0
     values = dotenv_values(cli.env_file)
     monkeypatch.setenv("COGNITO_REGION", REGION)
@@ -299,6 +313,8 @@ def test_inspect_passes_after_setup(aws, cli, monkeypatch):
 
 def test_teardown_deletes_only_what_setup_created(aws, cli):
     cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_deleted()
     cli.idp.expect_branding_deleted()
     other = aws.create_user_pool(PoolName="someone-elses")["UserPool"]["Id"]
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-gone").exit_code == 0
@@ -362,6 +378,8 @@ def test_the_patched_moto_resets_omitted_fields_like_aws(aws, moto_like_aws):
 
 def test_drift_repair_keeps_the_settings_it_does_not_own(aws, cli, moto_like_aws):
     cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
     cli.idp.expect_branding_found()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-keep").exit_code == 0
     (pool,) = pools(aws)
@@ -407,6 +425,7 @@ def test_drift_repair_keeps_the_settings_it_does_not_own(aws, cli, moto_like_aws
 def test_setup_waits_for_the_domain_to_become_active(aws, cli, moto_like_aws):
     moto_like_aws.creating_polls = 2
     cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-wait")
     assert result.exit_code == 0, result.output
     assert result.output.count("Waiting for domain flow-lab-wait to become ACTIVE (now CREATING)") == 2
@@ -417,6 +436,7 @@ def test_setup_waits_for_the_domain_to_become_active(aws, cli, moto_like_aws):
 def test_a_slow_domain_is_not_a_failure_and_says_so(aws, cli, moto_like_aws, monkeypatch):
     moto_like_aws.creating_polls = 10_000
     monkeypatch.setattr(cognito.CognitoSetup, "domain_wait_seconds", 0.05)
+    cli.idp.expect_branding_created()
     cli.idp.expect_branding_created()
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-slow")
     assert result.exit_code == 0, result.output
@@ -533,6 +553,8 @@ def test_a_lite_pool_is_reported_and_not_set_up(aws, cli, monkeypatch):
 
 def test_teardown_removes_a_domain_added_in_the_console_and_the_style(aws, cli):
     cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_deleted()
     cli.idp.expect_branding_deleted()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-first").exit_code == 0
     (pool,) = pools(aws)
@@ -552,7 +574,9 @@ def test_every_aws_call_is_in_the_iam_list_and_the_readme(aws, cli, monkeypatch)
     from botocore import xform_name
 
     cli.idp.expect_branding_created()
-    cli.idp.expect_branding_found()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()  # (inspect reads the web client's style)
+    cli.idp.expect_branding_deleted()
     cli.idp.expect_branding_deleted()
     assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-iam", "--test-user", "t1").exit_code == 0
     values = dotenv_values(cli.env_file)
@@ -579,8 +603,24 @@ def test_a_reused_classic_hosted_ui_domain_is_reported_as_such(aws, cli):
     pool_id = aws.create_user_pool(PoolName="cognito-flow-lab")["UserPool"]["Id"]
     aws.create_user_pool_domain(Domain="flow-lab-classic", UserPoolId=pool_id, ManagedLoginVersion=1)
     cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-classic")
     assert result.exit_code == 0, result.output
     assert "reuse domain flow-lab-classic (classic hosted UI)" in result.output
     assert "sign-in pages: classic hosted UI (version 1)" in result.output
     assert "CreateUserPoolDomain" not in cli.idp.calls
+
+
+def test_a_public_client_with_a_secret_is_refused(aws, cli):
+    """A client named like setup's public client but with a secret cannot serve the browser-only flow."""
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()  # the second run stops at the public client, before its style
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-spa-secret").exit_code == 0
+    (pool,) = pools(aws)
+    spa = client_named(aws, pool["Id"], "cognito-flow-lab-spa")
+    aws.delete_user_pool_client(UserPoolId=pool["Id"], ClientId=spa["ClientId"])
+    aws.create_user_pool_client(UserPoolId=pool["Id"], ClientName="cognito-flow-lab-spa", GenerateSecret=True)
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-spa-secret")
+    assert result.exit_code == 1
+    assert "has a secret, but the browser-only flow needs a public client" in result.output

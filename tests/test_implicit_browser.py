@@ -140,6 +140,10 @@ def test_compare_page_after_both_flows(stack, page: Page):
     page.locator("#run-implicit").click()  # the provider session skips the form (SSO)
     expect(page.locator("#implicit")).to_have_attribute("data-verified", "true")
     page.goto(stack.url + "/compare")
+    page.locator("#run-spa").click()  # the third column: code + PKCE in the browser
+    page.locator("#spa-start").click()
+    expect(page.locator("#spa")).to_have_attribute("data-verified", "true")
+    page.goto(stack.url + "/compare")
     table = page.locator("#compare")
     expect(table).not_to_contain_text("not run yet")
     expect(table).to_contain_text("access_token, id_token, refresh_token")
@@ -148,4 +152,5 @@ def test_compare_page_after_both_flows(stack, page: Page):
     expect(table).to_contain_text("back channel")
     expect(table).to_contain_text("page memory")
     expect(table).to_contain_text("yes, client_secret_basic")
-    expect(page.locator(".seq")).to_have_count(2)
+    expect(table).to_contain_text("from the browser: a cross-origin POST to the token endpoint")
+    expect(page.locator(".seq")).to_have_count(3)

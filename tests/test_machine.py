@@ -15,7 +15,9 @@ def test_machine_page_gets_and_verifies_a_token(stack, http):
     response = http.post(stack.url + "/machine", data={"csrf_token": csrf, "scope": "flowlab-api/read"})
     assert response.status_code == 200
     assert 'id="machine-result"' in response.text and "verified" in response.text
-    token = re.search(r"<textarea[^>]*>([^<]+)</textarea>", response.text).group(1)
+    reveal = http.post(stack.url + "/api/tokens/reveal", json={"which": "machine"}, headers={"X-CSRF-Token": csrf})
+    token = reveal.json()["token"]
+    assert token not in response.text and token[:12] + "…" + token[-4:] in response.text  # shortened until revealed
     claims = json.loads(requests.get(stack.url + "/api/me", headers={"Authorization": f"Bearer {token}"}).text)
     assert claims["sub"] == stack.settings.m2m_client_id and claims["scopes"] == ["flowlab-api/read"]
     assert claims["username"] is None  # no user: a machine

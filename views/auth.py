@@ -13,6 +13,7 @@ from lab.compare import code_run_record
 from oauth import transactions
 from oauth.errors import ClientError
 from oauth.http import ProviderError
+from oauth.raw import shorten_response
 
 from . import antiforgery, oauth_client, presenter, settings, tracing
 from .errors import problem
@@ -48,7 +49,7 @@ def _callback_error() -> Response:
     return problem(400, "Sign-in did not complete", detail, hint=likely_cause(error), error=error)
 
 
-KEPT_ACROSS_LOGIN = ("tx", "implicit_run")
+KEPT_ACROSS_LOGIN = ("tx", "implicit_run", "spa_run")
 
 
 def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state: str = "") -> None:
@@ -69,6 +70,7 @@ def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state:
         "sub": claims.get("sub"),
         "login_at": now,
         "expires_in": tokens.get("expires_in"),
+        "token_response": shorten_response(tokens),
     }
     session["seen_at"] = now
     current_app.session_interface.regenerate(session)

@@ -96,5 +96,7 @@ def render_dashboard(status: int = 200) -> Response | str:
         login_at=format_time(auth.get("login_at"), now),
         has_refresh=bool(auth.get("refresh_token")),
         access_exp=result.claims.get("exp") if result and isinstance(result.claims.get("exp"), int) else None,
+        raw_tokens=[(t, "id" if k == "id" else "access") for t, k, _ in tokens],
+        raw_response=auth.get("token_response"),
     )
     return Response(html, status=status, mimetype="text/html")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY
 from lab.compare import implicit_run_record
 from oauth import safejson, transactions
@@ -43,7 +44,7 @@ def start() -> Response:
 
 @bp.get("/implicit/callback")
 def callback() -> str:
-    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY)
+    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY, causes=LIKELY_CAUSES)
 
 
 def _refuse(error: str, status: int = 400, **extra) -> Response:

@@ -11,6 +11,7 @@ from lab.causes import likely_cause
 from lab.lifecycle import claim_diff, shorten
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
+from oauth.raw import shorten_response
 from oauth.tokens import SKIP, CheckName
 
 from . import api, oauth_client, presenter, settings, tracing, unverified_claims
@@ -106,6 +107,7 @@ def refresh() -> Response:
         refresh_token=tokens.get("refresh_token") or auth["refresh_token"],
         nonce=None if new_id else auth.get("nonce"),
     )
+    auth["token_response"] = shorten_response(tokens)
     auth["last_refresh"] = {
         "ok": True,
         "at": int(time.time()),

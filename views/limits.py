@@ -18,8 +18,18 @@ from config import Settings
 
 from .errors import problem
 
-SIGN_IN_ENDPOINTS = ("auth.login", "auth.callback", "implicit.start", "implicit.verify")
+SIGN_IN_ENDPOINTS = (
+    "auth.login",
+    "auth.callback",
+    "implicit.start",
+    "implicit.verify",
+    "authorize_panel.page",
+    "authorize_panel.send",
+    "spa.verify",
+    "spa.trace",
+)
 DOCTOR_ENDPOINTS = ("doctor.doctor",)
+INSPECT_ENDPOINTS = ("inspect.page",)
 
 
 def _too_many(exc: RateLimitExceeded) -> Response:
@@ -53,6 +63,7 @@ def install(app: Flask, settings: Settings) -> None:
     for endpoints, value, methods in (
         (SIGN_IN_ENDPOINTS, settings.rate_limit_sign_in, None),
         (DOCTOR_ENDPOINTS, settings.rate_limit_doctor, ["POST"]),
+        (INSPECT_ENDPOINTS, settings.rate_limit_inspect, ["POST"]),
     ):
         for endpoint in endpoints:
             app.view_functions[endpoint] = limiter.limit(value, methods=methods)(app.view_functions[endpoint])

@@ -11,6 +11,7 @@ from lab.causes import refusal_message
 from lab.claims import MACHINE_CLAIMS, explain_claims
 from lab.display import shorten
 from oauth.errors import ProviderRefused
+from oauth.raw import shorten_response
 
 from . import api, oauth_client, settings, tracing
 from .errors import problem
@@ -90,7 +91,7 @@ def machine() -> tuple[str, int]:
         try:
             tokens = client.client_credentials(scope)
             token = tokens["access_token"]
-            response = {k: v for k, v in tokens.items() if k != "access_token"}
+            response = shorten_response(tokens)  # the raw answer, the token shortened (Reveal shows it whole)
             session["machine_token"], session["machine_scope"] = token, scope
         except ProviderRefused as exc:
             error, status = refusal_message(exc), 400
@@ -102,6 +103,7 @@ def machine() -> tuple[str, int]:
             "ok": verification.ok,
             "header": verification.header,
             "response": response,
+            "exp": verification.claims.get("exp") if isinstance(verification.claims.get("exp"), int) else None,
         }
     html = render_template("machine.html", scope=scope, result=result, error=error, token=token, api=api)
     return html, status

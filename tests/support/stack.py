@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
@@ -9,7 +11,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import requests
 from jose import jws
@@ -111,10 +113,10 @@ class Stack:
         assert back.startswith(self.url + "/implicit/callback#"), back
         return dict(parse_qsl(urlsplit(back).fragment))
 
-    def csrf(self, http: requests.Session) -> str:
-        """This browser's anti-forgery token (one per browser, the same on every page)."""
-        found = re.search(r'data-csrf="([^"]+)"', http.get(self.url + "/implicit/callback").text)
-        assert found, "the page carries no anti-forgery token"
+    def csrf(self, http: requests.Session, page: str = "/implicit/callback") -> str:
+        """This browser's anti-forgery token (one per browser, the same on every page), read from `page`."""
+        found = re.search(r'data-csrf="([^"]+)"', http.get(self.url + page).text)
+        assert found, f"{page} carries no anti-forgery token"
         return found.group(1)
 
     def post(self, http: requests.Session, path: str, **form: str) -> requests.Response:
@@ -123,6 +125,41 @@ class Stack:
 
     def verify_implicit(self, http: requests.Session, body: dict) -> requests.Response:
         return http.post(self.url + "/api/implicit/verify", json=body, headers={"X-CSRF-Token": self.csrf(http)})
+
+    @property
+    def public_client(self) -> dict:
+        return next(c for c in self.pool_config["clients"] if c["client_id"] == self.settings.public_client_id)
+
+    def spa_tokens(self, http: requests.Session, verifier: str = "w" * 50) -> tuple[dict, str]:
+        """What the /spa page does, over plain HTTP: authorize as the public client with PKCE, then
+        trade the code with no secret. Returns (the token response, the nonce)."""
+        digest = hashlib.sha256(verifier.encode()).digest()
+        params = {
+            "response_type": "code",
+            "client_id": self.settings.public_client_id,
+            "redirect_uri": self.url + "/spa/callback",
+            "scope": "openid email profile",
+            "state": "spa-state",
+            "nonce": "spa-nonce-" + verifier[:8],
+            "code_challenge": base64.urlsafe_b64encode(digest).rstrip(b"=").decode(),
+            "code_challenge_method": "S256",
+        }
+        back = self.sign_in_at_provider(http, self.provider_url + "/oauth2/authorize?" + urlencode(params))
+        assert back.startswith(self.url + "/spa/callback?"), back
+        code = parse_qs(urlsplit(back).query)["code"][0]
+        form = {
+            "grant_type": "authorization_code",
+            "client_id": self.settings.public_client_id,
+            "code": code,
+            "redirect_uri": params["redirect_uri"],
+            "code_verifier": verifier,
+        }
+        response = requests.post(self.provider_url + "/oauth2/token", data=form, timeout=5)
+        assert response.status_code == 200, response.text
+        return response.json(), params["nonce"]
+
+    def spa_csrf(self, http: requests.Session) -> str:
+        return self.csrf(http, "/spa/callback")
 
     def resign(self, token: str, change: Callable[[dict], object], kind: str = "id") -> str:
         """The token's claims, changed by `change`, signed again with the provider's real key."""

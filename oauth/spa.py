@@ -1,0 +1,70 @@
+"""The browser-only flow: a public client (no secret) runs the code grant with PKCE in the page.
+
+The server never sees the code, the verifier or the refresh token. It only serves the page its
+settings, and verifies the ID token the page posts back (as it does for the implicit page).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from .config import ClientConfig
+from .discovery import ProviderMetadata
+from .tokens import MAX_TOKEN_LENGTH, Verification
+
+MAX_NONCE = 256
+TOKEN_NAMES = ("id_token", "access_token", "refresh_token")
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def connect_origins(meta: ProviderMetadata) -> list[str]:
+    """The provider origins the page's fetch() calls go to: token, userInfo, revoke."""
+    found = {origin(meta.token_endpoint), origin(meta.userinfo_endpoint), origin(meta.revocation_endpoint)}
+    return sorted(o for o in found if o)
+
+
+def page_config(settings: ClientConfig, meta: ProviderMetadata) -> dict:
+    """What the page needs to run the flow itself: public values only, never a secret."""
+    return {
+        "client_id": settings.public_client_id,
+        "redirect_uri": settings.spa_redirect_uri,
+        "scope": " ".join(s for s in settings.scopes if "/" not in s) or "openid",
+        "authorization_endpoint": meta.authorization_endpoint,
+        "token_endpoint": meta.token_endpoint,
+        "userinfo_endpoint": meta.userinfo_endpoint,
+        "revocation_endpoint": meta.revocation_endpoint,
+        "issuer": settings.issuer,
+    }
+
+
+def read_verify_body(body: object) -> tuple[dict, str]:
+    """Validate `POST /api/spa/verify`'s JSON; return (values, error). Never holds a refresh token."""
+    if not isinstance(body, dict):
+        return {}, "the body must be a JSON object {id_token, access_token, nonce, received}"
+    if "refresh_token" in body:
+        return {}, "never send the refresh token to the server: it stays in the page"
+    values: dict = {}
+    for name, limit in (("id_token", MAX_TOKEN_LENGTH), ("access_token", MAX_TOKEN_LENGTH), ("nonce", MAX_NONCE)):
+        value = body.get(name)
+        if not isinstance(value, str) or not value or len(value) > limit:
+            return {}, f"{name} is missing or not a string of reasonable size"
+        values[name] = value
+    received = body.get("received", [])
+    if not isinstance(received, list) or not all(isinstance(n, str) for n in received):
+        return {}, "received must be a list of token names"
+    values["received"] = sorted({n for n in received if n in TOKEN_NAMES})
+    return values, ""
+
+
+def spa_run_record(received: list[str], verified: bool, error: str = "") -> dict:
+    """A msgpack-safe record of a browser-only sign-in, for the compare page (names, never tokens)."""
+    return {"at": int(time.time()), "tokens": list(received), "verified": verified, "error": error}
+
+
+def check_view(result: Verification) -> list[dict]:
+    return [{"name": c.name, "passed": c.passed, "detail": c.detail, "why": c.why} for c in result.checks]

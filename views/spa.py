@@ -1,0 +1,153 @@
+"""The browser-only flow: /spa and /spa/callback (ES modules) and the server-side ID token check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, jsonify, render_template, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from lab.causes import LIKELY_CAUSES
+from lab.claims import CLAIMS, WHY
+from lab.steps import PARAM_HELP
+from oauth import safejson, spa
+
+from . import oauth_client, settings, tracing
+from .errors import problem
+
+bp = Blueprint("spa", __name__)
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    if request.endpoint in ("spa.callback", "spa.verify"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _not_configured() -> Response:
+    return problem(
+        404,
+        "No public app client is configured",
+        "The browser-only flow needs an app client without a secret, allowed the authorization code grant, "
+        f"with the callback URL {settings().spa_redirect_uri}.",
+        hint="Set OAUTH_PUBLIC_CLIENT_ID in .env (the local provider has one built in).",
+        error="not_configured",
+    )
+
+
+def _page(template: str) -> Response | str:
+    if not settings().public_client_id:
+        return _not_configured()
+    meta = oauth_client().metadata()  # a clear 502 when discovery fails
+    g.csp_connect_src = spa.connect_origins(meta)  # this page, and only this page, may fetch() the provider
+    return render_template(
+        template,
+        config=spa.page_config(settings().client_config, meta),
+        meanings=CLAIMS,
+        why=WHY,
+        causes=LIKELY_CAUSES,
+        param_help=PARAM_HELP,
+    )
+
+
+@bp.get("/spa")
+def start() -> Response | str:
+    return _page("spa.html")
+
+
+@bp.get("/spa/callback")
+def callback() -> Response | str:
+    return _page("spa_callback.html")
+
+
+MAX_BODY = 64 * 1024
+
+
+def json_body() -> tuple[object, Response | None]:
+    """The request's JSON through the app's guard (size and nesting bounded); (body, refusal)."""
+    request.max_content_length = MAX_BODY
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return None, _refuse(f"the body is larger than {MAX_BODY // 1024} KiB", 413)
+    try:
+        return (safejson.loads(raw) if request.is_json else None), None
+    except safejson.JsonRefused as exc:
+        return None, _refuse(str(exc))
+    except ValueError:
+        return None, None
+
+
+def _refuse(error: str, status: int = 400, **extra) -> Response:
+    response = jsonify({"valid": False, "error": error, **extra})
+    response.status_code = status
+    return response
+
+
+REPORTED = {"token": "token_endpoint", "refresh": "token_endpoint", "userinfo": "userinfo_endpoint"}
+REPORTED["revoke"] = "revocation_endpoint"
+
+
+@bp.post("/api/spa/trace")
+def trace() -> Response:
+    """The page's own calls to the provider, for this browser's trace: method, URL, status and time only.
+    The bodies (the code, the verifier, the tokens) never leave the page."""
+    body, refused = json_body()
+    if refused is not None:
+        return refused
+    if not isinstance(body, dict) or body.get("step") not in REPORTED:
+        return _refuse("step must be token, refresh, userinfo or revoke")
+    meta = oauth_client().metadata()
+    url = getattr(meta, REPORTED[body["step"]])
+    status, method = body.get("status"), body.get("method")
+    if body.get("url") != url or method not in ("GET", "POST"):
+        return _refuse("url and method must be those of the provider's endpoint for this step")
+    if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 599:
+        return _refuse("status must be an HTTP status (0 when the browser got no answer)")
+    note = "(reported by the page: the request and response bodies stayed in the browser)"
+    tracing.note_exchange(f"spa_{body['step']}", method, url, {"Origin": settings().app_url}, status, {}, note)
+    # a trace is kept only for a browser with a session (after /api/spa/verify): nothing for a passer-by
+    return jsonify({"recorded": bool(session)})
+
+
+@bp.post("/api/spa/verify")
+def verify() -> Response:
+    """Verify the ID (and access) token the page got from the token endpoint, for the public client."""
+    body, refused = json_body()  # read first, so the tracer never meets a refused body
+    if refused is not None:
+        return refused
+    tracing.note_incoming("spa_verify")
+    s = settings()
+    if not s.public_client_id:
+        return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
+    values, error = spa.read_verify_body(body)
+    if error:
+        return _refuse(error)
+    client = oauth_client()
+    id_result = client.verify_id_token(
+        values["id_token"],
+        nonce=values["nonce"],
+        access_token=values["access_token"],
+        at_login=True,
+        client_id=s.public_client_id,
+    )
+    results = [id_result]
+    if values["access_token"].count(".") == 2:  # a JWT access token (Cognito) is verified too
+        results.append(client.verify_access_token(values["access_token"], (s.public_client_id,)))
+    failure = next((r.failure for r in results if r.failure), None)
+    if failure is not None:
+        kind = "ID" if failure in id_result.checks else "access"
+        message = f"{kind} token check '{failure.name}' failed: {failure.detail}"
+        if session:  # recorded for /compare; a stranger with no session gets nothing stored
+            session["spa_run"] = spa.spa_run_record(values["received"], False, message)
+        return _refuse(message, check=failure.name, checks=spa.check_view(id_result))
+    session["spa_run"] = spa.spa_run_record(values["received"], True)
+    return jsonify(
+        {
+            "valid": True,
+            "claims": id_result.claims,
+            "access_claims": results[1].claims if len(results) > 1 else None,
+            "checks": spa.check_view(id_result),
+            "access_checks": spa.check_view(results[1]) if len(results) > 1 else [],
+        }
+    )
