@@ -42,6 +42,7 @@ test: $(VENV)/.dev
 	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed $(A11Y)/node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev
@@ -53,6 +54,7 @@ bench: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: $(VENV)/.dev
 	$(PY) -m ruff format .

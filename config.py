@@ -221,8 +221,8 @@ def read_local_provider(path: Path) -> dict:
         data = json.loads(path.read_text())
         client = data["clients"][0]
         user = (data.get("users") or [{}])[0]
-        machine = next((c for c in data["clients"] if c.get("allowed_flows") == ["client_credentials"]), {})
-        public = next(
+        machine: dict = next((c for c in data["clients"] if c.get("allowed_flows") == ["client_credentials"]), {})
+        public: dict = next(
             (c for c in data["clients"] if not c.get("client_secret") and "code" in c.get("allowed_flows", [])), {}
         )
         resource_scopes = [
@@ -325,7 +325,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         client_secret = env.get("OAUTH_CLIENT_SECRET", "")
         if not client_id:
             raise ConfigError("OAUTH_CLIENT_ID is required when a provider is configured.")
-        is_cognito = bool(pool_id) or urlsplit(issuer).hostname.endswith(".amazonaws.com")
+        is_cognito = bool(pool_id) or (urlsplit(issuer).hostname or "").endswith(".amazonaws.com")
 
     values: dict[str, object] = {
         "issuer": issuer,

@@ -134,6 +134,8 @@ def read_form(form: Mapping[str, object], offered: Choices) -> tuple[dict[str, s
     ticked = getlist("scope") if getlist else form.get("scope", [])
     if isinstance(ticked, str):
         ticked = ticked.split()
+    if not isinstance(ticked, list | tuple):
+        return {}, "scope must be a list of scopes"
     allowed = {name for name, _, _ in offered.scopes}
     unknown = [s for s in ticked if s not in allowed]
     if unknown:

@@ -59,7 +59,7 @@ def test_an_id_token_check_is_never_switched_off_by_a_missing_value(changes):
 
 def test_the_client_id_is_mandatory_for_both_kinds():
     with pytest.raises(TypeError):
-        AccessTokenRules("https://issuer.example")  # type: ignore[call-arg]
+        AccessTokenRules("https://issuer.example")
     with pytest.raises(TypeError):
         id_rules(client_ids="c")
     unconfigured = AccessTokenRules("https://issuer.example", frozenset())
@@ -74,7 +74,7 @@ def test_access_token_use_is_required_unless_relaxed_on_purpose():
 
 def test_rules_without_every_choice_stated_cannot_be_built():
     with pytest.raises(TypeError):
-        IdTokenRules(issuer="https://issuer.example", client_ids=frozenset(["c"]))  # type: ignore[call-arg]
+        IdTokenRules(issuer="https://issuer.example", client_ids=frozenset(["c"]))
 
 
 def test_check_functions_decide_and_explain_lazily():
