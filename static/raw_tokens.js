@@ -35,8 +35,8 @@ async function reveal(card) {
   }
   pre.replaceChildren(...segments(body.token));
   pre.hidden = false;
-  const box = card.querySelector("textarea");
-  if (box) box.value = body.token;
+  const field = card.querySelector("textarea");
+  if (field) field.value = body.token;
   card.querySelector(".reveal").hidden = true;
   const copy = card.querySelector(".copy");
   copy.hidden = false;
