@@ -105,7 +105,15 @@ def trace() -> Response:
     if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 599:
         return _refuse("status must be an HTTP status (0 when the browser got no answer)")
     note = "(reported by the page: the request and response bodies stayed in the browser)"
-    tracing.note_exchange(f"spa_{body['step']}", method, url, {"Origin": settings().app_url}, status, {}, note)
+    tracing.note_exchange(
+        f"spa_{body['step']}",
+        method=method,
+        url=url,
+        headers={"Origin": settings().app_url},
+        status=status,
+        response_headers={},
+        body=note,
+    )
     # a trace is kept only for a browser with a session (after /api/spa/verify): nothing for a passer-by
     return jsonify({"recorded": bool(session)})
 
