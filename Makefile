@@ -23,7 +23,7 @@ run: $(VENV)/.runtime
 	$(PY) app.py
 
 serve: $(VENV)/.runtime
-	$(PY) scripts/serve.py
+	$(PY) -m scripts.serve
 
 INTEROP := tests/interop
 

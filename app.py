@@ -18,6 +18,7 @@ from flask import Flask, Response, g, redirect, request, session, url_for
 from flask_session import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+import local_defaults
 from cli import cognito_cli, doctor_command, inspect_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
@@ -27,6 +28,7 @@ from views import antiforgery, errors, limits, session_guard, tracing
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
+from views.compare import bp as compare_bp
 from views.dashboard import bp as dashboard_bp
 from views.doctor import bp as doctor_bp
 from views.implicit import bp as implicit_bp
@@ -105,11 +107,11 @@ def _content_security_policy(app: Flask) -> str:
     cached = app.extensions.get("csp")
     if cached is not None and cached[0] is meta:
         return cached[1]
-    origins = {_origin(client.settings.issuer)}
+    origins = {_origin(client.config.issuer)}
     if meta is not None:
         origins |= {_origin(meta.authorization_endpoint), _origin(meta.end_session_endpoint)}
-    if client.settings.cognito_domain:
-        origins.add(_origin(client.settings.cognito_domain))
+    if client.config.cognito_domain:
+        origins.add(_origin(client.config.cognito_domain))
     forms = " ".join(sorted(o for o in origins if o))
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -206,7 +208,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
-    app.extensions["oauth_client"] = OAuthClient(settings)
+    app.extensions["oauth_client"] = OAuthClient(settings.client_config)
     app.extensions["verified_tokens"] = verified = VerifiedTokenCache(settings.api_token_cache_size)
     app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
     _configure_sessions(app, settings)
@@ -216,6 +218,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(implicit_bp)
+    app.register_blueprint(compare_bp)
     app.register_blueprint(lifecycle_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(machine_bp)
@@ -269,13 +272,13 @@ def main() -> None:
     env = dict(os.environ)
     provider_url = None
     demo = None
-    if not env.get("OAUTH_ISSUER") and not env.get("COGNITO_USER_POOL_ID"):
+    if not local_defaults.provider_configured(env):
         import local_cognito
 
         instance = Path(env.get("INSTANCE_PATH") or Path(__file__).with_name("instance"))
         app_url = (env.get("APP_URL") or "http://localhost:5000").rstrip("/")
-        port = int(env.get("LOCAL_COGNITO_PORT") or local_cognito.DEFAULT_PORT)
-        pool_file = Path(env.get("LOCAL_COGNITO_FILE") or instance / "local_cognito.json")
+        port = local_defaults.port(env)
+        pool_file = local_defaults.pool_file(env, instance)
         pool = local_cognito.ensure_pool_file(pool_file, app_url, port)
         provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys")
         try:

@@ -14,10 +14,10 @@ from flask.cli import AppGroup, with_appcontext
 
 from aws_setup.cognito import CognitoSetup, SetupError, load_state, save_state
 from aws_setup.envfile import update_env_file
+from lab.causes import refusal_message
 from oauth import doctor, inspect
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
-from views.machine import refusal_message
 
 token_cli = AppGroup("token", help="Get tokens without a browser.")
 
@@ -27,7 +27,7 @@ token_cli = AppGroup("token", help="Get tokens without a browser.")
 def doctor_command() -> None:
     """Check the configuration against the provider; exit 1 if anything fails."""
     client = current_app.extensions["oauth_client"]
-    findings = doctor.run(client.settings, client.http)
+    findings = doctor.run(client.config, client.http)
     for f in findings:
         click.echo(f"{f.status.upper():5} {f.name}: {f.message}")
         if f.fix:
@@ -45,7 +45,7 @@ def inspect_command(token: str) -> None:
     client = current_app.extensions["oauth_client"]
     raw = sys.stdin.read(inspect.MAX_PASTE + 1024) if token == "-" else token
     try:
-        result = inspect.inspect_token(raw, client.settings, client.jwks)
+        result = inspect.inspect_token(raw, client.config, client.jwks)
     except inspect.InspectError as exc:
         click.echo(f"Error: {exc.message}", err=True)
         raise SystemExit(2) from None
@@ -64,7 +64,7 @@ def inspect_command(token: str) -> None:
 def client_credentials(scope: str, client_id: str, client_secret: str, as_json: bool) -> None:
     """Print an access token from grant_type=client_credentials (no user involved)."""
     client = current_app.extensions["oauth_client"]
-    if not (client_id or client.settings.m2m_client_id):
+    if not (client_id or client.config.m2m_client_id):
         raise click.ClickException("No machine client: set M2M_CLIENT_ID and M2M_CLIENT_SECRET (or --client-id).")
     try:
         tokens = client.client_credentials(scope, client_id, client_secret)

@@ -11,11 +11,15 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 from limits import parse_many
+
+import local_defaults
+from oauth.config import ClientConfig
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
@@ -23,8 +27,6 @@ LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 SESSION_BACKENDS = ("cachelib", "redis")
-LOCAL_COGNITO_FILE = "local_cognito.json"
-LOCAL_PROVIDER_PORT = 5055
 
 
 class ConfigError(ValueError):
@@ -69,17 +71,45 @@ class Settings:
     rate_limit_inspect: str = "60 per minute"
     jwks_max_age: float = 600.0
 
+    @cached_property
+    def client_config(self) -> ClientConfig:
+        """What the OAuth client (oauth/) needs: the client ids, secrets, URLs and HTTP/JWKS limits."""
+        return ClientConfig(
+            issuer=self.issuer,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            scopes=self.scopes,
+            client_auth=self.client_auth,
+            cognito_domain=self.cognito_domain,
+            is_cognito=self.is_cognito,
+            local_provider=self.local_provider,
+            m2m_client_id=self.m2m_client_id,
+            public_client_id=self.public_client_id,
+            resource_scopes=self.resource_scopes,
+            api_required_scope=self.api_required_scope,
+            api_allowed_client_ids=self.api_allowed_client_ids,
+            m2m_client_secret=self.m2m_client_secret,
+            app_url=self.app_url,
+            http_timeout=self.http_timeout,
+            jwks_min_refetch_seconds=self.jwks_min_refetch_seconds,
+            jwks_max_age=self.jwks_max_age,
+        )
+
     @property
     def redirect_uri(self) -> str:
-        return self.app_url + "/callback"
+        return self.client_config.redirect_uri
 
     @property
     def implicit_redirect_uri(self) -> str:
-        return self.app_url + "/implicit/callback"
+        return self.client_config.implicit_redirect_uri
+
+    @property
+    def signed_out_uri(self) -> str:
+        return self.client_config.signed_out_uri
 
     @property
     def spa_redirect_uri(self) -> str:
-        return self.app_url + "/spa/callback"
+        return self.client_config.spa_redirect_uri
 
     @property
     def secure_cookies(self) -> bool:
@@ -219,7 +249,7 @@ def read_local_provider(path: Path) -> dict:
         # Not started yet (the local provider writes this file): the app still loads, so CLI
         # commands work, and a sign-in says the provider cannot be reached.
         return {
-            "issuer": f"http://127.0.0.1:{LOCAL_PROVIDER_PORT}/us-east-1_LocalDemo",
+            "issuer": local_defaults.issuer(),
             "client_id": "",
             "client_secret": "",
             "demo_user": None,
@@ -263,9 +293,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     if domain:
         domain = _check_url("COGNITO_DOMAIN", domain, allow_path=False)
 
-    local = not pool_id and not issuer_env
+    local = not local_defaults.provider_configured(env)
     if local:
-        local_file = Path(env.get("LOCAL_COGNITO_FILE") or instance / LOCAL_COGNITO_FILE)
+        local_file = local_defaults.pool_file(env, instance)
         provider = read_local_provider(local_file)
         issuer = provider["issuer"]
         client_id = env.get("OAUTH_CLIENT_ID") or provider["client_id"]

@@ -1,4 +1,5 @@
-"""Refuse to start on dependency versions with known holes (security.md #68)."""
+"""Refuse to start on dependency versions with known holes: python-jose < 3.4.0 (CVE-2024-33663,
+algorithm confusion; CVE-2024-33664, JWE bomb) and Flask < 3.1.3 (CVE-2026-27205, missing Vary: Cookie)."""
 
 from __future__ import annotations
 

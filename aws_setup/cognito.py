@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from oauth.config import CALLBACK_PATH, IMPLICIT_CALLBACK_PATH, SIGNED_OUT_PATH, SPA_CALLBACK_PATH
+
 POOL_NAME = "cognito-flow-lab"
 WEB_CLIENT = "cognito-flow-lab-web"
 MACHINE_CLIENT = "cognito-flow-lab-machine"
@@ -158,8 +160,8 @@ def web_client_settings(app_url: str) -> dict:
         "AllowedOAuthFlows": ["code", "implicit"],
         "AllowedOAuthScopes": list(SCOPES),
         "AllowedOAuthFlowsUserPoolClient": True,
-        "CallbackURLs": [f"{app_url}/callback", f"{app_url}/implicit/callback"],
-        "LogoutURLs": [f"{app_url}/signed-out"],
+        "CallbackURLs": [app_url + CALLBACK_PATH, app_url + IMPLICIT_CALLBACK_PATH],
+        "LogoutURLs": [app_url + SIGNED_OUT_PATH],
         "SupportedIdentityProviders": ["COGNITO"],
         "EnableTokenRevocation": True,
         "PreventUserExistenceErrors": "ENABLED",
@@ -185,8 +187,8 @@ def public_client_settings(app_url: str) -> dict:
         "AllowedOAuthFlows": ["code"],
         "AllowedOAuthScopes": list(SCOPES),
         "AllowedOAuthFlowsUserPoolClient": True,
-        "CallbackURLs": [f"{app_url}/spa/callback"],
-        "LogoutURLs": [f"{app_url}/signed-out"],
+        "CallbackURLs": [app_url + SPA_CALLBACK_PATH],
+        "LogoutURLs": [app_url + SIGNED_OUT_PATH],
         "SupportedIdentityProviders": ["COGNITO"],
         "EnableTokenRevocation": True,
         "PreventUserExistenceErrors": "ENABLED",
@@ -575,7 +577,7 @@ class CognitoSetup:
             "Managed login → Create a style, with Cognito's defaults) or run `flask --app app cognito setup`.",
         )
         callbacks = client.get("CallbackURLs") or []
-        for uri, severity in ((f"{app_url}/callback", "fail"), (f"{app_url}/implicit/callback", "warn")):
+        for uri, severity in ((app_url + CALLBACK_PATH, "fail"), (app_url + IMPLICIT_CALLBACK_PATH, "warn")):
             allowed = uri in callbacks
             check(
                 allowed,
@@ -583,7 +585,7 @@ class CognitoSetup:
                 f"Add {uri} to the app client's allowed callback URLs, exactly.",
                 severity,
             )
-        logout = f"{app_url}/signed-out"
+        logout = app_url + SIGNED_OUT_PATH
         allowed = logout in (client.get("LogoutURLs") or [])
         check(
             allowed,

@@ -6,20 +6,22 @@ import argparse
 import os
 from pathlib import Path
 
-from . import DEFAULT_PORT, create_provider_app, ensure_pool_file
+import local_defaults
+
+from . import create_provider_app, ensure_pool_file
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Local Cognito-compatible provider")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_COGNITO_PORT", DEFAULT_PORT)))
+    parser.add_argument("--port", type=int, default=local_defaults.port(os.environ))
     parser.add_argument("--app-url", default=os.environ.get("APP_URL", "http://localhost:5000"))
     parser.add_argument("--instance", default=os.environ.get("INSTANCE_PATH", "instance"))
     args = parser.parse_args()
     instance = Path(args.instance)
-    pool = ensure_pool_file(instance / "local_cognito.json", args.app_url.rstrip("/"), args.port)
+    pool = ensure_pool_file(instance / local_defaults.POOL_FILE, args.app_url.rstrip("/"), args.port)
     app = create_provider_app(pool, instance / "local_cognito_keys", f"http://127.0.0.1:{args.port}")
     print(f"Local Cognito-compatible provider: issuer {pool['issuer']}")
-    print(f"Users and app clients: {instance / 'local_cognito.json'}")
+    print(f"Users and app clients: {instance / local_defaults.POOL_FILE}")
     app.run(host="127.0.0.1", port=args.port, use_reloader=False)
 
 

@@ -7,10 +7,12 @@ import secrets
 import string
 from pathlib import Path
 
+import local_defaults
+
 from .files import write_private
 
-DEFAULT_POOL_ID = "us-east-1_LocalDemo"
-DEFAULT_PORT = 5055
+DEFAULT_POOL_ID = local_defaults.POOL_ID
+DEFAULT_PORT = local_defaults.PORT
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "FlowLab-demo-1"
 STANDARD_SCOPES = ["openid", "email", "profile", "phone", "aws.cognito.signin.user.admin"]
@@ -26,7 +28,7 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
     return {
         "pool_id": DEFAULT_POOL_ID,
         "port": port,
-        "issuer": f"http://127.0.0.1:{port}/{DEFAULT_POOL_ID}",
+        "issuer": local_defaults.issuer(port),
         "users": [
             {
                 "username": DEMO_USERNAME,

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from config import Settings
-
+from .config import ClientConfig
 from .discovery import ProviderMetadata
 from .transactions import Transaction
 
@@ -99,7 +98,7 @@ def build_url(endpoint: str, params: Mapping[str, str]) -> str:
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
-def choices(settings: Settings, meta: ProviderMetadata) -> Choices:
+def choices(settings: ClientConfig, meta: ProviderMetadata) -> Choices:
     names = list(dict.fromkeys([*meta.scopes_supported, *settings.scopes, *settings.resource_scopes]))
     scopes = []
     for name in names:
@@ -111,7 +110,7 @@ def choices(settings: Settings, meta: ProviderMetadata) -> Choices:
     return Choices(scopes=scopes, cognito=settings.is_cognito)
 
 
-def fixed_params(settings: Settings, tx: Transaction, response_type: str) -> dict[str, str]:
+def fixed_params(settings: ClientConfig, tx: Transaction, response_type: str) -> dict[str, str]:
     """The parameters nobody edits: client, redirect, state, nonce and PKCE."""
     code = response_type == "code"
     params = {

@@ -1,11 +1,10 @@
-"""The app's OAuth client: settings + one HTTP session + discovery + JWKS cache."""
+"""The app's OAuth client: its ClientConfig + one HTTP session + discovery + JWKS cache."""
 
 from __future__ import annotations
 
-from config import Settings
-
 from . import grants
 from . import tokens as token_rules
+from .config import ClientConfig
 from .discovery import Discovery, JwksCache, JwksReply, ProviderMetadata, cache_max_age
 from .http import Http, ProviderError
 from .tokens import IF_PRESENT, REQUIRED, SKIP, AccessTokenRules, IdTokenRules, Rule, Verification
@@ -17,11 +16,11 @@ LOGIN_MAX_AGE = 600
 class OAuthClient:
     """Everything the views need to run a flow against one provider."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.http = Http(timeout=settings.http_timeout)
-        self.discovery = Discovery(self.http, settings.issuer, settings.cognito_domain)
-        self.jwks = JwksCache(self._fetch_jwks, settings.jwks_min_refetch_seconds, max_age=settings.jwks_max_age)
+    def __init__(self, config: ClientConfig):
+        self.config = config
+        self.http = Http(timeout=config.http_timeout)
+        self.discovery = Discovery(self.http, config.issuer, config.cognito_domain)
+        self.jwks = JwksCache(self._fetch_jwks, config.jwks_min_refetch_seconds, max_age=config.jwks_max_age)
         self._access_rules: dict[tuple[str, ...], AccessTokenRules] = {}
 
     def _fetch_jwks(self) -> JwksReply:
@@ -37,16 +36,16 @@ class OAuthClient:
 
     def implicit_response_type(self) -> str:
         """`token` for Cognito (it gives id_token with openid); `id_token token` elsewhere."""
-        if self.settings.is_cognito:
+        if self.config.is_cognito:
             return "token"
         supported = {" ".join(sorted(t.split())) for t in self.metadata().response_types}
         return "id_token token" if "id_token token" in supported else "token"
 
     def authorize_url(self, tx: Transaction, *, response_type: str = "code", prompt: str | None = None) -> str:
-        s = self.settings
+        s = self.config
         code = response_type == "code"
         scopes = list(s.scopes) if code or "openid" in s.scopes else ["openid", *s.scopes]
-        return grants.authorize_url(
+        return grants.browser_url(
             self.metadata().authorization_endpoint,
             {
                 "response_type": response_type,
@@ -62,7 +61,7 @@ class OAuthClient:
         )
 
     def _token(self, step: str, form: dict[str, str]) -> dict:
-        s = self.settings
+        s = self.config
         return grants.token_request(
             self.http,
             step,
@@ -78,11 +77,11 @@ class OAuthClient:
         form = {
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": self.settings.redirect_uri,
+            "redirect_uri": self.config.redirect_uri,
             "code_verifier": tx.verifier,
         }
         tokens = self._token("token", form)
-        if "openid" in self.settings.scopes and not tokens.get("id_token"):
+        if "openid" in self.config.scopes and not tokens.get("id_token"):
             raise ProviderError("token", "answered without an id_token although openid was requested")
         return tokens
 
@@ -98,7 +97,7 @@ class OAuthClient:
     ) -> Verification:
         """Every ID token check for this app's client (or `client_id`, e.g. the public client);
         `nonce` is the login's nonce or SKIP (a refreshed ID token has none)."""
-        s = self.settings
+        s = self.config
         rules = IdTokenRules(
             issuer=s.issuer,
             client_ids=frozenset((client_id or s.client_id,)),
@@ -112,10 +111,10 @@ class OAuthClient:
 
     def verify_access_token(self, token: str, client_ids: tuple[str, ...] | None = None) -> Verification:
         """Every access token check, against this app client or the given trusted clients."""
-        clients = client_ids if client_ids is not None else (self.settings.client_id,)
+        clients = client_ids if client_ids is not None else (self.config.client_id,)
         rules = self._access_rules.get(clients)
         if rules is None:  # built once per set of clients: the API's hot path reuses it
-            rules = self._access_rules[clients] = AccessTokenRules(self.settings.issuer, frozenset(clients))
+            rules = self._access_rules[clients] = AccessTokenRules(self.config.issuer, frozenset(clients))
         return token_rules.verify_access_token(token, self.jwks, rules)
 
     def refresh(self, refresh_token: str) -> dict:
@@ -132,7 +131,7 @@ class OAuthClient:
 
     def revoke(self, refresh_token: str) -> None:
         """Revoke a refresh token (and, at Cognito, every token issued from it)."""
-        s = self.settings
+        s = self.config
         endpoint = self.metadata().revocation_endpoint
         if not endpoint:
             raise ProviderError("revoke", "advertises no revocation_endpoint (set COGNITO_DOMAIN)")
@@ -146,7 +145,7 @@ class OAuthClient:
 
     def client_credentials(self, scope: str = "", client_id: str = "", client_secret: str = "") -> dict:
         """A machine-to-machine token: grant_type=client_credentials, no user."""
-        s = self.settings
+        s = self.config
         form = {"grant_type": "client_credentials"}
         if scope:
             form["scope"] = scope
@@ -162,7 +161,7 @@ class OAuthClient:
 
     def logout_url(self, return_to: str, id_token: str | None) -> str | None:
         """The provider's sign-out URL for the browser, or None when it has none."""
-        s = self.settings
+        s = self.config
         return grants.logout_url(
             end_session_endpoint=self.metadata().end_session_endpoint,
             is_cognito=s.is_cognito,

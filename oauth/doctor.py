@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from config import Settings
-
 from . import grants
+from .config import ClientConfig
 from .discovery import ProviderMetadata, parse_metadata
 from .errors import ProviderRefused
 from .http import Http, ProviderError
@@ -27,42 +26,42 @@ class Finding:
     fix: str = ""
 
 
-def _discovery(settings: Settings, http: Http, out: list[Finding]) -> tuple[ProviderMetadata | None, dict]:
-    url = settings.issuer.rstrip("/") + "/.well-known/openid-configuration"
+def _discovery(config: ClientConfig, http: Http, out: list[Finding]) -> tuple[ProviderMetadata | None, dict]:
+    url = config.issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
         reply = http.request("doctor", "GET", url, headers={"Accept": "application/json"})
     except ProviderError as exc:
-        out.append(Finding("discovery", "fail", f"Discovery at {url} {exc.message}.", _issuer_fix(settings)))
+        out.append(Finding("discovery", "fail", f"Discovery at {url} {exc.message}.", _issuer_fix(config)))
         return None, {}
     if reply.status != 200:
         out.append(
-            Finding("discovery", "fail", f"Discovery at {url} answered HTTP {reply.status}.", _issuer_fix(settings))
+            Finding("discovery", "fail", f"Discovery at {url} answered HTTP {reply.status}.", _issuer_fix(config))
         )
         return None, reply.headers
     try:
         doc = reply.json()
     except ProviderError as exc:
-        out.append(Finding("discovery", "fail", f"Discovery at {url} {exc.message}.", _issuer_fix(settings)))
+        out.append(Finding("discovery", "fail", f"Discovery at {url} {exc.message}.", _issuer_fix(config)))
         return None, reply.headers
-    if doc.get("issuer") != settings.issuer:
+    if doc.get("issuer") != config.issuer:
         out.append(
             Finding(
                 "issuer",
                 "fail",
-                f"The discovery document's issuer is {doc.get('issuer')!r}, but the app expects {settings.issuer!r}. "
+                f"The discovery document's issuer is {doc.get('issuer')!r}, but the app expects {config.issuer!r}. "
                 "Tokens would fail the iss check.",
                 f"Set OAUTH_ISSUER={doc.get('issuer')} exactly (no trailing slash difference), or fix the pool id.",
             )
         )
         return None, reply.headers
     try:
-        meta = parse_metadata(doc, settings.issuer, settings.cognito_domain)
+        meta = parse_metadata(doc, config.issuer, config.cognito_domain)
     except (ValueError, KeyError, TypeError) as exc:
-        out.append(Finding("discovery", "fail", f"The discovery document is unusable: {exc}.", _issuer_fix(settings)))
+        out.append(Finding("discovery", "fail", f"The discovery document is unusable: {exc}.", _issuer_fix(config)))
         return None, reply.headers
-    out.append(Finding("discovery", "pass", f"Discovery is reachable and its issuer matches: {settings.issuer}."))
+    out.append(Finding("discovery", "pass", f"Discovery is reachable and its issuer matches: {config.issuer}."))
     host = urlsplit(meta.authorization_endpoint).hostname or ""
-    if settings.is_cognito and host.startswith(("cognito-idp.", "issuer-cognito-idp.")):
+    if config.is_cognito and host.startswith(("cognito-idp.", "issuer-cognito-idp.")):
         out.append(
             Finding(
                 "domain",
@@ -78,8 +77,8 @@ def _discovery(settings: Settings, http: Http, out: list[Finding]) -> tuple[Prov
     return meta, reply.headers
 
 
-def _issuer_fix(settings: Settings) -> str:
-    if settings.is_cognito and not settings.local_provider:
+def _issuer_fix(config: ClientConfig) -> str:
+    if config.is_cognito and not config.local_provider:
         return "Check COGNITO_USER_POOL_ID (and COGNITO_REGION), and that this machine can reach cognito-idp."
     return "Check OAUTH_ISSUER: discovery must be served at {issuer}/.well-known/openid-configuration."
 
@@ -107,11 +106,11 @@ def _clock(headers: dict, out: list[Finding], now: float) -> None:
         out.append(Finding("clock", "pass", text))
 
 
-def _auth_methods(settings: Settings, meta: ProviderMetadata, out: list[Finding]) -> None:
+def _auth_methods(config: ClientConfig, meta: ProviderMetadata, out: list[Finding]) -> None:
     supported = meta.token_endpoint_auth_methods
-    if settings.client_auth in supported:
+    if config.client_auth in supported:
         out.append(
-            Finding("client_auth", "pass", f"The provider supports {settings.client_auth} ({', '.join(supported)}).")
+            Finding("client_auth", "pass", f"The provider supports {config.client_auth} ({', '.join(supported)}).")
         )
     else:
         other = next((m for m in supported if m.startswith("client_secret_")), "")
@@ -119,7 +118,7 @@ def _auth_methods(settings: Settings, meta: ProviderMetadata, out: list[Finding]
             Finding(
                 "client_auth",
                 "fail",
-                f"OAUTH_CLIENT_AUTH={settings.client_auth}, but the provider supports only {', '.join(supported)}.",
+                f"OAUTH_CLIENT_AUTH={config.client_auth}, but the provider supports only {', '.join(supported)}.",
                 f"Set OAUTH_CLIENT_AUTH={other}."
                 if other
                 else "Use a client authentication method the provider supports.",
@@ -127,30 +126,30 @@ def _auth_methods(settings: Settings, meta: ProviderMetadata, out: list[Finding]
         )
 
 
-def _uris(settings: Settings, out: list[Finding]) -> None:
+def _uris(config: ClientConfig, out: list[Finding]) -> None:
     out.append(
         Finding(
             "uris",
             "info",
             "Register these exactly in the app client (Cognito console: App client → Login pages): "
-            f"callback URLs {settings.redirect_uri} and {settings.implicit_redirect_uri}; "
-            f"sign-out URL {settings.app_url}/signed-out."
-            + (f" Public client: callback URL {settings.spa_redirect_uri}." if settings.public_client_id else ""),
+            f"callback URLs {config.redirect_uri} and {config.implicit_redirect_uri}; "
+            f"sign-out URL {config.signed_out_uri}."
+            + (f" Public client: callback URL {config.spa_redirect_uri}." if config.public_client_id else ""),
         )
     )
 
 
-def _probe_redirect(settings: Settings, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
+def _probe_redirect(config: ClientConfig, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
     """Ask the authorize endpoint (without following) whether it accepts our redirect URI."""
     for name, response_type, uri, required in (
-        ("redirect_uri", "code", settings.redirect_uri, True),
-        ("implicit_redirect_uri", "token", settings.implicit_redirect_uri, False),
+        ("redirect_uri", "code", config.redirect_uri, True),
+        ("implicit_redirect_uri", "token", config.implicit_redirect_uri, False),
     ):
         params = {
             "response_type": response_type,
-            "client_id": settings.client_id,
+            "client_id": config.client_id,
             "redirect_uri": uri,
-            "scope": " ".join(settings.scopes),
+            "scope": " ".join(config.scopes),
             "state": "doctor-probe",
         }
         if response_type == "code":
@@ -169,7 +168,7 @@ def _probe_redirect(settings: Settings, http: Http, meta: ProviderMetadata, out:
                 Finding(
                     name,
                     "fail" if required else "warn",
-                    f"The provider refuses redirect_uri {uri} for client {settings.client_id} (redirect_mismatch).",
+                    f"The provider refuses redirect_uri {uri} for client {config.client_id} (redirect_mismatch).",
                     f"Add {uri} to the app client's allowed callback URLs, exactly, or fix APP_URL.",
                 )
             )
@@ -189,7 +188,7 @@ def _probe_redirect(settings: Settings, http: Http, meta: ProviderMetadata, out:
                     else "",
                 )
             )
-        elif settings.is_cognito:
+        elif config.is_cognito:
             _check_login_page(http, meta, reply.status, location, name, uri, required, out)
         else:
             out.append(Finding(name, "pass", f"The provider accepts redirect_uri {uri}."))
@@ -242,12 +241,12 @@ def _check_login_page(
     out.append(Finding(name, "pass", f"The provider accepts redirect_uri {uri} and shows its login page."))
 
 
-def _probe_client(settings: Settings, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
+def _probe_client(config: ClientConfig, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
     """A token call with a made-up code: invalid_grant means the client authenticated fine."""
     form = {
         "grant_type": "authorization_code",
         "code": "doctor-probe-not-a-real-code",
-        "redirect_uri": settings.redirect_uri,
+        "redirect_uri": config.redirect_uri,
         "code_verifier": "doctor-probe-verifier-" + "x" * 30,
     }
 
@@ -258,9 +257,9 @@ def _probe_client(settings: Settings, http: Http, meta: ProviderMetadata, out: l
                 "doctor",
                 meta.token_endpoint,
                 form,
-                client_id=settings.client_id,
+                client_id=config.client_id,
                 client_secret=secret,
-                method=settings.client_auth,
+                method=config.client_auth,
             )
         except ProviderRefused as exc:
             return exc.error
@@ -268,7 +267,7 @@ def _probe_client(settings: Settings, http: Http, meta: ProviderMetadata, out: l
             return "provider_error: " + exc.message
         return "accepted"
 
-    result = attempt(settings.client_secret)
+    result = attempt(config.client_secret)
     if result != "invalid_client":
         if result.startswith("provider_error"):
             out.append(Finding("client_secret", "warn", f"The token endpoint failed: {result}."))
@@ -281,7 +280,7 @@ def _probe_client(settings: Settings, http: Http, meta: ProviderMetadata, out: l
                 )
             )
         return
-    if settings.client_secret:
+    if config.client_secret:
         if attempt("") != "invalid_client":
             out.append(
                 Finding(
@@ -311,9 +310,9 @@ def _probe_client(settings: Settings, http: Http, meta: ProviderMetadata, out: l
         )
 
 
-def _public_client(settings: Settings, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
+def _public_client(config: ClientConfig, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
     """The browser-only flow's app client: no secret, the code grant, {APP_URL}/spa/callback registered."""
-    client_id, uri = settings.public_client_id, settings.spa_redirect_uri
+    client_id, uri = config.public_client_id, config.spa_redirect_uri
     if not client_id:
         out.append(
             Finding(
@@ -330,7 +329,7 @@ def _public_client(settings: Settings, http: Http, meta: ProviderMetadata, out: 
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": uri,
-        "scope": " ".join(s for s in settings.scopes if "/" not in s) or "openid",
+        "scope": " ".join(s for s in config.scopes if "/" not in s) or "openid",
         "state": "doctor-probe",
         "code_challenge": pkce_challenge(verifier),
         "code_challenge_method": "S256",
@@ -403,46 +402,46 @@ def _public_client(settings: Settings, http: Http, meta: ProviderMetadata, out: 
         )
 
 
-def cookie_trap(settings: Settings, browser_host: str | None) -> Finding:
+def cookie_trap(config: ClientConfig, browser_host: str | None) -> Finding:
     """localhost and 127.0.0.1 are different cookie hosts: the callback would lose the session."""
-    app_host = urlsplit(settings.app_url).hostname or ""
+    app_host = urlsplit(config.app_url).hostname or ""
     if browser_host is None:
         return Finding(
             "cookie_host",
             "info",
-            f"Open the app at exactly {settings.app_url}: cookies set on localhost are not sent to 127.0.0.1.",
+            f"Open the app at exactly {config.app_url}: cookies set on localhost are not sent to 127.0.0.1.",
         )
     if browser_host.split(":")[0].strip("[]") != app_host:
         return Finding(
             "cookie_host",
             "fail",
-            f"You opened the app at {browser_host}, but APP_URL is {settings.app_url}. The provider will send you "
+            f"You opened the app at {browser_host}, but APP_URL is {config.app_url}. The provider will send you "
             f"back to {app_host}, where this browser's session cookie does not exist, so sign-in fails with an "
             "unknown state.",
-            f"Open {settings.app_url} instead, or set APP_URL to match how you open the app.",
+            f"Open {config.app_url} instead, or set APP_URL to match how you open the app.",
         )
     return Finding("cookie_host", "pass", f"The browser uses the same host as APP_URL ({app_host}).")
 
 
-def run(settings: Settings, http: Http, browser_host: str | None = None, now: float | None = None) -> list[Finding]:
+def run(config: ClientConfig, http: Http, browser_host: str | None = None, now: float | None = None) -> list[Finding]:
     """Every check, in order; never raises for a provider problem."""
     out: list[Finding] = []
-    meta, headers = _discovery(settings, http, out)
-    _uris(settings, out)
-    out.append(cookie_trap(settings, browser_host))
+    meta, headers = _discovery(config, http, out)
+    _uris(config, out)
+    out.append(cookie_trap(config, browser_host))
     if meta is None:
         return out
     _clock(headers, out, time.time() if now is None else now)
-    _auth_methods(settings, meta, out)
-    _probe_redirect(settings, http, meta, out)
-    _probe_client(settings, http, meta, out)
-    _public_client(settings, http, meta, out)
+    _auth_methods(config, meta, out)
+    _probe_redirect(config, http, meta, out)
+    _probe_client(config, http, meta, out)
+    _public_client(config, http, meta, out)
     return out
 
 
-def offline(settings: Settings, browser_host: str | None = None) -> list[Finding]:
+def offline(config: ClientConfig, browser_host: str | None = None) -> list[Finding]:
     """The checks that need no provider call (what an anonymous visitor of /doctor sees)."""
     out: list[Finding] = []
-    _uris(settings, out)
-    out.append(cookie_trap(settings, browser_host))
+    _uris(config, out)
+    out.append(cookie_trap(config, browser_host))
     return out

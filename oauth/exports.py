@@ -11,8 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from config import Settings
-
+from .config import ClientConfig
 from .discovery import ProviderMetadata
 from .trace import BASIC_PLACEHOLDER, marker_re, shorten_markers
 
@@ -171,7 +170,7 @@ def markdown(steps: list[dict], vault: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-def postman_collection(settings: Settings, meta: ProviderMetadata) -> dict:
+def postman_collection(settings: ClientConfig, meta: ProviderMetadata) -> dict:
     """A Postman v2.1 collection for this provider: one request per endpoint, OAuth 2.0 auth set up."""
     auth_method = "body" if settings.client_auth == "client_secret_post" else "header"
 
@@ -257,7 +256,7 @@ def postman_collection(settings: Settings, meta: ProviderMetadata) -> dict:
             )
         )
     if meta.end_session_endpoint:
-        logout = f"{meta.end_session_endpoint}?client_id={{{{client_id}}}}&logout_uri={settings.app_url}/signed-out"
+        logout = f"{meta.end_session_endpoint}?client_id={{{{client_id}}}}&logout_uri={settings.signed_out_uri}"
         items.append(item("Logout (open in a browser)", "GET", logout, "Ends the provider session.", noauth))
     items.append(item("Protected API: /api/me", "GET", settings.app_url + "/api/me", "This app's API.", bearer))
     variables = [

@@ -11,7 +11,8 @@ from .errors import ProviderRefused
 from .http import Http, ProviderError, Reply
 
 
-def authorize_url(endpoint: str, params: Mapping[str, str | None]) -> str:
+def browser_url(endpoint: str, params: Mapping[str, str | None]) -> str:
+    """A front-channel URL: the endpoint with the non-None params in its query (authorize, logout)."""
     query = urlencode({k: v for k, v in params.items() if v is not None})
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
@@ -122,4 +123,4 @@ def logout_url(
         params = {"client_id": client_id, "logout_uri": return_to}
     else:
         params = {"client_id": client_id, "post_logout_redirect_uri": return_to, "id_token_hint": id_token}
-    return authorize_url(end_session_endpoint, params)
+    return browser_url(end_session_endpoint, params)

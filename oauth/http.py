@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 
 import requests
 
+from .errors import ClientError
 from .safejson import JsonRefused, loads
 
 CONNECT_TIMEOUT = 3.05
 MAX_BODY = 1024 * 1024
 
 
-class ProviderError(Exception):
+class ProviderError(ClientError):
     """The provider failed (down, slow, 5xx, not JSON, too big); shown as a 502 page."""
 
     def __init__(self, step: str, message: str):

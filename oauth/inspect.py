@@ -15,24 +15,23 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from config import Settings
+from lab.claims import WHY, explain_claims
+from lab.times import humanize_delta
 
+from .config import ClientConfig
 from .discovery import JwksCache
-from .resource import BearerError, authorize
+from .resource import BearerError, check_bearer
 from .tokens import (
     IF_PRESENT,
     LEEWAY,
     MAX_TOKEN_LENGTH,
     REQUIRED,
     SKIP,
-    WHY,
     AccessTokenRules,
     CheckName,
     IdTokenRules,
     _b64,
     decode_unverified,
-    explain_claims,
-    humanize_delta,
     verify_access_token,
     verify_id_token,
 )
@@ -109,7 +108,7 @@ def clean(raw: object) -> str:
     return token
 
 
-def client_label(settings: Settings, client_id: object) -> str:
+def client_label(settings: ClientConfig, client_id: object) -> str:
     """Which app client an id is, in this configuration."""
     if not isinstance(client_id, str) or not client_id:
         return "no app client named in the token"
@@ -150,7 +149,7 @@ def issuer_name(iss: object) -> str:
     return iss[:200]
 
 
-def _api_answer(token: str, settings: Settings, keys: JwksCache, now: float) -> dict:
+def _api_answer(token: str, settings: ClientConfig, keys: JwksCache, now: float) -> dict:
     """What GET /api/me with `Authorization: Bearer <token>` would answer, by the same code."""
 
     def verify(t: str):
@@ -158,7 +157,7 @@ def _api_answer(token: str, settings: Settings, keys: JwksCache, now: float) -> 
         return verify_access_token(t, keys, rules, now)
 
     try:
-        identity = authorize(token, verify, settings.api_required_scope)
+        identity = check_bearer(token, verify, settings.api_required_scope)
     except BearerError as exc:
         return {"status": exc.status, "error": exc.error, "description": exc.description}
     return {"status": 200, "body": identity}
@@ -225,7 +224,7 @@ def _jwe(token: str, parts: list[str], api: dict) -> Inspection | None:
     )
 
 
-def inspect_token(raw: object, settings: Settings, keys: JwksCache, now: float | None = None) -> Inspection:
+def inspect_token(raw: object, settings: ClientConfig, keys: JwksCache, now: float | None = None) -> Inspection:
     """Inspect one pasted token. Raises InspectError for a paste that is no token at all, and
     ProviderError when the JWKS cannot be fetched."""
     now = time.time() if now is None else now

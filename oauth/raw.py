@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .lifecycle import shorten
+from lab.display import shorten
 
 REFRESH_HIDDEN = "(present: kept server-side, never shown)"
 

@@ -49,7 +49,7 @@ def bearer_token(header: str | None, query: Mapping[str, str], form: Mapping[str
     return token
 
 
-def authorize(
+def check_bearer(
     token: str,
     verify: Callable[[str], Verification],
     required_scope: str = "",

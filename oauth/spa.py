@@ -9,12 +9,10 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from config import Settings
-
+from .config import ClientConfig
 from .discovery import ProviderMetadata
-from .tokens import Verification
+from .tokens import MAX_TOKEN_LENGTH, Verification
 
-MAX_TOKEN = 16 * 1024
 MAX_NONCE = 256
 TOKEN_NAMES = ("id_token", "access_token", "refresh_token")
 
@@ -30,7 +28,7 @@ def connect_origins(meta: ProviderMetadata) -> list[str]:
     return sorted(o for o in found if o)
 
 
-def page_config(settings: Settings, meta: ProviderMetadata) -> dict:
+def page_config(settings: ClientConfig, meta: ProviderMetadata) -> dict:
     """What the page needs to run the flow itself: public values only, never a secret."""
     return {
         "client_id": settings.public_client_id,
@@ -51,7 +49,7 @@ def read_verify_body(body: object) -> tuple[dict, str]:
     if "refresh_token" in body:
         return {}, "never send the refresh token to the server: it stays in the page"
     values: dict = {}
-    for name, limit in (("id_token", MAX_TOKEN), ("access_token", MAX_TOKEN), ("nonce", MAX_NONCE)):
+    for name, limit in (("id_token", MAX_TOKEN_LENGTH), ("access_token", MAX_TOKEN_LENGTH), ("nonce", MAX_NONCE)):
         value = body.get(name)
         if not isinstance(value, str) or not value or len(value) > limit:
             return {}, f"{name} is missing or not a string of reasonable size"

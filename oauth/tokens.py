@@ -13,17 +13,20 @@ import binascii
 import hashlib
 import hmac
 import json
-import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import Any, TypeGuard
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jose.backends.base import Key
+
+from lab.claims import WHY
+from lab.times import format_time
+from lab.times import is_time as _is_time
 
 from .discovery import JwksCache, UnknownKey
 from .http import ProviderError
@@ -33,59 +36,6 @@ ALGORITHMS = ["RS256"]
 LEEWAY = 60
 MAX_TOKEN_LENGTH = 16 * 1024
 
-WHY = {
-    "structure": "A JWT is header.payload.signature in base64url; anything else is refused.",
-    "alg": "Only RS256 is allowed, so a forged 'none' or HS256 token signed with the public key is refused.",
-    "signature": "The signature proves the provider issued the token and nobody changed a byte of it.",
-    "iss": "The issuer must be exactly your user pool, or a token from another pool would be trusted.",
-    "aud": "The audience must be this app client, or a token minted for another app could log in here.",
-    "client_id": "Cognito access tokens carry client_id instead of aud; it must be an app client you trust.",
-    "token_use": "Cognito marks ID and access tokens; taking the wrong kind confuses identity with access.",
-    "sub": "The subject is the user's stable id; identity is iss + sub, never the email or username.",
-    "exp": "An expired token must be refused; tokens are short-lived so a leaked one stops working.",
-    "iat": "The issue time must not be in the future, which would mean a broken clock or a forged token.",
-    "nbf": "The token must not be used before its not-before time.",
-    "nonce": "The nonce ties this ID token to this login, so a token replayed from another login fails.",
-    "at_hash": "at_hash binds the ID token to the access token that came with it, so one can't be swapped.",
-}
-
-CLAIMS = {
-    "iss": "Issuer: the user pool (or OIDC provider) that minted the token.",
-    "sub": "Subject: the user's unique, stable identifier in this pool.",
-    "aud": "Audience: the app client this ID token was issued to.",
-    "azp": "Authorized party: the client the token was issued to, when there are several audiences.",
-    "exp": "Expiry time; the token must be refused after it.",
-    "iat": "Issued-at time.",
-    "nbf": "Not-before time; the token is invalid before it.",
-    "auth_time": "When the user actually authenticated; it stays the same across refreshes.",
-    "nonce": "The random value this app sent in the authorize request, echoed back.",
-    "at_hash": "Hash of the access token issued alongside this ID token.",
-    "token_use": "Cognito's token type: 'id' or 'access'.",
-    "client_id": "The app client the access token was issued to (Cognito access tokens have no aud).",
-    "scope": "Space-separated scopes this access token grants.",
-    "username": "The Cognito username (mutable on some pools; do not use it as an identity key).",
-    "cognito:username": "The Cognito username of the signed-in user.",
-    "cognito:groups": "The user pool groups the user belongs to.",
-    "cognito:roles": "IAM role ARNs from the user's groups.",
-    "cognito:preferred_role": "The IAM role of the user's highest-priority group.",
-    "email": "The user's email address.",
-    "email_verified": "Whether the email address was verified (a boolean in the ID token).",
-    "phone_number": "The user's phone number.",
-    "phone_number_verified": "Whether the phone number was verified.",
-    "name": "The user's full name (profile scope).",
-    "given_name": "The user's given name (profile scope).",
-    "family_name": "The user's family name (profile scope).",
-    "jti": "Unique id of this token.",
-    "origin_jti": "Revocation id shared by the tokens of one sign-in; revoking the refresh token revokes it.",
-    "event_id": "Id of the authentication event that produced this token.",
-    "version": "Cognito access token format version.",
-    "identities": "Linked federated identities (Google, SAML, ...) for this user.",
-    "device_key": "The remembered device that signed in.",
-    "amr": "Authentication methods used (for example pwd, mfa).",
-    "acr": "Authentication context class reference.",
-}
-
-TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 AWS_VERIFY = "https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html"
 
 
@@ -350,37 +300,6 @@ def decode_unverified(token: str) -> tuple[dict, dict]:
     return header, payload
 
 
-def _is_time(value: object) -> TypeGuard[int | float]:
-    """A JSON number (not a boolean), finite."""
-    return type(value) is int or (type(value) is float and math.isfinite(value))
-
-
-def humanize_delta(seconds: float) -> str:
-    """'in 57 min', '3 h ago' — rough on purpose, for people."""
-    future = seconds >= 0
-    s = abs(int(seconds))
-    if s < 90:
-        text = f"{s} s"
-    elif s < 90 * 60:
-        text = f"{round(s / 60)} min"
-    elif s < 48 * 3600:
-        text = f"{round(s / 3600)} h"
-    else:
-        text = f"{round(s / 86400)} days"
-    return f"in {text}" if future else f"{text} ago"
-
-
-def format_time(value: object, now: float | None = None) -> str:
-    if not _is_time(value):
-        return repr(value)
-    now = time.time() if now is None else now
-    try:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(value)))
-    except (OverflowError, OSError, ValueError):
-        return f"{value} (out of range)"
-    return f"{stamp} ({humanize_delta(float(value) - now)})"
-
-
 # -- one function per check -----------------------------------------------------------------------
 _PKCS1, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
 
@@ -602,24 +521,3 @@ def verify_id_token(token: str, keys: JwksCache, rules: IdTokenRules, now: float
         result.results.append(check_nonce(claims, rules.nonce))
     result.results.append(check_at_hash(claims, rules.access_token, rules.at_hash))
     return result
-
-
-def explain_claims(claims: dict, now: float | None = None) -> list[dict]:
-    """Rows for display: name, value (JSON), time rendering, and meaning."""
-    rows = []
-    for name, value in claims.items():
-        rows.append(
-            {
-                "name": name,
-                "value": json.dumps(value, ensure_ascii=False),
-                "time": format_time(value, now) if name in TIME_CLAIMS and _is_time(value) else "",
-                "meaning": CLAIMS.get(name) or _custom_meaning(name),
-            }
-        )
-    return rows
-
-
-def _custom_meaning(name: str) -> str:
-    if name.startswith("custom:"):
-        return "A custom user attribute (Cognito sends these as strings)."
-    return ""

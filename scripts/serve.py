@@ -19,6 +19,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+import local_defaults
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,8 +44,8 @@ def main() -> None:
     env.setdefault("SESSION_BACKEND", "redis")
     children: list[subprocess.Popen] = []
     python = str(ROOT / ".venv" / "bin" / "python")
-    if not env.get("OAUTH_ISSUER") and not env.get("COGNITO_USER_POOL_ID"):
-        port = int(env.get("LOCAL_COGNITO_PORT") or 5055)
+    if not local_defaults.provider_configured(env):
+        port = local_defaults.port(env)
         if not _listening("127.0.0.1", port):
             children.append(subprocess.Popen([python, "-m", "local_cognito", "--port", str(port)], cwd=ROOT, env=env))
             _wait("127.0.0.1", port, "The local provider")

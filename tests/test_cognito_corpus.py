@@ -390,7 +390,7 @@ def test_each_token_error_reaches_the_user_as_a_clear_page(make_stack, http, ent
 
 
 def refused_cause(error: str) -> str:
-    from oauth.errors import likely_cause
+    from lab.causes import likely_cause
 
     return likely_cause(error)[:40]
 

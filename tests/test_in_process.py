@@ -12,9 +12,9 @@ import time
 import pytest
 
 from config import load_settings
+from lab.compare import code_run_record, compare_rows, implicit_run_record
+from lab.lifecycle import NOTES, claim_diff, shorten
 from oauth import doctor, exports
-from oauth.compare import code_run_record, compare_rows, implicit_run_record
-from oauth.lifecycle import NOTES, claim_diff, shorten
 from oauth.tokens import (
     IF_PRESENT,
     REQUIRED,

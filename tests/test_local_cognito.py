@@ -1,4 +1,5 @@
-"""The local provider behaves like Cognito's hosted UI (cognito.md §7), over real HTTP."""
+"""The local provider behaves like Cognito's hosted UI (AWS: the Cognito user pools
+authorize, token, userInfo, revoke and logout endpoint pages), over real HTTP."""
 
 from __future__ import annotations
 

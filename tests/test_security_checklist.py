@@ -1,4 +1,5 @@
-"""security.md §8, case by case, against the app over real HTTP.
+"""The relying party's negative-case checklist (RFC 9700, OpenID Connect Core §3.1.3.7, RFC 6750),
+case by case, against the app over real HTTP; the numbers below are the checklist's cases.
 
 Cases tested elsewhere (same standard: real HTTP against the running app):
  1-3, 5, 10, 49  test_login.py (state missing/forged/replayed, bad codes, authorize params, two tabs)

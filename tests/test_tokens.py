@@ -1,4 +1,5 @@
-"""Token verification check by check, without a request (security.md §8, token cases)."""
+"""Token verification check by check, without a request (RFC 7519, OpenID Connect Core §3.1.3.7, and
+AWS: "Verifying a JSON Web Token")."""
 
 from __future__ import annotations
 

@@ -1,15 +1,18 @@
-"""The resource-server side: GET /api/me validates a Cognito access token (RFC 6750)."""
+"""The resource-server side: GET /api/me validates a Cognito access token (RFC 6750); GET /api/session
+summarises the signed-in session (claims and flags, no token)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from collections.abc import Mapping
+
+from flask import Blueprint, Response, current_app, jsonify, request, session
 
 from oauth.http import ProviderError
-from oauth.resource import BearerError, authorize, bearer_token
+from oauth.resource import BearerError, bearer_token, check_bearer
 from oauth.tokens import Verification
 from oauth.verified_cache import VerifiedTokenCache
 
-from . import oauth_client, settings
+from . import oauth_client, settings, unverified_claims
 
 bp = Blueprint("api", __name__)
 
@@ -33,18 +36,26 @@ def health() -> Response:
 
 @bp.route("/api/me", methods=["GET", "POST"])
 def me() -> Response:
+    header = request.headers.get("Authorization", "")
+    if request.method == "GET" and header.startswith("Bearer ") and "access_token" not in request.args:
+        return who_am_i(header)
+    form = request.form if request.method == "POST" else {}  # a GET has no body to parse
+    return who_am_i(header, request.args, form)
+
+
+def who_am_i(header: str, query: Mapping[str, str] | None = None, form: Mapping[str, str] | None = None) -> Response:
+    """The resource server's answer to one request: the caller's identity, or an RFC 6750 error.
+    The app's own pages call it directly with a session token (no HTTP round trip through the app)."""
     s = settings()
     client = oauth_client()
     cache: VerifiedTokenCache = current_app.extensions["verified_tokens"]
-    header = request.headers.get("Authorization", "")
     current = client.jwks.current  # a cached answer only while its key is in a fresh JWKS
-    if request.method == "GET" and header.startswith("Bearer ") and "access_token" not in request.args:
+    if query is None and form is None and header.startswith("Bearer "):
         body = cache.get(header[7:], current)  # fast path: this exact token passed every check before
         if body is not None:
             return Response(body, mimetype="application/json")
-    form = request.form if request.method == "POST" else {}  # a GET has no body to parse
     try:
-        token = bearer_token(header or None, request.args, form)
+        token = bearer_token(header or None, query or {}, form or {})
         body = cache.get(token, current)  # the serialised answer for an already-verified token
         if body is None:
             verified = []
@@ -53,7 +64,7 @@ def me() -> Response:
                 verified.append(client.verify_access_token(t, s.api_allowed_client_ids))
                 return verified[-1]
 
-            identity = authorize(token, verify, s.api_required_scope)
+            identity = check_bearer(token, verify, s.api_required_scope)
             body = current_app.json.dumps(identity) + "\n"
             cache.put(token, body, identity["exp"], verified[-1].kid)
     except BearerError as exc:
@@ -63,3 +74,22 @@ def me() -> Response:
         response.status_code = 502
         return response
     return Response(body, mimetype="application/json")
+
+
+@bp.get("/api/session")
+def session_summary() -> Response:
+    """What the session holds, for scripts: claims and flags, never a token."""
+    auth = session.get("auth")
+    if not auth:
+        return jsonify({"authenticated": False})
+    return jsonify(
+        {
+            "authenticated": True,
+            "flow": auth.get("flow"),
+            "sub": auth.get("sub"),
+            "login_at": auth.get("login_at"),
+            "id_token_claims": unverified_claims(auth.get("id_token")),
+            "access_token_claims": unverified_claims(auth.get("access_token")),
+            "refresh_token": "present" if auth.get("refresh_token") else "absent",
+        }
+    )

@@ -7,12 +7,13 @@ import time
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
+from lab.causes import likely_cause
+from lab.claims import WHY
+from lab.compare import code_run_record
 from oauth import transactions
-from oauth.compare import code_run_record
-from oauth.errors import ProviderRefused, likely_cause
+from oauth.errors import ClientError
 from oauth.http import ProviderError
 from oauth.raw import shorten_response
-from oauth.tokens import WHY
 
 from . import antiforgery, oauth_client, presenter, settings, tracing
 from .errors import problem
@@ -185,11 +186,11 @@ def _end_sessions(switch: bool) -> Response:
         try:
             client.revoke(auth["refresh_token"])
             revoked = "The revocation answered HTTP 200 with an empty body: the refresh token is revoked."
-        except (ProviderError, ProviderRefused) as exc:
+        except ClientError as exc:
             log.warning("logout: could not revoke the refresh token: %s", exc)
             revoked = "The revocation failed; the session is cleared anyway."
     try:
-        provider_logout = client.logout_url(s.app_url + "/signed-out", auth.get("id_token"))
+        provider_logout = client.logout_url(s.signed_out_uri, auth.get("id_token"))
     except ProviderError:
         provider_logout = None
     presenting = presenter.presenting()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import time
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from markupsafe import Markup, escape
 
-from oauth.tokens import SKIP, decode_unverified, explain_claims, format_time
+from lab.claims import explain_claims
+from lab.times import format_time
+from oauth.tokens import SKIP
 
-from . import oauth_client, settings
+from . import oauth_client, settings, unverified_claims
 
 bp = Blueprint("dashboard", __name__)
 
@@ -84,7 +86,7 @@ def render_dashboard(status: int = 200) -> Response | str:
     else:  # opaque (not a JWT): only the provider can tell what it means
         result = None
         tokens.append(("Access token", "access", {"opaque": True, "arrival": how}))
-    claims = _claims(auth.get("id_token")) or {}
+    claims = unverified_claims(auth.get("id_token")) or {}
     who = next((str(claims[k]) for k in ("cognito:username", "username", "email", "name", "sub") if claims.get(k)), "?")
     html = render_template(
         "dashboard.html",
@@ -98,30 +100,3 @@ def render_dashboard(status: int = 200) -> Response | str:
         raw_response=auth.get("token_response"),
     )
     return Response(html, status=status, mimetype="text/html")
-
-
-def _claims(token: str | None) -> dict | None:
-    if not token:
-        return None
-    try:
-        return decode_unverified(token)[1]
-    except ValueError:
-        return None
-
-
-@bp.get("/api/session")
-def api_session() -> Response:
-    auth = session.get("auth")
-    if not auth:
-        return jsonify({"authenticated": False})
-    return jsonify(
-        {
-            "authenticated": True,
-            "flow": auth.get("flow"),
-            "sub": auth.get("sub"),
-            "login_at": auth.get("login_at"),
-            "id_token_claims": _claims(auth.get("id_token")),
-            "access_token_claims": _claims(auth.get("access_token")),
-            "refresh_token": "present" if auth.get("refresh_token") else "absent",
-        }
-    )

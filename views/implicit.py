@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from lab.causes import LIKELY_CAUSES
+from lab.claims import CLAIMS, WHY
+from lab.compare import implicit_run_record
 from oauth import safejson, transactions
-from oauth.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows, implicit_run_record
-from oauth.errors import LIKELY_CAUSES
-from oauth.tokens import CLAIMS, WHY
+from oauth.tokens import MAX_TOKEN_LENGTH
 
 from . import oauth_client, presenter, settings, tracing
 
 bp = Blueprint("implicit", __name__)
-MAX_TOKEN = 16 * 1024
 MAX_VERIFY_BODY = 64 * 1024  # two tokens of at most 16 KiB each, and a state
 
 
@@ -72,7 +72,7 @@ def _note_fragment(body: dict, values: dict) -> None:
     pairs = [pair + values[pair[:-1]] if pair in ("id_token=", "access_token=") else pair for pair in shape.split("&")]
     elapsed = body.get("elapsed_ms")  # how long the page had the fragment before posting it
     elapsed = float(elapsed) if isinstance(elapsed, (int, float)) and 0 <= elapsed <= 600_000 else 0.0
-    tracing.note_browser_step("implicit_callback", f"{settings().app_url}/implicit/callback#{'&'.join(pairs)}", elapsed)
+    tracing.note_browser_step("implicit_callback", f"{settings().implicit_redirect_uri}#{'&'.join(pairs)}", elapsed)
 
 
 @bp.post("/api/implicit/verify")
@@ -93,7 +93,7 @@ def verify() -> Response:
         return _refuse("the body must be a JSON object {id_token, access_token, state}")
     values = {k: body.get(k) for k in ("id_token", "access_token", "state")}
     for name, value in values.items():
-        if not isinstance(value, str) or not value or len(value) > MAX_TOKEN:
+        if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_LENGTH:
             return _refuse(f"{name} is missing or not a string of reasonable size")
     _note_fragment(body, values)
     tx = transactions.take(session, values["state"], "implicit")
@@ -127,20 +127,4 @@ def verify() -> Response:
             "checks": _check_view(id_result),
             "access_checks": _check_view(results[1]) if len(results) > 1 else [],
         }
-    )
-
-
-@bp.get("/compare")
-def compare() -> str:
-    code_run, implicit_run, spa_run = session.get("code_run"), session.get("implicit_run"), session.get("spa_run")
-    return render_template(
-        "compare.html",
-        rows=compare_rows(code_run, implicit_run, spa_run),
-        code_run=code_run,
-        implicit_run=implicit_run,
-        spa_run=spa_run,
-        code_sequence=CODE_SEQUENCE,
-        implicit_sequence=IMPLICIT_SEQUENCE,
-        spa_sequence=SPA_SEQUENCE,
-        settings=settings(),
     )

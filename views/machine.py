@@ -5,52 +5,18 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
+from lab.causes import refusal_message
+from lab.claims import MACHINE_CLAIMS, explain_claims
+from lab.display import shorten
 from oauth.errors import ProviderRefused
-from oauth.lifecycle import shorten
 from oauth.raw import shorten_response
-from oauth.tokens import explain_claims
 
-from . import oauth_client, settings, tracing
+from . import api, oauth_client, settings, tracing
 from .errors import problem
 
 bp = Blueprint("machine", __name__)
-
-CLIENT_CREDENTIALS_CAUSES = {
-    "unauthorized_client": (
-        "This app client is not allowed client_credentials. In Cognito it must be the client's only "
-        "OAuth flow, the client needs a secret, and it needs a custom scope from a resource server."
-    ),
-    "invalid_scope": "Request a custom scope of the form resource-server-identifier/scope, e.g. flowlab-api/read.",
-    "invalid_client": "Check M2M_CLIENT_ID and M2M_CLIENT_SECRET: the machine client's id or secret is wrong.",
-}
-GIVEN_CREDENTIALS = "Check --client-id and --client-secret: the machine client's id or secret is wrong."
-
-# What a machine token's claims mean: there is no user, the app client is the subject.
-MACHINE_CLAIMS = {
-    "sub": "Subject: with client credentials there is no user, so it is the machine client's own id.",
-    "client_id": "The machine client that authenticated with its id and secret to get this token.",
-    "token_use": "Cognito's token type: always 'access' for client credentials (there is no ID token).",
-    "scope": "The custom scopes granted, resource-server/scope; an API checks these.",
-    "auth_time": "When the machine client authenticated at the token endpoint (no user signed in).",
-    "iat": "When the token was issued.",
-    "exp": "When the token expires; a machine simply asks for a new one (there is no refresh token).",
-    "iss": "Issuer: the user pool that minted the token.",
-    "jti": "Unique id of this token.",
-    "version": "Cognito access token format version.",
-}
-
-
-def refusal_message(exc: ProviderRefused, given_credentials: bool = False) -> str:
-    """The token endpoint's refusal, with the likely cause for client_credentials.
-
-    `given_credentials`: the id and secret came from --client-id/--client-secret, not the environment."""
-    cause = CLIENT_CREDENTIALS_CAUSES.get(exc.error) or exc.cause
-    if given_credentials and exc.error == "invalid_client":
-        cause = GIVEN_CREDENTIALS
-    text = exc.error + (f" ({exc.description})" if exc.description else "")
-    return f"{text}: {cause}" if cause else text
 
 
 @bp.before_request
@@ -83,8 +49,7 @@ def _call_api(token: str) -> dict:
     """This app's own /api/me, called with the machine token (recorded in the trace)."""
     s = settings()
     began = time.monotonic()
-    with current_app.test_client() as inner:
-        reply = inner.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    reply = api.who_am_i(f"Bearer {token}")  # the resource-server function itself, no HTTP round trip
     took_ms = (time.monotonic() - began) * 1000
     try:
         body = json.dumps(reply.get_json(), indent=2)
@@ -92,13 +57,13 @@ def _call_api(token: str) -> dict:
         body = reply.get_data(as_text=True)[:2000]
     tracing.note_exchange(
         "api",
-        "GET",
-        s.app_url + "/api/me",
-        {"Authorization": f"Bearer {token}"},
-        reply.status_code,
-        dict(reply.headers),
-        reply.get_data(as_text=True),
-        took_ms,
+        method="GET",
+        url=s.app_url + "/api/me",
+        headers={"Authorization": f"Bearer {token}"},
+        status=reply.status_code,
+        response_headers=dict(reply.headers),
+        body=reply.get_data(as_text=True),
+        duration_ms=took_ms,
     )
     return {
         "request": f"GET {s.app_url}/api/me\nAuthorization: Bearer {shorten(token)}",

@@ -6,9 +6,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from lab.display import shorten
+from lab.steps import PARAM_HELP, RESPONSE_HELP
 from oauth import transactions
-from oauth.lifecycle import shorten
-from oauth.trace import PARAM_HELP
 
 from . import settings
 
@@ -49,16 +49,6 @@ def _template_global(state) -> None:
 
 def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return [(k, v, PARAM_HELP.get(k, "")) for k, v in pairs]
-
-
-RESPONSE_HELP = {
-    "id_token": "Who signed in: a signed JWT for this app (shortened here; the dashboard shows its claims).",
-    "access_token": "What this app may do: a signed JWT for APIs, sent as Authorization: Bearer.",
-    "refresh_token": "Gets new tokens later; it stays on the server and is never shown.",
-    "token_type": "Always Bearer: whoever holds the access token can use it.",
-    "expires_in": "Seconds until the access token expires.",
-    "scope": "The scopes actually granted.",
-}
 
 
 def _response_rows(fields: dict) -> list[tuple[str, str, str]]:

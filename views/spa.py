@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from lab.causes import LIKELY_CAUSES
+from lab.claims import CLAIMS, WHY
+from lab.steps import PARAM_HELP
 from oauth import safejson, spa
-from oauth.errors import LIKELY_CAUSES
-from oauth.tokens import CLAIMS, WHY
-from oauth.trace import PARAM_HELP
 
 from . import oauth_client, settings, tracing
 from .errors import problem
@@ -42,7 +42,7 @@ def _page(template: str) -> Response | str:
     g.csp_connect_src = spa.connect_origins(meta)  # this page, and only this page, may fetch() the provider
     return render_template(
         template,
-        config=spa.page_config(settings(), meta),
+        config=spa.page_config(settings().client_config, meta),
         meanings=CLAIMS,
         why=WHY,
         causes=LIKELY_CAUSES,
@@ -105,7 +105,15 @@ def trace() -> Response:
     if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 599:
         return _refuse("status must be an HTTP status (0 when the browser got no answer)")
     note = "(reported by the page: the request and response bodies stayed in the browser)"
-    tracing.note_exchange(f"spa_{body['step']}", method, url, {"Origin": settings().app_url}, status, {}, note)
+    tracing.note_exchange(
+        f"spa_{body['step']}",
+        method=method,
+        url=url,
+        headers={"Origin": settings().app_url},
+        status=status,
+        response_headers={},
+        body=note,
+    )
     # a trace is kept only for a browser with a session (after /api/spa/verify): nothing for a passer-by
     return jsonify({"recorded": bool(session)})
 

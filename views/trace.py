@@ -8,9 +8,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, session, url_for
 from markupsafe import Markup, escape
 
+from lab.causes import likely_cause
+from lab.display import shorten
+from lab.steps import ARROW_LABELS, explain_params
 from oauth import exports, safejson
-from oauth.errors import likely_cause
-from oauth.trace import explain_params, marker_re, shorten_markers
+from oauth.trace import marker_re, shorten_markers
 
 from . import oauth_client, settings
 from .tracing import current_trace_id, store
@@ -43,7 +45,7 @@ def trace_html(text: str, step_id: int) -> Markup:
         key = f"{step_id}.{match.group(1)}"
         full = vault.get(key, "")
         before = text[max(0, match.start() - 40) : match.start()]
-        short = f"{full[:12]}…{full[-4:]}" if full else placeholder_for(before)
+        short = shorten(full) if full else placeholder_for(before)
         button = (
             Markup('<button type="button" class="reveal" data-token="{}">reveal</button>').format(key)
             if full and full in own
@@ -59,25 +61,6 @@ def _record_cache() -> dict:
     if "trace_record" not in g:
         g.trace_record = _record()
     return g.trace_record
-
-
-ARROW_LABELS = {
-    "discovery": "discovery",
-    "jwks": "signing keys",
-    "token": "code exchange",
-    "refresh": "refresh",
-    "userinfo": "userInfo",
-    "revoke": "revoke",
-    "client_credentials": "client credentials",
-    "authorize": "authorize",
-    "implicit_authorize": "authorize (implicit)",
-    "callback": "back with a code",
-    "implicit_callback": "back with tokens in the fragment",
-    "implicit_verify": "verify the implicit tokens",
-    "logout": "logout",
-    "api": "call the API",
-    "doctor": "doctor probe",
-}
 
 
 def _arrow(step: dict) -> tuple[str, str, str, str]:
@@ -179,7 +162,7 @@ def markdown() -> Response:
 
 @bp.get("/postman.json")
 def postman() -> Response:
-    collection = exports.postman_collection(settings(), oauth_client().metadata())
+    collection = exports.postman_collection(settings().client_config, oauth_client().metadata())
     return _download(exports.to_json(collection), "application/json", "cognito-flow-lab.postman_collection.json")
 
 

@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -27,7 +28,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 
 from config import Settings
 from oauth.http import Reply
-from oauth.trace import Redactor, make_step
+from oauth.trace import MAX_BODY, Redactor, make_step
 
 from . import antiforgery
 
@@ -36,7 +37,6 @@ MAX_STEPS = 60
 TRACE_TTL = 8 * 3600
 MAX_URL = 2048
 MAX_HEADER = 2048
-MAX_TEXT = 16 * 1024
 MAX_TRACE_BYTES = 256 * 1024
 CUT = "…(cut)"
 
@@ -74,7 +74,51 @@ def store() -> TraceStore:
     return current_app.extensions["trace_store"]
 
 
-def _pending() -> list:
+@dataclass(frozen=True)
+class ServerCall:
+    """A back-channel call the HTTP client made (seen through its observer)."""
+
+    reply: Reply
+    probe: bool
+    started: float
+
+
+@dataclass(frozen=True)
+class BrowserStep:
+    """A step the browser takes (a redirect to the provider, the implicit fragment)."""
+
+    name: str
+    url: str
+    started: float
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """This request itself, recorded when its response is known (the callback, the implicit verify)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """An exchange made without the HTTP client (the in-process API call)."""
+
+    name: str
+    method: str
+    url: str
+    headers: dict
+    status: int
+    response_headers: dict
+    body: str
+    duration_ms: float
+    started: float
+
+
+Pending = ServerCall | BrowserStep | Incoming | Exchange
+
+
+def _pending() -> list[Pending]:
     if "trace_pending" not in g:
         g.trace_pending = []
     return g.trace_pending
@@ -83,7 +127,7 @@ def _pending() -> list:
 def _on_reply(reply: Reply) -> None:
     if has_request_context():
         started = time.time() - reply.elapsed_ms / 1000
-        _pending().append(("server", reply, bool(g.get("trace_probe")) or reply.step == "doctor", started))
+        _pending().append(ServerCall(reply, bool(g.get("trace_probe")) or reply.step == "doctor", started))
 
 
 @contextmanager
@@ -98,23 +142,24 @@ def probes() -> Iterator[None]:
 
 def note_redirect(name: str, url: str) -> None:
     """The app is about to send the browser to `url` (authorize, logout)."""
-    _pending().append(("redirect", name, url, time.time()))
+    _pending().append(BrowserStep(name, url, time.time()))
 
 
 def note_incoming(name: str) -> None:
     """This request is itself a step worth showing (the callback, the implicit verify)."""
-    _pending().insert(0, ("incoming", name))
+    _pending().insert(0, Incoming(name))
 
 
 def note_browser_step(name: str, url: str, duration_ms: float = 0.0) -> None:
     """A browser step the server only learns about afterwards (the implicit fragment), recorded
     before this request's own step; it began `duration_ms` before this request."""
     started = g.get("trace_started", time.time()) - duration_ms / 1000
-    _pending().insert(0, ("redirect", name, url, started, duration_ms))
+    _pending().insert(0, BrowserStep(name, url, started, duration_ms))
 
 
 def note_exchange(
     name: str,
+    *,
     method: str,
     url: str,
     headers: dict,
@@ -122,10 +167,10 @@ def note_exchange(
     response_headers: dict,
     body: str,
     duration_ms: float = 0.0,
-):
+) -> None:
     """An exchange made without the HTTP client (the dashboard's in-process API call)."""
     started = time.time() - duration_ms / 1000
-    _pending().append(("manual", name, method, url, headers, status, response_headers, body, duration_ms, started))
+    _pending().append(Exchange(name, method, url, headers, status, response_headers, body, duration_ms, started))
 
 
 def start_new(keep_login: str = "") -> None:
@@ -167,7 +212,7 @@ def _capped(step: dict) -> dict:
     for part in ("request_headers", "response_headers"):
         step[part] = {_cut(k, 200): _cut(v, MAX_HEADER) for k, v in list(step[part].items())[:50]}
     for part in ("request_body", "response_body"):
-        step[part] = _cut(step[part], MAX_TEXT)
+        step[part] = _cut(step[part], MAX_BODY)
     return step
 
 
@@ -184,12 +229,11 @@ def _allowed() -> bool:
     return bool(g.get("trace_had_session") or session)
 
 
-def _steps(entries: list, response: Response, redactor: Redactor, settings: Settings) -> list[dict]:
+def _steps(entries: list[Pending], response: Response, redactor: Redactor, settings: Settings) -> list[dict]:
     steps = []
     for entry in entries:
-        kind = entry[0]
-        if kind == "server":
-            r: Reply = entry[1]
+        if isinstance(entry, ServerCall):
+            r = entry.reply
             step = make_step(
                 redactor,
                 name=r.step,
@@ -201,20 +245,25 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
                 response_headers=r.headers,
                 response_body=r.body,
                 duration_ms=r.elapsed_ms,
-                started=entry[3],
+                started=entry.started,
             )
-            if entry[2]:
+            if entry.probe:
                 step["probe"] = True
-        elif kind == "redirect":
-            duration = entry[4] if len(entry) > 4 else 0.0
+        elif isinstance(entry, BrowserStep):
             step = make_step(
-                redactor, name=entry[1], method="GET", url=entry[2], status=0, started=entry[3], duration_ms=duration
+                redactor,
+                name=entry.name,
+                method="GET",
+                url=entry.url,
+                status=0,
+                started=entry.started,
+                duration_ms=entry.duration_ms,
             )
-        elif kind == "incoming":
+        elif isinstance(entry, Incoming):
             body = request.get_data(cache=True, as_text=True) if request.method == "POST" else ""
             step = make_step(
                 redactor,
-                name=entry[1],
+                name=entry.name,
                 method=request.method,
                 url=settings.app_url + request.full_path.rstrip("?"),
                 request_headers={"Content-Type": request.content_type} if request.content_type else {},
@@ -228,18 +277,17 @@ def _steps(entries: list, response: Response, redactor: Redactor, settings: Sett
                 started=g.get("trace_started"),
             )
         else:
-            _, name, method, url, headers, status, res_headers, body, duration, started = entry
             step = make_step(
                 redactor,
-                name=name,
-                method=method,
-                url=url,
-                request_headers=headers,
-                status=status,
-                response_headers=res_headers,
-                response_body=body,
-                duration_ms=duration,
-                started=started,
+                name=entry.name,
+                method=entry.method,
+                url=entry.url,
+                request_headers=entry.headers,
+                status=entry.status,
+                response_headers=entry.response_headers,
+                response_body=entry.body,
+                duration_ms=entry.duration_ms,
+                started=entry.started,
             )
         steps.append((step, list(redactor.vault)))
         redactor.vault.clear()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from .display import shorten
+
+__all__ = ["NOTES", "claim_diff", "shorten"]
+
 NOTES = {
     "iat": "a new token was issued",
     "exp": "the new token has its own lifetime",
@@ -33,10 +37,3 @@ def claim_diff(before: dict, after: dict) -> list[dict]:
             }
         )
     return rows
-
-
-def shorten(token: str, keep: int = 12) -> str:
-    """`eyJraWQiOi…Q3x9` — enough to recognise a token, not to use it."""
-    if len(token) <= 2 * keep + 1:
-        return token[:4] + "…"
-    return f"{token[:keep]}…{token[-4:]}"

@@ -1,0 +1,96 @@
+"""What each token check and each claim means: the wording the token pages show."""
+
+from __future__ import annotations
+
+import json
+
+from .times import format_time, is_time
+
+WHY = {
+    "structure": "A JWT is header.payload.signature in base64url; anything else is refused.",
+    "alg": "Only RS256 is allowed, so a forged 'none' or HS256 token signed with the public key is refused.",
+    "signature": "The signature proves the provider issued the token and nobody changed a byte of it.",
+    "iss": "The issuer must be exactly your user pool, or a token from another pool would be trusted.",
+    "aud": "The audience must be this app client, or a token minted for another app could log in here.",
+    "client_id": "Cognito access tokens carry client_id instead of aud; it must be an app client you trust.",
+    "token_use": "Cognito marks ID and access tokens; taking the wrong kind confuses identity with access.",
+    "sub": "The subject is the user's stable id; identity is iss + sub, never the email or username.",
+    "exp": "An expired token must be refused; tokens are short-lived so a leaked one stops working.",
+    "iat": "The issue time must not be in the future, which would mean a broken clock or a forged token.",
+    "nbf": "The token must not be used before its not-before time.",
+    "nonce": "The nonce ties this ID token to this login, so a token replayed from another login fails.",
+    "at_hash": "at_hash binds the ID token to the access token that came with it, so one can't be swapped.",
+}
+
+CLAIMS = {
+    "iss": "Issuer: the user pool (or OIDC provider) that minted the token.",
+    "sub": "Subject: the user's unique, stable identifier in this pool.",
+    "aud": "Audience: the app client this ID token was issued to.",
+    "azp": "Authorized party: the client the token was issued to, when there are several audiences.",
+    "exp": "Expiry time; the token must be refused after it.",
+    "iat": "Issued-at time.",
+    "nbf": "Not-before time; the token is invalid before it.",
+    "auth_time": "When the user actually authenticated; it stays the same across refreshes.",
+    "nonce": "The random value this app sent in the authorize request, echoed back.",
+    "at_hash": "Hash of the access token issued alongside this ID token.",
+    "token_use": "Cognito's token type: 'id' or 'access'.",
+    "client_id": "The app client the access token was issued to (Cognito access tokens have no aud).",
+    "scope": "Space-separated scopes this access token grants.",
+    "username": "The Cognito username (mutable on some pools; do not use it as an identity key).",
+    "cognito:username": "The Cognito username of the signed-in user.",
+    "cognito:groups": "The user pool groups the user belongs to.",
+    "cognito:roles": "IAM role ARNs from the user's groups.",
+    "cognito:preferred_role": "The IAM role of the user's highest-priority group.",
+    "email": "The user's email address.",
+    "email_verified": "Whether the email address was verified (a boolean in the ID token).",
+    "phone_number": "The user's phone number.",
+    "phone_number_verified": "Whether the phone number was verified.",
+    "name": "The user's full name (profile scope).",
+    "given_name": "The user's given name (profile scope).",
+    "family_name": "The user's family name (profile scope).",
+    "jti": "Unique id of this token.",
+    "origin_jti": "Revocation id shared by the tokens of one sign-in; revoking the refresh token revokes it.",
+    "event_id": "Id of the authentication event that produced this token.",
+    "version": "Cognito access token format version.",
+    "identities": "Linked federated identities (Google, SAML, ...) for this user.",
+    "device_key": "The remembered device that signed in.",
+    "amr": "Authentication methods used (for example pwd, mfa).",
+    "acr": "Authentication context class reference.",
+}
+
+# What a machine token's claims mean: there is no user, the app client is the subject.
+MACHINE_CLAIMS = {
+    "sub": "Subject: with client credentials there is no user, so it is the machine client's own id.",
+    "client_id": "The machine client that authenticated with its id and secret to get this token.",
+    "token_use": "Cognito's token type: always 'access' for client credentials (there is no ID token).",
+    "scope": "The custom scopes granted, resource-server/scope; an API checks these.",
+    "auth_time": "When the machine client authenticated at the token endpoint (no user signed in).",
+    "iat": "When the token was issued.",
+    "exp": "When the token expires; a machine simply asks for a new one (there is no refresh token).",
+    "iss": "Issuer: the user pool that minted the token.",
+    "jti": "Unique id of this token.",
+    "version": "Cognito access token format version.",
+}
+
+TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
+
+
+def explain_claims(claims: dict, now: float | None = None) -> list[dict]:
+    """Rows for display: name, value (JSON), time rendering, and meaning."""
+    rows = []
+    for name, value in claims.items():
+        rows.append(
+            {
+                "name": name,
+                "value": json.dumps(value, ensure_ascii=False),
+                "time": format_time(value, now) if name in TIME_CLAIMS and is_time(value) else "",
+                "meaning": CLAIMS.get(name) or _custom_meaning(name),
+            }
+        )
+    return rows
+
+
+def _custom_meaning(name: str) -> str:
+    if name.startswith("custom:"):
+        return "A custom user attribute (Cognito sends these as strings)."
+    return ""

@@ -1,0 +1,27 @@
+"""The code flow, the implicit flow and the browser-only flow side by side, from this browser's last run of each."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, session
+
+from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows
+
+from . import settings
+
+bp = Blueprint("compare", __name__)
+
+
+@bp.get("/compare")
+def compare() -> str:
+    code_run, implicit_run, spa_run = session.get("code_run"), session.get("implicit_run"), session.get("spa_run")
+    return render_template(
+        "compare.html",
+        rows=compare_rows(code_run, implicit_run, spa_run),
+        code_run=code_run,
+        implicit_run=implicit_run,
+        spa_run=spa_run,
+        code_sequence=CODE_SEQUENCE,
+        implicit_sequence=IMPLICIT_SEQUENCE,
+        spa_sequence=SPA_SEQUENCE,
+        settings=settings(),
+    )
