@@ -25,6 +25,9 @@ def test_each_footer_says_what_is_true_of_its_page(stack, http):
     assert server_side not in machine and "shown in full" in machine
     trace = footer(http.get(stack.url + "/trace").text)
     assert server_side not in trace and "shortened" in trace and "reveal" in trace
+    assert "only when you press Reveal" in footer(http.get(stack.url + "/dashboard").text)
+    inspect = footer(http.get(stack.url + "/inspect").text)
+    assert server_side not in inspect and "you paste" in inspect and "never stored" in inspect
 
 
 def test_likely_cause_for_a_refused_userinfo_and_a_forged_state(stack, http):
