@@ -3,16 +3,19 @@ summarises the signed-in session (claims and flags, no token)."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Mapping
 
 from flask import Blueprint, Response, current_app, jsonify, request, session
 
+from lab.display import shorten
 from oauth.http import ProviderError
 from oauth.resource import BearerError, bearer_token, check_bearer
 from oauth.tokens import Verification
 from oauth.verified_cache import VerifiedTokenCache
 
-from . import oauth_client, settings, unverified_claims
+from . import oauth_client, settings, tracing, unverified_claims
 
 bp = Blueprint("api", __name__)
 
@@ -93,3 +96,31 @@ def session_summary() -> Response:
             "refresh_token": "present" if auth.get("refresh_token") else "absent",
         }
     )
+
+
+def call_api_traced(token: str) -> dict:
+    """This app's own /api/me called with `token`, recorded in the trace; returns what the page shows."""
+    s = settings()
+    began = time.monotonic()
+    reply = who_am_i(f"Bearer {token}")  # the resource-server function itself, no HTTP round trip
+    took_ms = (time.monotonic() - began) * 1000
+    try:
+        body = json.dumps(reply.get_json(), indent=2)
+    except (TypeError, ValueError):
+        body = reply.get_data(as_text=True)[:2000]
+    tracing.note_exchange(
+        "api",
+        method="GET",
+        url=s.app_url + "/api/me",
+        headers={"Authorization": f"Bearer {token}"},
+        status=reply.status_code,
+        response_headers=dict(reply.headers),
+        body=reply.get_data(as_text=True),
+        duration_ms=took_ms,
+    )
+    return {
+        "request": f"GET {s.app_url}/api/me\nAuthorization: Bearer {shorten(token)}",
+        "status": reply.status_code,
+        "headers": {k: v for k, v in reply.headers.items() if k in ("Content-Type", "WWW-Authenticate")},
+        "body": body,
+    }

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from lab.causes import likely_cause
-from lab.lifecycle import claim_diff, shorten
+from lab.lifecycle import claim_diff
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 from oauth.raw import shorten_response
 from oauth.tokens import SKIP, CheckName
 
-from . import api, oauth_client, presenter, settings, tracing, unverified_claims
+from . import api, oauth_client, presenter, tracing, unverified_claims
 from .dashboard import render_dashboard
 from .errors import problem
 
@@ -234,29 +233,6 @@ def call_api() -> Response:
     token = auth.get("id_token") if kind == "id" else auth["access_token"]
     if not token:
         return problem(400, "No such token", "This sign-in has no ID token.")
-    began = time.monotonic()
-    reply = api.who_am_i(f"Bearer {token}")  # the resource-server function itself, no HTTP round trip
-    took_ms = (time.monotonic() - began) * 1000
-    try:
-        body = json.dumps(reply.get_json(), indent=2)
-    except (TypeError, ValueError):
-        body = reply.get_data(as_text=True)[:2000]
-    tracing.note_exchange(
-        "api",
-        method="GET",
-        url=settings().app_url + "/api/me",
-        headers={"Authorization": f"Bearer {token}"},
-        status=reply.status_code,
-        response_headers=dict(reply.headers),
-        body=reply.get_data(as_text=True),
-        duration_ms=took_ms,
-    )
-    auth["api_call"] = {
-        "token": kind,
-        "request": f"GET {settings().app_url}/api/me\nAuthorization: Bearer {shorten(token)}",
-        "status": reply.status_code,
-        "headers": {k: v for k, v in reply.headers.items() if k in ("Content-Type", "WWW-Authenticate")},
-        "body": body,
-    }
+    auth["api_call"] = {"token": kind, **api.call_api_traced(token)}
     _save(auth, "api")
     return _to_dashboard("api")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from lab.causes import refusal_message
 from lab.claims import MACHINE_CLAIMS, explain_claims
-from lab.display import shorten
 from oauth.errors import ProviderRefused
 from oauth.raw import shorten_response
 
-from . import api, oauth_client, settings, tracing
+from . import oauth_client, settings
+from .api import call_api_traced
 from .errors import problem
 
 bp = Blueprint("machine", __name__)
@@ -45,34 +44,6 @@ def _claims(claims: dict) -> list[dict]:
     return rows
 
 
-def _call_api(token: str) -> dict:
-    """This app's own /api/me, called with the machine token (recorded in the trace)."""
-    s = settings()
-    began = time.monotonic()
-    reply = api.who_am_i(f"Bearer {token}")  # the resource-server function itself, no HTTP round trip
-    took_ms = (time.monotonic() - began) * 1000
-    try:
-        body = json.dumps(reply.get_json(), indent=2)
-    except (TypeError, ValueError):
-        body = reply.get_data(as_text=True)[:2000]
-    tracing.note_exchange(
-        "api",
-        method="GET",
-        url=s.app_url + "/api/me",
-        headers={"Authorization": f"Bearer {token}"},
-        status=reply.status_code,
-        response_headers=dict(reply.headers),
-        body=reply.get_data(as_text=True),
-        duration_ms=took_ms,
-    )
-    return {
-        "request": f"GET {s.app_url}/api/me\nAuthorization: Bearer {shorten(token)}",
-        "status": reply.status_code,
-        "headers": {k: v for k, v in reply.headers.items() if k in ("Content-Type", "WWW-Authenticate")},
-        "body": body,
-    }
-
-
 @bp.route("/machine", methods=["GET", "POST"])
 def machine() -> tuple[str, int]:
     s = settings()
@@ -85,7 +56,7 @@ def machine() -> tuple[str, int]:
         if not token:
             error, status = "Get a token first: there is no machine token in this session.", 400
         else:
-            api = _call_api(token)
+            api = call_api_traced(token)
             scope = session.get("machine_scope", "")
     elif request.method == "POST":
         try:
