@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
 from oauth.config import CALLBACK_PATH, IMPLICIT_CALLBACK_PATH, SIGNED_OUT_PATH, SPA_CALLBACK_PATH
@@ -241,8 +242,14 @@ class CognitoSetup:
         self.region = region
         self.say = say
 
-    def _call(self, doing: str, method: str, *, missing_ok: bool = False, **kwargs) -> dict | None:
-        """Call boto3; map its errors to SetupError. With missing_ok, "not found" is None."""
+    @overload
+    def _call(self, doing: str, method: str, *, missing_ok: Literal[False] = False, **kwargs: Any) -> dict: ...
+
+    @overload
+    def _call(self, doing: str, method: str, *, missing_ok: Literal[True], **kwargs: Any) -> dict | None: ...
+
+    def _call(self, doing: str, method: str, *, missing_ok: bool = False, **kwargs: Any) -> dict | None:
+        """Call boto3; map its errors to SetupError. With missing_ok, "not found" is None (and only then)."""
         try:
             return getattr(self.idp, method)(**kwargs)
         except Exception as exc:
@@ -257,7 +264,7 @@ class CognitoSetup:
     def find_pool(self, name: str = POOL_NAME) -> str | None:
         token = None
         while True:
-            kwargs = {"MaxResults": 60, **({"NextToken": token} if token else {})}
+            kwargs: dict[str, Any] = {"MaxResults": 60, **({"NextToken": token} if token else {})}
             page = self._call("list user pools", "list_user_pools", **kwargs)
             for pool in page.get("UserPools", []):
                 if pool["Name"] == name:
@@ -269,7 +276,11 @@ class CognitoSetup:
     def find_client(self, pool_id: str, name: str) -> dict | None:
         token = None
         while True:
-            kwargs = {"UserPoolId": pool_id, "MaxResults": 60, **({"NextToken": token} if token else {})}
+            kwargs: dict[str, Any] = {
+                "UserPoolId": pool_id,
+                "MaxResults": 60,
+                **({"NextToken": token} if token else {}),
+            }
             page = self._call("list app clients", "list_user_pool_clients", **kwargs)
             for item in page.get("UserPoolClients", []):
                 if item["ClientName"] == name:
@@ -415,7 +426,7 @@ class CognitoSetup:
             raise SetupError(_prefix_taken(prefix, owner))
         if owner:
             version = found.get("ManagedLoginVersion")
-            shown = {1: "classic hosted UI", 2: "managed login"}.get(version, "managed login")
+            shown = {1: "classic hosted UI", 2: "managed login"}.get(version or 0, "managed login")
             out.login_pages = f"{shown} (version {version or '?'})"
             out.actions.append(f"reuse domain {prefix} ({shown})")
             if not dry_run and found.get("Status") not in (None, "ACTIVE"):
@@ -564,7 +575,7 @@ class CognitoSetup:
                 "A new domain takes about a minute to become ACTIVE; wait and run inspect again.",
                 "warn",
             )
-            label = {1: "1 (classic hosted UI)", 2: "2 (managed login)"}.get(version, str(version))
+            label = {1: "1 (classic hosted UI)", 2: "2 (managed login)"}.get(version or 0, str(version))
             findings.append(("info", f"domain managed login version: {label}", ""))
         client = self._call(
             "describe the app client", "describe_user_pool_client", UserPoolId=pool_id, ClientId=client_id

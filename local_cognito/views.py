@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response as BaseResponse
 
 from .pool import OAuthError, Pool
 
@@ -76,12 +77,12 @@ def _with_params(uri: str, params: dict, fragment: bool = False) -> str:
     return uri + sep + urlencode({k: v for k, v in params.items() if v is not None})
 
 
-def _absolute(endpoint: str, **values: str) -> str:
+def _absolute(endpoint: str, **values: str | None) -> str:
     """Absolute URLs on the provider's own base, as Cognito's hosted UI sends."""
-    return pool().base_url + url_for(endpoint, **values)
+    return pool().base_url + url_for(endpoint, _external=False, **values)
 
 
-def _error_redirect(args: dict, error: OAuthError) -> Response:
+def _error_redirect(args: dict, error: OAuthError) -> BaseResponse:
     params = {"error": error.error, "error_description": error.description or None}
     params["state"] = args.get("state")
     return redirect(_with_params(args["redirect_uri"], params))
@@ -97,7 +98,7 @@ def _authorize_args() -> dict:
     return {k: source.get(k) for k in AUTHORIZE_PARAMS if source.get(k) is not None}
 
 
-def _complete(args: dict, client: dict, scopes: list[str], session: dict) -> Response:
+def _complete(args: dict, client: dict, scopes: list[str], session: dict) -> BaseResponse:
     """Send the browser back to the app with a code (query) or tokens (fragment)."""
     p = pool()
     if args["response_type"] == "code":
@@ -109,7 +110,7 @@ def _complete(args: dict, client: dict, scopes: list[str], session: dict) -> Res
 
 
 @bp.get("/oauth2/authorize")
-def authorize() -> Response:
+def authorize() -> BaseResponse:
     args = _authorize_args()
     try:
         client, scopes = pool().validate_authorize(args)
@@ -127,7 +128,7 @@ def authorize() -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response:
+def login() -> BaseResponse:
     args = _authorize_args()
     try:
         client, scopes = pool().validate_authorize(args)
@@ -141,12 +142,14 @@ def login() -> Response:
         if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
             message = "Your sign-in form expired. Please try again."
         else:
-            user = pool().check_password(request.form.get("username"), request.form.get("password"))
+            user = pool().check_password(request.form.get("username", ""), request.form.get("password", ""))
             if user is None:
                 message = "Incorrect username or password."
             else:
                 sid = pool().start_session(user["username"])
-                response = _complete(args, client, scopes, pool().session(sid))
+                session = pool().session(sid)
+                assert session is not None, "a session just started is live"
+                response = _complete(args, client, scopes, session)
                 response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
                 response.delete_cookie(XSRF_COOKIE)
                 return response
@@ -242,7 +245,7 @@ def revoke() -> Response:
 
 
 @bp.get("/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     p = pool()
     client = p.client(request.args.get("client_id"))
     logout_uri = request.args.get("logout_uri")

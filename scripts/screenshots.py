@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 ARGS = [
     "--headless",
@@ -26,7 +26,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SIZES = {
+SIZES: dict[str, tuple[ViewportSize, float, str]] = {
     "laptop": ({"width": 1280, "height": 800}, 1, ""),
     "projector": ({"width": 1024, "height": 768}, 1.5, "projector"),
 }

@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from tests.support import answer
+from tests.support import answer, extract
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_jwks_failure_is_a_502_not_a_500(stack, tokens):
 
 
 def _dashboard_csrf(stack, http) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text).group(1)
+    return extract(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text)
 
 
 def test_dashboard_buttons_show_both_calls(stack, http):

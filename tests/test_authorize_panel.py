@@ -4,13 +4,13 @@ provider's refusals explained on the callback pages."""
 from __future__ import annotations
 
 import json
-import re
 from html import unescape
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 
 from oauth.authorize_panel import build_url, form_encode
+from tests.support import extract
 
 
 def open_panel(stack, http) -> dict:
@@ -18,9 +18,9 @@ def open_panel(stack, http) -> dict:
     assert page.status_code == 200, page.text
     return {
         "text": page.text,
-        "csrf": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1),
-        "state": re.search(r'name="state" value="([^"]+)"', page.text).group(1),
-        "fixed": json.loads(unescape(re.search(r"data-fixed='([^']+)'", page.text).group(1))),
+        "csrf": extract(r'name="csrf_token" value="([^"]+)"', page.text),
+        "state": extract(r'name="state" value="([^"]+)"', page.text),
+        "fixed": json.loads(unescape(extract(r"data-fixed='([^']+)'", page.text))),
     }
 
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 import pytest
 from aws_fidelity import AwsLikeMoto, SplitClient, strict_params
 from botocore.stub import ANY, Stubber
+from click.testing import Result
 from dotenv import dotenv_values
+from flask.testing import FlaskCliRunner
 from moto.server import ThreadedMotoServer
 
 import cli as cli_module
@@ -121,23 +125,29 @@ def idp(monkeypatch) -> Iterator[Idp]:
     recorder.stub.assert_no_pending_responses()
 
 
+@dataclass
+class Cli:
+    """`flask cognito ...` for one test: call it with the arguments; its .env, state file and IDP at hand."""
+
+    runner: FlaskCliRunner
+    env_file: Path
+    state: Path
+    idp: Idp
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(args=["cognito", *args], input=input)
+
+
 @pytest.fixture
 def make_cli(tmp_path, monkeypatch, idp, moto_like_aws):
     """Run the app's CLI with .env and instance/ in a temporary folder."""
     env_file = tmp_path / ".env"
     monkeypatch.setattr("cli.ENV_FILE", env_file)
 
-    def make(app_url: str = "http://localhost:5000"):
+    def make(app_url: str = "http://localhost:5000") -> Cli:
         settings = load_settings({"INSTANCE_PATH": str(tmp_path / "instance"), "APP_URL": app_url})
         runner = create_app(settings).test_cli_runner()
-
-        def run(*args: str, input: str | None = None):
-            return runner.invoke(args=["cognito", *args], input=input)
-
-        run.env_file = env_file
-        run.state = tmp_path / "instance" / "cognito-setup.json"
-        run.idp = idp
-        return run
+        return Cli(runner, env_file, tmp_path / "instance" / "cognito-setup.json", idp)
 
     return make
 

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from app import _banner
 from oauth.trace import shorten_markers
+from tests.support import extract
 
 
 def footer(html: str) -> str:
-    return re.search(r'<footer class="foot" id="footer">(.*?)</footer>', html, re.S).group(1)
+    return extract(r'<footer class="foot" id="footer">(.*?)</footer>', html, re.S)
 
 
 def test_each_footer_says_what_is_true_of_its_page(stack, http):

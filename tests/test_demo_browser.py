@@ -6,16 +6,25 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from typing import TypedDict
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
 
 pytestmark = pytest.mark.browser
 
-PROJECTOR = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1.5}
-LAPTOP = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
+
+class Screen(TypedDict):
+    """The demo sizes, as `browser.new_context` keywords."""
+
+    viewport: ViewportSize
+    device_scale_factor: float
+
+
+PROJECTOR: Screen = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1.5}
+LAPTOP: Screen = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
 
 
 @pytest.fixture(params=["projector", "laptop"])
@@ -44,12 +53,18 @@ def sign_in(page: Page, stack, username: str = DEMO_USERNAME, password: str = DE
     page.get_by_role("button", name="Sign in").click()
 
 
+def viewport(page: Page) -> ViewportSize:
+    size = page.viewport_size
+    assert size is not None  # every context here sets a viewport
+    return size
+
+
 def above_the_fold(page: Page, locator: Locator) -> None:
     """Visible on the first screen, without scrolling."""
     expect(locator).to_be_visible()
     assert page.evaluate("() => window.scrollY") == 0
     box = locator.bounding_box()
-    height = page.viewport_size["height"]
+    height = viewport(page)["height"]
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, (box, height)
 
 
@@ -60,7 +75,7 @@ def one_line(page: Page) -> None:
         "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.top, r.height, r.right]; })"
     )
     line_height = page.locator(".topbar nav a").first.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
-    width = page.viewport_size["width"]
+    width = viewport(page)["width"]
     for _top, height, right in boxes:
         assert height < 2 * line_height, boxes  # no label takes two lines
         assert right <= width, boxes  # nothing runs off the screen

@@ -11,9 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_fuzz import FUZZ, assert_survived, hostile_text, json_values, mutate, signed_in  # noqa: F401
 
+from tests.support import extract
+
 
 def form_csrf(stack, http, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + path).text).group(1)
+    return extract(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + path).text)
 
 
 def test_fuzz_spa_verify_bodies(stack, http, signed_in):  # noqa: F811

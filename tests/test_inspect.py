@@ -14,6 +14,8 @@ import pytest
 import requests
 from jose import jws
 
+from tests.support import extract
+
 FIVE_PART_JWE_HEADER = base64.urlsafe_b64encode(
     json.dumps({"cty": "JWT", "enc": "A256GCM", "alg": "RSA-OAEP"}).encode()
 ).rstrip(b"=")
@@ -22,7 +24,7 @@ FIVE_PART_JWE_HEADER = base64.urlsafe_b64encode(
 def csrf(stack, http) -> str:
     page = http.get(stack.url + "/inspect")
     assert page.status_code == 200
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return extract(r'name="csrf_token" value="([^"]+)"', page.text)
 
 
 def inspect(stack, http, token: str):

@@ -46,25 +46,33 @@ class OpenIDProvider:
 
     def __init__(self, app_url: str, directory: Path):
         assert NODE, "node is missing: `make test` needs Node.js for the interop tests"
+        self.node = NODE
         assert (INTEROP / "node_modules" / "oidc-provider").is_dir(), "run `make test` (npm ci in tests/interop)"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app_url = app_url
         self.directory = directory
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[str] | None = None
 
     def start(self, kid: str) -> None:
         jwks_file = self.directory / f"jwks-{kid}.json"
         jwks_file.write_text(json.dumps(private_jwks(kid)))
         env = {**os.environ, "PORT": str(self.port), "APP_URL": self.app_url, "JWKS_FILE": str(jwks_file)}
         self.proc = subprocess.Popen(
-            [NODE, "provider.mjs"], cwd=INTEROP, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            [self.node, "provider.mjs"],
+            cwd=INTEROP,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
+        output = self.proc.stdout
+        assert output is not None  # stdout=PIPE
         lines: list[str] = []
         ready = threading.Event()
 
         def read() -> None:
-            for line in self.proc.stdout:
+            for line in output:
                 lines.append(line)
                 if line.startswith("ready"):
                     ready.set()
@@ -79,7 +87,8 @@ class OpenIDProvider:
     def stop(self) -> None:
         if self.proc is not None:
             stop(self.proc)
-            self.proc.stdout.close()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
 
 
 @pytest.fixture

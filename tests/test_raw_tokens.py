@@ -6,13 +6,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
+from tests.support import extract
 
 
 def csrf_of(text: str) -> str:
-    return re.search(r'data-csrf="([^"]+)"', text).group(1)
+    return extract(r'data-csrf="([^"]+)"', text)
+
+
+def remaining(countdown: Locator) -> int:
+    """The seconds a countdown element says are left."""
+    value = countdown.get_attribute("data-remaining")
+    assert value is not None, "the countdown carries no data-remaining"
+    return int(value)
 
 
 def reveal(stack, http, which: str, csrf: str):
@@ -74,9 +82,9 @@ def test_reveal_copy_and_countdown_in_the_browser(stack, page: Page, context):
     expect(page).to_have_url(stack.url + "/dashboard")
     countdown = page.locator("#access-countdown")
     expect(countdown).to_have_text(re.compile(r"^expires in (59:5\d|1:00:00)$"))
-    first = int(countdown.get_attribute("data-remaining"))
+    first = remaining(countdown)
     page.wait_for_timeout(1100)
-    assert int(countdown.get_attribute("data-remaining")) < first  # live
+    assert remaining(countdown) < first  # live
 
     card = page.locator('.raw-token[data-which="access"]')
     assert "eyJ" not in card.inner_text()

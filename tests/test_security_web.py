@@ -20,13 +20,14 @@ import requests
 
 import app as app_module
 from config import load_settings
+from tests.support import extract
 from views import tracing
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def form_token(http: requests.Session, url: str) -> str:
-    return TOKEN_RE.search(http.get(url).text).group(1)
+    return extract(TOKEN_RE, http.get(url).text)
 
 
 def files(stack, *names: str) -> list[Path]:

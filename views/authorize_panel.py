@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import Blueprint, Response, redirect, render_template, request, session
+from flask import Blueprint, redirect, render_template, request, session
+from werkzeug.wrappers import Response
 
 from oauth import authorize_panel as panel
 from oauth import transactions
@@ -19,7 +20,7 @@ bp = Blueprint("authorize_panel", __name__)
 def page() -> str:
     meta = oauth_client().metadata()  # a clear 502 before anything is stored
     tx = transactions.begin(session, "panel", request.args.get("next"))
-    s = settings()
+    s = settings().client_config
     fixed = {kind: panel.fixed_params(s, tx, kind) for kind in panel.RESPONSE_TYPES}
     return render_template(
         "authorize_panel.html",
@@ -36,7 +37,7 @@ def page() -> str:
 
 
 @bp.post("/authorize-request")
-def send() -> Response:
+def send() -> Response | str:
     tx = transactions.take(session, request.form.get("state"), "panel")
     if tx is None:
         return problem(
@@ -47,7 +48,7 @@ def send() -> Response:
             error="invalid_state",
         )
     client = oauth_client()
-    s = settings()
+    s = settings().client_config
     params, error = panel.read_form(request.form, panel.choices(s, client.metadata()))
     if error:
         return problem(400, "The authorize request is not valid", error, error="invalid_request")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
+from flask import Blueprint, jsonify, redirect, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
 
 from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY
@@ -26,7 +27,7 @@ def _no_leaks(response: Response) -> Response:
 
 
 @bp.get("/implicit")
-def start() -> Response:
+def start() -> Response | str:
     client = oauth_client()
     response_type = client.implicit_response_type()  # fetches discovery: fails before storing
     tx = transactions.begin(session, "implicit")
@@ -91,10 +92,12 @@ def verify() -> Response:
         body = None
     if not isinstance(body, dict):
         return _refuse("the body must be a JSON object {id_token, access_token, state}")
-    values = {k: body.get(k) for k in ("id_token", "access_token", "state")}
-    for name, value in values.items():
+    values: dict[str, str] = {}
+    for name in ("id_token", "access_token", "state"):
+        value = body.get(name)
         if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_LENGTH:
             return _refuse(f"{name} is missing or not a string of reasonable size")
+        values[name] = value
     _note_fragment(body, values)
     tx = transactions.take(session, values["state"], "implicit")
     if tx is None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import time
+from typing import cast
 
 from flask import Flask, Response, current_app
+from flask.typing import RouteCallable
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
@@ -66,5 +68,8 @@ def install(app: Flask, settings: Settings) -> None:
         (INSPECT_ENDPOINTS, settings.rate_limit_inspect, ["POST"]),
     ):
         for endpoint in endpoints:
-            app.view_functions[endpoint] = limiter.limit(value, methods=methods)(app.view_functions[endpoint])
+            limited = limiter.limit(value, methods=methods)(app.view_functions[endpoint])
+            # The wrapper has the view's signature (functools.wraps); mypy merges the sync and async
+            # members of RouteCallable into one return type, so it is stated here.
+            app.view_functions[endpoint] = cast(RouteCallable, limited)
     app.register_error_handler(RateLimitExceeded, _too_many)

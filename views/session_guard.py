@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, Response, g, render_template
-from flask.sessions import SessionInterface
+from flask import Flask, Request, Response, g, render_template
+from flask.sessions import SessionInterface, SessionMixin
+from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
 log = logging.getLogger("flowlab")
 STORE_ERRORS = (redis.RedisError, OSError)
@@ -27,13 +28,13 @@ def _unavailable_page(response: Response | None = None) -> Response:
 class GuardedSessions(SessionInterface):
     """Delegates to Flask-Session's interface and turns store failures into 503s."""
 
-    def __init__(self, inner: SessionInterface):
+    def __init__(self, inner: ServerSideSessionInterface):
         self.inner = inner
 
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
-    def open_session(self, app: Flask, request):
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         try:
             return self.inner.open_session(app, request)
         except STORE_ERRORS as exc:
@@ -41,7 +42,7 @@ class GuardedSessions(SessionInterface):
             g.session_store_down = True
             return self.inner.session_class(sid=None, permanent=True)
 
-    def save_session(self, app: Flask, session, response: Response) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if g.get("session_store_down"):
             _unavailable_page(response)
             return
@@ -52,7 +53,7 @@ class GuardedSessions(SessionInterface):
             _unavailable_page(response)
             response.headers.pop("Set-Cookie", None)
 
-    def regenerate(self, session) -> None:
+    def regenerate(self, session: ServerSideSession) -> None:
         self.inner.regenerate(session)
 
 
