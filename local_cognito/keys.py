@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,16 @@ def _b64(n: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+@functools.lru_cache(maxsize=32)
+def _private_key(pem: bytes) -> rsa.RSAPrivateKey:
+    """The RSA key in `pem`, parsed and checked once per process: the check takes about 0.1 s, and
+    the provider signs every token it issues with one of these keys."""
+    private = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise ValueError("the signing key is not an RSA key")
+    return private
+
+
 @dataclass
 class SigningKey:
     kid: str
@@ -27,10 +38,7 @@ class SigningKey:
 
     @classmethod
     def from_pem(cls, pem: bytes) -> SigningKey:
-        private = serialization.load_pem_private_key(pem, password=None)
-        if not isinstance(private, rsa.RSAPrivateKey):
-            raise ValueError("the signing key is not an RSA key")
-        numbers = private.public_key().public_numbers()
+        numbers = _private_key(pem).public_key().public_numbers()
         n, e = _b64(numbers.n), _b64(numbers.e)
         # Cognito kids are base64 strings; derive ours from the key so they are stable.
         kid = base64.b64encode(hashlib.sha256(n.encode()).digest()[:30]).decode()
@@ -48,7 +56,7 @@ class SigningKey:
         return cls.from_pem(pem)
 
     def signer(self):
-        return jwk.construct(self.pem.decode(), "RS256")
+        return jwk.construct(_private_key(self.pem), "RS256")
 
 
 class KeyRing:
