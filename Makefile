@@ -37,13 +37,17 @@ $(A11Y)/node_modules/.installed: $(A11Y)/package.json $(A11Y)/package-lock.json
 	cd $(A11Y) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# pytest's worker processes (pytest-xdist): each starts its own servers, redis-server and Chromium
+# on free ports and in its own tmp dir. Two suit a 2-core machine; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.dev
 	./scripts/system-deps.sh
 	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed $(A11Y)/node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(VENV)/.dev
 	./scripts/system-deps.sh
