@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from dataclasses import dataclass, replace
 from typing import cast
@@ -18,8 +19,9 @@ from oauth import grants
 from oauth.calls import PreparedCall
 from oauth.client import OAuthClient
 from oauth.errors import ProviderRefused
+from oauth.http import ProviderError
 from oauth.trace import BASIC_PLACEHOLDER
-from tests.support import Stack
+from tests.support import Stack, answer
 from views import presenter, tracing
 
 SECRET = "s3cret/with+odd=chars"
@@ -299,3 +301,20 @@ def test_the_logout_screen_shows_the_revocation_it_sends(stack, http):
         stack.settings.client_id, stack.settings.client_secret
     )
     assert stack.pool.refresh_tokens[refresh_token].revoked
+
+
+def test_logout_without_a_revocation_endpoint_signs_out_without_a_pause(stack, http):
+    """Nothing to prepare, so nothing to show: the sign-out goes on as it does outside presenter mode."""
+    path = urlsplit(stack.settings.issuer).path + "/.well-known/openid-configuration"
+    metadata = requests.get(stack.provider_url + path, timeout=5).json()
+    del metadata["revocation_endpoint"]
+    stack.rewriter.faults[path] = answer(json.dumps(metadata))
+    stack.login(http)
+    http.get(stack.url + "/presenter", params={"on": "1"})
+    with pytest.raises(ProviderError):
+        stack.client.prepare_revoke(newest_refresh_token(stack))
+
+    shown = stack.post(http, "/logout")
+    assert shown.status_code == 200 and "Send the browser to the provider&#39;s logout" in shown.text
+    assert "Revoke the refresh token" not in shown.text
+    assert stack.session_json(http)["authenticated"] is False
