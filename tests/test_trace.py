@@ -221,3 +221,23 @@ def test_a_planted_trace_id_sees_nothing_after_login_and_reveals_nothing(stack, 
     step_id, index = keys[0].split(".")
     assert attacker.get(f"{stack.url}/trace/token/{step_id}/{index}").status_code == 404
     assert http.get(f"{stack.url}/trace/token/{step_id}/{index}").json()["value"] == victim_access
+
+
+def test_an_odd_stored_trace_shows_what_it_can_and_never_fails(stack, http):
+    stack.login(http)
+    stack.post(http, "/userinfo")
+    trace_id = http.cookies.get(recorder.TRACE_COOKIE)
+    record = trace_record(stack, http)
+    good = next(s for s in record["steps"] if s["name"] == "userinfo")
+    odd = {**good, "id": 999, "from": "mars", "status": "500", "request_headers": {"X": 1}, "response_body": None}
+    record["steps"] = [good, {**good, "id": "7"}, "junk", odd]
+    record["vault"] = {**record["vault"], "999.0": 5}
+    stack.app.extensions["trace_store"].cache.set(f"t:{trace_id}", record)  # as written by an older or odd writer
+    page = http.get(stack.url + "/trace")
+    assert page.status_code == 200 and page.text.count('class="step ') == 2
+    for path in ("/trace.har", "/trace.md", "/trace/token/999/0"):
+        assert http.get(stack.url + path).status_code in (200, 404), path
+    assert len(http.get(stack.url + "/trace.har").json()["log"]["entries"]) == 2
+    stack.post(http, "/userinfo")  # the next request rewrites the record in its plain, readable form
+    names = [s["name"] for s in trace_record(stack, http)["steps"]]
+    assert names == ["userinfo", "userinfo", "userinfo"]

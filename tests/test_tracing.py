@@ -4,6 +4,7 @@ objects, and the recorder's typed entries."""
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -270,3 +271,22 @@ def test_the_recorder_turns_each_typed_entry_into_a_redacted_step():
     ]
     assert [vault for _, vault in steps] == [[ACCESS], [], [ID], [ACCESS]]  # each step's own tokens
     assert steps[0][0].started == 1_799_999_999.9 and steps[0][0].duration_ms == 100.0
+
+
+def imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_oauth_never_imports_tracing_and_only_the_recorder_imports_flask():
+    root = Path(__file__).resolve().parent.parent
+    for path in (root / "oauth").glob("*.py"):
+        assert "tracing" not in imported_modules(path), path
+    for path in (root / "tracing").glob("*.py"):
+        web = {"flask", "werkzeug", "views"} & imported_modules(path)
+        assert not web or path.name == "recorder.py", (path, web)
