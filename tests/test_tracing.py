@@ -16,6 +16,7 @@ from oauth.http import Reply
 from tracing import exports, recorder
 from tracing.markers import Segment, marked, segments, shorten_markers
 from tracing.model import Exchange, Step, Trace
+from tracing.page import trace_page
 from tracing.redact import BASIC_PLACEHOLDER, Redactor
 
 ACCESS = "eyJhbGciOiJSUzI1NiJ9.eyJ0b2tlbl91c2UiOiJhY2Nlc3MifQ.c2lnbmF0dXJlLWFjY2Vzcy10b2tlbg"
@@ -290,3 +291,35 @@ def test_oauth_never_imports_tracing_and_only_the_recorder_imports_flask():
     for path in (root / "tracing").glob("*.py"):
         web = {"flask", "werkzeug", "views"} & imported_modules(path)
         assert not web or path.name == "recorder.py", (path, web)
+
+
+def test_the_page_groups_consecutive_probes_and_names_likely_causes():
+    redact = redactor()
+
+    def make(name: str, probe: bool = False, **changes) -> Step:
+        step = Step.from_exchange(redact, token_exchange(name=name, **changes))
+        step.probe = probe
+        return step
+
+    refused = {"status": 400, "response_body": b'{"error": "invalid_grant"}'}
+    steps = [
+        make("authorize", method="GET", url="https://auth.example/oauth2/authorize?state=s", status=0),
+        make("doctor", True, **refused),
+        make("doctor", True),
+        make("refresh", True, **refused),
+        make("token"),
+    ]
+    for number, step in enumerate(steps, 1):
+        step.id = number
+    page = trace_page(Trace(next=6, steps=steps), set())
+    assert [(item.probe, item.source, len(item.views)) for item in page.items] == [
+        (False, "", 1),
+        (True, "the setup doctor", 2),
+        (True, "the revocation lab", 1),
+        (False, "", 1),
+    ]
+    assert page.arrows[0] == ("browser", "provider", "authorize (redirect)\nGET /oauth2/authorize", "front")
+    assert page.arrows[1] == ("app", "provider", "2 probes by the setup doctor", "back probe")
+    assert page.arrows[3] == ("app", "provider", "code exchange → 200\nPOST /oauth2/token", "back")
+    assert page.views[1].cause.startswith("invalid_grant: ") and page.views[2].cause == ""
+    assert page.views[0].curl == "" and page.views[4].curl.startswith("curl -sS -X POST")
