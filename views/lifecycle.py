@@ -12,8 +12,9 @@ from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 from oauth.raw import shorten_response
 from oauth.tokens import SKIP, CheckName
+from tracing import recorder
 
-from . import api, oauth_client, presenter, tracing, unverified_claims
+from . import api, oauth_client, presenter, unverified_claims
 from .dashboard import render_dashboard
 from .errors import problem
 
@@ -210,7 +211,7 @@ def revocation() -> str:
     lab = None
     if auth.get("refresh_revoked"):
         offline = client.verify_access_token(auth["access_token"])
-        with tracing.probes():  # expected refusals: shown as the lab's probes in the trace
+        with recorder.probes():  # expected refusals: shown as the lab's probes in the trace
             attempts = {
                 "refresh": _attempt(lambda: client.refresh(auth["refresh_token"])),
                 "userinfo": _attempt(lambda: client.userinfo(auth["access_token"])),
