@@ -20,9 +20,10 @@ from oauth.calls import PreparedCall
 from oauth.client import OAuthClient
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
-from oauth.trace import BASIC_PLACEHOLDER
 from tests.support import Stack, answer
-from views import presenter, tracing
+from tracing import recorder
+from tracing.redact import BASIC_PLACEHOLDER
+from views import presenter
 
 SECRET = "s3cret/with+odd=chars"
 
@@ -199,7 +200,7 @@ def read_screen(page: str) -> Screen:
 
 def traced(stack: Stack, http: requests.Session, name: str) -> dict:
     app = cast(Flask, stack.app)
-    record = app.extensions["trace_store"].load(http.cookies.get(tracing.TRACE_COOKIE))
+    record = app.extensions["trace_store"].load(http.cookies.get(recorder.TRACE_COOKIE))
     return [s for s in record["steps"] if s["name"] == name][-1]
 
 

@@ -12,7 +12,7 @@ from lab.display import shorten
 from lab.steps import PARAM_HELP, RESPONSE_HELP
 from oauth import transactions
 from oauth.calls import PreparedCall
-from oauth.trace import Redactor
+from tracing.redact import Redactor
 
 from . import settings
 
