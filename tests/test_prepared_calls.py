@@ -261,6 +261,8 @@ def test_each_call_screen_shows_the_call_that_continue_sends(make_stack, http, m
     assert_screen_is_the_call(stack, http, exchange, "token")
     verifier = dict(parse_qsl(stack.steps("token")[-1].request_body))["code_verifier"]
     assert_nothing_secret(stack, exchange.page, code, verifier)
+    footer = re.search(r'<footer class="foot" id="footer">(.*?)</footer>', exchange.page, re.S).group(1)
+    assert "authorization code and PKCE verifier appear on this page only as placeholders" in footer
 
     # refresh
     refresh = read_screen(stack.post(http, "/refresh").text)
