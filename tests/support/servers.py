@@ -9,7 +9,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import redis
@@ -28,11 +28,23 @@ class LiveServer:
         self.thread.start()
 
     def _dispatch(self, environ, start_response):
-        return self.app(environ, start_response)
+        return _closing(self.app(environ, start_response))
 
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _closing(body: Iterable[bytes]) -> Iterator[bytes]:
+    """The response body, closed even when the client hangs up mid-body: werkzeug's server then skips
+    close(), so a static file stayed open until garbage collection (a ResourceWarning, which fails
+    the test that happens to be running). The generator's `finally` runs when the server drops it."""
+    try:
+        yield from body
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 def answer(body: bytes | str, status: int = 200, mimetype: str = "application/json", delay: float = 0):
