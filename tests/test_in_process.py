@@ -14,7 +14,7 @@ import pytest
 from config import load_settings
 from lab.compare import code_run_record, compare_rows, implicit_run_record
 from lab.lifecycle import NOTES, claim_diff, shorten
-from oauth import doctor, exports
+from oauth import doctor
 from oauth.tokens import (
     IF_PRESENT,
     REQUIRED,
@@ -30,6 +30,8 @@ from oauth.tokens import (
     check_nonce,
     check_token_use,
 )
+from tracing import exports
+from tracing.model import Step
 
 NOW = 1_800_000_000.0
 
@@ -160,7 +162,7 @@ def test_doctor_clock_skew(skew, status):
 
 
 # -- exports --------------------------------------------------------------------------------------
-def step(**changes) -> dict:
+def step(**changes) -> Step:
     values = {
         "id": 1,
         "name": "token",
@@ -176,7 +178,7 @@ def step(**changes) -> dict:
         "duration_ms": 12.5,
         "at": "2026-11-26T12:00:00Z",
     }
-    return {**values, **changes}
+    return Step(**{**values, **changes})
 
 
 def test_curl_uses_placeholders_for_what_must_not_be_pasted():

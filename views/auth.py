@@ -14,8 +14,9 @@ from oauth import transactions
 from oauth.errors import ClientError
 from oauth.http import ProviderError
 from oauth.raw import shorten_response
+from tracing import recorder
 
-from . import antiforgery, oauth_client, presenter, settings, tracing
+from . import antiforgery, oauth_client, presenter, settings
 from .errors import problem
 
 bp = Blueprint("auth", __name__)
@@ -30,7 +31,7 @@ def login() -> Response:
     tx = transactions.begin(session, "code", request.args.get("next"))
     prompt = "login" if request.args.get("prompt") == "login" else None
     url = client.authorize_url(tx, prompt=prompt)
-    tracing.note_redirect("authorize", url)
+    recorder.note_redirect("authorize", url)
     if presenter.presenting():
         return presenter.redirect_screen(
             title="Send the browser to the authorize endpoint",
@@ -75,7 +76,7 @@ def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state:
     session["seen_at"] = now
     current_app.session_interface.regenerate(session)
     antiforgery.rotate()
-    tracing.start_new(keep_login=state)
+    recorder.start_new(keep_login=state)
 
 
 @bp.after_request
@@ -87,7 +88,7 @@ def _callback_headers(response: Response) -> Response:
 
 @bp.get("/callback")
 def callback() -> Response:
-    tracing.note_incoming("callback")
+    recorder.note_incoming("callback")
     if "error" in request.args:
         return _callback_error()
     iss = request.args.get("iss")
@@ -119,13 +120,7 @@ def callback() -> Response:
         session["presenter_pending"] = {"code": code, "state": tx.state, **tx.as_dict()}
         return presenter.call_screen(
             title="Exchange the code for tokens",
-            endpoint=oauth_client().metadata().token_endpoint,
-            pairs=[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", settings().redirect_uri),
-                ("code_verifier", tx.verifier),
-            ],
+            call=oauth_client().prepare_exchange(code, tx),  # Continue prepares it again from the same code and tx
             expect="The provider answers with an ID token, an access token and a refresh token. The app then "
             "verifies the ID token (signature via the JWKS, iss, aud, token_use, exp, iat, nonce, at_hash) "
             "before it stores anything, and shows the dashboard.",
@@ -196,9 +191,9 @@ def _end_sessions(switch: bool) -> Response:
     presenting = presenter.presenting()
     session.clear()
     antiforgery.rotate()
-    tracing.start_new()  # nothing of the signed-out user stays readable at this browser
+    recorder.start_new()  # nothing of the signed-out user stays readable at this browser
     if provider_logout:
-        tracing.note_redirect("logout", provider_logout)
+        recorder.note_redirect("logout", provider_logout)
     if presenting:  # the display preference (its own cookie) survives; nothing else does
         if switch:
             session["after_logout"] = "switch"
@@ -232,10 +227,13 @@ def logout() -> Response | str:
     auth = session.get("auth") or {}
     wants_revoke = auth.get("refresh_token") and not auth.get("refresh_revoked")
     if presenter.presenting() and wants_revoke and request.form.get("confirmed") != "1":
+        try:
+            call = oauth_client().prepare_revoke(auth["refresh_token"])
+        except ProviderError:  # nothing to pause for: sign out as without presenter mode
+            return _end_sessions(switch=False)
         return presenter.call_screen(
             title="Revoke the refresh token",
-            endpoint=oauth_client().metadata().revocation_endpoint,
-            pairs=[("token", "$REFRESH_TOKEN"), ("token_type_hint", "refresh_token")],
+            call=call,
             expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked. "
             "Then the app clears its session and sends your browser to the provider's logout.",
             action=url_for("auth.logout"),

@@ -12,8 +12,9 @@ from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 from oauth.raw import shorten_response
 from oauth.tokens import SKIP, CheckName
+from tracing import recorder
 
-from . import api, oauth_client, presenter, tracing, unverified_claims
+from . import api, oauth_client, presenter, unverified_claims
 from .dashboard import render_dashboard
 from .errors import problem
 
@@ -67,8 +68,7 @@ def refresh() -> Response:
     if presenter.presenting() and request.form.get("confirmed") != "1":
         return presenter.call_screen(
             title="Refresh the tokens",
-            endpoint=client.metadata().token_endpoint,
-            pairs=[("grant_type", "refresh_token"), ("refresh_token", "$REFRESH_TOKEN")],
+            call=client.prepare_refresh(auth["refresh_token"]),  # Continue prepares it again from the session
             expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
             "back only if the client rotates refresh tokens.",
             action=url_for("lifecycle.refresh"),
@@ -173,8 +173,7 @@ def revoke() -> Response:
     if presenter.presenting() and request.form.get("confirmed") != "1":
         return presenter.call_screen(
             title="Revoke the refresh token",
-            endpoint=client.metadata().revocation_endpoint,
-            pairs=[("token", "$REFRESH_TOKEN"), ("token_type_hint", "refresh_token")],
+            call=client.prepare_revoke(auth["refresh_token"]),  # Continue prepares it again from the session
             expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
             "at the provider. The access token you hold still verifies offline until it expires: the "
             "revocation lab shows both.",
@@ -212,7 +211,7 @@ def revocation() -> str:
     lab = None
     if auth.get("refresh_revoked"):
         offline = client.verify_access_token(auth["access_token"])
-        with tracing.probes():  # expected refusals: shown as the lab's probes in the trace
+        with recorder.probes():  # expected refusals: shown as the lab's probes in the trace
             attempts = {
                 "refresh": _attempt(lambda: client.refresh(auth["refresh_token"])),
                 "userinfo": _attempt(lambda: client.userinfo(auth["access_token"])),
