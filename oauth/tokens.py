@@ -4,7 +4,8 @@ The rules are stated, not implied: `IdTokenRules` and `AccessTokenRules` name ev
 check is made unless the rule object says `SKIP` on purpose (aws-jwt-verify's stance: token_use and
 client_id are never optional). Each claim has one small function citing its specification; every
 result is collected for the UI, and the detail sentences are built only when someone reads them.
-python-jose (through the JWKS cache's keys) does the RS256 signature; the claim rules live here.
+python-jose builds the JWKS keys (once per kid, in the JWKS cache) and the RS256 signature is checked
+with the `cryptography` public key inside them; the claim rules live here.
 """
 
 from __future__ import annotations
@@ -75,16 +76,16 @@ _AT_HASH = CheckName.AT_HASH
 
 
 # A check's detail sentence, built only when read (the API's hot path never reads the details of
-# checks that passed): a string; a (template, *values) tuple, said as template.format(*values); a
-# (function, *values) tuple, said as function(*values); or a callable of no arguments. Tuples cost a
-# fraction of a closure, so the checks use them.
-Detail = str | tuple[Any, ...] | Callable[[], str]
+# checks that passed): a string; a (template, *values) tuple, said as template.format(*values),
+# which costs a fraction of a closure to make; or a callable of no arguments, for the sentences
+# that say a time (format_time).
+Detail = str | tuple[str, *tuple[object, ...]] | Callable[[], str]
 
 
 def _say(detail: Detail) -> str:
     if isinstance(detail, tuple):
-        say, *values = detail
-        return say.format(*values) if isinstance(say, str) else say(*values)
+        template, *values = detail
+        return template.format(*values)
     return detail if isinstance(detail, str) else detail()
 
 
@@ -367,11 +368,6 @@ def decode_unverified(token: str) -> tuple[dict, dict]:
 _PKCS1, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
 
 
-def _at(words: str, when: float, now: float, after: str = "") -> str:
-    """A check's sentence about a moment: 'expires 2026-11-26 13:51:28 UTC (in 57 min)'."""
-    return f"{words} {format_time(when, now)}{after}"
-
-
 def check_alg(header: dict) -> Result:
     """RFC 8725 §3.1 and RFC 7515 §4.1.1: accept only the algorithm we expect (RS256), never `none`
     or an HMAC keyed with the public key."""
@@ -465,7 +461,7 @@ def check_exp(claims: dict, now: float, leeway: int) -> Result:
     if type(exp) is not int and not _is_time(exp):  # the usual int decided without a call
         return (_EXP, False, "exp is missing or not a number")
     live = now <= exp + leeway
-    return (_EXP, live, (_at, "expires" if live else "expired", exp, now))
+    return (_EXP, live, lambda: f"{'expires' if live else 'expired'} {format_time(exp, now)}")
 
 
 def check_iat(claims: dict, now: float, leeway: int, max_age: int | Rule) -> Result:
@@ -475,14 +471,14 @@ def check_iat(claims: dict, now: float, leeway: int, max_age: int | Rule) -> Res
     if type(iat) is not int and not _is_time(iat):
         return (_IAT, False, "iat is missing or not a number")
     if iat > now + leeway:
-        return (_IAT, False, (_at, "issued in the future:", iat, now))
+        return (_IAT, False, lambda: f"issued in the future: {format_time(iat, now)}")
     if isinstance(max_age, int) and now - iat > max_age:  # an int, or SKIP
         return (
             _IAT,
             False,
-            (_at, "issued", iat, now, f", older than {max_age} s allowed at login"),
+            lambda: f"issued {format_time(iat, now)}, older than {max_age} s allowed at login",
         )
-    return (_IAT, True, (_at, "issued", iat, now))
+    return (_IAT, True, lambda: f"issued {format_time(iat, now)}")
 
 
 def check_nbf(claims: dict, now: float, leeway: int) -> Result | None:
@@ -491,7 +487,7 @@ def check_nbf(claims: dict, now: float, leeway: int) -> Result | None:
         return None
     nbf = claims["nbf"]
     ok = _is_time(nbf) and nbf <= now + leeway
-    return (_NBF, ok, (_at, "not before", nbf, now))
+    return (_NBF, ok, lambda: f"not before {format_time(nbf, now)}")
 
 
 def check_nonce(claims: dict, nonce: str) -> Result:
