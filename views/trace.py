@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, g, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, url_for
 from markupsafe import Markup, escape
 
 from lab.causes import likely_cause
@@ -14,7 +14,7 @@ from lab.steps import ARROW_LABELS, explain_params
 from oauth import exports, safejson
 from oauth.trace import marker_re, shorten_markers
 
-from . import oauth_client, settings
+from . import oauth_client, settings, signin
 from .tracing import current_trace_id, store
 
 bp = Blueprint("trace", __name__)
@@ -37,8 +37,8 @@ def trace_html(text: str, step_id: int) -> Markup:
     record = _record_cache()
     vault = record["vault"]
     step = next((s for s in record["steps"] if s["id"] == step_id), {})
-    auth = session.get("auth") or {}
-    own = {auth.get("access_token"), auth.get("id_token")} - {None}
+    auth = signin.load()
+    own = auth.revealable() if auth else set()
     out, last = [], 0
     for match in marker_re(step).finditer(text or ""):
         out.append(escape(text[last : match.start()]))
@@ -129,13 +129,13 @@ def clear() -> Response:
 @bp.get("/trace/token/<int:step_id>/<int:index>")
 def reveal(step_id: int, index: int) -> Response:
     """The full token behind a marker, only when it is one of the caller's own current tokens."""
-    auth = session.get("auth") or {}
-    if not auth:
+    auth = signin.load()
+    if auth is None:
         response = jsonify({"error": "sign in to reveal tokens"})
         response.status_code = 403
         return response
     value = _record()["vault"].get(f"{step_id}.{index}")
-    if value is None or value not in (auth.get("access_token"), auth.get("id_token")):
+    if value is None or value not in auth.revealable():
         response = jsonify({"error": "only the tokens of your current sign-in can be revealed"})
         response.status_code = 404
         return response

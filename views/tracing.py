@@ -30,7 +30,7 @@ from config import Settings
 from oauth.http import Reply
 from oauth.trace import MAX_BODY, Redactor, make_step
 
-from . import antiforgery
+from . import antiforgery, signin
 
 TRACE_COOKIE = "flowlab_trace"
 MAX_STEPS = 60
@@ -306,11 +306,11 @@ def _flush(response: Response) -> Response:
                 response.delete_cookie(cookie_name(), path="/", secure=_secure(), httponly=True, samesite="Lax")
         return response
     settings: Settings = current_app.extensions["settings"]
-    auth = session.get("auth") or {}
+    auth = signin.load()
     redactor = Redactor(
         settings.client_id,
         secrets=[settings.client_secret, settings.m2m_client_secret],
-        refresh_tokens=[auth.get("refresh_token") or ""],
+        refresh_tokens=[(auth.refresh_token if auth else None) or ""],
     )
     old_id = current_trace_id()
     record = store().load(old_id)
