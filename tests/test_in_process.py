@@ -15,7 +15,7 @@ from jose import jws
 from config import load_settings
 from lab.compare import code_run_record, compare_rows, implicit_run_record
 from lab.lifecycle import NOTES, claim_diff, shorten
-from local_cognito.keys import SigningKey
+from local_cognito.keys import KeyRing, SigningKey
 from oauth import doctor, exports
 from oauth.client import OAuthClient, check_issuer, check_subject, is_jwt
 from oauth.config import ClientConfig
@@ -304,8 +304,13 @@ def test_subject_and_issuer_rules_say_what_differs():
 
 
 @pytest.fixture(scope="module")
-def signing_key() -> SigningKey:
-    return SigningKey.generate()
+def signing_key(key_dir) -> SigningKey:
+    return KeyRing(key_dir).id_key  # the run's provider keys: generated once (conftest.py)
+
+
+@pytest.fixture(scope="module")
+def signer(signing_key):
+    return signing_key.signer()  # loading an RSA key takes a while: once per module
 
 
 @pytest.fixture
@@ -325,15 +330,17 @@ def test_the_callback_iss_must_be_the_configured_issuer_when_sent(client):
     assert caught.value.expected == ISSUER
 
 
-def refreshed_id_token(key: SigningKey, **changes) -> str:
+def refreshed_id_token(key: SigningKey, signer, **changes) -> str:
     now = int(time.time())
     claims = {"iss": ISSUER, "aud": "c", "sub": "u-1", "iat": now, "exp": now + 3600, "auth_time": now - 60}
     claims.update(changes)
-    return jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
+    return jws.sign(claims, signer, headers={"kid": key.kid}, algorithm="RS256")
 
 
-def test_a_refreshed_id_token_needs_no_nonce_and_the_same_user(client, signing_key):
-    result = client.verify_refreshed_id_token(refreshed_id_token(signing_key), access_token=None, sub="u-1", iss=ISSUER)
+def test_a_refreshed_id_token_needs_no_nonce_and_the_same_user(client, signing_key, signer):
+    result = client.verify_refreshed_id_token(
+        refreshed_id_token(signing_key, signer), access_token=None, sub="u-1", iss=ISSUER
+    )
     assert result.ok and result.claims["sub"] == "u-1"
 
 
@@ -341,27 +348,27 @@ def test_a_refreshed_id_token_needs_no_nonce_and_the_same_user(client, signing_k
     ("changes", "error", "claim"),
     [({"sub": "u-2"}, SubjectMismatch, "sub"), ({"iss": "https://other.example"}, TokenRejected, "iss")],
 )
-def test_a_refreshed_id_token_for_someone_else_is_refused(client, signing_key, changes, error, claim):
+def test_a_refreshed_id_token_for_someone_else_is_refused(client, signing_key, signer, changes, error, claim):
     with pytest.raises(error) as caught:
         client.verify_refreshed_id_token(
-            refreshed_id_token(signing_key, **changes), access_token=None, sub="u-1", iss=ISSUER
+            refreshed_id_token(signing_key, signer, **changes), access_token=None, sub="u-1", iss=ISSUER
         )
     assert caught.value.step == "refresh"
     if isinstance(caught.value, TokenRejected):  # another issuer fails the iss check before the match
         assert caught.value.check == claim
 
 
-def test_a_refreshed_id_token_from_another_issuer_than_the_sign_in_s(client, signing_key):
+def test_a_refreshed_id_token_from_another_issuer_than_the_sign_in_s(client, signing_key, signer):
     with pytest.raises(IssuerMismatch) as caught:  # the sign-in's ID token had another (say, older) iss
         client.verify_refreshed_id_token(
-            refreshed_id_token(signing_key), access_token=None, sub="u-1", iss="https://before.example"
+            refreshed_id_token(signing_key, signer), access_token=None, sub="u-1", iss="https://before.example"
         )
     assert caught.value.expected == "https://before.example" and caught.value.got == ISSUER
 
 
-def test_a_refreshed_id_token_failing_a_check_names_it(client, signing_key):
+def test_a_refreshed_id_token_failing_a_check_names_it(client, signing_key, signer):
     with pytest.raises(TokenRejected) as caught:
         client.verify_refreshed_id_token(
-            refreshed_id_token(signing_key, aud="another-client"), access_token=None, sub="u-1", iss=ISSUER
+            refreshed_id_token(signing_key, signer, aud="another-client"), access_token=None, sub="u-1", iss=ISSUER
         )
     assert caught.value.check == CheckName.AUD and "another-client" in caught.value.detail
