@@ -37,7 +37,7 @@ def reveal() -> Response:
         token = session.get("machine_token")
     else:
         auth = signin.load()
-        token = None if auth is None else auth.id_token if which == "id" else auth.access_token
+        token = None if auth is None else (auth.id_token if which == "id" else auth.access_token)
     if not token:
         return _refuse(404, f"this session holds no {which} token")
     return jsonify({"token": token})
