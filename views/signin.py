@@ -9,8 +9,10 @@ is treated as signed out, never as an error.
 from __future__ import annotations
 
 import functools
+import types
+import typing
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
@@ -90,33 +92,24 @@ class SignIn:
         data[SESSION_KEY] = self.to_dict()
 
 
-_STR, _OPT_STR, _OPT_DICT = (str,), (str, type(None)), (dict, type(None))
-_LAYOUT: dict[str, tuple[type, ...]] = {
-    "flow": _STR,
-    "access_token": _STR,
-    "login_at": (int,),
-    "id_token": _OPT_STR,
-    "refresh_token": _OPT_STR,
-    "nonce": _OPT_STR,
-    "sub": _OPT_STR,
-    "expires_in": (int, type(None)),
-    "token_response": (dict,),
-    "last_refresh": _OPT_DICT,
-    "userinfo": _OPT_DICT,
-    "api_call": _OPT_DICT,
-    "refresh_revoked": (bool,),
-    "last_action": _OPT_STR,
-}
-_REQUIRED = ("flow", "access_token")
+def _accepted(hint: Any) -> tuple[type, ...]:
+    """The runtime types a field's annotation allows: `str | None` -> (str, NoneType), `dict[str, Any]` -> (dict,)."""
+    members = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    return tuple(typing.get_origin(m) or m for m in members)
+
+
+# the stored layout, from the dataclass itself: each key's accepted types, and the keys without a default
+_LAYOUT = {name: _accepted(hint) for name, hint in typing.get_type_hints(SignIn).items()}
+_REQUIRED = tuple(f.name for f in fields(SignIn) if f.default is MISSING and f.default_factory is MISSING)
 
 
 def _has_layout(stored: Mapping[str, Any]) -> bool:
     """Every required key present, a non-empty access token, and each present key of its type."""
     if any(name not in stored for name in _REQUIRED) or not stored["access_token"]:
         return False
-    for name, types in _LAYOUT.items():
+    for name, accepted in _LAYOUT.items():
         value = stored.get(name)
-        if name in stored and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+        if name in stored and (not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted)):
             return False
     return True
 
