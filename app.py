@@ -24,7 +24,8 @@ from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
 from oauth.verified_cache import VerifiedTokenCache
-from views import antiforgery, errors, limits, session_guard, signin, tracing
+from tracing import recorder
+from views import antiforgery, errors, limits, session_guard, signin
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
@@ -165,7 +166,7 @@ def _install_request_guards(app: Flask, settings: Settings) -> None:
         if reason:
             session.clear()
             antiforgery.rotate()
-            tracing.start_new()  # nothing of the timed-out user stays readable at this browser
+            recorder.start_new()  # nothing of the timed-out user stays readable at this browser
             if request.path.startswith("/api/") or request.endpoint in ("auth.logout", "static"):
                 return None
             return redirect(url_for("dashboard.index", expired=reason))
@@ -230,7 +231,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(inspect_bp)
     app.register_blueprint(authorize_panel_bp)
     app.register_blueprint(raw_tokens_bp)
-    tracing.install(app, settings, app.config.get("SESSION_REDIS"))
+    recorder.install(app, settings, app.config.get("SESSION_REDIS"))
     limits.install(app, settings)
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)

@@ -105,11 +105,11 @@ ARROW_LABELS = {
 }
 
 
-def explain_params(step: dict) -> list[tuple[str, str, str]]:
+def explain_params(url: str, request_body: str) -> list[tuple[str, str, str]]:
     """(name, value, meaning) for each query/body parameter of a step's request."""
     rows = []
-    query = urlsplit(step["url"]).query
-    body = step["request_body"] if "=" in step["request_body"] and not step["request_body"].startswith("{") else ""
+    query = urlsplit(url).query
+    body = request_body if "=" in request_body and not request_body.startswith("{") else ""
     for source in (query, body):
         for key, value in parse_qsl(source, keep_blank_values=True):
             rows.append((key, value, PARAM_HELP.get(key, "")))

@@ -7,7 +7,8 @@ import re
 from datetime import datetime
 
 from app import _banner
-from oauth.trace import shorten_markers
+from tracing.markers import shorten_markers
+from tracing.model import Step
 
 
 def footer(html: str) -> str:
@@ -76,7 +77,7 @@ def test_one_placeholder_set_and_where_each_comes_from(stack, http):
     # a token whose full value is no longer kept gets the same placeholders, never a bare $TOKEN
     record = stack.app.extensions["trace_store"].load(http.cookies.get("flowlab_trace"))
     step = next(s for s in record["steps"] if s["name"] == "token" and s.get("tag"))
-    body = shorten_markers(step["response_body"], {}, step)
+    body = shorten_markers(step["response_body"], {}, Step.from_dict(step))
     assert '"access_token": "$ACCESS_TOKEN"' in body and '"id_token": "$ID_TOKEN"' in body
     machine = http.get(stack.url + "/machine").text
     assert "$TOKEN" not in re.sub(r"\$(ACCESS|ID|REFRESH)_TOKEN", "", machine)

@@ -16,7 +16,7 @@ from config import load_settings
 from lab.compare import code_run_record, compare_rows, implicit_run_record
 from lab.lifecycle import NOTES, claim_diff, shorten
 from local_cognito.keys import KeyRing, SigningKey
-from oauth import doctor, exports
+from oauth import doctor
 from oauth.client import OAuthClient, check_issuer, check_subject, is_jwt
 from oauth.config import ClientConfig
 from oauth.discovery import JwksCache
@@ -44,6 +44,8 @@ from oauth.tokens import (
     check_nonce,
     check_token_use,
 )
+from tracing import exports
+from tracing.model import Step
 from views.signin import KEPT_ACROSS_LOGIN, SESSION_KEY, SignIn, is_signed_in
 
 NOW = 1_800_000_000.0
@@ -175,7 +177,7 @@ def test_doctor_clock_skew(skew, status):
 
 
 # -- exports --------------------------------------------------------------------------------------
-def step(**changes) -> dict:
+def step(**changes) -> Step:
     values = {
         "id": 1,
         "name": "token",
@@ -191,7 +193,7 @@ def step(**changes) -> dict:
         "duration_ms": 12.5,
         "at": "2026-11-26T12:00:00Z",
     }
-    return {**values, **changes}
+    return Step(**{**values, **changes})
 
 
 def test_curl_uses_placeholders_for_what_must_not_be_pasted():

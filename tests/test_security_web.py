@@ -20,7 +20,7 @@ import requests
 
 import app as app_module
 from config import load_settings
-from views import tracing
+from tracing import recorder
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -42,7 +42,7 @@ def files(stack, *names: str) -> list[Path]:
 
 
 def trace_record(stack, http) -> dict:
-    return stack.app.extensions["trace_store"].load(http.cookies.get(tracing.TRACE_COOKIE))
+    return stack.app.extensions["trace_store"].load(http.cookies.get(recorder.TRACE_COOKIE))
 
 
 # --- 1. the machine page ---
@@ -116,7 +116,7 @@ def test_2_anonymous_gets_store_nothing_server_side(stack):
             assert response.status_code < 500, path
             cookies = {c.split("=")[0] for c in response.raw.headers.getlist("Set-Cookie")}
             assert stack.app.config["SESSION_COOKIE_NAME"] not in cookies, path
-            assert tracing.TRACE_COOKIE not in cookies, path
+            assert recorder.TRACE_COOKIE not in cookies, path
     assert files(stack) == []
 
 
@@ -294,26 +294,26 @@ def test_7_live_doctor_checks_are_rate_limited(make_stack):
 
 def test_8_a_planted_trace_id_is_replaced(stack, http):
     planted = "A" * 43
-    http.cookies.set(tracing.TRACE_COOKIE, planted, domain="127.0.0.1")
+    http.cookies.set(recorder.TRACE_COOKIE, planted, domain="127.0.0.1")
     response = http.get(stack.url + "/login", allow_redirects=False)
-    issued = response.cookies.get(tracing.TRACE_COOKIE)
+    issued = response.cookies.get(recorder.TRACE_COOKIE)
     assert issued and issued != planted
     store = stack.app.extensions["trace_store"]
     assert store.load(planted)["steps"] == [] and store.load(issued)["steps"]
-    viewer = requests.get(stack.url + "/trace", cookies={tracing.TRACE_COOKIE: planted}).text
+    viewer = requests.get(stack.url + "/trace", cookies={recorder.TRACE_COOKIE: planted}).text
     assert "No exchanges yet" in viewer
 
 
 def test_8_a_tampered_signed_id_is_refused(stack, http):
     http.get(stack.url + "/login", allow_redirects=False)
-    issued = http.cookies.get(tracing.TRACE_COOKIE)
+    issued = http.cookies.get(recorder.TRACE_COOKIE)
     value, _, signature = issued.rpartition(".")
     forged = value[:-1] + ("B" if value[-1] != "B" else "C") + "." + signature
-    page = requests.get(stack.url + "/trace", cookies={tracing.TRACE_COOKIE: forged}).text
+    page = requests.get(stack.url + "/trace", cookies={recorder.TRACE_COOKIE: forged}).text
     assert "No exchanges yet" in page
     assert (
         "Browser goes to the authorize endpoint"
-        in requests.get(stack.url + "/trace", cookies={tracing.TRACE_COOKIE: issued}).text
+        in requests.get(stack.url + "/trace", cookies={recorder.TRACE_COOKIE: issued}).text
     )
 
 

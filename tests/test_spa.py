@@ -326,7 +326,7 @@ def test_a_passer_by_stores_nothing(stack):
     """Issue 11's rule holds for these pages: no session, no trace for a visitor who starts no sign-in."""
     from test_security_web import files
 
-    from views import tracing
+    from tracing import recorder
 
     with requests.Session() as stranger:
         for path in ("/spa", "/spa/callback", "/inspect", "/compare"):
@@ -340,5 +340,5 @@ def test_a_passer_by_stores_nothing(stack):
         bad = {"id_token": "a.b.c", "access_token": "a.b.c", "nonce": "n"}
         assert stranger.post(stack.url + "/api/spa/verify", json=bad, headers=headers).status_code == 400
         assert stack.app.config["SESSION_COOKIE_NAME"] not in stranger.cookies
-        assert tracing.TRACE_COOKIE not in stranger.cookies
+        assert recorder.TRACE_COOKIE not in stranger.cookies
     assert files(stack) == []

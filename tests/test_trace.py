@@ -13,13 +13,13 @@ import jsonschema
 import pytest
 import requests
 
-from views import tracing
+from tracing import recorder
 
 SCHEMA = Path(__file__).with_name("postman-collection-v2.1.0.schema.json")
 
 
 def trace_record(stack, http) -> dict:
-    return stack.app.extensions["trace_store"].load(http.cookies.get(tracing.TRACE_COOKIE))
+    return stack.app.extensions["trace_store"].load(http.cookies.get(recorder.TRACE_COOKIE))
 
 
 def full_session(stack, http) -> list[str]:
@@ -97,7 +97,7 @@ def test_tokens_are_shortened_and_revealed_to_the_owner_only(stack, http):
 
 
 def test_trace_is_bounded_and_can_be_cleared(stack, http, monkeypatch):
-    monkeypatch.setattr(tracing, "MAX_STEPS", 6)
+    monkeypatch.setattr(recorder, "MAX_STEPS", 6)
     stack.login(http)
     for _ in range(4):
         stack.post(http, "/refresh")
@@ -199,25 +199,45 @@ def test_failed_steps_show_the_likely_cause(stack, http):
 def test_a_planted_trace_id_sees_nothing_after_login_and_reveals_nothing(stack, http):
     attacker = requests.Session()
     attacker.get(stack.url + "/login", allow_redirects=False)  # the attacker gets a trace id
-    planted = attacker.cookies.get(tracing.TRACE_COOKIE)
-    http.cookies.set(tracing.TRACE_COOKIE, planted, domain="127.0.0.1")  # and plants it in the victim's browser
+    planted = attacker.cookies.get(recorder.TRACE_COOKIE)
+    http.cookies.set(recorder.TRACE_COOKIE, planted, domain="127.0.0.1")  # and plants it in the victim's browser
     seen = {}
     stack.rewriter.rewrite = lambda body: seen.update(body) or body
     stack.login(http)
     stack.rewriter.rewrite = None
     victim_access = seen["access_token"]
-    assert http.cookies.get(tracing.TRACE_COOKIE) != planted  # a new id at login
+    assert http.cookies.get(recorder.TRACE_COOKIE) != planted  # a new id at login
     steps = [s["name"] for s in trace_record(stack, http)["steps"]]
     assert "token" in steps
-    planted_view = requests.get(stack.url + "/trace", cookies={tracing.TRACE_COOKIE: planted}).text
+    planted_view = requests.get(stack.url + "/trace", cookies={recorder.TRACE_COOKIE: planted}).text
     assert "Exchange the code for tokens" not in planted_view and "No exchanges yet" in planted_view
     # the attacker, signed in as someone else, cannot reveal the victim's tokens even with the new id
-    victim_trace = http.cookies.get(tracing.TRACE_COOKIE)
+    victim_trace = http.cookies.get(recorder.TRACE_COOKIE)
     stack.login(attacker, "alice", "FlowLab-alice-1")
-    attacker.cookies.set(tracing.TRACE_COOKIE, victim_trace, domain="127.0.0.1")
+    attacker.cookies.set(recorder.TRACE_COOKIE, victim_trace, domain="127.0.0.1")
     page = attacker.get(stack.url + "/trace").text
     assert 'class="reveal"' not in page and victim_access not in page
     keys = [k for k, v in trace_record(stack, http)["vault"].items() if v == victim_access]
     step_id, index = keys[0].split(".")
     assert attacker.get(f"{stack.url}/trace/token/{step_id}/{index}").status_code == 404
     assert http.get(f"{stack.url}/trace/token/{step_id}/{index}").json()["value"] == victim_access
+
+
+def test_an_odd_stored_trace_shows_what_it_can_and_never_fails(stack, http):
+    stack.login(http)
+    stack.post(http, "/userinfo")
+    trace_id = http.cookies.get(recorder.TRACE_COOKIE)
+    record = trace_record(stack, http)
+    good = next(s for s in record["steps"] if s["name"] == "userinfo")
+    odd = {**good, "id": 999, "from": "mars", "status": "500", "request_headers": {"X": 1}, "response_body": None}
+    record["steps"] = [good, {**good, "id": "7"}, "junk", odd]
+    record["vault"] = {**record["vault"], "999.0": 5}
+    stack.app.extensions["trace_store"].cache.set(f"t:{trace_id}", record)  # as written by an older or odd writer
+    page = http.get(stack.url + "/trace")
+    assert page.status_code == 200 and page.text.count('class="step ') == 2
+    for path in ("/trace.har", "/trace.md", "/trace/token/999/0"):
+        assert http.get(stack.url + path).status_code in (200, 404), path
+    assert len(http.get(stack.url + "/trace.har").json()["log"]["entries"]) == 2
+    stack.post(http, "/userinfo")  # the next request rewrites the record in its plain, readable form
+    names = [s["name"] for s in trace_record(stack, http)["steps"]]
+    assert names == ["userinfo", "userinfo", "userinfo"]

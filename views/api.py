@@ -14,8 +14,10 @@ from oauth.http import ProviderError
 from oauth.resource import BearerError, bearer_token, check_bearer
 from oauth.tokens import Verification
 from oauth.verified_cache import VerifiedTokenCache
+from tracing import recorder
+from tracing.model import Exchange
 
-from . import oauth_client, settings, signin, tracing, unverified_claims
+from . import oauth_client, settings, signin, unverified_claims
 
 bp = Blueprint("api", __name__)
 
@@ -108,15 +110,17 @@ def call_api_traced(token: str) -> dict:
         body = json.dumps(reply.get_json(), indent=2)
     except (TypeError, ValueError):
         body = reply.get_data(as_text=True)[:2000]
-    tracing.note_exchange(
-        "api",
-        method="GET",
-        url=s.app_url + "/api/me",
-        headers={"Authorization": f"Bearer {token}"},
-        status=reply.status_code,
-        response_headers=dict(reply.headers),
-        body=reply.get_data(as_text=True),
-        duration_ms=took_ms,
+    recorder.note_exchange(
+        Exchange(
+            "api",
+            "GET",
+            s.app_url + "/api/me",
+            request_headers={"Authorization": f"Bearer {token}"},
+            status=reply.status_code,
+            response_headers=dict(reply.headers),
+            response_body=reply.get_data(as_text=True),
+            duration_ms=took_ms,
+        )
     )
     return {
         "request": f"GET {s.app_url}/api/me\nAuthorization: Bearer {shorten(token)}",

@@ -14,8 +14,9 @@ from lab.compare import code_run_record
 from oauth import transactions
 from oauth.errors import ClientError, IssuerMismatch
 from oauth.http import ProviderError
+from tracing import recorder
 
-from . import antiforgery, oauth_client, presenter, settings, signin, tracing
+from . import antiforgery, oauth_client, presenter, settings, signin
 from .errors import problem
 
 bp = Blueprint("auth", __name__)
@@ -30,7 +31,7 @@ def login() -> Response | str:
     tx = transactions.begin(session, "code", request.args.get("next"))
     prompt = "login" if request.args.get("prompt") == "login" else None
     url = client.authorize_url(tx, prompt=prompt)
-    tracing.note_redirect("authorize", url)
+    recorder.note_redirect("authorize", url)
     if presenter.presenting():
         return presenter.redirect_screen(
             title="Send the browser to the authorize endpoint",
@@ -58,7 +59,7 @@ def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state:
     session["code_run"] = code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes))
     session["seen_at"] = now
     antiforgery.rotate()
-    tracing.start_new(keep_login=state)
+    recorder.start_new(keep_login=state)
 
 
 @bp.after_request
@@ -70,7 +71,7 @@ def _callback_headers(response: Response) -> Response:
 
 @bp.get("/callback")
 def callback() -> Response | str:
-    tracing.note_incoming("callback")
+    recorder.note_incoming("callback")
     if "error" in request.args:
         return _callback_error()
     try:
@@ -180,9 +181,9 @@ def _end_sessions(switch: bool) -> Response | str:
     presenting = presenter.presenting()
     session.clear()
     antiforgery.rotate()
-    tracing.start_new()  # nothing of the signed-out user stays readable at this browser
+    recorder.start_new()  # nothing of the signed-out user stays readable at this browser
     if provider_logout:
-        tracing.note_redirect("logout", provider_logout)
+        recorder.note_redirect("logout", provider_logout)
     if presenting:  # the display preference (its own cookie) survives; nothing else does
         if switch:
             session["after_logout"] = "switch"

@@ -8,8 +8,9 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 
 from oauth import authorize_panel as panel
 from oauth import transactions
+from tracing import recorder
 
-from . import oauth_client, presenter, settings, tracing
+from . import oauth_client, presenter, settings
 from .errors import problem
 
 bp = Blueprint("authorize_panel", __name__)
@@ -58,7 +59,7 @@ def send() -> Response:
     url = panel.build_url(
         client.metadata().authorization_endpoint, {**params, **panel.fixed_params(s, tx, response_type)}
     )
-    tracing.note_redirect("authorize" if flow == "code" else "implicit_authorize", url)
+    recorder.note_redirect("authorize" if flow == "code" else "implicit_authorize", url)
     if presenter.presenting():
         return presenter.redirect_screen(
             title="Send the browser to the authorize endpoint (from the panel)",

@@ -11,8 +11,9 @@ from lab.compare import implicit_run_record
 from oauth import safejson, transactions
 from oauth.client import is_jwt
 from oauth.tokens import MAX_TOKEN_LENGTH
+from tracing import recorder
 
-from . import oauth_client, presenter, settings, tracing
+from . import oauth_client, presenter, settings
 
 bp = Blueprint("implicit", __name__)
 MAX_VERIFY_BODY = 64 * 1024  # two tokens of at most 16 KiB each, and a state
@@ -32,7 +33,7 @@ def start() -> Response:
     response_type = client.implicit_response_type()  # fetches discovery: fails before storing
     tx = transactions.begin(session, "implicit")
     url = client.authorize_url(tx, response_type=response_type)
-    tracing.note_redirect("implicit_authorize", url)
+    recorder.note_redirect("implicit_authorize", url)
     if presenter.presenting():
         return presenter.redirect_screen(
             title="Send the browser to the authorize endpoint (implicit)",
@@ -73,7 +74,7 @@ def _note_fragment(body: dict, values: dict) -> None:
     pairs = [pair + values[pair[:-1]] if pair in ("id_token=", "access_token=") else pair for pair in shape.split("&")]
     elapsed = body.get("elapsed_ms")  # how long the page had the fragment before posting it
     elapsed = float(elapsed) if isinstance(elapsed, (int, float)) and 0 <= elapsed <= 600_000 else 0.0
-    tracing.note_browser_step("implicit_callback", f"{settings().implicit_redirect_uri}#{'&'.join(pairs)}", elapsed)
+    recorder.note_browser_step("implicit_callback", f"{settings().implicit_redirect_uri}#{'&'.join(pairs)}", elapsed)
 
 
 @bp.post("/api/implicit/verify")
@@ -83,7 +84,7 @@ def verify() -> Response:
         raw = request.get_data(cache=True)  # read once here, so the tracer never meets a refused body
     except RequestEntityTooLarge:
         return _refuse(f"the body is larger than {MAX_VERIFY_BODY // 1024} KiB", 413)
-    tracing.note_incoming("implicit_verify")
+    recorder.note_incoming("implicit_verify")
     try:
         body = safejson.loads(raw) if request.is_json else None
     except safejson.JsonRefused as exc:

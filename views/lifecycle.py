@@ -14,8 +14,9 @@ from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, Tok
 from oauth.http import ProviderError
 from oauth.raw import shorten_response
 from oauth.tokens import CheckName
+from tracing import recorder
 
-from . import api, oauth_client, presenter, tracing, unverified_claims
+from . import api, oauth_client, presenter, unverified_claims
 from .dashboard import render_dashboard
 from .errors import problem
 from .signin import SignIn, current, login_required
@@ -206,7 +207,7 @@ def revocation() -> str:
     if auth.refresh_revoked:
         offline = client.verify_access_token(auth.access_token)
         refresh_token = auth.refresh_token or ""
-        with tracing.probes():  # expected refusals: shown as the lab's probes in the trace
+        with recorder.probes():  # expected refusals: shown as the lab's probes in the trace
             attempts = {
                 "refresh": _attempt(lambda: client.refresh(refresh_token)),
                 "userinfo": _attempt(lambda: client.userinfo(auth.access_token)),

@@ -10,8 +10,10 @@ from lab.claims import CLAIMS, WHY
 from lab.steps import PARAM_HELP
 from oauth import safejson, spa
 from oauth.client import is_jwt
+from tracing import recorder
+from tracing.model import Exchange
 
-from . import oauth_client, settings, tracing
+from . import oauth_client, settings
 from .errors import problem
 
 bp = Blueprint("spa", __name__)
@@ -106,14 +108,15 @@ def trace() -> Response:
     if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 599:
         return _refuse("status must be an HTTP status (0 when the browser got no answer)")
     note = "(reported by the page: the request and response bodies stayed in the browser)"
-    tracing.note_exchange(
-        f"spa_{body['step']}",
-        method=method,
-        url=url,
-        headers={"Origin": settings().app_url},
-        status=status,
-        response_headers={},
-        body=note,
+    recorder.note_exchange(
+        Exchange(
+            f"spa_{body['step']}",
+            method,
+            url,
+            request_headers={"Origin": settings().app_url},
+            status=status,
+            response_body=note,
+        )
     )
     # a trace is kept only for a browser with a session (after /api/spa/verify): nothing for a passer-by
     return jsonify({"recorded": bool(session)})
@@ -125,7 +128,7 @@ def verify() -> Response:
     body, refused = json_body()  # read first, so the tracer never meets a refused body
     if refused is not None:
         return refused
-    tracing.note_incoming("spa_verify")
+    recorder.note_incoming("spa_verify")
     s = settings()
     if not s.public_client_id:
         return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)

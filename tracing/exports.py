@@ -8,12 +8,17 @@ from __future__ import annotations
 import json
 import shlex
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .config import ClientConfig
-from .discovery import ProviderMetadata
-from .trace import BASIC_PLACEHOLDER, marker_re, shorten_markers
+from oauth.config import ClientConfig
+from oauth.discovery import ProviderMetadata
+
+from .markers import shorten_markers
+from .model import Step
+from .redact import BASIC_PLACEHOLDER
 
 POSTMAN_SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 FORM = "application/x-www-form-urlencoded"
@@ -31,12 +36,12 @@ def _dq(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
 
 
-def curl(step: dict) -> str:
+def curl(step: Step) -> str:
     """A curl command for a server-side step, with $CLIENT_ID, $CLIENT_SECRET, $CODE, ... placeholders."""
-    markers = marker_re(step)
-    url = markers.sub("$ACCESS_TOKEN", step["url"])
-    lines = [f"curl -sS -X {step['method']} {_dq(url)}"]
-    for name, value in step["request_headers"].items():
+    markers = step.marker_re()
+    url = markers.sub("$ACCESS_TOKEN", step.url)
+    lines = [f"curl -sS -X {step.method} {_dq(url)}"]
+    for name, value in step.request_headers.items():
         if name.lower() in ("user-agent", "accept-encoding", "connection", "content-length", "accept"):
             continue
         if value == BASIC_PLACEHOLDER:
@@ -44,10 +49,10 @@ def curl(step: dict) -> str:
             continue
         value = markers.sub("$ACCESS_TOKEN", value)
         lines.append(f"-H {_dq(f'{name}: {value}')}")
-    body = step["request_body"]
-    if body and "x-www-form-urlencoded" in step["request_headers"].get("Content-Type", FORM):
+    body = step.request_body
+    if body and "x-www-form-urlencoded" in step.request_headers.get("Content-Type", FORM):
         for key, value in parse_qsl(body, keep_blank_values=True):
-            if key == "token" and step["name"] == "revoke":
+            if key == "token" and step.name == "revoke":
                 value = "$REFRESH_TOKEN"
             value = PLACEHOLDER_PARAMS.get(key, value)
             if key == "client_id":
@@ -58,47 +63,47 @@ def curl(step: dict) -> str:
     return " \\\n  ".join(lines)
 
 
-def _pairs(items: dict) -> list[dict]:
+def _pairs(items: dict[str, str]) -> list[dict[str, str]]:
     return [{"name": k, "value": v} for k, v in items.items()]
 
 
-def _started(step: dict) -> str:
+def _started(step: Step) -> str:
     """ISO 8601 with milliseconds, from the step's real start time."""
-    started = step.get("started")
+    started = step.started
     if not isinstance(started, (int, float)):
-        return step["at"].replace("Z", ".000Z")
+        return step.at.replace("Z", ".000Z")
     stamp = datetime.fromtimestamp(float(started), UTC)
     return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _duration(steps: list[dict], index: int) -> float:
+def _duration(steps: list[Step], index: int) -> float:
     """A step's duration in ms. A browser redirect has none of its own: it lasts until the browser's
     next request arrives (the time spent at the provider), when that is known."""
     step = steps[index]
-    duration = max(float(step["duration_ms"]), 0.0)
-    if duration or step["kind"] != "browser" or index + 1 >= len(steps):
+    duration = max(float(step.duration_ms), 0.0)
+    if duration or step.kind != "browser" or index + 1 >= len(steps):
         return duration
-    start, following = step.get("started"), steps[index + 1].get("started")
+    start, following = step.started, steps[index + 1].started
     if isinstance(start, (int, float)) and isinstance(following, (int, float)) and 0 < following - start < 600:
         return round((following - start) * 1000, 1)
     return duration
 
 
-def har(steps: list[dict], vault: dict[str, str]) -> dict:
+def har(steps: list[Step], vault: Mapping[str, str]) -> dict[str, Any]:
     """HAR 1.2 (it opens in browser dev tools); tokens shortened, secrets already placeholders."""
     entries = []
     for position, step in enumerate(steps):
 
-        def s(text: str, step: dict = step) -> str:
+        def s(text: str, step: Step = step) -> str:
             return shorten_markers(text, vault, step)
 
-        url = s(step["url"])
-        req_body = s(step["request_body"])
-        res_body = s(step["response_body"])
-        req_headers = {k: s(v) for k, v in step["request_headers"].items()}
-        res_headers = {k: s(v) for k, v in step["response_headers"].items()}
-        request = {
-            "method": step["method"],
+        url = s(step.url)
+        req_body = s(step.request_body)
+        res_body = s(step.response_body)
+        req_headers = {k: s(v) for k, v in step.request_headers.items()}
+        res_headers = {k: s(v) for k, v in step.response_headers.items()}
+        request: dict[str, Any] = {
+            "method": step.method,
             "url": url,
             "httpVersion": "HTTP/1.1",
             "cookies": [],
@@ -116,7 +121,7 @@ def har(steps: list[dict], vault: dict[str, str]) -> dict:
                 "time": duration,
                 "request": request,
                 "response": {
-                    "status": step["status"],
+                    "status": step.status,
                     "statusText": "",
                     "httpVersion": "HTTP/1.1",
                     "cookies": [],
@@ -132,7 +137,7 @@ def har(steps: list[dict], vault: dict[str, str]) -> dict:
                 },
                 "cache": {},
                 "timings": {"send": 0, "wait": duration, "receive": 0},
-                "comment": step["title"],
+                "comment": step.title,
             }
         )
     return {
@@ -145,28 +150,28 @@ def har(steps: list[dict], vault: dict[str, str]) -> dict:
     }
 
 
-def markdown(steps: list[dict], vault: dict[str, str]) -> str:
+def markdown(steps: list[Step], vault: Mapping[str, str]) -> str:
     """The trace as Markdown, for a wiki page or an issue."""
     out = ["# OAuth trace (Cognito Flow Lab)", "", "Secrets are placeholders; tokens are shortened.", ""]
     for number, step in enumerate(steps, 1):
 
-        def s(text: str, step: dict = step) -> str:
+        def s(text: str, step: Step = step) -> str:
             return shorten_markers(text, vault, step)
 
-        out.append(f"## {number}. {step['title']}")
+        out.append(f"## {number}. {step.title}")
         out.append("")
-        status = step["status"] or "no answer"
-        out.append(f"`{step['method']} {s(step['url'])}` → **{status}** in {step['duration_ms']} ms")
+        status = step.status or "no answer"
+        out.append(f"`{step.method} {s(step.url)}` → **{status}** in {step.duration_ms} ms")
         out.append("")
-        request = "\n".join(f"{k}: {s(v)}" for k, v in step["request_headers"].items())
-        if step["request_body"]:
-            request += "\n\n" + s(step["request_body"])
+        request = "\n".join(f"{k}: {s(v)}" for k, v in step.request_headers.items())
+        if step.request_body:
+            request += "\n\n" + s(step.request_body)
         if request.strip():
             out += ["Request:", "", "```http", request.strip(), "```", ""]
-        if step["kind"] == "server":
+        if step.kind == "server":
             out += ["Replay:", "", "```sh", curl(step), "```", ""]
-        if step["response_body"]:
-            out += ["Response:", "", "```", s(step["response_body"]), "```", ""]
+        if step.response_body:
+            out += ["Response:", "", "```", s(step.response_body), "```", ""]
     return "\n".join(out)
 
 

@@ -4,7 +4,7 @@ The trace lives in its own server-side store (files or Redis, like sessions), ke
 random, server-signed id in the `flowlab_trace` cookie (an id the server never issued is
 replaced). It is separate from the login session, so the logout step can be recorded while the
 login session itself is destroyed. Steps are redacted before they are stored (see
-oauth/trace.py).
+tracing/redact.py). This is the package's only module that imports Flask.
 
 Bounds: nothing is written for a request that came without a session and starts no sign-in;
 a step's URL, header values and bodies are cut at fixed sizes, and one trace keeps at most
@@ -19,18 +19,21 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from cachelib import BaseCache, FileSystemCache, RedisCache
-from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
+from werkzeug.wrappers import Response
 
 from config import Settings
 from oauth.http import Reply
-from oauth.trace import MAX_BODY, Redactor, make_step
+from views import antiforgery, signin
 
-from . import antiforgery, signin
+from .model import Exchange, Step, Trace
+from .redact import MAX_BODY, Redactor
 
 TRACE_COOKIE = "flowlab_trace"
 MAX_STEPS = 60
@@ -42,17 +45,22 @@ CUT = "…(cut)"
 
 
 class TraceStore:
-    """Traces by id: {"next": int, "steps": [...], "vault": {"step.index": full token}}."""
+    """Traces by id, stored as plain dicts: {"next": int, "steps": [...], "vault": {"step.index": full token}}."""
 
     def __init__(self, cache: BaseCache):
         self.cache = cache
 
-    def load(self, trace_id: str | None) -> dict:
+    def load(self, trace_id: str | None) -> dict[str, Any]:
+        """The stored record as it is (a new, empty one when there is none)."""
         record = self.cache.get(f"t:{trace_id}") if trace_id else None
         return record if isinstance(record, dict) else {"next": 1, "steps": [], "vault": {}}
 
-    def save(self, trace_id: str, record: dict) -> None:
-        self.cache.set(f"t:{trace_id}", record, timeout=TRACE_TTL)
+    def read(self, trace_id: str | None) -> Trace:
+        """The stored record as a Trace (unreadable parts of an odd record left out)."""
+        return Trace.from_record(self.load(trace_id))
+
+    def save(self, trace_id: str, trace: Trace) -> None:
+        self.cache.set(f"t:{trace_id}", trace.to_record(), timeout=TRACE_TTL)
 
     def delete(self, trace_id: str | None) -> None:
         if trace_id:
@@ -71,7 +79,13 @@ def current_trace_id() -> str | None:
 
 
 def store() -> TraceStore:
-    return current_app.extensions["trace_store"]
+    store: TraceStore = current_app.extensions["trace_store"]
+    return store
+
+
+def current_trace() -> Trace:
+    """This browser's trace (empty without a valid trace cookie)."""
+    return store().read(current_trace_id())
 
 
 @dataclass(frozen=True)
@@ -100,28 +114,14 @@ class Incoming:
     name: str
 
 
-@dataclass(frozen=True)
-class Exchange:
-    """An exchange made without the HTTP client (the in-process API call)."""
-
-    name: str
-    method: str
-    url: str
-    headers: dict
-    status: int
-    response_headers: dict
-    body: str
-    duration_ms: float
-    started: float
-
-
-Pending = ServerCall | BrowserStep | Incoming | Exchange
+Pending = ServerCall | BrowserStep | Incoming | Exchange  # Exchange: made without the HTTP client
 
 
 def _pending() -> list[Pending]:
     if "trace_pending" not in g:
         g.trace_pending = []
-    return g.trace_pending
+    pending: list[Pending] = g.trace_pending
+    return pending
 
 
 def _on_reply(reply: Reply) -> None:
@@ -157,20 +157,12 @@ def note_browser_step(name: str, url: str, duration_ms: float = 0.0) -> None:
     _pending().insert(0, BrowserStep(name, url, started, duration_ms))
 
 
-def note_exchange(
-    name: str,
-    *,
-    method: str,
-    url: str,
-    headers: dict,
-    status: int,
-    response_headers: dict,
-    body: str,
-    duration_ms: float = 0.0,
-) -> None:
-    """An exchange made without the HTTP client (the dashboard's in-process API call)."""
-    started = time.time() - duration_ms / 1000
-    _pending().append(Exchange(name, method, url, headers, status, response_headers, body, duration_ms, started))
+def note_exchange(exchange: Exchange) -> None:
+    """An exchange made without the HTTP client (the dashboard's in-process API call, the browser-only
+    page's reports). Without a `started` time it began `duration_ms` before now."""
+    if exchange.started is None:
+        exchange = replace(exchange, started=time.time() - exchange.duration_ms / 1000)
+    _pending().append(exchange)
 
 
 def start_new(keep_login: str = "") -> None:
@@ -183,45 +175,42 @@ def start_new(keep_login: str = "") -> None:
     g.trace_keep = keep_login
 
 
-def _login_steps(record: dict, state: str) -> dict:
-    def state_of(step: dict) -> str:
-        return dict(parse_qsl(urlsplit(step.get("url", "")).query)).get("state", "")
+def _login_steps(trace: Trace, state: str) -> Trace:
+    def state_of(step: Step) -> str:
+        return dict(parse_qsl(urlsplit(step.url).query)).get("state", "")
 
     start = next(
-        (s for s in record["steps"] if s["name"] in ("authorize", "implicit_authorize") and state_of(s) == state),
+        (s for s in trace.steps if s.name in ("authorize", "implicit_authorize") and state_of(s) == state),
         None,
     )
     if start is None:
-        return {"next": record["next"], "steps": [], "vault": {}}
-    kept = [
-        s
-        for s in record["steps"]
-        if (s.get("req") and s.get("req") == start.get("req")) or (s["name"] == "callback" and state_of(s) == state)
-    ]
-    ids = {f"{s['id']}." for s in kept}
-    vault = {k: v for k, v in record["vault"].items() if any(k.startswith(i) for i in ids)}
-    return {"next": record["next"], "steps": kept, "vault": vault}
+        return Trace(next=trace.next)
+    kept = [s for s in trace.steps if (s.req and s.req == start.req) or (s.name == "callback" and state_of(s) == state)]
+    ids = {f"{s.id}." for s in kept}
+    vault = {k: v for k, v in trace.vault.items() if any(k.startswith(i) for i in ids)}
+    return Trace(next=trace.next, steps=kept, vault=vault)
 
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + CUT
 
 
-def _capped(step: dict) -> dict:
-    step["url"] = _cut(step["url"], MAX_URL)
-    for part in ("request_headers", "response_headers"):
-        step[part] = {_cut(k, 200): _cut(v, MAX_HEADER) for k, v in list(step[part].items())[:50]}
-    for part in ("request_body", "response_body"):
-        step[part] = _cut(step[part], MAX_BODY)
+def _capped(step: Step) -> Step:
+    step.url = _cut(step.url, MAX_URL)
+    step.request_headers = {_cut(k, 200): _cut(v, MAX_HEADER) for k, v in list(step.request_headers.items())[:50]}
+    step.response_headers = {_cut(k, 200): _cut(v, MAX_HEADER) for k, v in list(step.response_headers.items())[:50]}
+    step.request_body = _cut(step.request_body, MAX_BODY)
+    step.response_body = _cut(step.response_body, MAX_BODY)
     return step
 
 
-def _size(record: dict) -> int:
-    return len(json.dumps(record, ensure_ascii=False).encode())
+def _size(trace: Trace) -> int:
+    return len(json.dumps(trace.to_record(), ensure_ascii=False).encode())
 
 
 def _secure() -> bool:
-    return current_app.extensions["settings"].secure_cookies
+    secure: bool = current_app.extensions["settings"].secure_cookies
+    return secure
 
 
 def _allowed() -> bool:
@@ -229,66 +218,57 @@ def _allowed() -> bool:
     return bool(g.get("trace_had_session") or session)
 
 
-def _steps(entries: list[Pending], response: Response, redactor: Redactor, settings: Settings) -> list[dict]:
+def _refresh_token() -> str:
+    """The signed-in user's refresh token, to be redacted wherever it appears."""
+    auth = signin.load()
+    return (auth.refresh_token if auth else None) or ""
+
+
+def _exchange(entry: Pending, response: Response, settings: Settings) -> Exchange:
+    """The exchange a pending entry stands for."""
+    if isinstance(entry, ServerCall):
+        r = entry.reply
+        return Exchange(
+            name=r.step,
+            method=r.method,
+            url=r.url,
+            request_headers=r.request_headers,
+            request_body=r.request_body,
+            status=r.status,
+            response_headers=r.headers,
+            response_body=r.body,
+            duration_ms=r.elapsed_ms,
+            started=entry.started,
+        )
+    if isinstance(entry, BrowserStep):
+        return Exchange(entry.name, "GET", entry.url, duration_ms=entry.duration_ms, started=entry.started)
+    if isinstance(entry, Incoming):
+        body = request.get_data(cache=True, as_text=True) if request.method == "POST" else ""
+        return Exchange(
+            name=entry.name,
+            method=request.method,
+            url=settings.app_url + request.full_path.rstrip("?"),
+            request_headers={"Content-Type": request.content_type} if request.content_type else {},
+            request_body=body,
+            status=response.status_code,
+            response_headers={
+                k: v for k, v in response.headers.items() if k in ("Location", "Content-Type", "X-OAuth-Error")
+            },
+            response_body=response.get_data(as_text=True) if response.is_json else "",
+            duration_ms=(time.time() - g.trace_started) * 1000 if g.get("trace_started") else 0.0,
+            started=g.get("trace_started"),
+        )
+    return entry
+
+
+def _steps(
+    entries: list[Pending], response: Response, redactor: Redactor, settings: Settings
+) -> list[tuple[Step, list[str]]]:
+    """Each entry as a redacted step, with the full tokens its markers stand for."""
     steps = []
     for entry in entries:
-        if isinstance(entry, ServerCall):
-            r = entry.reply
-            step = make_step(
-                redactor,
-                name=r.step,
-                method=r.method,
-                url=r.url,
-                request_headers=r.request_headers,
-                request_body=r.request_body,
-                status=r.status,
-                response_headers=r.headers,
-                response_body=r.body,
-                duration_ms=r.elapsed_ms,
-                started=entry.started,
-            )
-            if entry.probe:
-                step["probe"] = True
-        elif isinstance(entry, BrowserStep):
-            step = make_step(
-                redactor,
-                name=entry.name,
-                method="GET",
-                url=entry.url,
-                status=0,
-                started=entry.started,
-                duration_ms=entry.duration_ms,
-            )
-        elif isinstance(entry, Incoming):
-            body = request.get_data(cache=True, as_text=True) if request.method == "POST" else ""
-            step = make_step(
-                redactor,
-                name=entry.name,
-                method=request.method,
-                url=settings.app_url + request.full_path.rstrip("?"),
-                request_headers={"Content-Type": request.content_type} if request.content_type else {},
-                request_body=body,
-                status=response.status_code,
-                response_headers={
-                    k: v for k, v in response.headers.items() if k in ("Location", "Content-Type", "X-OAuth-Error")
-                },
-                response_body=response.get_data(as_text=True) if response.is_json else "",
-                duration_ms=(time.time() - g.trace_started) * 1000 if g.get("trace_started") else 0.0,
-                started=g.get("trace_started"),
-            )
-        else:
-            step = make_step(
-                redactor,
-                name=entry.name,
-                method=entry.method,
-                url=entry.url,
-                request_headers=entry.headers,
-                status=entry.status,
-                response_headers=entry.response_headers,
-                response_body=entry.body,
-                duration_ms=entry.duration_ms,
-                started=entry.started,
-            )
+        step = Step.from_exchange(redactor, _exchange(entry, response, settings))
+        step.probe = isinstance(entry, ServerCall) and entry.probe
         steps.append((step, list(redactor.vault)))
         redactor.vault.clear()
     return steps
@@ -306,38 +286,37 @@ def _flush(response: Response) -> Response:
                 response.delete_cookie(cookie_name(), path="/", secure=_secure(), httponly=True, samesite="Lax")
         return response
     settings: Settings = current_app.extensions["settings"]
-    auth = signin.load()
     redactor = Redactor(
         settings.client_id,
         secrets=[settings.client_secret, settings.m2m_client_secret],
-        refresh_tokens=[(auth.refresh_token if auth else None) or ""],
+        refresh_tokens=[_refresh_token()],
     )
     old_id = current_trace_id()
-    record = store().load(old_id)
+    trace = store().read(old_id)
     keep = g.pop("trace_keep", "")
     if rotate:
         store().delete(old_id)
-        record = _login_steps(record, keep) if keep else {"next": record["next"], "steps": [], "vault": {}}
+        trace = _login_steps(trace, keep) if keep else Trace(next=trace.next)
     new_id = old_id is None or rotate
-    trace_id = antiforgery.sign("trace-id", secrets.token_urlsafe(32)) if new_id else old_id
+    trace_id = old_id if old_id is not None and not rotate else antiforgery.sign("trace-id", secrets.token_urlsafe(32))
     request_id = secrets.token_hex(8)
     for step, vault in _steps(entries or [], response, redactor, settings):
-        step["id"] = record["next"]
-        step["req"] = request_id
-        record["next"] += 1
-        record["steps"].append(_capped(step))
+        step.id = trace.next
+        step.req = request_id
+        trace.next += 1
+        trace.steps.append(_capped(step))
         for index, full in enumerate(vault):
-            record["vault"][f"{step['id']}.{index}"] = full
+            trace.vault[f"{step.id}.{index}"] = full
     if rotate and not keep:  # signed out: no full token of anyone stays behind
-        record["vault"] = {}
-    dropped = record["steps"][:-MAX_STEPS]
-    record["steps"] = record["steps"][-MAX_STEPS:]
-    while record["steps"] and _size(record) > MAX_TRACE_BYTES:
-        dropped.append(record["steps"].pop(0))
+        trace.vault = {}
+    dropped = trace.steps[:-MAX_STEPS]
+    trace.steps = trace.steps[-MAX_STEPS:]
+    while trace.steps and _size(trace) > MAX_TRACE_BYTES:
+        dropped.append(trace.steps.pop(0))
     for step in dropped:
-        prefix = f"{step['id']}."
-        record["vault"] = {k: v for k, v in record["vault"].items() if not k.startswith(prefix)}
-    store().save(trace_id, record)
+        prefix = f"{step.id}."
+        trace.vault = {k: v for k, v in trace.vault.items() if not k.startswith(prefix)}
+    store().save(trace_id, trace)
     if new_id:
         response.set_cookie(
             cookie_name(),
@@ -351,7 +330,7 @@ def _flush(response: Response) -> Response:
     return response
 
 
-def install(app: Flask, settings: Settings, redis_client=None) -> None:
+def install(app: Flask, settings: Settings, redis_client: Any = None) -> None:
     if redis_client is not None:
         cache: BaseCache = RedisCache(host=redis_client, key_prefix="flowlab-trace:", default_timeout=TRACE_TTL)
     else:

@@ -1,4 +1,4 @@
-"""Turn HTTP exchanges into trace steps, redacted before anything is stored.
+"""Redaction: what a trace step may hold, decided before anything is stored.
 
 - The client secret becomes `$CLIENT_SECRET`, and a Basic header becomes
   `Basic base64($CLIENT_ID:$CLIENT_SECRET)`.
@@ -15,19 +15,14 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from lab.display import shorten
-from lab.steps import LANES, STEP_TITLES
-
-from .safejson import loads
+from oauth.safejson import loads
 
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?![A-Za-z0-9_.-])")
-MARKER_RE = re.compile(r"\[\[token:(\d+):([0-9a-f]{16})\]\]")  # the shape; which count: marker_re(step)
-NO_MATCH = re.compile(r"(?!)")
 REFRESH_KEYS = {"refresh_token"}
 SECRET_KEYS = {"client_secret"}
 CODE_PLACEHOLDERS = {"code": "$CODE", "code_verifier": "$CODE_VERIFIER"}  # as in the curl exports
@@ -57,7 +52,7 @@ class Redactor:
         return text
 
     def _jwts(self, text: str) -> str:
-        def mark(match: re.Match) -> str:
+        def mark(match: re.Match[str]) -> str:
             value = match.group(0)
             if value not in self.vault:
                 self.vault.append(value)
@@ -87,7 +82,7 @@ class Redactor:
         except ValueError:
             return self.text(body)
 
-        def walk(value):
+        def walk(value: Any) -> Any:
             if isinstance(value, dict):
                 return {
                     k: "$REFRESH_TOKEN"
@@ -109,10 +104,10 @@ class Redactor:
         fragment = self.form(parts.fragment) if "=" in parts.fragment else self.text(parts.fragment)
         return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment))
 
-    def headers(self, headers: dict) -> dict:
-        out = {}
-        for name, value in (headers or {}).items():
-            value = str(value)
+    def headers(self, headers: Mapping[str, object] | None) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, raw in (headers or {}).items():
+            value = str(raw)
             if name.lower() == "authorization" and value.lower().startswith("basic "):
                 value = BASIC_PLACEHOLDER
             out[str(name)] = self.text(value)
@@ -127,64 +122,3 @@ class Redactor:
         if "x-www-form-urlencoded" in content_type or (body and "=" in body and " " not in body):
             return self.form(body, revoke=revoke)
         return self.text(body)
-
-
-def make_step(
-    redactor: Redactor,
-    *,
-    name: str,
-    method: str,
-    url: str,
-    request_headers: dict | None = None,
-    request_body: str | bytes = "",
-    status: int = 0,
-    response_headers: dict | None = None,
-    response_body: str | bytes = "",
-    duration_ms: float = 0.0,
-    started: float | None = None,
-) -> dict:
-    """A redacted, msgpack-safe step; full tokens land in `redactor.vault`.
-
-    `started`: when the exchange began (epoch seconds); now when not given."""
-    revoke = name == "revoke"
-    req_type = str((request_headers or {}).get("Content-Type", ""))
-    res_type = str((response_headers or {}).get("Content-Type", ""))
-    source, target = LANES.get(name, ("app", "provider"))
-    return {
-        "name": name,
-        "title": STEP_TITLES.get(name, name),
-        "kind": "browser" if source == "browser" else "server",
-        "from": source,
-        "to": target,
-        "method": method,
-        "url": redactor.url(url),
-        "request_headers": redactor.headers(request_headers or {}),
-        "request_body": redactor.body(request_body, req_type, revoke=revoke),
-        "status": int(status),
-        "response_headers": redactor.headers(response_headers or {}),
-        "response_body": redactor.body(response_body, res_type),
-        "duration_ms": round(float(duration_ms), 1),
-        "tag": redactor.tag,
-        "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + "Z",
-        "started": round(started if started is not None else time.time(), 3),
-    }
-
-
-def marker_re(step: dict) -> re.Pattern:
-    """The markers the step's own redaction wrote (matching its tag); nothing else is a token."""
-    tag = step.get("tag")
-    if not isinstance(tag, str) or not re.fullmatch(r"[0-9a-f]{16}", tag):
-        return NO_MATCH
-    return re.compile(r"\[\[token:(\d+):" + tag + r"\]\]")
-
-
-def shorten_markers(text: str, vault: dict[str, str], step: dict) -> str:
-    """Replace the step's token markers with a shortened token (for exports and plain views)."""
-
-    def short(match: re.Match) -> str:
-        full = vault.get(f"{step['id']}.{match.group(1)}")
-        if full:
-            return shorten(full)
-        return "$ID_TOKEN" if "id_token" in text[max(0, match.start() - 30) : match.start()] else "$ACCESS_TOKEN"
-
-    return marker_re(step).sub(short, text or "")
