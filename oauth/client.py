@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import grants
+from . import calls, grants
 from . import tokens as token_rules
+from .calls import PreparedCall
 from .config import ClientConfig
 from .discovery import Discovery, JwksCache, JwksReply, ProviderMetadata, cache_max_age
 from .errors import IssuerMismatch, SubjectMismatch, TokenRejected
@@ -82,11 +83,16 @@ class OAuthClient:
             },
         )
 
-    def _token(self, step: str, form: dict[str, str]) -> dict:
+    def send(self, call: PreparedCall) -> dict:
+        """Send a prepared call as it is and read the reply: a token response, or {} for a
+        revocation; ProviderRefused when the provider says no, ProviderError when it fails."""
+        return grants.read_reply(call, calls.send(self.http, call))
+
+    def _token_call(self, step: str, form: dict[str, str]) -> PreparedCall:
         s = self.config
-        return grants.token_request(
-            self.http,
+        return grants.prepare(
             step,
+            "token",
             self.metadata().token_endpoint,
             form,
             client_id=s.client_id,
@@ -94,15 +100,19 @@ class OAuthClient:
             method=s.client_auth,
         )
 
-    def exchange_code(self, code: str, tx: Transaction) -> dict:
-        """Trade an authorization code (with its PKCE verifier) for tokens."""
+    def prepare_exchange(self, code: str, tx: Transaction) -> PreparedCall:
+        """The code exchange (with its PKCE verifier), ready to show or send."""
         form = {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": self.config.redirect_uri,
             "code_verifier": tx.verifier,
         }
-        tokens = self._token("token", form)
+        return self._token_call("token", form)
+
+    def exchange_code(self, code: str, tx: Transaction) -> dict:
+        """Trade an authorization code (with its PKCE verifier) for tokens."""
+        tokens = self.send(self.prepare_exchange(code, tx))
         if "openid" in self.config.scopes and not tokens.get("id_token"):
             raise ProviderError("token", "answered without an id_token although openid was requested")
         return tokens
@@ -139,9 +149,13 @@ class OAuthClient:
             rules = self._access_rules[clients] = AccessTokenRules(self.config.issuer, frozenset(clients))
         return token_rules.verify_access_token(token, self.jwks, rules)
 
+    def prepare_refresh(self, refresh_token: str) -> PreparedCall:
+        """grant_type=refresh_token, ready to show or send."""
+        return self._token_call("refresh", {"grant_type": "refresh_token", "refresh_token": refresh_token})
+
     def refresh(self, refresh_token: str) -> dict:
         """grant_type=refresh_token; Cognito returns a new refresh token only with rotation on."""
-        return self._token("refresh", {"grant_type": "refresh_token", "refresh_token": refresh_token})
+        return self.send(self.prepare_refresh(refresh_token))
 
     def userinfo(self, access_token: str) -> dict:
         """GET userInfo with the token in the Authorization header, never in the query."""
@@ -151,8 +165,9 @@ class OAuthClient:
         headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
         return grants.read_userinfo_reply(self.http.request("userinfo", "GET", endpoint, headers=headers))
 
-    def revoke(self, refresh_token: str) -> None:
-        """Revoke a refresh token (and, at Cognito, every token issued from it)."""
+    def prepare_revoke(self, refresh_token: str) -> PreparedCall:
+        """The revocation of a refresh token, ready to show or send; ProviderError when the
+        provider has no revocation endpoint."""
         s = self.config
         endpoint = self.metadata().revocation_endpoint
         if not endpoint:
@@ -162,24 +177,33 @@ class OAuthClient:
         # header only, so a confidential Cognito client sends HTTP Basic here whatever
         # OAUTH_CLIENT_AUTH says for the token endpoint (a public client sends client_id).
         method = "client_secret_basic" if s.is_cognito else s.client_auth
-        headers = grants.client_auth(form, s.client_id, s.client_secret, method)
-        grants.read_revoke_reply(self.http.request("revoke", "POST", endpoint, data=form, headers=headers))
+        return grants.prepare(
+            "revoke", "revocation", endpoint, form, client_id=s.client_id, client_secret=s.client_secret, method=method
+        )
 
-    def client_credentials(self, scope: str = "", client_id: str = "", client_secret: str = "") -> dict:
-        """A machine-to-machine token: grant_type=client_credentials, no user."""
+    def revoke(self, refresh_token: str) -> None:
+        """Revoke a refresh token (and, at Cognito, every token issued from it)."""
+        self.send(self.prepare_revoke(refresh_token))
+
+    def prepare_client_credentials(self, scope: str = "", client_id: str = "", client_secret: str = "") -> PreparedCall:
+        """grant_type=client_credentials for the machine client (or the given one), ready to show or send."""
         s = self.config
         form = {"grant_type": "client_credentials"}
         if scope:
             form["scope"] = scope
-        return grants.token_request(
-            self.http,
+        return grants.prepare(
             "client_credentials",
+            "token",
             self.metadata().token_endpoint,
             form,
             client_id=client_id or s.m2m_client_id,
             client_secret=client_secret or s.m2m_client_secret,
             method=s.client_auth,
         )
+
+    def client_credentials(self, scope: str = "", client_id: str = "", client_secret: str = "") -> dict:
+        """A machine-to-machine token: grant_type=client_credentials, no user."""
+        return self.send(self.prepare_client_credentials(scope, client_id, client_secret))
 
     def logout_url(self, return_to: str, id_token: str | None) -> str | None:
         """The provider's sign-out URL for the browser, or None when it has none."""

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
+from .calls import Endpoint, PreparedCall, send
 from .errors import ProviderRefused
 from .http import Http, ProviderError, Reply
 
@@ -63,6 +64,30 @@ def read_token_reply(reply: Reply) -> dict:
     return data
 
 
+def prepare(
+    step: str,
+    endpoint: Endpoint,
+    url: str,
+    form: Mapping[str, str],
+    *,
+    client_id: str,
+    client_secret: str,
+    method: str,
+) -> PreparedCall:
+    """A POST of `form` to `url` with the client authentication `client_auth` adds (not sent)."""
+    body = dict(form)
+    headers = client_auth(body, client_id, client_secret, method)
+    return PreparedCall(step, endpoint, "POST", url, tuple(body.items()), tuple(headers.items()))
+
+
+def read_reply(call: PreparedCall, reply: Reply) -> dict:
+    """The reply to a prepared call, read as its endpoint answers (revocation: {} on success)."""
+    if call.endpoint == "revocation":
+        read_revoke_reply(reply)
+        return {}
+    return read_token_reply(reply)
+
+
 def token_request(
     http: Http,
     step: str,
@@ -74,10 +99,8 @@ def token_request(
     method: str,
 ) -> dict:
     """POST to the token endpoint with client authentication; return the JSON reply."""
-    form = dict(form)
-    headers = client_auth(form, client_id, client_secret, method)
-    reply = http.request(step, "POST", endpoint, data=form, headers=headers)
-    return read_token_reply(reply)
+    call = prepare(step, "token", endpoint, form, client_id=client_id, client_secret=client_secret, method=method)
+    return read_reply(call, send(http, call))
 
 
 def read_userinfo_reply(reply: Reply) -> dict:

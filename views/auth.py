@@ -104,13 +104,7 @@ def callback() -> Response | str:
         session["presenter_pending"] = {"code": code, "state": tx.state, **tx.as_dict()}
         return presenter.call_screen(
             title="Exchange the code for tokens",
-            endpoint=oauth_client().metadata().token_endpoint,
-            pairs=[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", settings().redirect_uri),
-                ("code_verifier", tx.verifier),
-            ],
+            call=oauth_client().prepare_exchange(code, tx),  # Continue prepares it again from the same code and tx
             expect="The provider answers with an ID token, an access token and a refresh token. The app then "
             "verifies the ID token (signature via the JWKS, iss, aud, token_use, exp, iat, nonce, at_hash) "
             "before it stores anything, and shows the dashboard.",
@@ -215,12 +209,15 @@ def logout() -> Response | str:
     if request.method != "POST":  # GET and HEAD only ask; signing out needs a POST with the token
         return render_template("confirm_logout.html")
     user = signin.load()
-    wants_revoke = user and user.refresh_token and not user.refresh_revoked
-    if presenter.presenting() and wants_revoke and request.form.get("confirmed") != "1":
+    to_revoke = user.refresh_token if user and not user.refresh_revoked else None
+    if presenter.presenting() and to_revoke and request.form.get("confirmed") != "1":
+        try:
+            call = oauth_client().prepare_revoke(to_revoke)
+        except ProviderError:  # nothing to pause for: sign out as without presenter mode
+            return _end_sessions(switch=False)
         return presenter.call_screen(
             title="Revoke the refresh token",
-            endpoint=oauth_client().metadata().revocation_endpoint,
-            pairs=[("token", "$REFRESH_TOKEN"), ("token_type_hint", "refresh_token")],
+            call=call,
             expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked. "
             "Then the app clears its session and sends your browser to the provider's logout.",
             action=url_for("auth.logout"),

@@ -59,8 +59,7 @@ def refresh() -> Response | str:
     if presenter.presenting() and request.form.get("confirmed") != "1":
         return presenter.call_screen(
             title="Refresh the tokens",
-            endpoint=client.metadata().token_endpoint,
-            pairs=[("grant_type", "refresh_token"), ("refresh_token", "$REFRESH_TOKEN")],
+            call=client.prepare_refresh(auth.refresh_token),  # Continue prepares it again from the session
             expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
             "back only if the client rotates refresh tokens.",
             action=url_for("lifecycle.refresh"),
@@ -166,8 +165,7 @@ def revoke() -> Response | str:
     if presenter.presenting() and request.form.get("confirmed") != "1":
         return presenter.call_screen(
             title="Revoke the refresh token",
-            endpoint=client.metadata().revocation_endpoint,
-            pairs=[("token", "$REFRESH_TOKEN"), ("token_type_hint", "refresh_token")],
+            call=client.prepare_revoke(auth.refresh_token),  # Continue prepares it again from the session
             expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
             "at the provider. The access token you hold still verifies offline until it expires: the "
             "revocation lab shows both.",

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response
 
 from lab.display import shorten
 from lab.steps import PARAM_HELP, RESPONSE_HELP
 from oauth import transactions
+from oauth.calls import PreparedCall
+from tracing.redact import Redactor
 
 from . import settings
 
@@ -34,16 +38,18 @@ def toggle() -> Response:
     if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
         return redirect("/")
     response = redirect(transactions.safe_next(request.args.get("next"), "/"))
-    attributes = {"path": "/", "secure": settings().secure_cookies, "httponly": True, "samesite": "Lax"}
+    secure = settings().secure_cookies
     if request.args.get("on") == "1":
-        response.set_cookie(_cookie_name(), "1", max_age=30 * 24 * 3600, **attributes)
+        response.set_cookie(
+            _cookie_name(), "1", max_age=30 * 24 * 3600, path="/", secure=secure, httponly=True, samesite="Lax"
+        )
     else:
-        response.delete_cookie(_cookie_name(), **attributes)
+        response.delete_cookie(_cookie_name(), path="/", secure=secure, httponly=True, samesite="Lax")
     return response
 
 
 @bp.record
-def _template_global(state) -> None:
+def _template_global(state: BlueprintSetupState) -> None:
     state.app.jinja_env.globals["presenting"] = presenting
 
 
@@ -51,7 +57,7 @@ def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return [(k, v, PARAM_HELP.get(k, "")) for k, v in pairs]
 
 
-def _response_rows(fields: dict) -> list[tuple[str, str, str]]:
+def _response_rows(fields: dict[str, object]) -> list[tuple[str, str, str]]:
     rows = []
     for name, value in fields.items():
         if name == "refresh_token":
@@ -62,14 +68,22 @@ def _response_rows(fields: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
-def client_auth_rows() -> list[tuple[str, str]]:
-    """How the client authenticates, with the secret as a placeholder."""
+# The headers a call screen shows: the credentials. Content-Type and Accept are the same on every
+# back-channel call (the trace shows them), and the screen has to fit one projector screen.
+SHOWN_HEADERS = ("authorization",)
+
+
+def call_rows(call: PreparedCall) -> tuple[str, list[tuple[str, str]]]:
+    """The call's URL, then its form parameters and credential headers as they will be sent,
+    through the trace's redactor: the same placeholders the trace shows for this call."""
     s = settings()
-    if not s.client_secret:
-        return [("client_id", s.client_id)]
-    if s.client_auth == "client_secret_post":
-        return [("client_id", s.client_id), ("client_secret", "$CLIENT_SECRET")]
-    return [("Authorization", "Basic base64($CLIENT_ID:$CLIENT_SECRET)")]
+    redactor = Redactor(s.client_id, secrets=[s.client_secret, s.m2m_client_secret])
+    content_type = call.header("Content-Type") or ""
+    form = redactor.body(call.body(), content_type, revoke=call.step == "revoke")
+    headers = redactor.headers(dict(call.headers))
+    pairs = parse_qsl(form, keep_blank_values=True)
+    pairs += [(k, v) for k, v in headers.items() if k.lower() in SHOWN_HEADERS]
+    return redactor.url(call.url), pairs
 
 
 def redirect_screen(
@@ -93,7 +107,7 @@ def redirect_screen(
     )
 
 
-def came_back_screen(*, title: str, fields: dict, expect: str, go_url: str, status: int = 200) -> str:
+def came_back_screen(*, title: str, fields: dict[str, object], expect: str, go_url: str, status: int = 200) -> str:
     """After a back-channel call: what the provider answered (tokens shortened, refresh token hidden)."""
     return render_template(
         "presenter.html",
@@ -109,17 +123,17 @@ def came_back_screen(*, title: str, fields: dict, expect: str, go_url: str, stat
     )
 
 
-def call_screen(
-    *, title: str, endpoint: str, pairs: list[tuple[str, str]], expect: str, action: str, fields: dict
-) -> str:
-    """Before a server-to-server call: show the request; Continue posts to `action`."""
+def call_screen(*, title: str, call: PreparedCall, expect: str, action: str, fields: dict[str, str]) -> str:
+    """Before a server-to-server call: show the prepared call; Continue posts to `action`, which
+    prepares it again from the same inputs and sends it."""
+    endpoint, pairs = call_rows(call)
     return render_template(
         "presenter.html",
         title=title,
         channel="back channel: the app server calls the provider directly",
-        method="POST",
+        method=call.method,
         endpoint=endpoint,
-        params=_rows(pairs + client_auth_rows()),
+        params=_rows(pairs),
         expect=expect,
         go_url=None,
         form=(action, fields),

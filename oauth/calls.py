@@ -1,0 +1,41 @@
+"""A back-channel call prepared before it is sent: the object the presenter shows is the one sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlencode
+
+from .http import Http, Reply
+
+Endpoint = Literal["token", "revocation"]
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """One server-to-server request, complete with client authentication, not yet sent.
+
+    `step` names it in the trace (`token`, `refresh`, `revoke`, `client_credentials`); `endpoint`
+    says how its reply is read (a token response, or revocation's empty 200). `form` and `headers`
+    are ordered pairs, in the order they go on the wire.
+    """
+
+    step: str
+    endpoint: Endpoint
+    method: str
+    url: str
+    form: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]
+
+    def body(self) -> str:
+        """The form, urlencoded, byte for byte what the provider receives."""
+        return urlencode(self.form)
+
+    def header(self, name: str) -> str | None:
+        """One header's value (names compare case-insensitively), or None."""
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+def send(http: Http, call: PreparedCall) -> Reply:
+    """Put the prepared call on the wire as it is; the caller reads the reply."""
+    return http.request(call.step, call.method, call.url, data=call.body(), headers=dict(call.headers))
