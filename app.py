@@ -25,7 +25,7 @@ from deps import check_dependencies
 from oauth.client import OAuthClient
 from oauth.verified_cache import VerifiedTokenCache
 from tracing import recorder
-from views import antiforgery, errors, limits, session_guard
+from views import antiforgery, errors, limits, session_guard, signin
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
@@ -62,7 +62,7 @@ class SplitSessionCache:
         return value if value is not None else self.others.get(key)
 
     def set(self, key: str, value: dict, timeout: int | None = None) -> bool:
-        signed_in = isinstance(value, dict) and bool(value.get("auth"))
+        signed_in = isinstance(value, dict) and signin.is_signed_in(value)
         target, other = (self.users, self.others) if signed_in else (self.others, self.users)
         other.delete(key)
         return target.set(key, value, timeout=timeout)
@@ -154,12 +154,12 @@ def _install_request_guards(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _session_timeouts() -> BaseResponse | None:
-        auth = session.get("auth")
-        if not auth:
+        user = signin.load()
+        if user is None:
             return None
         now = time.time()
         reason = None
-        if now - auth.get("login_at", 0) > settings.session_max_hours * 3600:
+        if now - user.login_at > settings.session_max_hours * 3600:
             reason = "max"
         elif now - session.get("seen_at", now) > settings.session_idle_minutes * 60:
             reason = "idle"
@@ -216,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _install_hooks(app, settings)
     app.jinja_env.globals.update(settings=settings)
     antiforgery.install(app)
+    signin.install(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(implicit_bp)

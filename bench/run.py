@@ -13,6 +13,7 @@ Everything listens on loopback and is started and stopped here.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import secrets
@@ -368,18 +369,32 @@ def bench_sessions(work: Path) -> None:
         )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     global KEYS
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description="The benchmark table (all rows).")
+    parser.add_argument(
+        "--rows",
+        default="1,2,3,4,5",
+        help="comma-separated row numbers to run, e.g. --rows 1 while tuning verification (default: all)",
+    )
+    wanted = {part.strip() for part in parser.parse_args(argv).rows.split(",") if part.strip()}
+    unknown = wanted - {"1", "2", "3", "4", "5"}
+    if unknown:
+        parser.error(f"unknown rows {sorted(unknown)}; rows are 1 to 5")
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         KEYS = work / "keys"
         KeyRing(KEYS)
-        bench_verification()
-        bench_api(work)
-        bench_login_cost(work)
-        bench_jwks_flood(work)
-        bench_sessions(work)
+        for number, bench in (
+            ("1", lambda: bench_verification()),
+            ("2", lambda: bench_api(work)),
+            ("3", lambda: bench_login_cost(work)),
+            ("4", lambda: bench_jwks_flood(work)),
+            ("5", lambda: bench_sessions(work)),
+        ):
+            if number in wanted:
+                bench()
     widths = [
         max(len(r[i]) for r in [("measure", "median", "min–max", "ratio", "target", "met"), *ROWS]) for i in range(6)
     ]

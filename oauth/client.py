@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from . import calls, grants
 from . import tokens as token_rules
 from .calls import PreparedCall
 from .config import ClientConfig
 from .discovery import Discovery, JwksCache, JwksReply, ProviderMetadata, cache_max_age
+from .errors import IssuerMismatch, SubjectMismatch, TokenRejected
 from .http import Http, ProviderError
 from .tokens import IF_PRESENT, REQUIRED, SKIP, AccessTokenRules, IdTokenRules, Rule, Verification
 from .transactions import Transaction
 
 LOGIN_MAX_AGE = 600
+
+
+def is_jwt(token: str) -> bool:
+    """Whether a token has a JWT's shape, a JWS compact serialisation of three dot-separated parts
+    (RFC 7515 §7.1), and can be verified offline; any other token is opaque: only its issuer can tell
+    what it means (RFC 6749 §1.4 lets an access token be any string)."""
+    return token.count(".") == 2
+
+
+def check_subject(step: str, sub: str | None, claims: Mapping[str, object]) -> None:
+    """`claims` (an ID token's, userInfo's) are about the user whose subject is `sub`; else SubjectMismatch."""
+    if claims.get("sub") != sub:
+        raise SubjectMismatch(step, sub, claims.get("sub"))
+
+
+def check_issuer(step: str, iss: str | None, got: object) -> None:
+    """`got` (an `iss` claim or parameter) is the issuer `iss`; else IssuerMismatch."""
+    if got != iss:
+        raise IssuerMismatch(step, iss, got)
 
 
 class OAuthClient:
@@ -193,3 +215,31 @@ class OAuthClient:
             return_to=return_to,
             id_token=id_token,
         )
+
+    # -- the OIDC rules about the answers of one sign-in (each raises a ClientError subclass) --------
+    def check_callback_issuer(self, iss: str | None) -> None:
+        """RFC 9207 §2.4: an authorization response that carries `iss` must carry this client's issuer
+        (a mix-up defence); one without it is accepted (Cognito sends none). Raises IssuerMismatch."""
+        if iss is not None:
+            check_issuer("callback", self.config.issuer, iss)
+
+    def verify_refreshed_id_token(
+        self, id_token: str, *, access_token: str | None, sub: str | None, iss: str | None
+    ) -> Verification:
+        """An ID token from a refresh: every check (the nonce skipped on purpose: a refreshed ID token
+        carries none), then OIDC Core §12.2: its `iss` and `sub` are the sign-in's (`iss`, `sub`).
+        Raises TokenRejected (a check failed) or SubjectMismatch / IssuerMismatch (someone else's)."""
+        result = self.verify_id_token(id_token, nonce=SKIP, access_token=access_token)
+        failure = result.failure
+        if failure is not None:
+            raise TokenRejected("refresh", failure.name, failure.detail)
+        check_subject("refresh", sub, result.claims)
+        check_issuer("refresh", iss, result.claims.get("iss"))
+        return result
+
+    def userinfo_for(self, access_token: str, sub: str | None) -> dict:
+        """userInfo for the signed-in user whose ID token's subject is `sub`: OIDC Core §5.3.2, a
+        response with another `sub` must not be used. Raises SubjectMismatch (and what userinfo() raises)."""
+        info = self.userinfo(access_token)
+        check_subject("userinfo", sub, info)
+        return info

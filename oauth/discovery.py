@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jose import jwk
 from jose.backends.base import Key
 
@@ -113,6 +114,25 @@ class UnknownKey(Exception):
     """No key in the JWKS matches the token's kid (after at most one refetch)."""
 
 
+class KeyEntry(NamedTuple):
+    """One JWKS key, prepared once when the JWKS is fetched: python-jose's key, and the
+    `cryptography` public key inside it, which verifies RS256 directly (None when python-jose
+    holds something else, e.g. a private key someone published: then python-jose verifies)."""
+
+    kid: str
+    key: Key
+    rsa: RSAPublicKey | None
+
+
+def prepare_keys(jwks: object) -> dict[str, KeyEntry]:
+    """`build_keys`, each key with its `cryptography` public key looked up once (see KeyEntry)."""
+    entries = {}
+    for kid, key in build_keys(jwks).items():
+        public = getattr(key, "prepared_key", None)
+        entries[kid] = KeyEntry(kid, key, public if isinstance(public, RSAPublicKey) else None)
+    return entries
+
+
 def build_keys(jwks: object) -> dict[str, Key]:
     """Turn a JWKS document into RS256 verification keys, keyed by kid ("" if absent)."""
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
@@ -152,15 +172,14 @@ def cache_max_age(cache_control: str | None) -> float | None:
 
 
 class _Snapshot(NamedTuple):
-    keys: dict[str, Key]
+    keys: dict[str, KeyEntry]
     expires: float  # clock time after which these keys are not used without a refetch
 
 
-def _pick(keys: dict[str, Key], kid: str | None) -> tuple[str, Key] | None:
+def _pick(keys: dict[str, KeyEntry], kid: str | None) -> KeyEntry | None:
     if kid is None:
-        return next(iter(keys.items())) if len(keys) == 1 else None
-    key = keys.get(kid)
-    return None if key is None else (kid, key)
+        return next(iter(keys.values())) if len(keys) == 1 else None
+    return keys.get(kid)
 
 
 def _same_key(a: Key, b: Key) -> bool:
@@ -220,7 +239,7 @@ class JwksCache:
             result = self._fetch()
             reply = result if isinstance(result, JwksReply) else JwksReply(result)
             try:
-                keys = build_keys(reply.document)
+                keys = prepare_keys(reply.document)
             except ValueError as exc:
                 raise ProviderError("jwks", f"sent an unusable JWKS: {exc}") from None
         except ProviderError:
@@ -228,7 +247,7 @@ class JwksCache:
             raise
         ttl = self.max_age if reply.max_age is None else min(self.max_age, max(reply.max_age, self.min_interval))
         old = self._state.keys
-        removed = {kid for kid in old if kid not in keys or not _same_key(old[kid], keys[kid])}
+        removed = {kid for kid in old if kid not in keys or not _same_key(old[kid].key, keys[kid].key)}
         self._state = _Snapshot(keys, started + ttl)
         for callback in self.on_removed if removed else ():
             callback(removed)
@@ -236,9 +255,16 @@ class JwksCache:
 
     def key_for(self, kid: str | None) -> tuple[str, Key]:
         """Return (kid, key) for a token's kid; a missing kid works with a single key only."""
+        entry = self.entry_for(kid)
+        return entry.kid, entry.key
+
+    def entry_for(self, kid: str | None) -> KeyEntry:
+        """The prepared key (KeyEntry) for a token's kid, found, fetched or refused as `key_for` says."""
         state = self._state
-        if self._clock() < state.expires and (found := _pick(state.keys, kid)) is not None:
-            return found  # the hot path: no lock
+        if self._clock() < state.expires:
+            found = state.keys.get(kid) if kid is not None else _pick(state.keys, None)
+            if found is not None:
+                return found  # the hot path: no lock
         with self._lock:  # one fetch at a time; whoever waited sees its result
             state, now = self._state, self._clock()
             fresh = now < state.expires

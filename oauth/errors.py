@@ -1,4 +1,4 @@
-"""The provider's OAuth error answers."""
+"""What the client raises about a provider's answer, all under one base class, `ClientError`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from lab.causes import likely_cause
 
 
 class ClientError(Exception):
-    """The base of what the client raises about a provider's answer: ProviderError (the provider failed)
-    and ProviderRefused (it answered with an OAuth error). Catch this for either."""
+    """The base of what the client raises about a provider's answer: ProviderError (the provider failed,
+    in http.py), ProviderRefused (it answered with an OAuth error), TokenRejected (a token it sent failed
+    verification) and IdentityMismatch (an answer about another user or from another issuer)."""
 
     step: str
 
@@ -25,3 +26,39 @@ class ProviderRefused(ClientError):
     @property
     def cause(self) -> str:
         return likely_cause(self.error)
+
+
+class TokenRejected(ClientError):
+    """A token the provider sent failed verification: `check` names the first failed check (a
+    CheckName value), `detail` says why."""
+
+    def __init__(self, step: str, check: str, detail: str):
+        super().__init__(f"{step}: check {check!r} failed: {detail}")
+        self.step = step
+        self.check = check
+        self.detail = detail
+
+
+class IdentityMismatch(ClientError):
+    """An answer is about another user, or from another issuer, than this sign-in's: its claim
+    `claim` is `got` where `expected` was required. Catch this for either subclass."""
+
+    claim = ""
+
+    def __init__(self, step: str, expected: str | None, got: object):
+        super().__init__(f"{step}: {self.claim} is {str(got)[:200]!r}, not {expected!r}")
+        self.step = step
+        self.expected = expected
+        self.got = got
+
+
+class SubjectMismatch(IdentityMismatch):
+    """The `sub` differs: the answer is about another user."""
+
+    claim = "sub"
+
+
+class IssuerMismatch(IdentityMismatch):
+    """The `iss` differs: another authorization server answered (a mix-up, RFC 9207)."""
+
+    claim = "iss"

@@ -4,7 +4,8 @@ The rules are stated, not implied: `IdTokenRules` and `AccessTokenRules` name ev
 check is made unless the rule object says `SKIP` on purpose (aws-jwt-verify's stance: token_use and
 client_id are never optional). Each claim has one small function citing its specification; every
 result is collected for the UI, and the detail sentences are built only when someone reads them.
-python-jose (through the JWKS cache's keys) does the RS256 signature; the claim rules live here.
+python-jose builds the JWKS keys (once per kid, in the JWKS cache) and the RS256 signature is checked
+with the `cryptography` public key inside them; the claim rules live here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import hmac
 import json
 import time
+from binascii import a2b_base64
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
@@ -21,8 +23,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from jose.backends.base import Key
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from lab.claims import WHY
 from lab.times import format_time
@@ -57,21 +58,51 @@ class CheckName(StrEnum):
     AT_HASH = "at_hash"
 
 
+# Python 3.11 resolves `CheckName.ISS` through EnumType.__getattr__, about 0.5 µs a time (more than a
+# whole claim check): the hot path names the members through these module constants instead.
+_STRUCTURE = CheckName.STRUCTURE
+_ALG = CheckName.ALG
+_SIGNATURE = CheckName.SIGNATURE
+_ISS = CheckName.ISS
+_AUD = CheckName.AUD
+_CLIENT_ID = CheckName.CLIENT_ID
+_TOKEN_USE = CheckName.TOKEN_USE
+_SUB = CheckName.SUB
+_EXP = CheckName.EXP
+_IAT = CheckName.IAT
+_NBF = CheckName.NBF
+_NONCE = CheckName.NONCE
+_AT_HASH = CheckName.AT_HASH
+
+
+# A check's detail sentence, built only when read (the API's hot path never reads the details of
+# checks that passed): a string; a (template, *values) tuple, said as template.format(*values),
+# which costs a fraction of a closure to make; or a callable of no arguments, for the sentences
+# that say a time (format_time).
+Detail = str | tuple[str, *tuple[object, ...]] | Callable[[], str]
+
+
+def _say(detail: Detail) -> str:
+    if isinstance(detail, tuple):
+        template, *values = detail
+        return template.format(*values)
+    return detail if isinstance(detail, str) else detail()
+
+
 class Check:
-    """One verification check. Its detail may be given as a callable, built only when read:
-    the API's hot path never reads the details of checks that passed."""
+    """One verification check. Its detail may be given lazily (see `Detail`), built only when read."""
 
     __slots__ = ("_detail", "name", "passed")
 
-    def __init__(self, name: CheckName, passed: bool, detail: str | Callable[[], str]):
+    def __init__(self, name: CheckName, passed: bool, detail: Detail):
         self.name = name
         self.passed = passed
         self._detail = detail
 
     @property
     def detail(self) -> str:
-        if callable(self._detail):
-            self._detail = self._detail()
+        if not isinstance(self._detail, str):
+            self._detail = _say(self._detail)
         return self._detail
 
     @property
@@ -92,7 +123,7 @@ class Check:
         return f"Check({str(self.name)!r}, {self.passed!r}, {self.detail!r})"
 
 
-Result = tuple[CheckName, bool, "str | Callable[[], str]"]  # one check as made: name, passed, detail
+Result = tuple[CheckName, bool, Detail]  # one check as made: name, passed, detail
 
 
 class Verification:
@@ -138,7 +169,7 @@ class Verification:
         """True when the check called `name` was made and failed."""
         return any(r[0] is name and not r[1] for r in self.results)
 
-    def add(self, name: CheckName, passed: bool, detail: str | Callable[[], str]) -> None:
+    def add(self, name: CheckName, passed: bool, detail: Detail) -> None:
         self.results.append((name, passed, detail))
 
     def __repr__(self) -> str:
@@ -218,6 +249,7 @@ class IdTokenRules:
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _SIX_BITS = bytes(_ALPHABET.find(bytes([c])) % 64 for c in range(256))  # character -> its 6-bit value
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+_FROM_URLSAFE = bytes.maketrans(b"-_+/=", b"+/***")  # + / = are not base64url: to a byte a2b refuses
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _NOT_ALPHABET = bytes(c for c in range(256) if c not in _ALPHABET)
 _UNUSED_BITS = (0, 0, 0x0F, 0x03)  # by length % 4: the bits of the last character that carry nothing
@@ -244,7 +276,42 @@ def _b64(part: str) -> bytes:
 
 
 def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
-    """Header, payload, signing input and signature of a JWT (RFC 7519 §7.2), none of them trusted yet."""
+    """Header, payload, signing input and signature of a JWT (RFC 7519 §7.2), none of them trusted yet.
+
+    The usual token (a header seen before, canonical base64url, a JSON object small enough to need
+    no depth walk) is taken apart here in one go; anything else goes to `_parse_checked`, which
+    accepts exactly the same tokens and says what is wrong with the others. The signature part is
+    not decoded twice, the payload not parsed twice: a token leaves this fast path only untouched.
+    """
+    if isinstance(token, str) and len(token) <= MAX_TOKEN_LENGTH and token.isascii():
+        raw = token.encode("ascii")
+        head, _, rest = raw.partition(b".")  # two partitions cost a fraction of one split
+        body, dot, sig = rest.partition(b".")
+        header = _HEADERS.get(head)  # only headers that _parse_checked accepted are cached
+        nb, ns = len(body) & 3, len(sig) & 3
+        if (
+            header is not None
+            and dot  # a third dot stays in `sig`, and strict a2b refuses it below
+            and body
+            and nb != 1
+            and ns != 1
+            and not (nb and _SIX_BITS[body[-1]] & _UNUSED_BITS[nb])
+            and not (ns and _SIX_BITS[sig[-1]] & _UNUSED_BITS[ns])
+        ):
+            try:  # strict a2b refuses any byte but A-Z a-z 0-9 + / (and the token's own + / = became *)
+                text = a2b_base64(body.translate(_FROM_URLSAFE) + _PADDING[nb], strict_mode=True).decode()
+                signature = a2b_base64(sig.translate(_FROM_URLSAFE) + _PADDING[ns], strict_mode=True)
+                if text.count("{") + text.count("[") <= MAX_DEPTH:  # too few brackets to nest too deeply
+                    payload, end = _SCAN(text, 0)
+                    if end == len(text) and type(payload) is dict:
+                        return dict(header), payload, raw[: len(head) + 1 + len(body)], signature
+            except (ValueError, StopIteration):  # binascii.Error, UnicodeDecodeError, JSONDecodeError
+                pass
+    return _parse_checked(token)
+
+
+def _parse_checked(token: str) -> tuple[dict, dict, bytes, bytes]:
+    """`_parse`, one step at a time, raising ValueError with what is wrong."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise ValueError("not a token string of reasonable size")
     parts = token.split(".")
@@ -263,7 +330,7 @@ def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
     return header, payload, token[: len(parts[0]) + 1 + len(parts[1])].encode("ascii"), signature
 
 
-_HEADERS: dict[str, dict] = {}  # a provider signs with a handful of headers: parse each once
+_HEADERS: dict[bytes, dict] = {}  # a provider signs with a handful of headers: parse each once
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
@@ -282,14 +349,11 @@ def _json(raw: bytes) -> object:
 
 
 def _header(part: str) -> object:
-    cached = _HEADERS.get(part)
-    if cached is not None:
-        return dict(cached)
     header = _json(_b64(part))
     if isinstance(header, dict):
         if len(_HEADERS) >= 64:  # random headers (an attacker's kids) only ever cost a reparse
             _HEADERS.clear()
-        _HEADERS[part] = header
+        _HEADERS[part.encode("ascii")] = header  # _b64 accepted it: ASCII
         return dict(header)
     return header
 
@@ -304,59 +368,45 @@ def decode_unverified(token: str) -> tuple[dict, dict]:
 _PKCS1, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
 
 
-def _rs256(key: Key, signing_input: bytes, signature: bytes) -> bool:
-    """RS256 (RFC 7518 §3.3) with the key's `cryptography` public key, as python-jose's Key.verify
-    does, minus its per-call wrapper; any other key goes through python-jose."""
-    public = getattr(key, "prepared_key", None)
-    if not isinstance(public, rsa.RSAPublicKey):
-        return key.verify(signing_input, signature)
-    try:
-        public.verify(signature, signing_input, _PKCS1, _SHA256)
-    except InvalidSignature:
-        return False
-    return True
-
-
 def check_alg(header: dict) -> Result:
     """RFC 8725 §3.1 and RFC 7515 §4.1.1: accept only the algorithm we expect (RS256), never `none`
     or an HMAC keyed with the public key."""
     alg = header.get("alg")
-    return (CheckName.ALG, alg in ALGORITHMS, lambda: f"header alg is {alg!r}; allowed: RS256")
+    return (_ALG, alg in ALGORITHMS, ("header alg is {!r}; allowed: RS256", alg))
 
 
 def check_signature(header: dict, signing_input: bytes, signature: bytes, keys: JwksCache) -> tuple[Result, str | None]:
     """RFC 7515 §5.2: verify the signature with the JWKS key named by `kid` (§4.1.4); refuse `crit`
     extensions we do not understand (§4.1.11). Returns the check and the kid that verified it."""
     if header.get("alg") not in ALGORITHMS:
-        return (CheckName.SIGNATURE, False, "not checked: the algorithm is not allowed"), None
+        return (_SIGNATURE, False, "not checked: the algorithm is not allowed"), None
     if "crit" in header:
-        return (CheckName.SIGNATURE, False, lambda: f"the header lists critical extensions {header['crit']!r}"), None
+        return (_SIGNATURE, False, ("the header lists critical extensions {!r}", header["crit"])), None
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
-        return (CheckName.SIGNATURE, False, "the kid header is not a string"), None
+        return (_SIGNATURE, False, "the kid header is not a string"), None
     try:
-        used_kid, key = keys.key_for(kid)  # a python-jose RS256 key, built once per kid
-        valid = _rs256(key, signing_input, signature)
+        key = keys.entry_for(kid)  # prepared once per kid, when the JWKS was fetched
+        if key.rsa is not None:  # RS256 (RFC 7518 §3.3) straight through `cryptography`, as python-jose does
+            key.rsa.verify(signature, signing_input, _PKCS1, _SHA256)
+        elif not key.key.verify(signing_input, signature):  # any other key object: python-jose decides
+            raise InvalidSignature
+    except InvalidSignature:
+        return (_SIGNATURE, False, "RS256 signature does not verify"), None
     except UnknownKey as exc:
-        return (CheckName.SIGNATURE, False, str(exc)), None
+        return (_SIGNATURE, False, str(exc)), None
     except ProviderError:
         raise
     except Exception as exc:  # python-jose raises JWKError and others
-        return (CheckName.SIGNATURE, False, f"RS256 signature does not verify ({type(exc).__name__})"), None
-    if not valid:
-        return (CheckName.SIGNATURE, False, "RS256 signature does not verify"), None
-    return (
-        CheckName.SIGNATURE,
-        True,
-        lambda: f"RS256, verified with the JWKS key kid {used_kid or '(none)'}",
-    ), used_kid
+        return (_SIGNATURE, False, f"RS256 signature does not verify ({type(exc).__name__})"), None
+    return (_SIGNATURE, True, ("RS256, verified with the JWKS key kid {}", key.kid or "(none)")), key.kid
 
 
 def check_iss(claims: dict, issuer: str) -> Result:
     """OIDC Core §3.1.3.7 step 2, RFC 7519 §4.1.1 and the AWS page on verifying a JWT (AWS_VERIFY):
     iss must equal the user pool's issuer exactly."""
     iss = claims.get("iss")
-    return (CheckName.ISS, iss == issuer, lambda: f"iss is {iss!r}; expected {issuer!r}")
+    return (_ISS, iss == issuer, ("iss is {!r}; expected {!r}", iss, issuer))
 
 
 def check_aud(claims: dict, clients: frozenset[str]) -> Result:
@@ -366,22 +416,22 @@ def check_aud(claims: dict, clients: frozenset[str]) -> Result:
     if isinstance(aud, str):  # the usual case, decided without building a list
         ok = aud in clients
         return (
-            CheckName.AUD,
+            _AUD,
             ok,
-            lambda: f"aud is {aud!r}" + (", this app client" if ok else "; expected this app client"),
+            ("aud is {!r}, this app client" if ok else "aud is {!r}; expected this app client", aud),
         )
     if aud is None:
-        return (CheckName.AUD, False, "aud is missing")
+        return (_AUD, False, "aud is missing")
     auds = aud if isinstance(aud, list) else [aud]
     strings = [a for a in auds if isinstance(a, str)]
     azp = claims.get("azp")
     if len(strings) != len(auds):
-        return (CheckName.AUD, False, "aud must be a string or a list of strings")
+        return (_AUD, False, "aud must be a string or a list of strings")
     if clients.isdisjoint(strings):
-        return (CheckName.AUD, False, f"aud is {aud!r}; expected this app client")
+        return (_AUD, False, f"aud is {aud!r}; expected this app client")
     if len(auds) > 1 and not (isinstance(azp, str) and azp in clients):
-        return (CheckName.AUD, False, f"aud lists several audiences {aud!r} and azp is not this client")
-    return (CheckName.AUD, True, f"aud is {aud!r}, this app client")
+        return (_AUD, False, f"aud lists several audiences {aud!r} and azp is not this client")
+    return (_AUD, True, f"aud is {aud!r}, this app client")
 
 
 def check_client_id(claims: dict, clients: frozenset[str]) -> Result:
@@ -389,46 +439,46 @@ def check_client_id(claims: dict, clients: frozenset[str]) -> Result:
     must be an app client we trust (RFC 9068 §4 plays the same role with aud)."""
     cid = claims.get("client_id")
     ok = isinstance(cid, str) and cid in clients
-    return (CheckName.CLIENT_ID, ok, lambda: f"client_id is {cid!r}; " + ("trusted" if ok else "not an allowed client"))
+    return (_CLIENT_ID, ok, ("client_id is {!r}; trusted" if ok else "client_id is {!r}; not an allowed client", cid))
 
 
 def check_token_use(claims: dict, kind: str) -> Result:
     """AWS page on verifying a JWT (AWS_VERIFY): token_use is `id` or `access`, and must be the kind
     this place accepts."""
     use = claims.get("token_use")
-    return (CheckName.TOKEN_USE, use == kind, lambda: f"token_use is {use!r}; expected {kind!r}")
+    return (_TOKEN_USE, use == kind, ("token_use is {!r}; expected {!r}", use, kind))
 
 
 def check_sub(claims: dict) -> Result:
     """OIDC Core §2 (sub is REQUIRED) and RFC 9068 §2.2: a non-empty string, the user's stable id."""
     sub = claims.get("sub")
-    return (CheckName.SUB, isinstance(sub, str) and bool(sub), lambda: f"sub is {sub!r}")
+    return (_SUB, isinstance(sub, str) and bool(sub), ("sub is {!r}", sub))
 
 
 def check_exp(claims: dict, now: float, leeway: int) -> Result:
     """RFC 7519 §4.1.4 and OIDC Core §3.1.3.7 step 9: refuse the token after exp (plus leeway)."""
     exp = claims.get("exp")
-    if not _is_time(exp):
-        return (CheckName.EXP, False, "exp is missing or not a number")
+    if type(exp) is not int and not _is_time(exp):  # the usual int decided without a call
+        return (_EXP, False, "exp is missing or not a number")
     live = now <= exp + leeway
-    return (CheckName.EXP, live, lambda: f"{'expires' if live else 'expired'} {format_time(exp, now)}")
+    return (_EXP, live, lambda: f"{'expires' if live else 'expired'} {format_time(exp, now)}")
 
 
 def check_iat(claims: dict, now: float, leeway: int, max_age: int | Rule) -> Result:
     """RFC 7519 §4.1.6 and OIDC Core §3.1.3.7 step 10: iat is a number, not in the future, and at
     login not older than `max_age`."""
     iat = claims.get("iat")
-    if not _is_time(iat):
-        return (CheckName.IAT, False, "iat is missing or not a number")
+    if type(iat) is not int and not _is_time(iat):
+        return (_IAT, False, "iat is missing or not a number")
     if iat > now + leeway:
-        return (CheckName.IAT, False, lambda: f"issued in the future: {format_time(iat, now)}")
+        return (_IAT, False, lambda: f"issued in the future: {format_time(iat, now)}")
     if isinstance(max_age, int) and now - iat > max_age:  # an int, or SKIP
         return (
-            CheckName.IAT,
+            _IAT,
             False,
             lambda: f"issued {format_time(iat, now)}, older than {max_age} s allowed at login",
         )
-    return (CheckName.IAT, True, lambda: f"issued {format_time(iat, now)}")
+    return (_IAT, True, lambda: f"issued {format_time(iat, now)}")
 
 
 def check_nbf(claims: dict, now: float, leeway: int) -> Result | None:
@@ -437,7 +487,7 @@ def check_nbf(claims: dict, now: float, leeway: int) -> Result | None:
         return None
     nbf = claims["nbf"]
     ok = _is_time(nbf) and nbf <= now + leeway
-    return (CheckName.NBF, ok, lambda: f"not before {format_time(nbf, now)}")
+    return (_NBF, ok, lambda: f"not before {format_time(nbf, now)}")
 
 
 def check_nonce(claims: dict, nonce: str) -> Result:
@@ -445,9 +495,9 @@ def check_nonce(claims: dict, nonce: str) -> Result:
     got = claims.get("nonce")
     ok = isinstance(got, str) and hmac.compare_digest(got.encode(), nonce.encode())
     return (
-        CheckName.NONCE,
+        _NONCE,
         ok,
-        "matches the one sent at login" if ok else lambda: f"nonce {got!r} is not the one sent",
+        "matches the one sent at login" if ok else ("nonce {!r} is not the one sent", got),
     )
 
 
@@ -458,27 +508,30 @@ def check_at_hash(claims: dict, access_token: str | None, rule: Rule) -> Result:
     if at_hash is None:
         required = rule is REQUIRED
         detail = "missing, but required for tokens from the authorization endpoint"
-        return (CheckName.AT_HASH, not required, detail if required else "absent (optional in the code flow)")
+        return (_AT_HASH, not required, detail if required else "absent (optional in the code flow)")
     if not access_token:
-        return (CheckName.AT_HASH, False, "present, but there is no access token to compare it with")
+        return (_AT_HASH, False, "present, but there is no access token to compare it with")
     left_half = hashlib.sha256(access_token.encode()).digest()[:16]  # RS256: SHA-256, 128 bits
     expected = binascii.b2a_base64(left_half, newline=False).translate(_TO_URLSAFE).rstrip(b"=")
     ok = isinstance(at_hash, str) and hmac.compare_digest(at_hash.encode(), expected)
-    return (CheckName.AT_HASH, ok, "matches the access token" if ok else "does not match the access token")
+    return (_AT_HASH, ok, "matches the access token" if ok else "does not match the access token")
 
 
 # -- the two verifiers ----------------------------------------------------------------------------
+_PARSED: Result = (_STRUCTURE, True, "three base64url parts with JSON header and payload")
+
+
 def _start(token: str, kind: str, keys: JwksCache) -> Verification:
     """Parse, then check alg and signature: the result's first checks (only `structure` if unparseable)."""
-    result = Verification(kind=kind)
     try:
-        result.header, result.claims, signing_input, signature = _parse(token)
+        header, claims, signing_input, signature = _parse(token)
     except ValueError as exc:
-        result.results.append((CheckName.STRUCTURE, False, f"the token {exc}"))
+        result = Verification(kind)
+        result.results.append((_STRUCTURE, False, f"the token {exc}"))
         return result
-    result.results.append((CheckName.STRUCTURE, True, "three base64url parts with JSON header and payload"))
-    signed, result.kid = check_signature(result.header, signing_input, signature, keys)
-    result.results += (check_alg(result.header), signed)
+    signed, kid = check_signature(header, signing_input, signature, keys)
+    result = Verification(kind, header, claims, kid)
+    result.results += (_PARSED, check_alg(header), signed)
     return result
 
 

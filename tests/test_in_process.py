@@ -10,11 +10,25 @@ import json
 import time
 
 import pytest
+from jose import jws
 
 from config import load_settings
 from lab.compare import code_run_record, compare_rows, implicit_run_record
 from lab.lifecycle import NOTES, claim_diff, shorten
+from local_cognito.keys import KeyRing, SigningKey
 from oauth import doctor
+from oauth.client import OAuthClient, check_issuer, check_subject, is_jwt
+from oauth.config import ClientConfig
+from oauth.discovery import JwksCache
+from oauth.errors import (
+    ClientError,
+    IdentityMismatch,
+    IssuerMismatch,
+    ProviderRefused,
+    SubjectMismatch,
+    TokenRejected,
+)
+from oauth.http import ProviderError
 from oauth.tokens import (
     IF_PRESENT,
     REQUIRED,
@@ -32,6 +46,7 @@ from oauth.tokens import (
 )
 from tracing import exports
 from tracing.model import Step
+from views.signin import KEPT_ACROSS_LOGIN, SESSION_KEY, SignIn, is_signed_in
 
 NOW = 1_800_000_000.0
 
@@ -194,3 +209,168 @@ def test_har_and_markdown_from_the_same_steps():
     assert entry["response"]["content"]["text"] == '{"token_type": "Bearer"}'
     text = exports.markdown([step()], {})
     assert "## 1. Token request" in text and "```sh\ncurl" in text
+
+
+# -- the sign-in kept in the session (views/signin.py) ---------------------------------------------
+TOKENS = {
+    "access_token": "a.b.c",
+    "id_token": "i.d.t",
+    "refresh_token": "r",
+    "expires_in": 3600,
+    "token_type": "Bearer",
+}
+
+
+def test_a_sign_in_is_stored_as_a_plain_dict_and_read_back():
+    user = SignIn.from_tokens(TOKENS, {"sub": "u-1"}, nonce="n", flow="code", now=1000)
+    session: dict = {}
+    user.save(session, "refresh")
+    stored = session[SESSION_KEY]
+    assert type(stored) is dict and json.loads(json.dumps(stored)) == stored  # what Flask-Session serialises
+    assert stored["access_token"] == "a.b.c" and stored["sub"] == "u-1" and stored["last_action"] == "refresh"
+    assert stored["token_response"]["refresh_token"] != "r"  # shortened for display: never the refresh token
+    assert SignIn.from_session(session) == user and is_signed_in(session)
+    assert "a.b.c" not in repr(user) and "'r'" not in repr(user)  # tokens stay out of logs
+
+
+def test_a_sign_in_from_an_older_layout_takes_the_defaults():
+    user = SignIn.from_session({SESSION_KEY: {"flow": "code", "access_token": "t", "future_key": 1}})
+    assert user is not None and user.login_at == 0 and user.last_refresh is None and not user.refresh_revoked
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        {},
+        "a string",
+        ["flow", "code"],
+        {"flow": "code"},
+        {"flow": "code", "access_token": ""},
+        {"flow": "code", "access_token": 5},
+        {"access_token": "t"},
+        {"flow": "code", "access_token": "t", "login_at": "yesterday"},
+        {"flow": "code", "access_token": "t", "login_at": True},
+        {"flow": "code", "access_token": "t", "refresh_token": ["r"]},
+        {"flow": "code", "access_token": "t", "last_refresh": "ok"},
+        {"flow": "code", "access_token": "t", "refresh_revoked": "yes"},
+        {"flow": "code", "access_token": "t", "expires_in": False},
+    ],
+)
+def test_a_malformed_stored_sign_in_reads_as_signed_out(stored):
+    assert SignIn.from_session({SESSION_KEY: stored}) is None
+    assert not is_signed_in({SESSION_KEY: stored})
+
+
+def test_a_sign_in_in_progress_and_the_compare_runs_survive_the_login():
+    assert set(KEPT_ACROSS_LOGIN) == {"tx", "implicit_run", "spa_run"}
+
+
+def test_a_provider_value_of_the_wrong_type_is_not_stored_as_if_typed():
+    user = SignIn.from_tokens({"access_token": "t", "expires_in": "3600"}, {"sub": 7}, nonce=None, flow="code", now=1)
+    assert user.expires_in is None and user.sub is None and user.id_token is None
+    assert user.revealable() == {"t"}
+
+
+# -- the client's OIDC rules (oauth/client.py), each a ClientError ---------------------------------
+ISSUER = "https://issuer.example"
+
+
+def test_every_client_error_shares_one_base():
+    for error in (ProviderError, ProviderRefused, TokenRejected, IdentityMismatch, SubjectMismatch, IssuerMismatch):
+        assert issubclass(error, ClientError)
+    assert issubclass(SubjectMismatch, IdentityMismatch) and issubclass(IssuerMismatch, IdentityMismatch)
+
+
+def test_is_jwt_is_the_compact_serialisation_shape():
+    assert is_jwt("eyJh.eyJi.c2ln") and is_jwt("..")
+    assert not is_jwt("opaque-token") and not is_jwt("a.b") and not is_jwt("a.b.c.d")
+
+
+def test_subject_and_issuer_rules_say_what_differs():
+    check_subject("userinfo", "u-1", {"sub": "u-1", "email": "x"})
+    with pytest.raises(SubjectMismatch) as caught:
+        check_subject("userinfo", "u-1", {"sub": "u-2"})
+    assert (caught.value.step, caught.value.expected, caught.value.got, caught.value.claim) == (
+        "userinfo",
+        "u-1",
+        "u-2",
+        "sub",
+    )
+    with pytest.raises(SubjectMismatch):
+        check_subject("userinfo", "u-1", {})  # no sub is not the same sub
+    check_issuer("refresh", ISSUER, ISSUER)
+    with pytest.raises(IssuerMismatch) as wrong:
+        check_issuer("refresh", ISSUER, "https://other.example")
+    assert wrong.value.got == "https://other.example" and wrong.value.expected == ISSUER
+
+
+@pytest.fixture(scope="module")
+def signing_key(key_dir) -> SigningKey:
+    return KeyRing(key_dir).id_key  # the run's provider keys: generated once (conftest.py)
+
+
+@pytest.fixture(scope="module")
+def signer(signing_key):
+    return signing_key.signer()  # loading an RSA key takes a while: once per module
+
+
+@pytest.fixture
+def client(signing_key) -> OAuthClient:
+    """A client whose JWKS is the test's own key: the ID token rules run with no provider."""
+    client = OAuthClient(ClientConfig(issuer=ISSUER, client_id="c", client_secret=""))
+    client.jwks = JwksCache(lambda: {"keys": [signing_key.public_jwk]})
+    return client
+
+
+def test_the_callback_iss_must_be_the_configured_issuer_when_sent(client):
+    client.check_callback_issuer(None)  # RFC 9207 is optional: Cognito sends no iss
+    client.check_callback_issuer(ISSUER)
+    with pytest.raises(IssuerMismatch) as caught:
+        client.check_callback_issuer("https://attacker.example")
+    assert caught.value.step == "callback" and caught.value.got == "https://attacker.example"
+    assert caught.value.expected == ISSUER
+
+
+def refreshed_id_token(key: SigningKey, signer, **changes) -> str:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": "c", "sub": "u-1", "iat": now, "exp": now + 3600, "auth_time": now - 60}
+    claims.update(changes)
+    return jws.sign(claims, signer, headers={"kid": key.kid}, algorithm="RS256")
+
+
+def test_a_refreshed_id_token_needs_no_nonce_and_the_same_user(client, signing_key, signer):
+    result = client.verify_refreshed_id_token(
+        refreshed_id_token(signing_key, signer), access_token=None, sub="u-1", iss=ISSUER
+    )
+    assert result.ok and result.claims["sub"] == "u-1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "claim"),
+    [({"sub": "u-2"}, SubjectMismatch, "sub"), ({"iss": "https://other.example"}, TokenRejected, "iss")],
+)
+def test_a_refreshed_id_token_for_someone_else_is_refused(client, signing_key, signer, changes, error, claim):
+    with pytest.raises(error) as caught:
+        client.verify_refreshed_id_token(
+            refreshed_id_token(signing_key, signer, **changes), access_token=None, sub="u-1", iss=ISSUER
+        )
+    assert caught.value.step == "refresh"
+    if isinstance(caught.value, TokenRejected):  # another issuer fails the iss check before the match
+        assert caught.value.check == claim
+
+
+def test_a_refreshed_id_token_from_another_issuer_than_the_sign_in_s(client, signing_key, signer):
+    with pytest.raises(IssuerMismatch) as caught:  # the sign-in's ID token had another (say, older) iss
+        client.verify_refreshed_id_token(
+            refreshed_id_token(signing_key, signer), access_token=None, sub="u-1", iss="https://before.example"
+        )
+    assert caught.value.expected == "https://before.example" and caught.value.got == ISSUER
+
+
+def test_a_refreshed_id_token_failing_a_check_names_it(client, signing_key, signer):
+    with pytest.raises(TokenRejected) as caught:
+        client.verify_refreshed_id_token(
+            refreshed_id_token(signing_key, signer, aud="another-client"), access_token=None, sub="u-1", iss=ISSUER
+        )
+    assert caught.value.check == CheckName.AUD and "another-client" in caught.value.detail

@@ -69,6 +69,38 @@ def test_revoke_then_lab_then_refresh_fails(stack, http):
     assert token not in refused.text
 
 
+def _refresh_answers(stack, change) -> None:
+    """The provider's refresh answer carries an ID token changed by `change` (signed with its real key)."""
+
+    def rewrite(body):
+        body["id_token"] = stack.resign(body["id_token"], change)
+        return body
+
+    stack.rewriter.rewrite = rewrite
+
+
+def test_refreshed_id_token_for_someone_else_is_refused(stack, http):
+    stack.login(http)
+    before = stack.session_json(http)
+    _refresh_answers(stack, lambda c: c.update(sub="someone-else"))
+    response = stack.post(http, "/refresh")
+    assert response.status_code == 400
+    assert "The refreshed ID token is for someone else" in response.text
+    assert "Its iss or sub differs from the sign-in&#39;s." in response.text
+    assert stack.session_json(http) == before  # nothing of the refused answer was stored
+
+
+def test_refreshed_id_token_failing_a_check_is_refused(stack, http):
+    stack.login(http)
+    before = stack.session_json(http)
+    _refresh_answers(stack, lambda c: c.update(aud="another-app-client"))
+    response = stack.post(http, "/refresh")
+    assert response.status_code == 400
+    assert "The refreshed ID token failed verification" in response.text
+    assert "Check &#39;aud&#39; failed" in response.text
+    assert stack.session_json(http) == before
+
+
 def test_userinfo_shows_result_and_string_flags(stack, http):
     stack.login(http)
     stack.post(http, "/userinfo")

@@ -119,6 +119,23 @@ def test_mismatched_state_is_refused(stack, http):
     assert ok.headers["Location"] == "/dashboard"
 
 
+def test_callback_from_another_issuer_is_refused_and_its_state_spent(stack, http):
+    params = stack.callback_params(http)
+    response = http.get(stack.url + "/callback", params={**params, "iss": "https://attacker.example"})
+    assert response.status_code == 400
+    assert "The callback came from another issuer" in response.text
+    assert "&#39;https://attacker.example&#39;, not the configured issuer" in response.text
+    assert response.headers["X-OAuth-Error"] == "invalid_issuer"
+    assert stack.steps("token") == [] and stack.session_json(http)["authenticated"] is False
+    again = http.get(stack.url + "/callback", params=params)  # RFC 9207: the mixed-up response is spent
+    assert again.status_code == 400 and "Unknown or already used state" in again.text
+
+
+def test_callback_with_the_configured_issuer_signs_in(stack, http):
+    params = {**stack.callback_params(http), "iss": stack.settings.issuer}
+    assert http.get(stack.url + "/callback", params=params, allow_redirects=False).headers["Location"] == "/dashboard"
+
+
 def test_replayed_callback_is_refused(stack, http):
     params = stack.callback_params(http)
     assert http.get(stack.url + "/callback", params=params, allow_redirects=False).status_code == 302

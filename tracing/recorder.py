@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 
 from config import Settings
 from oauth.http import Reply
-from views import antiforgery
+from views import antiforgery, signin
 
 from .model import Exchange, Step, Trace
 from .redact import MAX_BODY, Redactor
@@ -220,8 +220,8 @@ def _allowed() -> bool:
 
 def _refresh_token() -> str:
     """The signed-in user's refresh token, to be redacted wherever it appears."""
-    auth = session.get("auth") or {}
-    return auth.get("refresh_token") or ""
+    auth = signin.load()
+    return (auth.refresh_token if auth else None) or ""
 
 
 def _exchange(entry: Pending, response: Response, settings: Settings) -> Exchange:

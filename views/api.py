@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Mapping
 
-from flask import Blueprint, Response, current_app, jsonify, request, session
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from lab.display import shorten
 from oauth.http import ProviderError
@@ -17,7 +17,7 @@ from oauth.verified_cache import VerifiedTokenCache
 from tracing import recorder
 from tracing.model import Exchange
 
-from . import oauth_client, settings, unverified_claims
+from . import oauth_client, settings, signin, unverified_claims
 
 bp = Blueprint("api", __name__)
 
@@ -84,18 +84,18 @@ def who_am_i(header: str, query: Mapping[str, str] | None = None, form: Mapping[
 @bp.get("/api/session")
 def session_summary() -> Response:
     """What the session holds, for scripts: claims and flags, never a token."""
-    auth = session.get("auth")
-    if not auth:
+    auth = signin.load()
+    if auth is None:
         return jsonify({"authenticated": False})
     return jsonify(
         {
             "authenticated": True,
-            "flow": auth.get("flow"),
-            "sub": auth.get("sub"),
-            "login_at": auth.get("login_at"),
-            "id_token_claims": unverified_claims(auth.get("id_token")),
-            "access_token_claims": unverified_claims(auth.get("access_token")),
-            "refresh_token": "present" if auth.get("refresh_token") else "absent",
+            "flow": auth.flow,
+            "sub": auth.sub,
+            "login_at": auth.login_at,
+            "id_token_claims": unverified_claims(auth.id_token),
+            "access_token_claims": unverified_claims(auth.access_token),
+            "refresh_token": "present" if auth.refresh_token else "absent",
         }
     )
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
 
 from lab.causes import likely_cause
 from lab.claims import WHY
 from lab.compare import code_run_record
 from oauth import transactions
-from oauth.errors import ClientError
+from oauth.errors import ClientError, IssuerMismatch
 from oauth.http import ProviderError
-from oauth.raw import shorten_response
 from tracing import recorder
 
-from . import antiforgery, oauth_client, presenter, settings
+from . import antiforgery, oauth_client, presenter, settings, signin
 from .errors import problem
 
 bp = Blueprint("auth", __name__)
@@ -25,7 +25,7 @@ MAX_CODE_LENGTH = 2048
 
 
 @bp.get("/login")
-def login() -> Response:
+def login() -> Response | str:
     client = oauth_client()
     client.metadata()  # fail with a clear 502 before anything is stored
     tx = transactions.begin(session, "code", request.args.get("next"))
@@ -50,31 +50,14 @@ def _callback_error() -> Response:
     return problem(400, "Sign-in did not complete", detail, hint=likely_cause(error), error=error)
 
 
-KEPT_ACROSS_LOGIN = ("tx", "implicit_run", "spa_run")
-
-
 def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state: str = "") -> None:
     """Put verified tokens in the server-side session and give it a new id, a new anti-forgery
     token and a new trace (which keeps only this sign-in's own steps, found by its `state`)."""
     now = int(time.time())
-    kept = {k: session[k] for k in KEPT_ACROSS_LOGIN if k in session}
-    session.clear()
-    session.update(kept)
+    signin.start(signin.SignIn.from_tokens(tokens, claims, nonce=nonce, flow=flow, now=now))
     s = settings()
     session["code_run"] = code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes))
-    session["auth"] = {
-        "flow": flow,
-        "id_token": tokens.get("id_token"),
-        "access_token": tokens["access_token"],
-        "refresh_token": tokens.get("refresh_token"),
-        "nonce": nonce,
-        "sub": claims.get("sub"),
-        "login_at": now,
-        "expires_in": tokens.get("expires_in"),
-        "token_response": shorten_response(tokens),
-    }
     session["seen_at"] = now
-    current_app.session_interface.regenerate(session)
     antiforgery.rotate()
     recorder.start_new(keep_login=state)
 
@@ -87,17 +70,18 @@ def _callback_headers(response: Response) -> Response:
 
 
 @bp.get("/callback")
-def callback() -> Response:
+def callback() -> Response | str:
     recorder.note_incoming("callback")
     if "error" in request.args:
         return _callback_error()
-    iss = request.args.get("iss")
-    if iss is not None and iss != settings().issuer:  # RFC 9207: a mix-up defence when the provider sends it
+    try:
+        oauth_client().check_callback_issuer(request.args.get("iss"))  # RFC 9207: a mix-up defence
+    except IssuerMismatch as exc:
         transactions.take(session, request.args.get("state"), "code")
         return problem(
             400,
             "The callback came from another issuer",
-            f"The callback's iss is {iss[:200]!r}, not the configured issuer {settings().issuer!r}.",
+            f"The callback's iss is {str(exc.got)[:200]!r}, not the configured issuer {exc.expected!r}.",
             hint="Another authorization server answered (a mix-up attack or a misconfiguration). Nothing was stored.",
             error="invalid_issuer",
         )
@@ -131,7 +115,7 @@ def callback() -> Response:
 
 
 @bp.post("/callback/continue")
-def callback_continue() -> Response:
+def callback_continue() -> Response | str:
     """Presenter mode: the paused code exchange, resumed."""
     pending = session.pop("presenter_pending", None)
     if not isinstance(pending, dict) or "code" not in pending:
@@ -140,7 +124,7 @@ def callback_continue() -> Response:
     return _finish_login(code, transactions.Transaction(**pending))
 
 
-def _finish_login(code: str, tx: transactions.Transaction) -> Response:
+def _finish_login(code: str, tx: transactions.Transaction) -> Response | str:
     """Trade the code, verify the ID token, and only then store the tokens."""
     client = oauth_client()
     tokens = client.exchange_code(code, tx)
@@ -171,21 +155,21 @@ def _finish_login(code: str, tx: transactions.Transaction) -> Response:
     return redirect(tx.next)
 
 
-def _end_sessions(switch: bool) -> Response:
+def _end_sessions(switch: bool) -> Response | str:
     """Revoke the refresh token, clear the server session, and end the provider's session."""
-    auth = session.get("auth") or {}
+    user = signin.load()
     client = oauth_client()
     s = settings()
     revoked = ""
-    if auth.get("refresh_token") and not auth.get("refresh_revoked"):
+    if user and user.refresh_token and not user.refresh_revoked:
         try:
-            client.revoke(auth["refresh_token"])
+            client.revoke(user.refresh_token)
             revoked = "The revocation answered HTTP 200 with an empty body: the refresh token is revoked."
         except ClientError as exc:
             log.warning("logout: could not revoke the refresh token: %s", exc)
             revoked = "The revocation failed; the session is cleared anyway."
     try:
-        provider_logout = client.logout_url(s.signed_out_uri, auth.get("id_token"))
+        provider_logout = client.logout_url(s.signed_out_uri, user.id_token if user else None)
     except ProviderError:
         provider_logout = None
     presenting = presenter.presenting()
@@ -197,7 +181,7 @@ def _end_sessions(switch: bool) -> Response:
     if presenting:  # the display preference (its own cookie) survives; nothing else does
         if switch:
             session["after_logout"] = "switch"
-        current_app.session_interface.regenerate(session)
+        signin.new_session_id()
         return presenter.redirect_screen(
             title="Send the browser to the provider's logout",
             url=provider_logout or url_for("dashboard.index", signed_out=1),
@@ -207,7 +191,7 @@ def _end_sessions(switch: bool) -> Response:
         )
     if switch:
         session["after_logout"] = "switch"
-        current_app.session_interface.regenerate(session)
+        signin.new_session_id()
         return redirect(provider_logout or url_for("auth.login", prompt="login"))
     response = redirect(provider_logout or url_for("dashboard.index", signed_out=1))
     response.delete_cookie(
@@ -224,11 +208,11 @@ def _end_sessions(switch: bool) -> Response:
 def logout() -> Response | str:
     if request.method != "POST":  # GET and HEAD only ask; signing out needs a POST with the token
         return render_template("confirm_logout.html")
-    auth = session.get("auth") or {}
-    wants_revoke = auth.get("refresh_token") and not auth.get("refresh_revoked")
-    if presenter.presenting() and wants_revoke and request.form.get("confirmed") != "1":
+    user = signin.load()
+    to_revoke = user.refresh_token if user and not user.refresh_revoked else None
+    if presenter.presenting() and to_revoke and request.form.get("confirmed") != "1":
         try:
-            call = oauth_client().prepare_revoke(auth["refresh_token"])
+            call = oauth_client().prepare_revoke(to_revoke)
         except ProviderError:  # nothing to pause for: sign out as without presenter mode
             return _end_sessions(switch=False)
         return presenter.call_screen(
@@ -243,7 +227,7 @@ def logout() -> Response | str:
 
 
 @bp.post("/switch-user")
-def switch_user() -> Response:
+def switch_user() -> Response | str:
     """Sign out at the provider first, then sign in again (with prompt=login).
 
     Logging out first is what makes this work everywhere: Cognito honours `prompt=login` only

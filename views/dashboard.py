@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 import time
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from lab.claims import explain_claims
 from lab.times import format_time
-from oauth.tokens import SKIP
+from oauth.client import is_jwt
+from oauth.tokens import SKIP, Verification
 
 from . import oauth_client, settings, unverified_claims
+from .signin import SignIn, current, login_required
 
 bp = Blueprint("dashboard", __name__)
 
@@ -28,7 +30,7 @@ def index() -> str:
     if request.args.get("signed_out"):
         notice = "You are signed out. The server-side session was cleared."
     notice = EXPIRED.get(request.args.get("expired", ""), notice)
-    return render_template("index.html", auth=session.get("auth"), notice=notice)
+    return render_template("index.html", notice=notice)
 
 
 BREAK_AFTER = re.compile(r"([/.:_,&?=-])")
@@ -42,16 +44,16 @@ def soft_breaks(value: object) -> Markup:
     return Markup("").join(escape(p) + (Markup("<wbr>") if i % 2 else "") for i, p in enumerate(parts))
 
 
-def arrival(auth: dict) -> str:
+def arrival(auth: SignIn) -> str:
     """One sentence on how the session's tokens reached this app."""
     s = settings()
     how = f"with client authentication ({s.client_auth})" if s.client_secret else "as a public client (no secret)"
-    refreshed = (auth.get("last_refresh") or {}).get("ok")
+    refreshed = (auth.last_refresh or {}).get("ok")
     grant = "a refresh" if refreshed else "the code exchange"
     return f"Arrived on the back channel: from the token endpoint in {grant}, {how}. Never through your browser."
 
 
-def _token_view(result, now: float, how: str) -> dict:
+def _token_view(result: Verification, now: float, how: str) -> dict:
     return {
         "header": result.header,
         "claims": explain_claims(result.claims, now),
@@ -62,41 +64,39 @@ def _token_view(result, now: float, how: str) -> dict:
 
 
 @bp.get("/dashboard")
-def dashboard() -> Response | str:
-    return render_dashboard()
+@login_required
+def dashboard() -> Response:
+    return render_dashboard(current())
 
 
-def render_dashboard(status: int = 200) -> Response | str:
+def render_dashboard(auth: SignIn, status: int = 200) -> Response:
     """The dashboard; lifecycle steps that failed render it too, with their result inline."""
-    auth = session.get("auth")
-    if not auth:
-        return redirect(url_for("dashboard.index", login_required=1))
     client = oauth_client()
     how = arrival(auth)
     now = time.time()
     tokens = []
-    if auth.get("id_token"):
+    if auth.id_token:
         # the login's nonce; after a refresh the session holds none, and the new ID token carries none
-        nonce = auth.get("nonce") or SKIP
-        result = client.verify_id_token(auth["id_token"], nonce=nonce, access_token=auth["access_token"])
+        nonce = auth.nonce or SKIP
+        result = client.verify_id_token(auth.id_token, nonce=nonce, access_token=auth.access_token)
         tokens.append(("ID token", "id", _token_view(result, now, how)))
-    if auth["access_token"].count(".") == 2:
-        result = client.verify_access_token(auth["access_token"])
-        tokens.append(("Access token", "access", _token_view(result, now, how)))
+    access: Verification | None = None
+    if is_jwt(auth.access_token):
+        access = client.verify_access_token(auth.access_token)
+        tokens.append(("Access token", "access", _token_view(access, now, how)))
     else:  # opaque (not a JWT): only the provider can tell what it means
-        result = None
         tokens.append(("Access token", "access", {"opaque": True, "arrival": how}))
-    claims = unverified_claims(auth.get("id_token")) or {}
+    claims = unverified_claims(auth.id_token) or {}
     who = next((str(claims[k]) for k in ("cognito:username", "username", "email", "name", "sub") if claims.get(k)), "?")
     html = render_template(
         "dashboard.html",
         who=who,
         auth=auth,
         tokens=tokens,
-        login_at=format_time(auth.get("login_at"), now),
-        has_refresh=bool(auth.get("refresh_token")),
-        access_exp=result.claims.get("exp") if result and isinstance(result.claims.get("exp"), int) else None,
+        login_at=format_time(auth.login_at, now),
+        has_refresh=bool(auth.refresh_token),
+        access_exp=access.claims.get("exp") if access and isinstance(access.claims.get("exp"), int) else None,
         raw_tokens=[(t, "id" if k == "id" else "access") for t, k, _ in tokens],
-        raw_response=auth.get("token_response"),
+        raw_response=auth.token_response,
     )
     return Response(html, status=status, mimetype="text/html")

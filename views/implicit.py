@@ -10,6 +10,7 @@ from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY
 from lab.compare import implicit_run_record
 from oauth import safejson, transactions
+from oauth.client import is_jwt
 from oauth.tokens import MAX_TOKEN_LENGTH
 from tracing import recorder
 
@@ -114,7 +115,7 @@ def verify() -> Response:
         at_login=True,
     )
     results = [id_result]
-    if values["access_token"].count(".") == 2:  # a JWT access token (Cognito) is verified too
+    if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
         results.append(client.verify_access_token(values["access_token"]))
     failure = next((r.failure for r in results if r.failure), None)
     if failure is not None:

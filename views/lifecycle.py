@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
 
 from lab.causes import likely_cause
 from lab.lifecycle import claim_diff
-from oauth.errors import ProviderRefused
+from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
 from oauth.raw import shorten_response
-from oauth.tokens import SKIP, CheckName
+from oauth.tokens import CheckName
 from tracing import recorder
 
 from . import api, oauth_client, presenter, unverified_claims
 from .dashboard import render_dashboard
 from .errors import problem
+from .signin import SignIn, current, login_required
 
 bp = Blueprint("lifecycle", __name__)
 
 
-def _auth() -> dict | None:
-    return session.get("auth")
-
-
-def _save(auth: dict, action: str | None = None) -> None:
-    """Store the session's auth; `action` names the lifecycle result the dashboard shows (the latest only)."""
-    if action:
-        auth["last_action"] = action
-    session["auth"] = auth
+def _save(auth: SignIn, action: str | None = None) -> None:
+    """Store the sign-in; `action` names the lifecycle result the dashboard shows (the latest only)."""
+    auth.save(session, action)
 
 
 def _refusal(exc: ProviderRefused) -> dict:
@@ -52,62 +49,54 @@ def _claims(token: str | None) -> dict:
     return unverified_claims(token) or {}
 
 
-@bp.before_request
-def _require_login() -> Response | None:
-    if _auth() is None:
-        return redirect(url_for("dashboard.index", login_required=1))
-    return None
-
-
 @bp.post("/refresh")
-def refresh() -> Response:
-    auth = _auth()
-    if not auth.get("refresh_token"):
+@login_required
+def refresh() -> Response | str:
+    auth = current()
+    if not auth.refresh_token:
         return problem(400, "No refresh token", "This sign-in returned no refresh token to use.")
     client = oauth_client()
     if presenter.presenting() and request.form.get("confirmed") != "1":
         return presenter.call_screen(
             title="Refresh the tokens",
-            call=client.prepare_refresh(auth["refresh_token"]),  # Continue prepares it again from the session
+            call=client.prepare_refresh(auth.refresh_token),  # Continue prepares it again from the session
             expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
             "back only if the client rotates refresh tokens.",
             action=url_for("lifecycle.refresh"),
             fields={"confirmed": "1"},
         )
-    before_id, before_access = _claims(auth.get("id_token")), _claims(auth["access_token"])
+    before_id, before_access = _claims(auth.id_token), _claims(auth.access_token)
     try:
-        tokens = client.refresh(auth["refresh_token"])
+        tokens = client.refresh(auth.refresh_token)
     except ProviderRefused as exc:
-        auth["last_refresh"] = _refusal(exc)
+        auth.last_refresh = _refusal(exc)
         _save(auth, "refresh")
-        return render_dashboard(400)  # the refusal shows inline, with a way forward
+        return render_dashboard(auth, 400)  # the refusal shows inline, with a way forward
     new_id = tokens.get("id_token")
     if new_id:
-        # OIDC Core §12.2: a refreshed ID token carries no nonce, so that check is skipped on purpose
-        result = client.verify_id_token(new_id, nonce=SKIP, access_token=tokens["access_token"])
-        claims = result.claims
-        failure = result.failure
-        if failure is None and (claims.get("sub") != auth.get("sub") or claims.get("iss") != before_id.get("iss")):
+        try:  # every check (no nonce: a refreshed ID token has none), and the same iss and sub
+            client.verify_refreshed_id_token(
+                new_id, access_token=tokens["access_token"], sub=auth.sub, iss=before_id.get("iss")
+            )
+        except IdentityMismatch:
             return problem(
                 400,
                 "The refreshed ID token is for someone else",
                 "Its iss or sub differs from the sign-in's.",
             )
-        if failure is not None:
+        except TokenRejected as exc:
             return problem(
                 400,
                 "The refreshed ID token failed verification",
-                f"Check '{failure.name}' failed: {failure.detail}.",
+                f"Check '{exc.check}' failed: {exc.detail}.",
             )
     rotated = bool(tokens.get("refresh_token"))
-    auth.update(
-        access_token=tokens["access_token"],
-        id_token=new_id or auth.get("id_token"),
-        refresh_token=tokens.get("refresh_token") or auth["refresh_token"],
-        nonce=None if new_id else auth.get("nonce"),
-    )
-    auth["token_response"] = shorten_response(tokens)
-    auth["last_refresh"] = {
+    auth.access_token = tokens["access_token"]
+    auth.id_token = new_id or auth.id_token
+    auth.refresh_token = tokens.get("refresh_token") or auth.refresh_token
+    auth.nonce = None if new_id else auth.nonce
+    auth.token_response = shorten_response(tokens)
+    auth.last_refresh = {
         "ok": True,
         "at": int(time.time()),
         "rotated": rotated,
@@ -133,55 +122,58 @@ def refresh() -> Response:
 
 
 @bp.post("/auto-refresh")
+@login_required
 def auto_refresh() -> Response:
     session["auto_refresh"] = request.form.get("enabled") == "1"
     return _to_dashboard()
 
 
 @bp.post("/userinfo")
-def userinfo() -> Response:
-    auth = _auth()
+@login_required
+def userinfo() -> Response | str:
+    auth = current()
     try:
-        info = oauth_client().userinfo(auth["access_token"])
+        info = oauth_client().userinfo_for(auth.access_token, auth.sub)
     except ProviderRefused as exc:
-        auth["userinfo"] = _refusal(exc)
+        auth.userinfo = _refusal(exc)
         _save(auth, "userinfo")
-        return render_dashboard(400)
-    if info.get("sub") != auth.get("sub"):
-        auth["userinfo"] = {"ok": False, "at": int(time.time()), "error": "sub mismatch"}
+        return render_dashboard(auth, 400)
+    except SubjectMismatch as exc:
+        auth.userinfo = {"ok": False, "at": int(time.time()), "error": "sub mismatch"}
         _save(auth, "userinfo")
         return problem(
             400,
             "userInfo answered for a different user",
-            f"Its sub {str(info.get('sub'))[:80]!r} differs from the ID token's sub {auth.get('sub')!r}; "
+            f"Its sub {str(exc.got)[:80]!r} differs from the ID token's sub {exc.expected!r}; "
             "the response was discarded.",
             hint="A provider must never do this (OIDC Core §5.3.2); a proxy or a mix-up may be at work.",
             error="invalid_userinfo",
         )
     strings = sorted(k for k, v in info.items() if k.endswith("_verified") and isinstance(v, str))
-    auth["userinfo"] = {"ok": True, "at": int(time.time()), "claims": info, "string_flags": strings}
+    auth.userinfo = {"ok": True, "at": int(time.time()), "claims": info, "string_flags": strings}
     _save(auth, "userinfo")
     return _to_dashboard("userinfo")
 
 
 @bp.post("/revoke")
-def revoke() -> Response:
-    auth = _auth()
-    if not auth.get("refresh_token"):
+@login_required
+def revoke() -> Response | str:
+    auth = current()
+    if not auth.refresh_token:
         return problem(400, "No refresh token", "There is no refresh token to revoke.")
     client = oauth_client()
     if presenter.presenting() and request.form.get("confirmed") != "1":
         return presenter.call_screen(
             title="Revoke the refresh token",
-            call=client.prepare_revoke(auth["refresh_token"]),  # Continue prepares it again from the session
+            call=client.prepare_revoke(auth.refresh_token),  # Continue prepares it again from the session
             expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
             "at the provider. The access token you hold still verifies offline until it expires: the "
             "revocation lab shows both.",
             action=url_for("lifecycle.revoke"),
             fields={"confirmed": "1"},
         )
-    client.revoke(auth["refresh_token"])
-    auth["refresh_revoked"] = True
+    client.revoke(auth.refresh_token)
+    auth.refresh_revoked = True
     _save(auth, "revoke")
     if presenter.presenting():
         return presenter.came_back_screen(
@@ -194,7 +186,7 @@ def revoke() -> Response:
     return redirect(url_for("lifecycle.revocation"))
 
 
-def _attempt(call) -> dict:
+def _attempt(call: Callable[[], object]) -> dict:
     try:
         call()
     except ProviderRefused as exc:
@@ -205,16 +197,18 @@ def _attempt(call) -> dict:
 
 
 @bp.get("/revocation")
+@login_required
 def revocation() -> str:
-    auth = _auth()
+    auth = current()
     client = oauth_client()
     lab = None
-    if auth.get("refresh_revoked"):
-        offline = client.verify_access_token(auth["access_token"])
+    if auth.refresh_revoked:
+        offline = client.verify_access_token(auth.access_token)
+        refresh_token = auth.refresh_token or ""
         with recorder.probes():  # expected refusals: shown as the lab's probes in the trace
             attempts = {
-                "refresh": _attempt(lambda: client.refresh(auth["refresh_token"])),
-                "userinfo": _attempt(lambda: client.userinfo(auth["access_token"])),
+                "refresh": _attempt(lambda: client.refresh(refresh_token)),
+                "userinfo": _attempt(lambda: client.userinfo(auth.access_token)),
             }
         lab = {
             "offline": offline,
@@ -225,13 +219,14 @@ def revocation() -> str:
 
 
 @bp.post("/call-api")
+@login_required
 def call_api() -> Response:
     """Call this app's own /api/me with a token from the session, and keep the exchange to show."""
-    auth = _auth()
+    auth = current()
     kind = "id" if request.form.get("token") == "id" else "access"
-    token = auth.get("id_token") if kind == "id" else auth["access_token"]
+    token = auth.id_token if kind == "id" else auth.access_token
     if not token:
         return problem(400, "No such token", "This sign-in has no ID token.")
-    auth["api_call"] = {"token": kind, **api.call_api_traced(token)}
+    auth.api_call = {"token": kind, **api.call_api_traced(token)}
     _save(auth, "api")
     return _to_dashboard("api")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, render_template, request, session
+from werkzeug.wrappers import Response
 
 from lab.causes import refusal_message
 from lab.claims import MACHINE_CLAIMS, explain_claims
 from oauth.errors import ProviderRefused
 from oauth.raw import shorten_response
 
-from . import oauth_client, settings
+from . import oauth_client, settings, signin
 from .api import call_api_traced
 from .errors import problem
 
@@ -30,11 +31,9 @@ def _signed_in_only() -> Response | None:
             "the machine client's scopes.",
             hint="Use the CLI instead: flask --app app token client-credentials",
         )
-    if not session.get("auth"):
-        if request.method == "POST":
-            return problem(401, "Sign in first", "Only a signed-in user can get a machine token here.")
-        return redirect(url_for("dashboard.index", login_required=1))
-    return None
+    return signin.require_login(
+        post_refusal=lambda: problem(401, "Sign in first", "Only a signed-in user can get a machine token here.")
+    )
 
 
 def _claims(claims: dict) -> list[dict]:

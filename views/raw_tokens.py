@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, jsonify, session
 
+from . import signin
 from .spa import json_body
 
 bp = Blueprint("raw_tokens", __name__)
@@ -35,8 +36,8 @@ def reveal() -> Response:
     if which == "machine":
         token = session.get("machine_token")
     else:
-        auth = session.get("auth") or {}
-        token = auth.get("id_token" if which == "id" else "access_token")
+        auth = signin.load()
+        token = None if auth is None else (auth.id_token if which == "id" else auth.access_token)
     if not token:
         return _refuse(404, f"this session holds no {which} token")
     return jsonify({"token": token})

@@ -9,6 +9,7 @@ from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY
 from lab.steps import PARAM_HELP
 from oauth import safejson, spa
+from oauth.client import is_jwt
 from tracing import recorder
 from tracing.model import Exchange
 
@@ -143,7 +144,7 @@ def verify() -> Response:
         client_id=s.public_client_id,
     )
     results = [id_result]
-    if values["access_token"].count(".") == 2:  # a JWT access token (Cognito) is verified too
+    if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
         results.append(client.verify_access_token(values["access_token"], (s.public_client_id,)))
     failure = next((r.failure for r in results if r.failure), None)
     if failure is not None:

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import flask
-from flask import Blueprint, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from tracing import exports
 from tracing.page import trace_page
 from tracing.recorder import current_trace, current_trace_id, store
 
-from . import oauth_client, settings
+from . import oauth_client, settings, signin
 
 bp = Blueprint("trace", __name__)
 
 
 def _own_tokens() -> set[str]:
     """The signed-in user's current access and ID tokens: the only ones they may reveal."""
-    auth = session.get("auth") or {}
-    return {t for t in (auth.get("access_token"), auth.get("id_token")) if isinstance(t, str)}
+    auth = signin.load()
+    return auth.revealable() if auth else set()
 
 
 @bp.get("/trace")
@@ -36,13 +36,13 @@ def clear() -> Response:
 @bp.get("/trace/token/<int:step_id>/<int:index>")
 def reveal(step_id: int, index: int) -> Response:
     """The full token behind a marker, only when it is one of the caller's own current tokens."""
-    auth = session.get("auth") or {}
-    if not auth:
+    auth = signin.load()
+    if auth is None:
         response = jsonify({"error": "sign in to reveal tokens"})
         response.status_code = 403
         return response
     value = current_trace().vault.get(f"{step_id}.{index}")
-    if value is None or value not in (auth.get("access_token"), auth.get("id_token")):
+    if value is None or value not in auth.revealable():
         response = jsonify({"error": "only the tokens of your current sign-in can be revealed"})
         response.status_code = 404
         return response

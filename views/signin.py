@@ -1,0 +1,185 @@
+"""The signed-in user: the one module that knows how a sign-in is kept in the session.
+
+The session (Flask-Session: files or Redis) stores a plain dict under `SESSION_KEY`; `SignIn` is its
+typed form. Views read it through `load()` or, behind `login_required` (flaskr's pattern), `current()`
+(`g.user`), and write it back with `SignIn.save()`. A stored value that does not have this layout
+is treated as signed out, never as an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from oauth.raw import shorten_response
+
+from .session_guard import GuardedSessions
+
+SESSION_KEY = "auth"
+KEPT_ACROSS_LOGIN = ("tx", "implicit_run", "spa_run")  # a sign-in in progress and the /compare runs
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@dataclass
+class SignIn:
+    """One sign-in's tokens and what the dashboard shows about them (the latest lifecycle results)."""
+
+    flow: str  # how the tokens came: "code" (the authorization-code grant)
+    access_token: str = field(repr=False)
+    login_at: int = 0  # when the user signed in (epoch seconds); the session's maximum age counts from it
+    id_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    nonce: str | None = None  # the login's nonce; None after a refresh replaced the ID token
+    sub: str | None = None  # the verified ID token's subject, at sign-in
+    expires_in: int | None = None  # the token response's, as sent
+    token_response: dict[str, Any] = field(default_factory=dict, repr=False)  # shortened, for display
+    # the latest result of each lifecycle action (view data), and which one the dashboard shows
+    last_refresh: dict[str, Any] | None = None
+    userinfo: dict[str, Any] | None = None
+    api_call: dict[str, Any] | None = None
+    refresh_revoked: bool = False
+    last_action: str | None = None
+
+    @classmethod
+    def from_tokens(
+        cls, tokens: Mapping[str, Any], claims: Mapping[str, Any], *, nonce: str | None, flow: str, now: int
+    ) -> SignIn:
+        """A new sign-in from a verified token response and its ID token's claims."""
+        expires_in = tokens.get("expires_in")
+        sub = claims.get("sub")
+        return cls(
+            flow=flow,
+            access_token=tokens["access_token"],
+            login_at=now,
+            id_token=tokens.get("id_token"),
+            refresh_token=tokens.get("refresh_token"),
+            nonce=nonce,
+            sub=sub if isinstance(sub, str) else None,
+            expires_in=expires_in if type(expires_in) is int else None,
+            token_response=shorten_response(dict(tokens)),
+        )
+
+    @classmethod
+    def from_session(cls, data: Mapping[str, Any]) -> SignIn | None:
+        """The sign-in stored in `data` (a session, or a session's stored dict), or None: signed out,
+        or a stored value without this layout (an unknown key is ignored, a missing one takes its default)."""
+        stored = data.get(SESSION_KEY)
+        if not isinstance(stored, Mapping) or not _has_layout(stored):
+            return None
+        return cls(**{f.name: stored[f.name] for f in fields(cls) if f.name in stored})
+
+    def revealable(self) -> set[str]:
+        """The tokens its user may see in full: the access and ID tokens, never the refresh token."""
+        return {t for t in (self.access_token, self.id_token) if t is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form: a plain dict (the session store serialises it; never a pickled object)."""
+        return asdict(self)
+
+    def save(self, data: MutableMapping[str, Any], action: str | None = None) -> None:
+        """Store this sign-in; `action` names the lifecycle result the dashboard shows (the latest only)."""
+        if action:
+            self.last_action = action
+        data[SESSION_KEY] = self.to_dict()
+
+
+def _accepted(hint: Any) -> tuple[type, ...]:
+    """The runtime types a field's annotation allows: `str | None` -> (str, NoneType), `dict[str, Any]` -> (dict,)."""
+    members = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    return tuple(typing.get_origin(m) or m for m in members)
+
+
+# the stored layout, from the dataclass itself: each key's accepted types, and the keys without a default
+_LAYOUT = {name: _accepted(hint) for name, hint in typing.get_type_hints(SignIn).items()}
+_REQUIRED = tuple(f.name for f in fields(SignIn) if f.default is MISSING and f.default_factory is MISSING)
+
+
+def _has_layout(stored: Mapping[str, Any]) -> bool:
+    """Every required key present, a non-empty access token, and each present key of its type."""
+    if any(name not in stored for name in _REQUIRED) or not stored["access_token"]:
+        return False
+    for name, accepted in _LAYOUT.items():
+        value = stored.get(name)
+        if name in stored and (not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted)):
+            return False
+    return True
+
+
+def is_signed_in(data: Mapping[str, Any]) -> bool:
+    """Whether `data` (a session's stored dict) holds a sign-in; for the session store, outside a request."""
+    return SignIn.from_session(data) is not None
+
+
+def load() -> SignIn | None:
+    """This request's sign-in, read afresh from the session (None when signed out)."""
+    return SignIn.from_session(session)
+
+
+def start(user: SignIn) -> None:
+    """A new sign-in: the session is cleared except the keys kept across login, holds `user`, and
+    gets a new id (no session fixation)."""
+    kept = {k: session[k] for k in KEPT_ACROSS_LOGIN if k in session}
+    session.clear()
+    session.update(kept)
+    user.save(session)
+    g.user = user
+    new_session_id()
+
+
+def new_session_id() -> None:
+    """Move this session's data to a new id (Flask-Session's regenerate): at sign-in and sign-out."""
+    interface = current_app.session_interface
+    if not isinstance(interface, GuardedSessions):
+        raise RuntimeError("the app's sessions are not Flask-Session's behind session_guard")
+    interface.regenerate(session)
+
+
+def current() -> SignIn:
+    """The signed-in user of a view behind `login_required` (flaskr's `g.user`)."""
+    user = g.get("user")
+    if not isinstance(user, SignIn):
+        raise RuntimeError("current() outside a view behind login_required")
+    return user
+
+
+def require_login(post_refusal: Callable[[], Response] | None = None) -> Response | None:
+    """None with the sign-in in `g.user`; else the answer to a signed-out request: back to the home
+    page, which says "Sign in first" (a POST gets `post_refusal()` instead, when given)."""
+    g.user = load()
+    if g.user is not None:
+        return None
+    if post_refusal is not None and request.method == "POST":
+        return post_refusal()
+    return redirect(url_for("dashboard.index", login_required=1))
+
+
+def login_required(view: Callable[_P, _R]) -> Callable[_P, _R | Response]:
+    """flaskr's decorator: the view runs only for a signed-in user, who is in `g.user` (`current()`)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> _R | Response:
+        refused = require_login()
+        if refused is not None:
+            return refused
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _template_values() -> dict[str, bool]:
+    return {"signed_in": load() is not None}
+
+
+def install(app: Flask) -> None:
+    """Templates get `signed_in` (read afresh at each render, so a page rendered after a sign-out
+    in the same request already shows the signed-out navigation)."""
+    app.context_processor(_template_values)
