@@ -210,7 +210,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
     app.extensions["oauth_client"] = OAuthClient(settings.client_config)
-    app.extensions["verified_tokens"] = verified = VerifiedTokenCache(settings.api_token_cache_size)
+    app.extensions["verified_tokens"] = verified = VerifiedTokenCache[str](settings.api_token_cache_size)
     app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
     _configure_sessions(app, settings)
     _install_hooks(app, settings)

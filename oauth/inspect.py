@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from lab.claims import WHY, explain_claims
+from lab.display import shorten
 from lab.times import humanize_delta
 
 from .config import ClientConfig
@@ -37,6 +38,7 @@ from .tokens import (
 )
 
 MAX_PASTE = MAX_TOKEN_LENGTH  # 16 KiB: far above any Cognito token
+MAX_OPAQUE_ECHO = 64  # an opaque paste longer than this (a UUID code is 36) is shown shortened
 TOKEN_CHARS = re.compile(r"^[A-Za-z0-9\-._~+/=]+$")
 COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[\w-]+)$")
 
@@ -322,7 +324,11 @@ def _opaque(token: str, parts: list[str], api: dict) -> Inspection:
         title="Not a JWT",
         summary=f"It has {len(parts)} dot-separated part{'s' if len(parts) != 1 else ''}, not the three of a JWT. "
         + looks,
-        segments=[("opaque", token)],
+        # a long paste is not echoed whole: it may be a damaged copy of a refresh token (a JWE whose header
+        # no longer decodes), and the page never shows a refresh token back
+        segments=[
+            ("opaque", token if len(token) <= MAX_OPAQUE_ECHO else f"{shorten(token)} ({len(token)} characters)")
+        ],
         checks=[
             {
                 "name": "structure",

@@ -13,21 +13,26 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
 
 
-class VerifiedTokenCache:
+class VerifiedTokenCache(Generic[V]):
+    """Values of type V (the API keeps its serialised answer, a str) by token."""
+
     def __init__(self, max_entries: int = 10_000, clock: Callable[[], float] = time.time, max_ttl: float = 3600):
         self.max_entries = max_entries
         self.max_ttl = max_ttl
         self.clock = clock
-        self._entries: OrderedDict[bytes, tuple[float, object, str | None]] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[float, V, str | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
     def key(token: str) -> bytes:
         return hashlib.sha256(token.encode()).digest()
 
-    def get(self, token: str, key_current: Callable[[str | None], bool] | None = None) -> object | None:
+    def get(self, token: str, key_current: Callable[[str | None], bool] | None = None) -> V | None:
         """The cached answer, if unexpired and (when `key_current` is given) its kid still current."""
         if self.max_entries <= 0:
             return None
@@ -45,7 +50,7 @@ class VerifiedTokenCache:
             return None  # the JWKS is too old (the caller verifies, which refetches it) or lost the key
         return value
 
-    def put(self, token: str, value: object, exp: float, kid: str | None = None) -> None:
+    def put(self, token: str, value: V, exp: float, kid: str | None = None) -> None:
         now = self.clock()
         if self.max_entries <= 0 or exp <= now:
             return

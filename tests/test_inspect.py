@@ -108,6 +108,11 @@ def test_refresh_tokens_are_recognised_and_never_shown(stack, http):
     response = inspect(stack, http, jwe)
     assert "A Cognito refresh token (encrypted JWE)" in text_of(response)
     assert "c" * 1200 not in response.text
+    # a damaged copy (found by tests/test_fuzz_beyond.py): its header no longer decodes, so it reads as
+    # opaque, and a long opaque paste is shown shortened, never echoed whole
+    damaged = inspect(stack, http, "0" + refresh)
+    assert damaged.status_code == 200 and "Not a JWT" in text_of(damaged)
+    assert refresh not in damaged.text and f"({len(refresh) + 1} characters)" in text_of(damaged)
 
 
 def test_tokens_from_another_issuer(stack, http):

@@ -53,7 +53,7 @@ def who_am_i(header: str, query: Mapping[str, str] | None = None, form: Mapping[
     The app's own pages call it directly with a session token (no HTTP round trip through the app)."""
     s = settings()
     client = oauth_client()
-    cache: VerifiedTokenCache = current_app.extensions["verified_tokens"]
+    cache: VerifiedTokenCache[str] = current_app.extensions["verified_tokens"]
     current = client.jwks.current  # a cached answer only while its key is in a fresh JWKS
     if query is None and form is None and header.startswith("Bearer "):
         body = cache.get(header[7:], current)  # fast path: this exact token passed every check before
