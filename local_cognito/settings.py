@@ -18,6 +18,12 @@ DEMO_PASSWORD = "FlowLab-demo-1"
 STANDARD_SCOPES = ["openid", "email", "profile", "phone", "aws.cognito.signin.user.admin"]
 
 
+def logout_urls(app_url: str) -> list[str]:
+    """The sign-out URLs the pool registers for the app: its home page and its /signed-out (the app's
+    Settings.signed_out_uri; the provider never imports the client, so the path is written here once)."""
+    return [f"{app_url}/", f"{app_url}/signed-out"]
+
+
 def _client_id() -> str:
     alphabet = string.ascii_lowercase + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(26))
@@ -55,7 +61,7 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "client_id": _client_id(),
                 "client_secret": secrets.token_urlsafe(39),
                 "callback_urls": [f"{app_url}/callback", f"{app_url}/implicit/callback"],
-                "logout_urls": [f"{app_url}/", f"{app_url}/signed-out"],
+                "logout_urls": logout_urls(app_url),
                 "allowed_flows": ["code", "implicit"],
                 "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
                 "refresh_token_rotation": False,
@@ -103,7 +109,7 @@ def public_client(app_url: str) -> dict:
         "client_id": _client_id(),
         "client_secret": "",
         "callback_urls": [f"{app_url}/spa/callback"],
-        "logout_urls": [f"{app_url}/", f"{app_url}/signed-out"],
+        "logout_urls": logout_urls(app_url),
         "allowed_flows": ["code"],
         "require_pkce": True,
         "allowed_scopes": ["openid", "email", "profile"],
@@ -136,9 +142,9 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
         pool["clients"].append(public_client(app_url))
     else:
         spa["callback_urls"] = [f"{app_url}/spa/callback"]
-        spa["logout_urls"] = [f"{app_url}/", f"{app_url}/signed-out"]
+        spa["logout_urls"] = logout_urls(app_url)
     client = pool["clients"][0]
     client["callback_urls"] = [f"{app_url}/callback", f"{app_url}/implicit/callback"]
-    client["logout_urls"] = [f"{app_url}/", f"{app_url}/signed-out"]
+    client["logout_urls"] = logout_urls(app_url)
     write_private(path, json.dumps(pool, indent=2).encode())
     return pool
