@@ -158,11 +158,11 @@ def _install_request_guards(app: Flask, settings: Settings) -> None:
         user = signin.load()
         if user is None:
             return None
-        now = time.time()
+        now, seen_at = time.time(), SEEN_AT.get()
         reason = None
         if now - user.login_at > settings.session_max_hours * 3600:
             reason = "max"
-        elif now - (SEEN_AT.get() or now) > settings.session_idle_minutes * 60:
+        elif seen_at is not None and now - seen_at > settings.session_idle_minutes * 60:
             reason = "idle"
         if reason:
             session.clear()
