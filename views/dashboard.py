@@ -8,9 +8,9 @@ import time
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
-from lab.claims import explain_claims
-from lab.times import format_time
+from lab.claims import explain_claims, why
 from oauth.client import is_jwt
+from oauth.times import format_time
 from oauth.tokens import IF_PRESENT, SKIP, Verification
 
 from . import oauth_client, settings, unverified_claims
@@ -34,6 +34,12 @@ def index() -> str:
 
 
 BREAK_AFTER = re.compile(r"([/.:_,&?=-])")
+
+
+@bp.record
+def _why_global(state) -> None:
+    """`why(c.name)` in templates: what a check is for (the words live in lab/, not on the check)."""
+    state.app.jinja_env.globals["why"] = why
 
 
 @bp.app_template_filter("soft_breaks")
