@@ -9,10 +9,10 @@ import time
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
-from lab.claims import explain_claims
-from lab.times import format_time
+from lab.claims import explain_claims, why
 from oauth.client import is_jwt
-from oauth.tokens import SKIP, Rule, Verification
+from oauth.times import format_time
+from oauth.tokens import IF_PRESENT, SKIP, Rule, Verification
 
 from . import oauth_client, settings, unverified_claims
 from .signin import SignIn, current, login_required
@@ -35,6 +35,12 @@ def index() -> str:
 
 
 BREAK_AFTER = re.compile(r"([/.:_,&?=-])")
+
+
+@bp.record
+def _why_global(state) -> None:
+    """`why(c.name)` in templates: what a check is for (the words live in lab/, not on the check)."""
+    state.app.jinja_env.globals["why"] = why
 
 
 @bp.app_template_filter("soft_breaks")
@@ -87,7 +93,9 @@ def render_dashboard(auth: SignIn, status: int = 200) -> Response:
     tokens = []
     if auth.id_token:
         nonce = _nonce_rule(auth)
-        result = client.verify_id_token(auth.id_token, nonce=nonce, access_token=auth.access_token)
+        result = client.verify_id_token(
+            auth.id_token, nonce=nonce, access_token=auth.access_token, at_hash=IF_PRESENT, at_login=False
+        )
         tokens.append(("ID token", "id", _token_view(result, now, how)))
     access: Verification | None = None
     if is_jwt(auth.access_token):
