@@ -26,7 +26,7 @@ from oauth import doctor, grants
 from oauth.discovery import parse_metadata
 from oauth.errors import ProviderRefused
 from oauth.http import Reply
-from oauth.tokens import SKIP
+from oauth.tokens import IF_PRESENT, REQUIRED, SKIP
 from tests.support import answer
 
 CORPUS = Path(__file__).parent / "fixtures" / "cognito"
@@ -331,7 +331,13 @@ def test_the_client_accepts_the_corpus_tokens(stack, flow):
     access = resign(stack, f"{flow}_access")
     id_token = resign(stack, f"{flow}_id", access_token=access)
     nonce = corpus("tokens.json")["value"][f"{flow}_id"]["claims"].get("nonce", SKIP)  # a refreshed one has none
-    result = client.verify_id_token(id_token, nonce=nonce, access_token=access, require_at_hash=flow == "implicit")
+    result = client.verify_id_token(
+        id_token,
+        nonce=nonce,
+        access_token=access,
+        at_hash=REQUIRED if flow == "implicit" else IF_PRESENT,
+        at_login=False,
+    )
     assert result.ok, [c for c in result.checks if not c.ok]
     assert client.verify_access_token(access).ok
 
@@ -340,7 +346,9 @@ def test_the_client_accepts_optional_claims_being_absent(stack):
     """Optional claims (groups, nonce when none was sent, at_hash in the code flow) may be missing."""
     access = resign(stack, "code_access", drop=("cognito:groups",))
     id_token = resign(stack, "code_id", drop=("at_hash", "nonce", "cognito:groups"))
-    assert stack.client.verify_id_token(id_token, nonce=SKIP, access_token=access).ok
+    assert stack.client.verify_id_token(
+        id_token, nonce=SKIP, access_token=access, at_hash=IF_PRESENT, at_login=False
+    ).ok
     assert stack.client.verify_access_token(access).ok
 
 
@@ -348,7 +356,9 @@ def test_an_implicit_id_token_without_at_hash_is_refused_clearly(stack):
     """Unconfirmed whether Cognito puts at_hash in implicit ID tokens; the app requires it (OIDC Core 3.2.2.10)."""
     access = resign(stack, "implicit_access")
     id_token = resign(stack, "implicit_id", access_token=access, drop=("at_hash",))
-    result = stack.client.verify_id_token(id_token, nonce="abcdefg", access_token=access, require_at_hash=True)
+    result = stack.client.verify_id_token(
+        id_token, nonce="abcdefg", access_token=access, at_hash=REQUIRED, at_login=False
+    )
     assert not result.ok and result.failure.name == "at_hash" and "missing" in result.failure.detail
 
 

@@ -11,7 +11,7 @@ from lab.claims import CLAIMS, WHY
 from lab.compare import implicit_run_record
 from oauth import safejson, transactions
 from oauth.client import is_jwt
-from oauth.tokens import MAX_TOKEN_LENGTH
+from oauth.tokens import MAX_TOKEN_LENGTH, REQUIRED
 from tracing import recorder
 
 from . import oauth_client, presenter, settings
@@ -111,7 +111,7 @@ def verify() -> Response:
         values["id_token"],
         nonce=tx.nonce,
         access_token=values["access_token"],
-        require_at_hash=True,
+        at_hash=REQUIRED,  # it came with an access token through the browser (OIDC Core §3.2.2.9)
         at_login=True,
     )
     results = [id_result]

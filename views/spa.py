@@ -10,6 +10,7 @@ from lab.claims import CLAIMS, WHY
 from lab.steps import PARAM_HELP
 from oauth import safejson, spa
 from oauth.client import is_jwt
+from oauth.tokens import IF_PRESENT
 from tracing import recorder
 from tracing.model import Exchange
 
@@ -140,6 +141,7 @@ def verify() -> Response:
         values["id_token"],
         nonce=values["nonce"],
         access_token=values["access_token"],
+        at_hash=IF_PRESENT,
         at_login=True,
         client_id=s.public_client_id,
     )
