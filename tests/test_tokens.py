@@ -231,9 +231,7 @@ def test_kid_absent_with_several_keys_is_refused(key, other_key):
     token = jws.sign(id_claims(), key.signer(), algorithm="RS256")
     result = verify_id(token, Jwks(key, other_key))
     assert "signature" in failed(result)
-    assert "several" in result.check(CheckName.SIGNATURE).detail or "2 usable" in str(
-        result.checks
-    )
+    assert "several" in result.check(CheckName.SIGNATURE).detail or "2 usable" in str(result.checks)
 
 
 @pytest.mark.parametrize("garbage", ["", "abc", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30", "bnVsbA.bnVsbA.x"])
