@@ -321,3 +321,42 @@ def test_logout_without_a_revocation_endpoint_signs_out_without_a_pause(stack, h
     assert shown.status_code == 200 and "Send the browser to the provider&#39;s logout" in shown.text
     assert "Revoke the refresh token" not in shown.text
     assert stack.session_json(http)["authenticated"] is False
+
+
+def test_continue_sends_only_the_call_its_screen_showed(stack, http):
+    """Two paused refreshes in one session (two tabs): the first Continue rotates the refresh token, so the
+    second screen's call is no longer what would be sent; its Continue sends nothing and shows the new call."""
+    stack.pool_config["clients"][0]["refresh_token_rotation"] = True
+    stack.login(http)
+    http.get(stack.url + "/presenter", params={"on": "1"})
+    first = read_screen(stack.post(http, "/refresh").text)
+    second = read_screen(stack.post(http, "/refresh").text)
+    assert "What came back from the refresh" in http.post(stack.url + first.action, data=first.fields).text
+    sent = len(stack.steps("refresh"))
+
+    stale = http.post(stack.url + second.action, data=second.fields)
+    assert stale.status_code == 200 and len(stack.steps("refresh")) == sent  # nothing went to the provider
+    again = read_screen(stale.text)
+    assert again.title == "Refresh the tokens" and "Not sent:" in stale.text
+    assert again.fields["shown_call"] != second.fields["shown_call"]
+
+    answered = http.post(stack.url + again.action, data=again.fields)  # the call now shown is the one sent
+    assert "What came back from the refresh" in answered.text and len(stack.steps("refresh")) == sent + 1
+
+    forged = read_screen(stack.post(http, "/revoke").text)
+    refused = http.post(stack.url + forged.action, data={**forged.fields, "shown_call": "0" * 64})
+    assert "Not sent:" in refused.text and not stack.steps("revoke")  # a forged or stale form sends nothing
+
+
+def test_the_paused_code_exchange_is_sent_only_with_the_screens_call(stack, http):
+    http.get(stack.url + "/presenter", params={"on": "1"})
+    first = http.get(stack.url + "/login").text
+    authorize = html.unescape(re.search(r'id="continue" href="([^"]+)"', first).group(1))
+    exchange = read_screen(http.get(stack.sign_in_at_provider(http, authorize)).text)
+    refused = http.post(
+        stack.url + exchange.action, data={"shown_call": "0" * 64, "csrf_token": exchange.fields["csrf_token"]}
+    )
+    assert "Not sent:" in refused.text and not stack.steps("token")  # the code is still unspent
+    again = read_screen(refused.text)
+    assert again.rows == exchange.rows and again.fields == exchange.fields  # the same call, prepared again
+    assert "What came back from the token endpoint" in http.post(stack.url + again.action, data=again.fields).text

@@ -12,6 +12,7 @@ from lab.causes import likely_cause
 from lab.claims import WHY
 from lab.compare import code_run_record
 from oauth import transactions
+from oauth.calls import PreparedCall
 from oauth.errors import ClientError, IssuerMismatch
 from oauth.http import ProviderError
 from oauth.tokens import IF_PRESENT
@@ -102,34 +103,46 @@ def callback() -> Response | str:
         return problem(
             400, "Missing or malformed code", "The callback carries no usable code.", error="invalid_request"
         )
+    call = oauth_client().prepare_exchange(code, tx)
     if presenter.presenting():
-        PRESENTER_PENDING.set({"code": code, "state": tx.state, **tx.as_dict()})
-        return presenter.call_screen(
-            title="Exchange the code for tokens",
-            call=oauth_client().prepare_exchange(code, tx),  # Continue prepares it again from the same code and tx
-            expect="The provider answers with an ID token, an access token and a refresh token. The app then "
-            "verifies the ID token (signature via the JWKS, iss, aud, token_use, exp, iat, nonce, at_hash) "
-            "before it stores anything, and shows the dashboard.",
-            action=url_for("auth.callback_continue"),
-            fields={},
-        )
-    return _finish_login(code, tx)
+        return _exchange_screen(code, tx, call)
+    return _finish_login(tx, call)
+
+
+def _exchange_screen(code: str, tx: transactions.Transaction, call: PreparedCall, changed: bool = False) -> str:
+    """Pause before the code exchange: keep the code and the transaction (never the call, which may hold
+    the client secret) for Continue, which prepares the call again and sends it only if it is this one."""
+    PRESENTER_PENDING.set({"code": code, "state": tx.state, **tx.as_dict()})
+    return presenter.call_screen(
+        title="Exchange the code for tokens",
+        call=call,
+        expect="The provider answers with an ID token, an access token and a refresh token. The app then "
+        "verifies the ID token (signature via the JWKS, iss, aud, token_use, exp, iat, nonce, at_hash) "
+        "before it stores anything, and shows the dashboard.",
+        action=url_for("auth.callback_continue"),
+        fields={},
+        changed=changed,
+    )
 
 
 @bp.post("/callback/continue")
 def callback_continue() -> Response | str:
-    """Presenter mode: the paused code exchange, resumed."""
+    """Presenter mode: the paused code exchange, resumed with the very call the screen showed."""
     pending = PRESENTER_PENDING.pop()
     if pending is None or "code" not in pending:
         return problem(400, "Nothing to continue", "There is no paused sign-in in this session.")
     code = pending.pop("code")
-    return _finish_login(code, transactions.Transaction(**pending))
+    tx = transactions.Transaction(**pending)
+    call = oauth_client().prepare_exchange(code, tx)
+    if not presenter.is_the_shown_call(call):
+        return _exchange_screen(code, tx, call, changed=True)
+    return _finish_login(tx, call)
 
 
-def _finish_login(code: str, tx: transactions.Transaction) -> Response | str:
-    """Trade the code, verify the ID token, and only then store the tokens."""
+def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response | str:
+    """Send the prepared code exchange, verify the ID token, and only then store the tokens."""
     client = oauth_client()
-    tokens = client.exchange_code(code, tx)
+    tokens = client.exchange(call)
     claims: dict = {}
     if tokens.get("id_token"):
         result = client.verify_id_token(
@@ -212,11 +225,14 @@ def logout() -> Response | str:
         return render_template("confirm_logout.html")
     user = signin.load()
     to_revoke = user.refresh_token if user and not user.refresh_revoked else None
-    if presenter.presenting() and to_revoke and request.form.get("confirmed") != "1":
+    confirmed = request.form.get("confirmed") == "1"
+    if presenter.presenting() and to_revoke:
         try:
             call = oauth_client().prepare_revoke(to_revoke)
         except ProviderError:  # nothing to pause for: sign out as without presenter mode
             return _end_sessions(switch=False)
+        if confirmed and presenter.is_the_shown_call(call):
+            return _end_sessions(switch=False)  # it sends this same call (same token, same endpoint)
         return presenter.call_screen(
             title="Revoke the refresh token",
             call=call,
@@ -224,6 +240,7 @@ def logout() -> Response | str:
             "Then the app clears its session and sends your browser to the provider's logout.",
             action=url_for("auth.logout"),
             fields={"confirmed": "1"},
+            changed=confirmed,
         )
     return _end_sessions(switch=False)
 

@@ -57,10 +57,13 @@ def refresh() -> Response | str:
     if not auth.refresh_token:
         return problem(400, "No refresh token", "This sign-in returned no refresh token to use.")
     client = oauth_client()
-    if presenter.presenting() and request.form.get("confirmed") != "1":
+    call = client.prepare_refresh(auth.refresh_token)
+    confirmed = request.form.get("confirmed") == "1"
+    if presenter.presenting() and not (confirmed and presenter.is_the_shown_call(call)):
         return presenter.call_screen(
             title="Refresh the tokens",
-            call=client.prepare_refresh(auth.refresh_token),  # Continue prepares it again from the session
+            call=call,  # Continue prepares it again from the session and sends it only if it is this one
+            changed=confirmed,
             expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
             "back only if the client rotates refresh tokens.",
             action=url_for("lifecycle.refresh"),
@@ -68,7 +71,7 @@ def refresh() -> Response | str:
         )
     before_id, before_access = _claims(auth.id_token), _claims(auth.access_token)
     try:
-        tokens = client.refresh(auth.refresh_token)
+        tokens = client.send(call)
     except ProviderRefused as exc:
         auth.last_refresh = _refusal(exc)
         _save(auth, "refresh")
@@ -164,17 +167,20 @@ def revoke() -> Response | str:
     if not auth.refresh_token:
         return problem(400, "No refresh token", "There is no refresh token to revoke.")
     client = oauth_client()
-    if presenter.presenting() and request.form.get("confirmed") != "1":
+    call = client.prepare_revoke(auth.refresh_token)
+    confirmed = request.form.get("confirmed") == "1"
+    if presenter.presenting() and not (confirmed and presenter.is_the_shown_call(call)):
         return presenter.call_screen(
             title="Revoke the refresh token",
-            call=client.prepare_revoke(auth.refresh_token),  # Continue prepares it again from the session
+            call=call,  # Continue prepares it again from the session and sends it only if it is this one
+            changed=confirmed,
             expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
             "at the provider. The access token you hold still verifies offline until it expires: the "
             "revocation lab shows both.",
             action=url_for("lifecycle.revoke"),
             fields={"confirmed": "1"},
         )
-    client.revoke(auth.refresh_token)
+    client.send(call)
     auth.refresh_revoked = True
     _save(auth, "revoke")
     if presenter.presenting():
