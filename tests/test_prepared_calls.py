@@ -297,6 +297,9 @@ def test_the_logout_screen_shows_the_revocation_it_sends(stack, http):
     with stack.app.test_request_context():
         assert (shown.endpoint, shown.rows) == presenter.call_rows(stack.client.prepare_revoke(refresh_token))
     assert_nothing_secret(stack, shown.page)
+    forged = http.post(stack.url + shown.action, data={**shown.fields, "shown_call": "0" * 64})
+    assert "Not sent:" in forged.text and not stack.steps("revoke")  # still signed in, nothing revoked
+    assert "Signed in as" in http.get(stack.url + "/dashboard").text
     http.post(stack.url + shown.action, data=shown.fields)
     sent = stack.steps("revoke")[-1]
     assert sent.request_body == stack.client.prepare_revoke(refresh_token).body()
