@@ -10,19 +10,7 @@ import pytest
 import requests
 
 from local_cognito.keys import KeyRing
-
-# The shared helpers live in tests/support; these names stay importable from conftest for tests
-# written before it existed (new tests import from tests.support).
-from tests.support import (  # noqa: F401
-    LiveServer,
-    Stack,
-    TokenRewriter,
-    answer,
-    build_stack,
-    free_port,
-    start_redis,
-    stop,
-)
+from tests.support import Stack, build_stack, start_redis, stop
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -63,6 +51,16 @@ def make_stack(tmp_path, key_dir) -> Iterator[Callable[..., Stack]]:
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture
+def signed_in(stack: Stack, http: requests.Session) -> dict:
+    """`http` signed in to `stack` as the demo user; the value is the token answer the provider sent."""
+    seen: dict = {}
+    stack.rewriter.rewrite = lambda body: seen.update(body) or body
+    stack.login(http)
+    stack.rewriter.rewrite = None
+    return seen
 
 
 @pytest.fixture(scope="session")

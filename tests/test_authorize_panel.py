@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import pytest
 
 from oauth.authorize_panel import build_url, form_encode
-from tests.support import extract
+from tests.support import csrf_of, extract
 
 
 def open_panel(stack, http) -> dict:
@@ -18,7 +18,7 @@ def open_panel(stack, http) -> dict:
     assert page.status_code == 200, page.text
     return {
         "text": page.text,
-        "csrf": extract(r'name="csrf_token" value="([^"]+)"', page.text),
+        "csrf": csrf_of(page.text),
         "state": extract(r'name="state" value="([^"]+)"', page.text),
         "fixed": json.loads(unescape(extract(r"data-fixed='([^']+)'", page.text))),
     }
