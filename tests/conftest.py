@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from local_cognito.keys import KeyRing
+from local_cognito.keys import KeyRing, SigningKey
 from tests.support import Stack, build_stack, start_redis, stop
 
 CHROMIUM = "/usr/bin/chromium"
@@ -21,6 +21,18 @@ def key_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("keys")
     KeyRing(directory)
     return directory
+
+
+@pytest.fixture(scope="module")
+def key() -> SigningKey:
+    """A signing key of the module's own, for the pure token tests (tests/support/tokens.py)."""
+    return SigningKey.generate()
+
+
+@pytest.fixture(scope="module")
+def other_key() -> SigningKey:
+    """A second key, for signatures that must not verify and for key rotation."""
+    return SigningKey.generate()
 
 
 @pytest.fixture
