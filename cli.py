@@ -14,8 +14,9 @@ from flask.cli import AppGroup, with_appcontext
 
 from aws_setup.cognito import CognitoSetup, SetupError, load_state, save_state
 from aws_setup.envfile import update_env_file
+from lab import inspector as inspect
 from lab.causes import refusal_message
-from oauth import doctor, inspect
+from oauth import doctor
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 

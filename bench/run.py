@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from jose import jwk, jws, jwt
 from jose.utils import base64url_decode
 
+import local_defaults
 from local_cognito.keys import KeyRing, SigningKey
 from local_cognito.pool import Grant, Pool
 from local_cognito.settings import default_pool
@@ -192,7 +193,7 @@ def bench_api(work: Path, seconds: int = 3, rounds: int = 5) -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk)")
     stack = build_stack(work / "api", KEYS)
-    pool_file = work / "api" / "local_cognito.json"
+    pool_file = work / "api" / local_defaults.POOL_FILE
     pool, client = stack.pool, stack.pool_config["clients"][0]
     grant = Grant(client["client_id"], "demo", ["openid"], int(time.time()), "o", "e")
     token = pool.access_token(client, grant)

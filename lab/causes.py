@@ -74,7 +74,7 @@ def refusal_message(exc: ProviderRefused, given_credentials: bool = False) -> st
     """The token endpoint's refusal, with the likely cause for client_credentials.
 
     `given_credentials`: the id and secret came from --client-id/--client-secret, not the environment."""
-    cause = CLIENT_CREDENTIALS_CAUSES.get(exc.error) or exc.cause
+    cause = CLIENT_CREDENTIALS_CAUSES.get(exc.error) or likely_cause(exc.error)
     if given_credentials and exc.error == "invalid_client":
         cause = GIVEN_CREDENTIALS
     text = exc.error + (f" ({exc.description})" if exc.description else "")

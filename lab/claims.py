@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .times import format_time, is_time
+from oauth.times import format_time, is_time
+from oauth.tokens import Verification
 
 WHY = {
     "structure": "A JWT is header.payload.signature in base64url; anything else is refused.",
@@ -94,3 +95,13 @@ def _custom_meaning(name: str) -> str:
     if name.startswith("custom:"):
         return "A custom user attribute (Cognito sends these as strings)."
     return ""
+
+
+def check_rows(result: Verification) -> list[dict]:
+    """A verification's checks for a page or a JSON answer: name, passed, detail and why."""
+    return [{"name": c.name, "passed": c.passed, "detail": c.detail, "why": WHY.get(c.name, "")} for c in result.checks]
+
+
+def why(name: str) -> str:
+    """What a check is for (a template global: `why(c.name)`)."""
+    return WHY.get(name, "")

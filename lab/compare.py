@@ -145,3 +145,8 @@ SPA_SEQUENCE = [
     ("browser", "app", "POST /api/spa/verify {id_token, access_token, nonce}", "front"),
     ("app", "browser", "200 {valid: true}; tokens stay in page memory", "front"),
 ]
+
+
+def spa_run_record(received: list[str], verified: bool, error: str = "") -> dict:
+    """A msgpack-safe record of a browser-only sign-in, for the compare page (names, never tokens)."""
+    return {"at": int(time.time()), "tokens": list(received), "verified": verified, "error": error}

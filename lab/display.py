@@ -1,4 +1,4 @@
-"""Small renderings for people."""
+"""Small renderings for people: a token shortened, a token response for display."""
 
 from __future__ import annotations
 
@@ -8,3 +8,21 @@ def shorten(token: str, keep: int = 12) -> str:
     if len(token) <= 2 * keep + 1:
         return token[:4] + "…"
     return f"{token[:keep]}…{token[-4:]}"
+
+
+REFRESH_HIDDEN = "(present: kept server-side, never shown)"
+
+
+def shorten_response(body: dict) -> dict:
+    """The token-endpoint JSON for display: every token shortened, the refresh token hidden."""
+    out: dict = {}
+    for key, value in body.items():
+        if key == "refresh_token":
+            out[key] = REFRESH_HIDDEN
+        elif key.endswith("_token") and isinstance(value, str):
+            out[key] = shorten(value)
+        elif isinstance(value, str | int | float | bool) or value is None:
+            out[key] = value
+        else:
+            out[key] = str(value)[:200]
+    return out

@@ -24,6 +24,17 @@ def logout_urls(app_url: str) -> list[str]:
     return [f"{app_url}/", f"{app_url}/signed-out"]
 
 
+def spa_callback_urls(app_url: str) -> list[str]:
+    """The public (browser-only) client's redirect URI."""
+    return [f"{app_url}/spa/callback"]
+
+
+def callback_urls(app_url: str) -> list[str]:
+    """The redirect URIs the pool registers for the app's confidential client: the code flow's
+    callback and the implicit page."""
+    return [f"{app_url}/callback", f"{app_url}/implicit/callback"]
+
+
 def _client_id() -> str:
     alphabet = string.ascii_lowercase + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(26))
@@ -60,7 +71,7 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "name": "cognito-flow-lab",
                 "client_id": _client_id(),
                 "client_secret": secrets.token_urlsafe(39),
-                "callback_urls": [f"{app_url}/callback", f"{app_url}/implicit/callback"],
+                "callback_urls": callback_urls(app_url),
                 "logout_urls": logout_urls(app_url),
                 "allowed_flows": ["code", "implicit"],
                 "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
@@ -108,7 +119,7 @@ def public_client(app_url: str) -> dict:
         "name": "flow-lab-spa",
         "client_id": _client_id(),
         "client_secret": "",
-        "callback_urls": [f"{app_url}/spa/callback"],
+        "callback_urls": spa_callback_urls(app_url),
         "logout_urls": logout_urls(app_url),
         "allowed_flows": ["code"],
         "require_pkce": True,
@@ -141,10 +152,10 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
     if spa is None:  # files written before the public client existed
         pool["clients"].append(public_client(app_url))
     else:
-        spa["callback_urls"] = [f"{app_url}/spa/callback"]
+        spa["callback_urls"] = spa_callback_urls(app_url)
         spa["logout_urls"] = logout_urls(app_url)
     client = pool["clients"][0]
-    client["callback_urls"] = [f"{app_url}/callback", f"{app_url}/implicit/callback"]
+    client["callback_urls"] = callback_urls(app_url)
     client["logout_urls"] = logout_urls(app_url)
     write_private(path, json.dumps(pool, indent=2).encode())
     return pool

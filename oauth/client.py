@@ -123,19 +123,23 @@ class OAuthClient:
         *,
         nonce: str | Rule,
         access_token: str | None,
-        require_at_hash: bool = False,
-        at_login: bool = False,
+        at_hash: Rule,
+        at_login: bool,
         client_id: str | None = None,
     ) -> Verification:
-        """Every ID token check for this app's client (or `client_id`, e.g. the public client);
-        `nonce` is the login's nonce or SKIP (a refreshed ID token has none)."""
+        """Every ID token check for this app's client (or `client_id`, e.g. the public client). Each
+        choice is the caller's, stated at every call (no default turns a check off):
+        `nonce`: the login's nonce, or SKIP (a refreshed ID token has none, OIDC Core §12.2);
+        `at_hash`: REQUIRED when the ID token came with an access token through the browser (implicit,
+        OIDC Core §3.2.2.9), else IF_PRESENT (§3.1.3.6);
+        `at_login`: True when the token was just issued by a sign-in, so `iat` must be recent."""
         s = self.config
         rules = IdTokenRules(
             issuer=s.issuer,
             client_ids=frozenset((client_id or s.client_id,)),
             nonce=nonce,
             access_token=access_token,
-            at_hash=REQUIRED if require_at_hash else IF_PRESENT,  # required for the implicit flow only
+            at_hash=at_hash,
             token_use=REQUIRED if s.is_cognito else IF_PRESENT,  # only Cognito sets token_use
             max_age=LOGIN_MAX_AGE if at_login else SKIP,  # iat freshness is a login-time rule
         )
@@ -229,7 +233,9 @@ class OAuthClient:
         """An ID token from a refresh: every check (the nonce skipped on purpose: a refreshed ID token
         carries none), then OIDC Core §12.2: its `iss` and `sub` are the sign-in's (`iss`, `sub`).
         Raises TokenRejected (a check failed) or SubjectMismatch / IssuerMismatch (someone else's)."""
-        result = self.verify_id_token(id_token, nonce=SKIP, access_token=access_token)
+        result = self.verify_id_token(
+            id_token, nonce=SKIP, access_token=access_token, at_hash=IF_PRESENT, at_login=False
+        )
         failure = result.failure
         if failure is not None:
             raise TokenRejected("refresh", failure.name, failure.detail)

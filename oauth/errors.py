@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lab.causes import likely_cause
-
 
 class ClientError(Exception):
     """The base of what the client raises about a provider's answer: ProviderError (the provider failed,
@@ -22,10 +20,6 @@ class ProviderRefused(ClientError):
         self.error = error
         self.description = description
         self.status = status
-
-    @property
-    def cause(self) -> str:
-        return likely_cause(self.error)
 
 
 class TokenRejected(ClientError):

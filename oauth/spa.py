@@ -6,12 +6,11 @@ settings, and verifies the ID token the page posts back (as it does for the impl
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from .config import ClientConfig
 from .discovery import ProviderMetadata
-from .tokens import MAX_TOKEN_LENGTH, Verification
+from .tokens import MAX_TOKEN_LENGTH
 
 MAX_NONCE = 256
 TOKEN_NAMES = ("id_token", "access_token", "refresh_token")
@@ -59,12 +58,3 @@ def read_verify_body(body: object) -> tuple[dict, str]:
         return {}, "received must be a list of token names"
     values["received"] = sorted({n for n in received if n in TOKEN_NAMES})
     return values, ""
-
-
-def spa_run_record(received: list[str], verified: bool, error: str = "") -> dict:
-    """A msgpack-safe record of a browser-only sign-in, for the compare page (names, never tokens)."""
-    return {"at": int(time.time()), "tokens": list(received), "verified": verified, "error": error}
-
-
-def check_view(result: Verification) -> list[dict]:
-    return [{"name": c.name, "passed": c.passed, "detail": c.detail, "why": c.why} for c in result.checks]

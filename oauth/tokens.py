@@ -25,13 +25,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from lab.claims import WHY
-from lab.times import format_time
-from lab.times import is_time as _is_time
-
 from .discovery import JwksCache, UnknownKey
 from .http import ProviderError
 from .safejson import MAX_DEPTH, JsonRefused, loads
+from .times import format_time
+from .times import is_time as _is_time
 
 ALGORITHMS = ["RS256"]
 LEEWAY = 60
@@ -104,10 +102,6 @@ class Check:
         if not isinstance(self._detail, str):
             self._detail = _say(self._detail)
         return self._detail
-
-    @property
-    def why(self) -> str:
-        return WHY.get(self.name, "")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Check) and (self.name, self.passed, self.detail) == (

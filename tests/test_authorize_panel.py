@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 
-from oauth.authorize_panel import build_url, form_encode
+from lab.authorize_panel import PROMPTS, RESPONSE_TYPES
+from oauth.authorize_request import PROMPT_VALUES, RESPONSE_TYPE_VALUES, build_url, form_encode
 from tests.support import csrf_of, extract
 
 
@@ -159,3 +160,8 @@ def test_panel_needs_the_anti_forgery_token(stack, http):
 def test_panel_when_the_provider_is_down(make_stack, http):
     stack = make_stack(issuer="http://127.0.0.1:1/us-east-1_Nowhere")
     assert http.get(stack.url + "/authorize-request").status_code == 502
+
+
+def test_the_panels_words_explain_exactly_the_values_the_protocol_allows():
+    assert tuple(PROMPTS) == PROMPT_VALUES
+    assert tuple(RESPONSE_TYPES) == RESPONSE_TYPE_VALUES

@@ -14,6 +14,7 @@ from lab.compare import code_run_record
 from oauth import transactions
 from oauth.errors import ClientError, IssuerMismatch
 from oauth.http import ProviderError
+from oauth.tokens import IF_PRESENT
 from tracing import recorder
 
 from . import antiforgery, oauth_client, presenter, settings, signin
@@ -131,7 +132,7 @@ def _finish_login(code: str, tx: transactions.Transaction) -> Response | str:
     claims: dict = {}
     if tokens.get("id_token"):
         result = client.verify_id_token(
-            tokens["id_token"], nonce=tx.nonce, access_token=tokens["access_token"], at_login=True
+            tokens["id_token"], nonce=tx.nonce, access_token=tokens["access_token"], at_hash=IF_PRESENT, at_login=True
         )
         failure = result.failure
         if failure is not None:

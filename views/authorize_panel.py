@@ -7,7 +7,8 @@ import dataclasses
 from flask import Blueprint, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
-from oauth import authorize_panel as panel
+from lab import authorize_panel as words
+from oauth import authorize_request as panel
 from oauth import transactions
 from tracing import recorder
 
@@ -22,18 +23,18 @@ def page() -> str:
     meta = oauth_client().metadata()  # a clear 502 before anything is stored
     tx = transactions.begin(session, "panel", request.args.get("next"))
     s = settings().client_config
-    fixed = {kind: panel.fixed_params(s, tx, kind) for kind in panel.RESPONSE_TYPES}
+    fixed = {kind: panel.fixed_params(s, tx, kind) for kind in panel.RESPONSE_TYPE_VALUES}
     return render_template(
         "authorize_panel.html",
         endpoint=meta.authorization_endpoint,
-        offered=panel.choices(s, meta),
+        offered=words.choices(s, meta),
         fixed=fixed,
         state=tx.state,
         order=panel.ORDER,
-        prompts=panel.PROMPTS,
-        response_types=panel.RESPONSE_TYPES,
+        prompts=words.PROMPTS,
+        response_types=words.RESPONSE_TYPES,
         langs=panel.LANGS,
-        help=panel.PARAM_HELP,
+        help=words.PARAM_HELP,
     )
 
 
@@ -50,7 +51,8 @@ def send() -> Response | str:
         )
     client = oauth_client()
     s = settings().client_config
-    params, error = panel.read_form(request.form, panel.choices(s, client.metadata()))
+    offered = words.choices(s, client.metadata())
+    params, error = panel.read_form(request.form, offered.scope_names, offered.cognito)
     if error:
         return problem(400, "The authorize request is not valid", error, error="invalid_request")
     response_type = params["response_type"]

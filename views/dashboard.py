@@ -8,10 +8,10 @@ import time
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
-from lab.claims import explain_claims
-from lab.times import format_time
+from lab.claims import explain_claims, why
 from oauth.client import is_jwt
-from oauth.tokens import SKIP, Verification
+from oauth.times import format_time
+from oauth.tokens import IF_PRESENT, SKIP, Verification
 
 from . import oauth_client, settings, unverified_claims
 from .signin import SignIn, current, login_required
@@ -34,6 +34,12 @@ def index() -> str:
 
 
 BREAK_AFTER = re.compile(r"([/.:_,&?=-])")
+
+
+@bp.record
+def _why_global(state) -> None:
+    """`why(c.name)` in templates: what a check is for (the words live in lab/, not on the check)."""
+    state.app.jinja_env.globals["why"] = why
 
 
 @bp.app_template_filter("soft_breaks")
@@ -78,7 +84,9 @@ def render_dashboard(auth: SignIn, status: int = 200) -> Response:
     if auth.id_token:
         # the login's nonce; after a refresh the session holds none, and the new ID token carries none
         nonce = auth.nonce or SKIP
-        result = client.verify_id_token(auth.id_token, nonce=nonce, access_token=auth.access_token)
+        result = client.verify_id_token(
+            auth.id_token, nonce=nonce, access_token=auth.access_token, at_hash=IF_PRESENT, at_login=False
+        )
         tokens.append(("ID token", "id", _token_view(result, now, how)))
     access: Verification | None = None
     if is_jwt(auth.access_token):

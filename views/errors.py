@@ -8,6 +8,7 @@ import re
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from lab.causes import likely_cause
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 
@@ -57,7 +58,9 @@ def provider_failed(exc: ProviderError) -> Response:
 def provider_refused(exc: ProviderRefused) -> Response:
     detail = f"The {exc.step} endpoint answered {exc.error}"
     detail += f": {exc.description}" if exc.description else "."
-    return problem(400, "The identity provider refused the request", detail, hint=exc.cause, error=exc.error)
+    return problem(
+        400, "The identity provider refused the request", detail, hint=likely_cause(exc.error), error=exc.error
+    )
 
 
 def untrusted_host() -> Response | None:

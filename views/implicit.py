@@ -7,11 +7,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from lab.causes import LIKELY_CAUSES
-from lab.claims import CLAIMS, WHY
+from lab.claims import CLAIMS, WHY, check_rows
 from lab.compare import implicit_run_record
 from oauth import safejson, transactions
 from oauth.client import is_jwt
-from oauth.tokens import MAX_TOKEN_LENGTH
+from oauth.tokens import MAX_TOKEN_LENGTH, REQUIRED
 from tracing import recorder
 
 from . import oauth_client, presenter, settings
@@ -54,10 +54,6 @@ def _refuse(error: str, status: int = 400, **extra) -> Response:
     response = jsonify({"valid": False, "error": error, **extra})
     response.status_code = status
     return response
-
-
-def _check_view(result) -> list[dict]:
-    return [{"name": c.name, "passed": c.passed, "detail": c.detail, "why": c.why} for c in result.checks]
 
 
 MAX_FRAGMENT_SHAPE = 4096
@@ -111,7 +107,7 @@ def verify() -> Response:
         values["id_token"],
         nonce=tx.nonce,
         access_token=values["access_token"],
-        require_at_hash=True,
+        at_hash=REQUIRED,  # it came with an access token through the browser (OIDC Core §3.2.2.9)
         at_login=True,
     )
     results = [id_result]
@@ -122,14 +118,14 @@ def verify() -> Response:
         kind = "ID" if failure in id_result.checks else "access"
         error = f"{kind} token check '{failure.name}' failed: {failure.detail}"
         session["implicit_run"] = implicit_run_record(values["id_token"], values["access_token"], False, error)
-        return _refuse(error, check=failure.name, checks=_check_view(id_result))
+        return _refuse(error, check=failure.name, checks=check_rows(id_result))
     session["implicit_run"] = implicit_run_record(values["id_token"], values["access_token"], True)
     return jsonify(
         {
             "valid": True,
             "claims": id_result.claims,
             "access_claims": results[1].claims if len(results) > 1 else None,
-            "checks": _check_view(id_result),
-            "access_checks": _check_view(results[1]) if len(results) > 1 else [],
+            "checks": check_rows(id_result),
+            "access_checks": check_rows(results[1]) if len(results) > 1 else [],
         }
     )

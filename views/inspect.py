@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from oauth.inspect import MAX_PASTE, InspectError, inspect_token
+from lab.inspector import MAX_PASTE, InspectError, inspect_token
 
 from . import oauth_client, settings
 

@@ -9,10 +9,10 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from werkzeug.wrappers import Response
 
 from lab.causes import likely_cause
+from lab.display import shorten_response
 from lab.lifecycle import claim_diff
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
-from oauth.raw import shorten_response
 from oauth.tokens import CheckName
 from tracing import recorder
 

@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from lab.causes import refusal_message
 from lab.claims import MACHINE_CLAIMS, explain_claims
+from lab.display import shorten_response
 from oauth.errors import ProviderRefused
-from oauth.raw import shorten_response
 
 from . import oauth_client, settings, signin
 from .api import call_api_traced

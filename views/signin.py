@@ -18,7 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from oauth.raw import shorten_response
+from lab.display import shorten_response
 
 from .session_guard import GuardedSessions
 

@@ -6,10 +6,12 @@ from flask import Blueprint, Response, g, jsonify, render_template, request, ses
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lab.causes import LIKELY_CAUSES
-from lab.claims import CLAIMS, WHY
+from lab.claims import CLAIMS, WHY, check_rows
+from lab.compare import spa_run_record
 from lab.steps import PARAM_HELP
 from oauth import safejson, spa
 from oauth.client import is_jwt
+from oauth.tokens import IF_PRESENT
 from tracing import recorder
 from tracing.model import Exchange
 
@@ -140,6 +142,7 @@ def verify() -> Response:
         values["id_token"],
         nonce=values["nonce"],
         access_token=values["access_token"],
+        at_hash=IF_PRESENT,
         at_login=True,
         client_id=s.public_client_id,
     )
@@ -151,15 +154,15 @@ def verify() -> Response:
         kind = "ID" if failure in id_result.checks else "access"
         message = f"{kind} token check '{failure.name}' failed: {failure.detail}"
         if session:  # recorded for /compare; a stranger with no session gets nothing stored
-            session["spa_run"] = spa.spa_run_record(values["received"], False, message)
-        return _refuse(message, check=failure.name, checks=spa.check_view(id_result))
-    session["spa_run"] = spa.spa_run_record(values["received"], True)
+            session["spa_run"] = spa_run_record(values["received"], False, message)
+        return _refuse(message, check=failure.name, checks=check_rows(id_result))
+    session["spa_run"] = spa_run_record(values["received"], True)
     return jsonify(
         {
             "valid": True,
             "claims": id_result.claims,
             "access_claims": results[1].claims if len(results) > 1 else None,
-            "checks": spa.check_view(id_result),
-            "access_checks": spa.check_view(results[1]) if len(results) > 1 else [],
+            "checks": check_rows(id_result),
+            "access_checks": check_rows(results[1]) if len(results) > 1 else [],
         }
     )

@@ -1,4 +1,4 @@
-"""Times for people: '2026-11-26 13:51:28 UTC (in 57 min)'."""
+"""NumericDate values (RFC 7519 §2) and how a check's detail says them: '2026-11-26 13:51:28 UTC (in 57 min)'."""
 
 from __future__ import annotations
 

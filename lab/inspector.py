@@ -15,14 +15,11 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from lab.claims import WHY, explain_claims
-from lab.display import shorten
-from lab.times import humanize_delta
-
-from .config import ClientConfig
-from .discovery import JwksCache
-from .resource import BearerError, check_bearer
-from .tokens import (
+from oauth.config import ClientConfig
+from oauth.discovery import JwksCache
+from oauth.resource import BearerError, check_bearer
+from oauth.times import humanize_delta
+from oauth.tokens import (
     IF_PRESENT,
     LEEWAY,
     MAX_TOKEN_LENGTH,
@@ -36,6 +33,9 @@ from .tokens import (
     verify_access_token,
     verify_id_token,
 )
+
+from .claims import WHY, explain_claims
+from .display import shorten
 
 MAX_PASTE = MAX_TOKEN_LENGTH  # 16 KiB: far above any Cognito token
 MAX_OPAQUE_ECHO = 64  # an opaque paste longer than this (a UUID code is 36) is shown shortened
@@ -266,7 +266,7 @@ def inspect_token(raw: object, settings: ClientConfig, keys: JwksCache, now: flo
     else:
         result = verify_access_token(token, keys, AccessTokenRules(settings.issuer, clients, token_use), now)
     checks = [
-        {"name": c.name, "status": "pass" if c.passed else "fail", "detail": c.detail, "why": c.why}
+        {"name": c.name, "status": "pass" if c.passed else "fail", "detail": c.detail, "why": WHY.get(c.name, "")}
         for c in result.checks
         if c.name is not CheckName.AT_HASH
     ]
