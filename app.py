@@ -38,6 +38,7 @@ from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
 from views.presenter import bp as presenter_bp
 from views.raw_tokens import bp as raw_tokens_bp
+from views.session_keys import SEEN_AT
 from views.spa import bp as spa_bp
 from views.trace import bp as trace_bp
 
@@ -157,11 +158,11 @@ def _install_request_guards(app: Flask, settings: Settings) -> None:
         user = signin.load()
         if user is None:
             return None
-        now = time.time()
+        now, seen_at = time.time(), SEEN_AT.get()
         reason = None
         if now - user.login_at > settings.session_max_hours * 3600:
             reason = "max"
-        elif now - session.get("seen_at", now) > settings.session_idle_minutes * 60:
+        elif seen_at is not None and now - seen_at > settings.session_idle_minutes * 60:
             reason = "idle"
         if reason:
             session.clear()
@@ -170,7 +171,7 @@ def _install_request_guards(app: Flask, settings: Settings) -> None:
             if request.path.startswith("/api/") or request.endpoint in ("auth.logout", "static"):
                 return None
             return redirect(url_for("dashboard.index", expired=reason))
-        session["seen_at"] = int(now)
+        SEEN_AT.set(int(now))
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlencode
@@ -30,6 +31,11 @@ class PreparedCall:
     def body(self) -> str:
         """The form, urlencoded, byte for byte what the provider receives."""
         return urlencode(self.form)
+
+    def canonical(self) -> bytes:
+        """Everything the call would put on the wire, as one unambiguous byte string (secrets included:
+        keep it server-side, or MAC it)."""
+        return json.dumps([self.step, self.method, self.url, self.form, self.headers]).encode()
 
     def header(self, name: str) -> str | None:
         """One header's value (names compare case-insensitively), or None."""

@@ -112,7 +112,11 @@ class OAuthClient:
 
     def exchange_code(self, code: str, tx: Transaction) -> dict:
         """Trade an authorization code (with its PKCE verifier) for tokens."""
-        tokens = self.send(self.prepare_exchange(code, tx))
+        return self.exchange(self.prepare_exchange(code, tx))
+
+    def exchange(self, call: PreparedCall) -> dict:
+        """Send a prepared code exchange (the very object a presenter screen showed) and read its tokens."""
+        tokens = self.send(call)
         if "openid" in self.config.scopes and not tokens.get("id_token"):
             raise ProviderError("token", "answered without an id_token although openid was requested")
         return tokens

@@ -65,8 +65,11 @@ def _prune(pending: dict, now: float) -> None:
         del pending[oldest]
 
 
-def begin(store: MutableMapping, flow: str, next_path: str | None = None, now: float | None = None) -> Transaction:
-    """Start a login transaction and record it in `store["tx"]` under its state."""
+def begin(
+    store: MutableMapping, flow: str, next_path: str | None = None, now: float | None = None, *, key: str
+) -> Transaction:
+    """Start a login transaction and record it in `store[key]` under its state (`key`: the caller names
+    where the pending transactions live; the app's is views/session_keys.py's TX)."""
     now = time.time() if now is None else now
     tx = Transaction(
         state=secrets.token_urlsafe(32),
@@ -76,31 +79,33 @@ def begin(store: MutableMapping, flow: str, next_path: str | None = None, now: f
         next=safe_next(next_path),
         created=now,
     )
-    pending = dict(store.get("tx") or {})
+    pending = dict(store.get(key) or {})
     _prune(pending, now)
     pending[tx.state] = tx.as_dict()
-    store["tx"] = pending
+    store[key] = pending
     return tx
 
 
-def take(store: MutableMapping, state: str | None, flow: str, now: float | None = None) -> Transaction | None:
-    """Remove and return the transaction for `state`, or None if unknown, used or expired."""
+def take(
+    store: MutableMapping, state: str | None, flow: str, now: float | None = None, *, key: str
+) -> Transaction | None:
+    """Remove and return the transaction for `state` in `store[key]`, or None if unknown, used or expired."""
     if not state or not isinstance(state, str) or len(state) > 256:
         return None
     now = time.time() if now is None else now
-    pending = dict(store.get("tx") or {})
+    pending = dict(store.get(key) or {})
     data = pending.pop(state, None)
     if data is None:
         return None  # nothing to remove: an unknown state writes nothing (no session for a stranger)
-    store["tx"] = pending
+    store[key] = pending
     if data.get("flow") != flow or now - data.get("created", 0) > TX_TTL:
         return None
     return Transaction(state=state, **data)
 
 
-def put(store: MutableMapping, tx: Transaction) -> None:
+def put(store: MutableMapping, tx: Transaction, *, key: str) -> None:
     """Record an already-made transaction (the authorize panel moves one to the flow it sends)."""
-    pending = dict(store.get("tx") or {})
+    pending = dict(store.get(key) or {})
     _prune(pending, tx.created)
     pending[tx.state] = tx.as_dict()
-    store["tx"] = pending
+    store[key] = pending

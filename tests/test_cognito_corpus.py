@@ -27,7 +27,7 @@ from oauth import doctor, grants
 from oauth.discovery import parse_metadata
 from oauth.errors import ProviderRefused
 from oauth.http import Reply
-from oauth.tokens import IF_PRESENT, REQUIRED, SKIP
+from oauth.tokens import IF_PRESENT, REQUIRED, SKIP, CheckName
 from tests.support import answer
 
 CORPUS = Path(__file__).parent / "fixtures" / "cognito"
@@ -360,7 +360,7 @@ def test_an_implicit_id_token_without_at_hash_is_refused_clearly(stack):
     result = stack.client.verify_id_token(
         id_token, nonce="abcdefg", access_token=access, at_hash=REQUIRED, at_login=False
     )
-    assert not result.ok and result.failure.name == "at_hash" and "missing" in result.failure.detail
+    assert not result.ok and result.failure.name is CheckName.AT_HASH and "missing" in result.failure.detail
 
 
 def test_the_client_accepts_a_client_credentials_token(stack):

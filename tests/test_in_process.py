@@ -46,6 +46,7 @@ from oauth.tokens import (
 )
 from tracing import exports
 from tracing.model import Step
+from views import session_keys
 from views.signin import KEPT_ACROSS_LOGIN, SESSION_KEY, SignIn, is_signed_in
 
 NOW = 1_800_000_000.0
@@ -264,6 +265,34 @@ def test_a_malformed_stored_sign_in_reads_as_signed_out(stored):
 
 def test_a_sign_in_in_progress_and_the_compare_runs_survive_the_login():
     assert set(KEPT_ACROSS_LOGIN) == {"tx", "implicit_run", "spa_run"}
+
+
+def test_a_sign_in_keeps_its_verified_issuer_and_whether_a_refresh_replaced_its_id_token():
+    user = SignIn.from_tokens(TOKENS, {"sub": "u-1", "iss": "https://issuer.example"}, nonce="n", flow="code", now=1)
+    assert user.iss == "https://issuer.example" and user.id_token_refreshed is False
+    assert SignIn.from_tokens(TOKENS, {"sub": "u-1", "iss": 5}, nonce="n", flow="code", now=1).iss is None
+    no_nonce = SignIn.from_tokens(TOKENS, {"sub": "u-1"}, nonce=None, flow="code", now=1)
+    session: dict = {}
+    no_nonce.save(session)  # a record of this layout says it was not refreshed, nonce or not
+    assert SignIn.from_session(session) == no_nonce and not no_nonce.id_token_refreshed
+
+
+@pytest.mark.parametrize(("nonce", "refreshed"), [(None, True), ("n", False)])
+def test_a_sign_in_stored_before_the_refresh_flag_infers_it_from_its_nonce(nonce, refreshed):
+    user = SignIn.from_session({SESSION_KEY: {"flow": "code", "access_token": "t", "nonce": nonce}})
+    assert user is not None and user.id_token_refreshed is refreshed and user.iss is None
+
+
+def test_every_session_key_is_named_once_and_read_by_type():
+    keys = [v for v in vars(session_keys).values() if isinstance(v, session_keys.Key)]
+    names = [k.name for k in keys] + [session_keys.SIGN_IN, session_keys.TX]
+    assert len(names) == len(set(names)) and SESSION_KEY == session_keys.SIGN_IN == "auth"
+    store: dict = {}
+    session_keys.AUTO_REFRESH.set(True, store)
+    assert store == {"auto_refresh": True} and session_keys.AUTO_REFRESH.get(store) is True
+    store["machine_token"] = ["not", "a", "string"]  # a stored value of another type reads as absent
+    assert session_keys.MACHINE_TOKEN.get(store) is None and session_keys.MACHINE_TOKEN.pop(store) is None
+    assert "machine_token" not in store and session_keys.AFTER_LOGOUT.pop(store) is None
 
 
 def test_a_provider_value_of_the_wrong_type_is_not_stored_as_if_typed():

@@ -11,6 +11,7 @@ import pytest
 
 from oauth.grants import logout_url
 from tests.support import answer
+from views.signin import SESSION_KEY
 
 
 def refresh_token_of(stack) -> str:
@@ -260,3 +261,73 @@ def test_sign_in_as_someone_else_on_a_classic_hosted_ui_that_ignores_prompt(stac
     callback = stack.sign_in_at_provider(http, authorize, "alice", "FlowLab-alice-1")
     http.get(callback)
     assert stack.session_json(http)["id_token_claims"]["cognito:username"] == "alice"
+
+
+# -- the nonce and issuer the sign-in keeps (views/signin.py's SignIn), as stored server-side --------------
+
+
+def edit_stored_sign_in(stack, http, change) -> None:
+    """The sign-in as the app stored it (Flask-Session's cachelib store), changed by `change`: a record
+    written by an older version, or one this version never writes."""
+    cache = stack.app.config["SESSION_CACHELIB"]
+    key = "flowlab:" + http.cookies["flowlab_session"]
+    data = cache.get(key)
+    change(data[SESSION_KEY])
+    cache.set(key, data)
+
+
+def stored_sign_in(stack, http) -> dict:
+    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])[SESSION_KEY]
+
+
+def nonce_check(page: str) -> str:
+    found = re.search(r'<li class="check (\w+)" data-check="nonce">', page)
+    assert found, "the dashboard shows no nonce check"
+    return found.group(1)
+
+
+def test_the_sign_in_keeps_its_verified_issuer_and_that_no_refresh_happened(stack, http):
+    stack.login(http)
+    stored = stored_sign_in(stack, http)
+    assert stored["iss"] == stack.settings.issuer and stored["id_token_refreshed"] is False and stored["nonce"]
+    assert nonce_check(http.get(stack.url + "/dashboard").text) == "ok"
+    shift_provider_clock(stack, 30)
+    assert stack.post(http, "/refresh").status_code == 302
+    stored = stored_sign_in(stack, http)
+    assert stored["id_token_refreshed"] is True and stored["nonce"] is None
+    assert 'data-check="nonce"' not in http.get(stack.url + "/dashboard").text  # skipped: a refreshed one has none
+
+
+def test_a_sign_in_without_its_nonce_and_no_refresh_fails_the_nonce_check(stack, http):
+    stack.login(http)
+    edit_stored_sign_in(stack, http, lambda s: s.update(nonce=None))
+    page = http.get(stack.url + "/dashboard").text
+    assert nonce_check(page) == "bad"  # never skipped
+    assert re.search(r'data-check="nonce">.*?failed: nonce \S+ is not the one sent', page, re.S)
+
+
+def test_a_sign_in_stored_before_the_refresh_flag_reads_its_missing_nonce_as_refreshed(stack, http):
+    stack.login(http)
+    shift_provider_clock(stack, 30)
+    stack.post(http, "/refresh")
+
+    def legacy(stored: dict) -> None:  # the layout before `id_token_refreshed` and `iss` were kept
+        del stored["id_token_refreshed"], stored["iss"]
+
+    edit_stored_sign_in(stack, http, legacy)
+    page = http.get(stack.url + "/dashboard").text
+    assert 'data-check="nonce"' not in page and 'class="check bad"' not in page
+    assert stack.post(http, "/refresh").status_code == 302  # no stored iss: the configured issuer is the sign-in's
+    assert stored_sign_in(stack, http)["id_token_refreshed"] is True
+
+
+def test_a_refreshed_id_token_from_another_issuer_than_the_stored_one_is_refused(stack, http):
+    stack.login(http)
+    edit_stored_sign_in(stack, http, lambda s: s.update(iss="https://elsewhere.example"))
+    before = stack.session_json(http)
+    response = stack.post(http, "/refresh")
+    assert response.status_code == 400
+    assert "The refreshed ID token is for someone else" in response.text
+    assert "Its iss or sub differs from the sign-in&#39;s." in response.text
+    assert stack.session_json(http) == before  # nothing of the refused answer was stored
+    assert stored_sign_in(stack, http)["iss"] == "https://elsewhere.example"

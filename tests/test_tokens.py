@@ -21,6 +21,7 @@ from oauth.tokens import (
     REQUIRED,
     SKIP,
     AccessTokenRules,
+    CheckName,
     IdTokenRules,
     verify_access_token,
     verify_id_token,
@@ -87,7 +88,7 @@ def test_valid_id_token_passes_every_check(key):
         "nonce",
     ):
         assert expected in names
-    signature = next(c for c in result.checks if c.name == "signature")
+    signature = result.check(CheckName.SIGNATURE)
     assert key.kid in signature.detail
     assert result.failure is None and result.claims["sub"] == "user-1"
 
@@ -201,9 +202,7 @@ def test_kid_absent_with_several_keys_is_refused(key, other_key):
     token = jws.sign(id_claims(), key.signer(), algorithm="RS256")
     result = verify_id(token, Jwks(key, other_key))
     assert "signature" in failed(result)
-    assert "several" in next(c.detail for c in result.checks if c.name == "signature") or "2 usable" in str(
-        result.checks
-    )
+    assert "several" in result.check(CheckName.SIGNATURE).detail or "2 usable" in str(result.checks)
 
 
 @pytest.mark.parametrize("garbage", ["", "abc", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30", "bnVsbA.bnVsbA.x"])

@@ -5,16 +5,21 @@ Everything here works from redacted steps, so no export can contain a secret.
 
 from __future__ import annotations
 
+import base64
+import copy
 import json
+import re
 import shlex
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from oauth.config import ClientConfig
-from oauth.discovery import ProviderMetadata
+from oauth.calls import PreparedCall
+from oauth.client import OAuthClient
+from oauth.transactions import Transaction
 
 from .markers import shorten_markers
 from .model import Step
@@ -175,95 +180,156 @@ def markdown(steps: list[Step], vault: Mapping[str, str]) -> str:
     return "\n".join(out)
 
 
-def postman_collection(settings: ClientConfig, meta: ProviderMetadata) -> dict:
-    """A Postman v2.1 collection for this provider: one request per endpoint, OAuth 2.0 auth set up."""
-    auth_method = "body" if settings.client_auth == "client_secret_post" else "header"
+# The Postman variables that stand in for credentials and per-sign-in values: the collection's token,
+# revoke and logout requests are the client's own prepared calls built with these as the values.
+POSTMAN_PLACEHOLDERS = {
+    "client_id": "{{client_id}}",
+    "client_secret": "{{client_secret}}",
+    "code": "{{code}}",
+    "code_verifier": "{{code_verifier}}",
+    "refresh_token": "{{refresh_token}}",
+    "id_token": "{{id_token}}",
+    "m2m_client_id": "{{m2m_client_id}}",
+    "m2m_client_secret": "{{m2m_client_secret}}",
+    "m2m_scope": "{{m2m_scope}}",
+}
+_ENCODED_PLACEHOLDER = re.compile(r"%7B%7B(\w+)%7D%7D")
 
-    def kv(key: str, value: object, kind: str = "string") -> dict:
-        return {"key": key, "value": value, "type": kind}
+
+def placeholder_client(client: OAuthClient) -> OAuthClient:
+    """The app's client with every credential a Postman variable, so its own builders
+    (prepare_exchange, prepare_refresh, ...) make the collection's requests.
+
+    A shallow copy: it shares the client's discovery cache (no new HTTP call), and its config holds
+    no secret at all. A public client (no secret) stays public."""
+    config = client.config
+    twin = copy.copy(client)
+    twin.config = replace(
+        config,
+        client_id=POSTMAN_PLACEHOLDERS["client_id"],
+        client_secret=POSTMAN_PLACEHOLDERS["client_secret"] if config.client_secret else "",
+        m2m_client_id=POSTMAN_PLACEHOLDERS["m2m_client_id"],
+        m2m_client_secret=POSTMAN_PLACEHOLDERS["m2m_client_secret"],
+    )
+    return twin
+
+
+def postman_url(url: str) -> str:
+    """A URL built with placeholders as values, its `{{name}}` variables unencoded again (Postman
+    substitutes only the literal `{{name}}`)."""
+    return _ENCODED_PLACEHOLDER.sub(r"{{\1}}", url)
+
+
+def _kv(key: str, value: object, kind: str = "string") -> dict:
+    return {"key": key, "value": value, "type": kind}
+
+
+def _basic_auth(header: str) -> dict | None:
+    """Postman's basic auth for an `Authorization: Basic ...` header (RFC 6749 §2.3.1: id and secret
+    form-urlencoded before base64, so decoded back here), or None for any other header."""
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    username, _, password = base64.b64decode(credentials).decode().partition(":")
+    return {"type": "basic", "basic": [_kv("username", unquote(username)), _kv("password", unquote(password))]}
+
+
+def postman_request(call: PreparedCall, description: str) -> dict:
+    """A prepared call as a Postman request: its method, URL, headers and form in the order the
+    client sends them; HTTP Basic as Postman's basic auth, credentials in the form as form fields
+    (and no auth, so the collection's OAuth 2.0 helper is not inherited)."""
+    auth: dict = {"type": "noauth"}
+    headers = []
+    for name, value in call.headers:
+        basic = _basic_auth(value) if name.lower() == "authorization" else None
+        if basic is not None:
+            auth = basic
+        else:
+            headers.append({"key": name, "value": value})
+    return {
+        "method": call.method,
+        "header": headers,
+        "url": call.url,
+        "description": description,
+        "auth": auth,
+        "body": {"mode": "urlencoded", "urlencoded": [{"key": k, "value": v, "type": "text"} for k, v in call.form]},
+    }
+
+
+def postman_collection(client: OAuthClient) -> dict:
+    """A Postman v2.1 collection for this provider: one request per endpoint, OAuth 2.0 auth set up.
+
+    The token, revoke and logout requests come from the client's own builders (with Postman
+    variables as values), so each is the request the client sends for its configured client
+    authentication: HTTP Basic, client_secret_post, or a public client's client_id."""
+    settings = client.config
+    meta = client.metadata()
+    twin = placeholder_client(client)
+    p = POSTMAN_PLACEHOLDERS
+    tx = Transaction(state="", nonce="", verifier=p["code_verifier"], flow="code", next="", created=0.0)
+    exchange = twin.prepare_exchange(p["code"], tx)
+    auth_method = "header" if exchange.header("Authorization") else "body"
 
     oauth2 = [
-        kv("grant_type", "authorization_code_with_pkce"),
-        kv("authUrl", meta.authorization_endpoint),
-        kv("accessTokenUrl", meta.token_endpoint),
-        kv("clientId", "{{client_id}}"),
-        kv("clientSecret", "{{client_secret}}"),
-        kv("scope", " ".join(settings.scopes)),
-        kv("redirect_uri", settings.redirect_uri),
-        kv("useBrowser", False, "boolean"),
-        kv("client_authentication", auth_method),
-        kv("challengeAlgorithm", "S256"),
-        kv("state", "{{$randomUUID}}"),
-        kv("tokenName", "Cognito Flow Lab"),
-        kv("addTokenTo", "header"),
+        _kv("grant_type", "authorization_code_with_pkce"),
+        _kv("authUrl", meta.authorization_endpoint),
+        _kv("accessTokenUrl", meta.token_endpoint),
+        _kv("clientId", "{{client_id}}"),
+        _kv("clientSecret", "{{client_secret}}"),
+        _kv("scope", " ".join(settings.scopes)),
+        _kv("redirect_uri", settings.redirect_uri),
+        _kv("useBrowser", False, "boolean"),
+        _kv("client_authentication", auth_method),
+        _kv("challengeAlgorithm", "S256"),
+        _kv("state", "{{$randomUUID}}"),
+        _kv("tokenName", "Cognito Flow Lab"),
+        _kv("addTokenTo", "header"),
     ]
-    basic = {
-        "type": "basic",
-        "basic": [kv("username", "{{client_id}}"), kv("password", "{{client_secret}}")],
-    }
-    bearer = {"type": "bearer", "bearer": [kv("token", "{{access_token}}")]}
+    bearer = {"type": "bearer", "bearer": [_kv("token", "{{access_token}}")]}
     noauth = {"type": "noauth"}
 
-    def form(*pairs: tuple[str, str]) -> dict:
-        return {"mode": "urlencoded", "urlencoded": [{"key": k, "value": v, "type": "text"} for k, v in pairs]}
+    def get(name: str, url: str, description: str, auth: dict) -> dict:
+        return {
+            "name": name,
+            "request": {"method": "GET", "header": [], "url": url, "description": description, "auth": auth},
+        }
 
-    def item(name: str, method: str, url: str, description: str, auth: dict, body: dict | None = None) -> dict:
-        request: dict = {"method": method, "header": [], "url": url, "description": description, "auth": auth}
-        if body:
-            request["header"] = [{"key": "Content-Type", "value": FORM}]
-            request["body"] = body
-        return {"name": name, "request": request}
+    def call(name: str, prepared: PreparedCall, description: str) -> dict:
+        return {"name": name, "request": postman_request(prepared, description)}
 
     items = [
-        item("Discovery", "GET", settings.issuer + "/.well-known/openid-configuration", "Provider metadata.", noauth),
-        item("JWKS", "GET", meta.jwks_uri, "The provider's public signing keys.", noauth),
-        item(
+        get("Discovery", settings.issuer + "/.well-known/openid-configuration", "Provider metadata.", noauth),
+        get("JWKS", meta.jwks_uri, "The provider's public signing keys.", noauth),
+        call(
             "Token: authorization code",
-            "POST",
-            meta.token_endpoint,
+            exchange,
             "Trade a code (from the browser) for tokens. Fill {{code}} and {{code_verifier}}.",
-            basic,
-            form(
-                ("grant_type", "authorization_code"),
-                ("code", "{{code}}"),
-                ("redirect_uri", settings.redirect_uri),
-                ("code_verifier", "{{code_verifier}}"),
-            ),
         ),
-        item(
+        call(
             "Token: refresh",
-            "POST",
-            meta.token_endpoint,
+            twin.prepare_refresh(p["refresh_token"]),
             "New access and ID tokens from a refresh token.",
-            basic,
-            form(("grant_type", "refresh_token"), ("refresh_token", "{{refresh_token}}")),
         ),
-        item(
+        call(
             "Token: client credentials",
-            "POST",
-            meta.token_endpoint,
+            twin.prepare_client_credentials(p["m2m_scope"], p["m2m_client_id"], p["m2m_client_secret"]),
             "A machine token; needs a client allowed only client_credentials, with custom scopes.",
-            {"type": "basic", "basic": [kv("username", "{{m2m_client_id}}"), kv("password", "{{m2m_client_secret}}")]},
-            form(("grant_type", "client_credentials"), ("scope", "{{m2m_scope}}")),
         ),
     ]
     if meta.userinfo_endpoint:
-        items.append(item("userInfo", "GET", meta.userinfo_endpoint, "Claims about the user.", bearer))
+        items.append(get("userInfo", meta.userinfo_endpoint, "Claims about the user.", bearer))
     if meta.revocation_endpoint:
         items.append(
-            item(
+            call(
                 "Revoke refresh token",
-                "POST",
-                meta.revocation_endpoint,
+                twin.prepare_revoke(p["refresh_token"]),
                 "Revokes the refresh token and the tokens issued from it.",
-                basic,
-                form(("token", "{{refresh_token}}")),
             )
         )
-    if meta.end_session_endpoint:
-        logout = f"{meta.end_session_endpoint}?client_id={{{{client_id}}}}&logout_uri={settings.signed_out_uri}"
-        items.append(item("Logout (open in a browser)", "GET", logout, "Ends the provider session.", noauth))
-    items.append(item("Protected API: /api/me", "GET", settings.app_url + "/api/me", "This app's API.", bearer))
+    logout = twin.logout_url(settings.signed_out_uri, p["id_token"])
+    if logout:
+        items.append(get("Logout (open in a browser)", postman_url(logout), "Ends the provider session.", noauth))
+    items.append(get("Protected API: /api/me", settings.app_url + "/api/me", "This app's API.", bearer))
     variables = [
         {"key": "client_id", "value": settings.client_id},
         {"key": "client_secret", "value": "", "description": "Set locally; never exported."},
@@ -274,6 +340,7 @@ def postman_collection(settings: ClientConfig, meta: ProviderMetadata) -> dict:
         {"key": "m2m_client_id", "value": settings.m2m_client_id},
         {"key": "m2m_client_secret", "value": ""},
         {"key": "m2m_scope", "value": ""},
+        {"key": "id_token", "value": "", "description": "id_token_hint for an OIDC provider's logout."},
     ]
     return {
         "info": {

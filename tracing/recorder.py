@@ -286,11 +286,7 @@ def _flush(response: Response) -> Response:
                 response.delete_cookie(cookie_name(), path="/", secure=_secure(), httponly=True, samesite="Lax")
         return response
     settings: Settings = current_app.extensions["settings"]
-    redactor = Redactor(
-        settings.client_id,
-        secrets=[settings.client_secret, settings.m2m_client_secret],
-        refresh_tokens=[_refresh_token()],
-    )
+    redactor = Redactor.for_app(settings, _refresh_token())
     old_id = current_trace_id()
     trace = store().read(old_id)
     keep = g.pop("trace_keep", "")

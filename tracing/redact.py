@@ -17,7 +17,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from oauth.safejson import loads
@@ -28,6 +28,17 @@ SECRET_KEYS = {"client_secret"}
 CODE_PLACEHOLDERS = {"code": "$CODE", "code_verifier": "$CODE_VERIFIER"}  # as in the curl exports
 MAX_BODY = 16 * 1024
 BASIC_PLACEHOLDER = "Basic base64($CLIENT_ID:$CLIENT_SECRET)"
+
+
+class AppSecrets(Protocol):
+    """What the redactor needs to know of the app's settings (config.Settings or oauth's ClientConfig)."""
+
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def m2m_client_secret(self) -> str: ...
 
 
 @dataclass
@@ -43,6 +54,12 @@ class Redactor:
     def __post_init__(self) -> None:
         self.secrets = [s for s in self.secrets if s]
         self.refresh_tokens = [t for t in self.refresh_tokens if t]
+
+    @classmethod
+    def for_app(cls, app: AppSecrets, refresh_token: str = "") -> Redactor:
+        """The one way the app builds its redactor (the trace and the presenter): its client id, both
+        client secrets (the app's and the machine client's) and, when known, the user's refresh token."""
+        return cls(app.client_id, secrets=[app.client_secret, app.m2m_client_secret], refresh_tokens=[refresh_token])
 
     def _values(self, text: str) -> str:
         for secret in self.secrets:

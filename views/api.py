@@ -103,27 +103,27 @@ def session_summary() -> Response:
 def call_api_traced(token: str) -> dict:
     """This app's own /api/me called with `token`, recorded in the trace; returns what the page shows."""
     s = settings()
+    header = f"Bearer {token}"
     began = time.monotonic()
-    reply = who_am_i(f"Bearer {token}")  # the resource-server function itself, no HTTP round trip
+    reply = who_am_i(header)  # the resource-server function itself, no HTTP round trip
     took_ms = (time.monotonic() - began) * 1000
     try:
         body = json.dumps(reply.get_json(), indent=2)
     except (TypeError, ValueError):
         body = reply.get_data(as_text=True)[:2000]
-    recorder.note_exchange(
-        Exchange(
-            "api",
-            "GET",
-            s.app_url + "/api/me",
-            request_headers={"Authorization": f"Bearer {token}"},
-            status=reply.status_code,
-            response_headers=dict(reply.headers),
-            response_body=reply.get_data(as_text=True),
-            duration_ms=took_ms,
-        )
+    exchange = Exchange(
+        "api",
+        "GET",
+        s.app_url + "/api/me",
+        request_headers={"Authorization": header},
+        status=reply.status_code,
+        response_headers=dict(reply.headers),
+        response_body=reply.get_data(as_text=True),
+        duration_ms=took_ms,
     )
-    return {
-        "request": f"GET {s.app_url}/api/me\nAuthorization: Bearer {shorten(token)}",
+    recorder.note_exchange(exchange)
+    return {  # what the page shows: the exchange just recorded, the token shortened
+        "request": f"{exchange.method} {exchange.url}\nAuthorization: Bearer {shorten(token)}",
         "status": reply.status_code,
         "headers": {k: v for k, v in reply.headers.items() if k in ("Content-Type", "WWW-Authenticate")},
         "body": body,

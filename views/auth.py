@@ -19,6 +19,7 @@ from tracing import recorder
 
 from . import antiforgery, oauth_client, presenter, settings, signin
 from .errors import problem
+from .session_keys import AFTER_LOGOUT, CODE_RUN, PRESENTER_PENDING, SEEN_AT, TX
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("flowlab")
@@ -29,7 +30,7 @@ MAX_CODE_LENGTH = 2048
 def login() -> Response | str:
     client = oauth_client()
     client.metadata()  # fail with a clear 502 before anything is stored
-    tx = transactions.begin(session, "code", request.args.get("next"))
+    tx = transactions.begin(session, "code", request.args.get("next"), key=TX)
     prompt = "login" if request.args.get("prompt") == "login" else None
     url = client.authorize_url(tx, prompt=prompt)
     recorder.note_redirect("authorize", url)
@@ -44,7 +45,7 @@ def login() -> Response | str:
 
 
 def _callback_error() -> Response:
-    transactions.take(session, request.args.get("state"), "code")
+    transactions.take(session, request.args.get("state"), "code", key=TX)
     error = request.args.get("error", "")[:100]
     description = request.args.get("error_description", "")[:500]
     detail = f"The provider sent error={error}" + (f": {description}" if description else ".")
@@ -57,8 +58,8 @@ def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state:
     now = int(time.time())
     signin.start(signin.SignIn.from_tokens(tokens, claims, nonce=nonce, flow=flow, now=now))
     s = settings()
-    session["code_run"] = code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes))
-    session["seen_at"] = now
+    CODE_RUN.set(code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes)))
+    SEEN_AT.set(now)
     antiforgery.rotate()
     recorder.start_new(keep_login=state)
 
@@ -78,7 +79,7 @@ def callback() -> Response | str:
     try:
         oauth_client().check_callback_issuer(request.args.get("iss"))  # RFC 9207: a mix-up defence
     except IssuerMismatch as exc:
-        transactions.take(session, request.args.get("state"), "code")
+        transactions.take(session, request.args.get("state"), "code", key=TX)
         return problem(
             400,
             "The callback came from another issuer",
@@ -86,7 +87,7 @@ def callback() -> Response | str:
             hint="Another authorization server answered (a mix-up attack or a misconfiguration). Nothing was stored.",
             error="invalid_issuer",
         )
-    tx = transactions.take(session, request.args.get("state"), "code")
+    tx = transactions.take(session, request.args.get("state"), "code", key=TX)
     if tx is None:
         return problem(
             400,
@@ -102,7 +103,7 @@ def callback() -> Response | str:
             400, "Missing or malformed code", "The callback carries no usable code.", error="invalid_request"
         )
     if presenter.presenting():
-        session["presenter_pending"] = {"code": code, "state": tx.state, **tx.as_dict()}
+        PRESENTER_PENDING.set({"code": code, "state": tx.state, **tx.as_dict()})
         return presenter.call_screen(
             title="Exchange the code for tokens",
             call=oauth_client().prepare_exchange(code, tx),  # Continue prepares it again from the same code and tx
@@ -118,8 +119,8 @@ def callback() -> Response | str:
 @bp.post("/callback/continue")
 def callback_continue() -> Response | str:
     """Presenter mode: the paused code exchange, resumed."""
-    pending = session.pop("presenter_pending", None)
-    if not isinstance(pending, dict) or "code" not in pending:
+    pending = PRESENTER_PENDING.pop()
+    if pending is None or "code" not in pending:
         return problem(400, "Nothing to continue", "There is no paused sign-in in this session.")
     code = pending.pop("code")
     return _finish_login(code, transactions.Transaction(**pending))
@@ -181,7 +182,7 @@ def _end_sessions(switch: bool) -> Response | str:
         recorder.note_redirect("logout", provider_logout)
     if presenting:  # the display preference (its own cookie) survives; nothing else does
         if switch:
-            session["after_logout"] = "switch"
+            AFTER_LOGOUT.set("switch")
         signin.new_session_id()
         return presenter.redirect_screen(
             title="Send the browser to the provider's logout",
@@ -191,7 +192,7 @@ def _end_sessions(switch: bool) -> Response | str:
             came_back=revoked,
         )
     if switch:
-        session["after_logout"] = "switch"
+        AFTER_LOGOUT.set("switch")
         signin.new_session_id()
         return redirect(provider_logout or url_for("auth.login", prompt="login"))
     response = redirect(provider_logout or url_for("dashboard.index", signed_out=1))
@@ -242,6 +243,6 @@ def switch_user() -> Response | str:
 @bp.get("/signed-out")
 def signed_out() -> Response:
     """The registered sign-out URL: the provider sends the browser here after its logout."""
-    if session.pop("after_logout", None) == "switch":
+    if AFTER_LOGOUT.pop() == "switch":
         return redirect(url_for("auth.login", prompt="login"))
     return redirect(url_for("dashboard.index", signed_out=1))

@@ -14,6 +14,7 @@ from tracing import recorder
 
 from . import oauth_client, presenter, settings
 from .errors import problem
+from .session_keys import TX
 
 bp = Blueprint("authorize_panel", __name__)
 
@@ -21,7 +22,7 @@ bp = Blueprint("authorize_panel", __name__)
 @bp.get("/authorize-request")
 def page() -> str:
     meta = oauth_client().metadata()  # a clear 502 before anything is stored
-    tx = transactions.begin(session, "panel", request.args.get("next"))
+    tx = transactions.begin(session, "panel", request.args.get("next"), key=TX)
     s = settings().client_config
     fixed = {kind: panel.fixed_params(s, tx, kind) for kind in panel.RESPONSE_TYPE_VALUES}
     return render_template(
@@ -40,7 +41,7 @@ def page() -> str:
 
 @bp.post("/authorize-request")
 def send() -> Response | str:
-    tx = transactions.take(session, request.form.get("state"), "panel")
+    tx = transactions.take(session, request.form.get("state"), "panel", key=TX)
     if tx is None:
         return problem(
             400,
@@ -58,7 +59,7 @@ def send() -> Response | str:
     response_type = params["response_type"]
     flow = "code" if response_type == "code" else "implicit"
     tx = dataclasses.replace(tx, flow=flow)
-    transactions.put(session, tx)
+    transactions.put(session, tx, key=TX)
     url = panel.build_url(
         client.metadata().authorization_endpoint, {**params, **panel.fixed_params(s, tx, response_type)}
     )

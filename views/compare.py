@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, session
+from flask import Blueprint, render_template
 
 from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows
 
 from . import settings
+from .session_keys import CODE_RUN, IMPLICIT_RUN, SPA_RUN
 
 bp = Blueprint("compare", __name__)
 
 
 @bp.get("/compare")
 def compare() -> str:
-    code_run, implicit_run, spa_run = session.get("code_run"), session.get("implicit_run"), session.get("spa_run")
+    code_run, implicit_run, spa_run = CODE_RUN.get(), IMPLICIT_RUN.get(), SPA_RUN.get()
     return render_template(
         "compare.html",
         rows=compare_rows(code_run, implicit_run, spa_run),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 from flask import Blueprint, Response, render_template, request
@@ -11,7 +12,7 @@ from markupsafe import Markup, escape
 from lab.claims import explain_claims, why
 from oauth.client import is_jwt
 from oauth.times import format_time
-from oauth.tokens import IF_PRESENT, SKIP, Verification
+from oauth.tokens import IF_PRESENT, SKIP, Rule, Verification
 
 from . import oauth_client, settings, unverified_claims
 from .signin import SignIn, current, login_required
@@ -75,6 +76,15 @@ def dashboard() -> Response:
     return render_dashboard(current())
 
 
+def _nonce_rule(auth: SignIn) -> str | Rule:
+    """What the stored ID token's nonce must be: SKIP only after a refresh replaced it (a refreshed ID
+    token carries none, OIDC Core §12.2); else the login's nonce. A sign-in that has no nonce and was
+    never refreshed gets a fresh random value nobody has seen, so the check fails (never skipped)."""
+    if auth.id_token_refreshed:
+        return SKIP
+    return auth.nonce or secrets.token_urlsafe(32)
+
+
 def render_dashboard(auth: SignIn, status: int = 200) -> Response:
     """The dashboard; lifecycle steps that failed render it too, with their result inline."""
     client = oauth_client()
@@ -82,8 +92,7 @@ def render_dashboard(auth: SignIn, status: int = 200) -> Response:
     now = time.time()
     tokens = []
     if auth.id_token:
-        # the login's nonce; after a refresh the session holds none, and the new ID token carries none
-        nonce = auth.nonce or SKIP
+        nonce = _nonce_rule(auth)
         result = client.verify_id_token(
             auth.id_token, nonce=nonce, access_token=auth.access_token, at_hash=IF_PRESENT, at_login=False
         )

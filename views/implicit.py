@@ -15,6 +15,7 @@ from oauth.tokens import MAX_TOKEN_LENGTH, REQUIRED
 from tracing import recorder
 
 from . import oauth_client, presenter, settings
+from .session_keys import IMPLICIT_RUN, TX
 
 bp = Blueprint("implicit", __name__)
 MAX_VERIFY_BODY = 64 * 1024  # two tokens of at most 16 KiB each, and a state
@@ -32,7 +33,7 @@ def _no_leaks(response: Response) -> Response:
 def start() -> Response | str:
     client = oauth_client()
     response_type = client.implicit_response_type()  # fetches discovery: fails before storing
-    tx = transactions.begin(session, "implicit")
+    tx = transactions.begin(session, "implicit", key=TX)
     url = client.authorize_url(tx, response_type=response_type)
     recorder.note_redirect("implicit_authorize", url)
     if presenter.presenting():
@@ -97,10 +98,10 @@ def verify() -> Response:
             return _refuse(f"{name} is missing or not a string of reasonable size")
         values[name] = value
     _note_fragment(body, values)
-    tx = transactions.take(session, values["state"], "implicit")
+    tx = transactions.take(session, values["state"], "implicit", key=TX)
     if tx is None:
         if session:  # recorded for /compare; a stranger with no session gets nothing stored
-            session["implicit_run"] = implicit_run_record(None, None, False, "state did not match")
+            IMPLICIT_RUN.set(implicit_run_record(None, None, False, "state did not match"))
         return _refuse("state does not match an implicit sign-in started in this browser, or was used already")
     client = oauth_client()
     id_result = client.verify_id_token(
@@ -117,9 +118,9 @@ def verify() -> Response:
     if failure is not None:
         kind = "ID" if failure in id_result.checks else "access"
         error = f"{kind} token check '{failure.name}' failed: {failure.detail}"
-        session["implicit_run"] = implicit_run_record(values["id_token"], values["access_token"], False, error)
+        IMPLICIT_RUN.set(implicit_run_record(values["id_token"], values["access_token"], False, error))
         return _refuse(error, check=failure.name, checks=check_rows(id_result))
-    session["implicit_run"] = implicit_run_record(values["id_token"], values["access_token"], True)
+    IMPLICIT_RUN.set(implicit_run_record(values["id_token"], values["access_token"], True))
     return jsonify(
         {
             "valid": True,

@@ -19,6 +19,7 @@ from tracing import recorder
 from . import api, oauth_client, presenter, unverified_claims
 from .dashboard import render_dashboard
 from .errors import problem
+from .session_keys import AUTO_REFRESH
 from .signin import SignIn, current, login_required
 
 bp = Blueprint("lifecycle", __name__)
@@ -74,9 +75,9 @@ def refresh() -> Response | str:
         return render_dashboard(auth, 400)  # the refusal shows inline, with a way forward
     new_id = tokens.get("id_token")
     if new_id:
-        try:  # every check (no nonce: a refreshed ID token has none), and the same iss and sub
+        try:  # every check (no nonce: a refreshed ID token has none), and the sign-in's verified iss and sub
             client.verify_refreshed_id_token(
-                new_id, access_token=tokens["access_token"], sub=auth.sub, iss=before_id.get("iss")
+                new_id, access_token=tokens["access_token"], sub=auth.sub, iss=auth.iss or client.config.issuer
             )
         except IdentityMismatch:
             return problem(
@@ -95,6 +96,7 @@ def refresh() -> Response | str:
     auth.id_token = new_id or auth.id_token
     auth.refresh_token = tokens.get("refresh_token") or auth.refresh_token
     auth.nonce = None if new_id else auth.nonce
+    auth.id_token_refreshed = auth.id_token_refreshed or bool(new_id)
     auth.token_response = shorten_response(tokens)
     auth.last_refresh = {
         "ok": True,
@@ -124,7 +126,7 @@ def refresh() -> Response | str:
 @bp.post("/auto-refresh")
 @login_required
 def auto_refresh() -> Response:
-    session["auto_refresh"] = request.form.get("enabled") == "1"
+    AUTO_REFRESH.set(request.form.get("enabled") == "1")
     return _to_dashboard()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, render_template, request, session
+from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
 from lab.causes import refusal_message
@@ -15,6 +15,7 @@ from oauth.errors import ProviderRefused
 from . import oauth_client, settings, signin
 from .api import call_api_traced
 from .errors import problem
+from .session_keys import MACHINE_SCOPE, MACHINE_TOKEN
 
 bp = Blueprint("machine", __name__)
 
@@ -51,18 +52,19 @@ def machine() -> tuple[str, int]:
     status = 200
     client = oauth_client()
     if request.method == "POST" and request.form.get("action") == "call_api":
-        token = session.get("machine_token")
+        token = MACHINE_TOKEN.get()
         if not token:
             error, status = "Get a token first: there is no machine token in this session.", 400
         else:
             api = call_api_traced(token)
-            scope = session.get("machine_scope", "")
+            scope = MACHINE_SCOPE.get() or ""
     elif request.method == "POST":
         try:
             tokens = client.client_credentials(scope)
             token = tokens["access_token"]
             response = shorten_response(tokens)  # the raw answer, the token shortened (Reveal shows it whole)
-            session["machine_token"], session["machine_scope"] = token, scope
+            MACHINE_TOKEN.set(token)
+            MACHINE_SCOPE.set(scope)
         except ProviderRefused as exc:
             error, status = refusal_message(exc), 400
     if token:

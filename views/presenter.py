@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, redirect, render_template, request
@@ -14,7 +15,7 @@ from oauth import transactions
 from oauth.calls import PreparedCall
 from tracing.redact import Redactor
 
-from . import settings
+from . import antiforgery, settings
 
 bp = Blueprint("presenter", __name__)
 
@@ -77,7 +78,7 @@ def call_rows(call: PreparedCall) -> tuple[str, list[tuple[str, str]]]:
     """The call's URL, then its form parameters and credential headers as they will be sent,
     through the trace's redactor: the same placeholders the trace shows for this call."""
     s = settings()
-    redactor = Redactor(s.client_id, secrets=[s.client_secret, s.m2m_client_secret])
+    redactor = Redactor.for_app(s)
     content_type = call.header("Content-Type") or ""
     form = redactor.body(call.body(), content_type, revoke=call.step == "revoke")
     headers = redactor.headers(dict(call.headers))
@@ -123,9 +124,22 @@ def came_back_screen(*, title: str, fields: dict[str, object], expect: str, go_u
     )
 
 
-def call_screen(*, title: str, call: PreparedCall, expect: str, action: str, fields: dict[str, str]) -> str:
-    """Before a server-to-server call: show the prepared call; Continue posts to `action`, which
-    prepares it again from the same inputs and sends it."""
+SHOWN_CALL = "shown_call"  # the form field carrying the MAC of the call a screen showed
+CHANGED = (
+    "The call changed since the previous screen showed it (the session's tokens or the provider's "
+    "endpoints changed), so it was not sent. This is the call Continue sends now."
+)
+
+
+def _call_mac(call: PreparedCall) -> str:
+    return antiforgery.mac("presenter-call", call.canonical())
+
+
+def call_screen(
+    *, title: str, call: PreparedCall, expect: str, action: str, fields: dict[str, str], changed: bool = False
+) -> str:
+    """Before a server-to-server call: show the prepared call; Continue posts to `action` with the
+    MAC of what was shown, and the view sends only a call that `is_the_shown_call`."""
     endpoint, pairs = call_rows(call)
     return render_template(
         "presenter.html",
@@ -136,5 +150,12 @@ def call_screen(*, title: str, call: PreparedCall, expect: str, action: str, fie
         params=_rows(pairs),
         expect=expect,
         go_url=None,
-        form=(action, fields),
+        form=(action, {**fields, SHOWN_CALL: _call_mac(call)}),
+        changed=CHANGED if changed else "",
     )
+
+
+def is_the_shown_call(call: PreparedCall) -> bool:
+    """Whether `call`, prepared again on Continue from the same inputs, is exactly the call the
+    screen showed (its MAC came back with the form): only then may it be sent."""
+    return hmac.compare_digest(request.form.get(SHOWN_CALL, ""), _call_mac(call))

@@ -3,7 +3,7 @@
 The session (Flask-Session: files or Redis) stores a plain dict under `SESSION_KEY`; `SignIn` is its
 typed form. Views read it through `load()` or, behind `login_required` (flaskr's pattern), `current()`
 (`g.user`), and write it back with `SignIn.save()`. A stored value that does not have this layout
-is treated as signed out, never as an error.
+is treated as signed out, never as an error. Every other session key is named in views/session_keys.py.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from werkzeug.wrappers import Response
 from lab.display import shorten_response
 
 from .session_guard import GuardedSessions
+from .session_keys import AUTO_REFRESH, KEPT_ACROSS_LOGIN, SIGN_IN
 
-SESSION_KEY = "auth"
-KEPT_ACROSS_LOGIN = ("tx", "implicit_run", "spa_run")  # a sign-in in progress and the /compare runs
+SESSION_KEY = SIGN_IN
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -39,7 +39,10 @@ class SignIn:
     id_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
     nonce: str | None = None  # the login's nonce; None after a refresh replaced the ID token
+    # a refresh replaced the login's ID token (set by the refresh view): only then is the nonce check skipped
+    id_token_refreshed: bool = False
     sub: str | None = None  # the verified ID token's subject, at sign-in
+    iss: str | None = None  # the verified ID token's issuer, at sign-in (a refreshed ID token must have it too)
     expires_in: int | None = None  # the token response's, as sent
     token_response: dict[str, Any] = field(default_factory=dict, repr=False)  # shortened, for display
     # the latest result of each lifecycle action (view data), and which one the dashboard shows
@@ -55,7 +58,7 @@ class SignIn:
     ) -> SignIn:
         """A new sign-in from a verified token response and its ID token's claims."""
         expires_in = tokens.get("expires_in")
-        sub = claims.get("sub")
+        sub, iss = claims.get("sub"), claims.get("iss")
         return cls(
             flow=flow,
             access_token=tokens["access_token"],
@@ -64,6 +67,7 @@ class SignIn:
             refresh_token=tokens.get("refresh_token"),
             nonce=nonce,
             sub=sub if isinstance(sub, str) else None,
+            iss=iss if isinstance(iss, str) else None,
             expires_in=expires_in if type(expires_in) is int else None,
             token_response=shorten_response(dict(tokens)),
         )
@@ -71,11 +75,19 @@ class SignIn:
     @classmethod
     def from_session(cls, data: Mapping[str, Any]) -> SignIn | None:
         """The sign-in stored in `data` (a session, or a session's stored dict), or None: signed out,
-        or a stored value without this layout (an unknown key is ignored, a missing one takes its default)."""
+        or a stored value without this layout (an unknown key is ignored, a missing one takes its default).
+
+        A sign-in stored before `id_token_refreshed` existed has no such key: its nonce was set to None
+        exactly when a refresh replaced the ID token, so for such a record the flag is inferred from that
+        (nonce None => refreshed). A record that has the key is taken as it says: a sign-in without a
+        nonce that was never refreshed then fails the dashboard's nonce check, never skips it."""
         stored = data.get(SESSION_KEY)
         if not isinstance(stored, Mapping) or not _has_layout(stored):
             return None
-        return cls(**{f.name: stored[f.name] for f in fields(cls) if f.name in stored})
+        values = {f.name: stored[f.name] for f in fields(cls) if f.name in stored}
+        if "id_token_refreshed" not in stored:  # a legacy record (see above)
+            values["id_token_refreshed"] = stored.get("nonce") is None
+        return cls(**values)
 
     def revealable(self) -> set[str]:
         """The tokens its user may see in full: the access and ID tokens, never the refresh token."""
@@ -176,10 +188,11 @@ def login_required(view: Callable[_P, _R]) -> Callable[_P, _R | Response]:
 
 
 def _template_values() -> dict[str, bool]:
-    return {"signed_in": load() is not None}
+    return {"signed_in": load() is not None, "auto_refresh": AUTO_REFRESH.get() is True}
 
 
 def install(app: Flask) -> None:
     """Templates get `signed_in` (read afresh at each render, so a page rendered after a sign-out
-    in the same request already shows the signed-out navigation)."""
+    in the same request already shows the signed-out navigation) and `auto_refresh` (the dashboard's
+    auto-refresh is on: session_keys.AUTO_REFRESH)."""
     app.context_processor(_template_values)

@@ -17,6 +17,7 @@ from tracing.model import Exchange
 
 from . import oauth_client, settings
 from .errors import problem
+from .session_keys import SPA_RUN
 
 bp = Blueprint("spa", __name__)
 
@@ -154,9 +155,9 @@ def verify() -> Response:
         kind = "ID" if failure in id_result.checks else "access"
         message = f"{kind} token check '{failure.name}' failed: {failure.detail}"
         if session:  # recorded for /compare; a stranger with no session gets nothing stored
-            session["spa_run"] = spa_run_record(values["received"], False, message)
+            SPA_RUN.set(spa_run_record(values["received"], False, message))
         return _refuse(message, check=failure.name, checks=check_rows(id_result))
-    session["spa_run"] = spa_run_record(values["received"], True)
+    SPA_RUN.set(spa_run_record(values["received"], True))
     return jsonify(
         {
             "valid": True,

@@ -10,7 +10,7 @@ from tracing import exports
 from tracing.page import trace_page
 from tracing.recorder import current_trace, current_trace_id, store
 
-from . import oauth_client, settings, signin
+from . import oauth_client, signin
 
 bp = Blueprint("trace", __name__)
 
@@ -69,5 +69,5 @@ def markdown() -> Response:
 
 @bp.get("/postman.json")
 def postman() -> Response:
-    collection = exports.postman_collection(settings().client_config, oauth_client().metadata())
+    collection = exports.postman_collection(oauth_client())
     return _download(exports.to_json(collection), "application/json", "cognito-flow-lab.postman_collection.json")
