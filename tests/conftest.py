@@ -9,20 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from local_cognito.keys import KeyRing
-
-# The shared helpers live in tests/support; these names stay importable from conftest for tests
-# written before it existed (new tests import from tests.support).
-from tests.support import (  # noqa: F401
-    LiveServer,
-    Stack,
-    TokenRewriter,
-    answer,
-    build_stack,
-    free_port,
-    start_redis,
-    stop,
-)
+from local_cognito.keys import KeyRing, SigningKey
+from tests.support import Stack, build_stack, start_redis, stop
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -33,6 +21,18 @@ def key_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("keys")
     KeyRing(directory)
     return directory
+
+
+@pytest.fixture(scope="module")
+def key() -> SigningKey:
+    """A signing key of the module's own, for the pure token tests (tests/support/tokens.py)."""
+    return SigningKey.generate()
+
+
+@pytest.fixture(scope="module")
+def other_key() -> SigningKey:
+    """A second key, for signatures that must not verify and for key rotation."""
+    return SigningKey.generate()
 
 
 @pytest.fixture
@@ -63,6 +63,16 @@ def make_stack(tmp_path, key_dir) -> Iterator[Callable[..., Stack]]:
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture
+def signed_in(stack: Stack, http: requests.Session) -> dict:
+    """`http` signed in to `stack` as the demo user; the value is the token answer the provider sent."""
+    seen: dict = {}
+    stack.rewriter.rewrite = lambda body: seen.update(body) or body
+    stack.login(http)
+    stack.rewriter.rewrite = None
+    return seen
 
 
 @pytest.fixture(scope="session")

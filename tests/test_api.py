@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from tests.support import answer, extract
+from tests.support import answer
 
 
 @pytest.fixture
@@ -134,17 +134,13 @@ def test_jwks_failure_is_a_502_not_a_500(stack, tokens):
     assert response.status_code == 502 and response.json()["error"] == "temporarily_unavailable"
 
 
-def _dashboard_csrf(stack, http) -> str:
-    return extract(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text)
-
-
 def test_dashboard_buttons_show_both_calls(stack, http):
     stack.login(http)
-    http.post(stack.url + "/call-api", data={"csrf_token": _dashboard_csrf(stack, http), "token": "access"})
+    http.post(stack.url + "/call-api", data={"csrf_token": stack.form_csrf(http, "/dashboard"), "token": "access"})
     page = http.get(stack.url + "/dashboard").text
     api = page.split('id="api"')[1]
     assert "GET " + stack.url + "/api/me" in api and "HTTP 200" in api and "&#34;username&#34;" in api
-    http.post(stack.url + "/call-api", data={"csrf_token": _dashboard_csrf(stack, http), "token": "id"})
+    http.post(stack.url + "/call-api", data={"csrf_token": stack.form_csrf(http, "/dashboard"), "token": "id"})
     api = http.get(stack.url + "/dashboard").text.split('id="api"')[1]
     assert "HTTP 401" in api and "invalid_token" in api and "ID token" in api
     assert re.search(r"Bearer ey[\w-]{10}…[\w-]{4}", api)  # the token is shown shortened only

@@ -11,7 +11,7 @@ import pytest
 
 from lab.authorize_panel import PROMPTS, RESPONSE_TYPES
 from oauth.authorize_request import PROMPT_VALUES, RESPONSE_TYPE_VALUES, build_url, form_encode
-from tests.support import extract
+from tests.support import csrf_of, extract
 
 
 def open_panel(stack, http) -> dict:
@@ -19,7 +19,7 @@ def open_panel(stack, http) -> dict:
     assert page.status_code == 200, page.text
     return {
         "text": page.text,
-        "csrf": extract(r'name="csrf_token" value="([^"]+)"', page.text),
+        "csrf": csrf_of(page.text),
         "state": extract(r'name="state" value="([^"]+)"', page.text),
         "fixed": json.loads(unescape(extract(r"data-fixed='([^']+)'", page.text))),
     }

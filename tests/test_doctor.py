@@ -9,7 +9,7 @@ import time
 import requests
 
 from oauth import doctor
-from tests.support import answer
+from tests.support import answer, csrf_of
 
 DISCOVERY = "/us-east-1_LocalDemo/.well-known/openid-configuration"
 
@@ -115,7 +115,7 @@ def test_doctor_page_and_cli(make_stack, http):
     page = http.get(stack.url + "/doctor")
     assert page.status_code == 200
     # a GET shows only the checks without a provider call; the button runs the live ones (issue 11, item 7)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    token = csrf_of(page.text)
     page = http.post(stack.url + "/doctor", data={"csrf_token": token})
     assert page.status_code == 200
     assert 'data-finding="redirect_uri" data-status="fail"' in page.text

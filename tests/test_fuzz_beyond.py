@@ -9,16 +9,12 @@ import re
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
-from test_fuzz import FUZZ, assert_survived, hostile_text, json_values, mutate, signed_in  # noqa: F401
 
-from tests.support import extract
-
-
-def form_csrf(stack, http, path: str) -> str:
-    return extract(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + path).text)
+from tests.support import csrf_of
+from tests.support.fuzz import FUZZ, assert_survived, hostile_text, json_values, mutate
 
 
-def test_fuzz_spa_verify_bodies(stack, http, signed_in):  # noqa: F811
+def test_fuzz_spa_verify_bodies(stack, http, signed_in):
     csrf = stack.spa_csrf(http)
     keys = st.sampled_from(["id_token", "access_token", "nonce", "received", "refresh_token"])
 
@@ -44,7 +40,7 @@ def test_fuzz_inspector_pastes(make_stack, http):
     stack.rewriter.rewrite = lambda body: tokens.update(body) or body
     stack.login(http)
     stack.rewriter.rewrite = None
-    csrf = form_csrf(stack, http, "/inspect")
+    csrf = stack.form_csrf(http, "/inspect")
     real = [tokens["id_token"], tokens["access_token"], tokens["refresh_token"]]
 
     @FUZZ
@@ -61,14 +57,14 @@ def test_fuzz_inspector_pastes(make_stack, http):
     assert_survived(stack, http)
 
 
-def test_fuzz_authorize_panel_forms(stack, http, signed_in):  # noqa: F811
+def test_fuzz_authorize_panel_forms(stack, http, signed_in):
     names = ["response_type", "scope", "prompt", "lang", "identity_provider", "idp_identifier", "login_hint", "x"]
 
     @FUZZ
     @given(fields=st.dictionaries(st.sampled_from(names), hostile_text | st.lists(hostile_text, max_size=3)))
     def run(fields):
         page = http.get(stack.url + "/authorize-request").text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        csrf = csrf_of(page)
         state = re.search(r'name="state" value="([^"]+)"', page).group(1)
         data = {**fields, "csrf_token": csrf, "state": state}
         try:
@@ -83,7 +79,7 @@ def test_fuzz_authorize_panel_forms(stack, http, signed_in):  # noqa: F811
     assert_survived(stack, http)
 
 
-def test_fuzz_reveal_and_pages(stack, http, signed_in):  # noqa: F811
+def test_fuzz_reveal_and_pages(stack, http, signed_in):
     csrf = stack.spa_csrf(http)
 
     @FUZZ

@@ -14,21 +14,13 @@ import pytest
 import requests
 from jose import jws
 
-from tests.support import extract
-
 FIVE_PART_JWE_HEADER = base64.urlsafe_b64encode(
     json.dumps({"cty": "JWT", "enc": "A256GCM", "alg": "RSA-OAEP"}).encode()
 ).rstrip(b"=")
 
 
-def csrf(stack, http) -> str:
-    page = http.get(stack.url + "/inspect")
-    assert page.status_code == 200
-    return extract(r'name="csrf_token" value="([^"]+)"', page.text)
-
-
 def inspect(stack, http, token: str):
-    return http.post(stack.url + "/inspect", data={"token": token, "csrf_token": csrf(stack, http)})
+    return http.post(stack.url + "/inspect", data={"token": token, "csrf_token": stack.form_csrf(http, "/inspect")})
 
 
 def text_of(response) -> str:
@@ -180,7 +172,7 @@ def test_garbage_gets_a_clear_4xx(stack, http, paste, status, message):
 
 
 def test_huge_body_and_missing_anti_forgery_token(stack, http):
-    token = csrf(stack, http)
+    token = stack.form_csrf(http, "/inspect")
     response = http.post(stack.url + "/inspect", data={"token": "a" * 400_000, "csrf_token": token})
     assert response.status_code == 413
     response = http.post(stack.url + "/inspect", data={"token": "abc"})
@@ -247,7 +239,7 @@ def test_provider_down_is_a_502(make_stack, http):
 
 def test_inspector_is_rate_limited(make_stack, http):
     stack = make_stack({"RATE_LIMIT_INSPECT": "2 per minute"})
-    token = csrf(stack, http)
+    token = stack.form_csrf(http, "/inspect")
     answers = [http.post(stack.url + "/inspect", data={"token": "abc", "csrf_token": token}) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert int(answers[-1].headers["Retry-After"]) > 0 and "Too many requests" in answers[-1].text

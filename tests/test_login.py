@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
 
 from oauth.transactions import pkce_challenge
+from tests.support import csrf_of
 
 
 def _query(url: str) -> dict:
@@ -297,7 +297,7 @@ def test_logout_empties_the_session_and_expires_the_cookie(stack, http):
     confirm = http.get(stack.url + "/logout", allow_redirects=False)  # a GET only asks (issue 11, item 4)
     assert confirm.status_code == 200 and "Sign out?" in confirm.text
     assert stack.session_json(http)["authenticated"] is True
-    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.text).group(1)
+    token = csrf_of(confirm.text)
     response = http.post(stack.url + "/logout", data={"csrf_token": token}, allow_redirects=False)
     assert response.status_code == 302
     cookies = response.raw.headers.getlist("Set-Cookie")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 
 import requests
+
+from tests.support import csrf_of
 
 
 def test_machine_page_gets_and_verifies_a_token(stack, http):
     stack.login(http)  # the page needs a signed-in user (issue 11, item 1)
     page = http.get(stack.url + "/machine")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    csrf = csrf_of(page.text)
     response = http.post(stack.url + "/machine", data={"csrf_token": csrf, "scope": "flowlab-api/read"})
     assert response.status_code == 200
     assert 'id="machine-result"' in response.text and "verified" in response.text
@@ -30,7 +31,7 @@ def test_machine_page_explains_a_refusal(make_stack, http):
     stack = make_stack()
     stack.login(http)
     page = http.get(stack.url + "/machine")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    csrf = csrf_of(page.text)
     response = http.post(stack.url + "/machine", data={"csrf_token": csrf, "scope": "nope/nothing"})
     assert response.status_code == 400
     assert "invalid_scope" in response.text and "resource-server-identifier/scope" in response.text

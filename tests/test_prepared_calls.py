@@ -225,6 +225,27 @@ def assert_nothing_secret(stack: Stack, page: str, *values: str) -> None:
             assert value not in page
 
 
+def continue_from_button(
+    stack: Stack,
+    http: requests.Session,
+    path: str,
+    *,
+    title: str,
+    rows: list[tuple[str, str]],
+    heading: str,
+    step: str,
+) -> None:
+    """Press the dashboard button `path` in presenter mode: its screen has `title` and `rows`; Continue
+    sends the call and shows `heading`; the screen was the traced call `step`, with nothing secret on it."""
+    shown = read_screen(stack.post(http, path).text)
+    assert shown.title == title
+    assert shown.rows == rows
+    answered = http.post(stack.url + shown.action, data=shown.fields)
+    assert heading in answered.text
+    assert_screen_is_the_call(stack, http, shown, step)
+    assert_nothing_secret(stack, shown.page)
+
+
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post", "public"])
 def test_each_call_screen_shows_the_call_that_continue_sends(make_stack, http, method):
     if method == "public":
@@ -264,23 +285,24 @@ def test_each_call_screen_shows_the_call_that_continue_sends(make_stack, http, m
     footer = re.search(r'<footer class="foot" id="footer">(.*?)</footer>', exchange.page, re.S).group(1)
     assert "authorization code and PKCE verifier appear on this page only as placeholders" in footer
 
-    # refresh
-    refresh = read_screen(stack.post(http, "/refresh").text)
-    assert refresh.title == "Refresh the tokens"
-    assert refresh.rows == [("grant_type", "refresh_token"), ("refresh_token", "$REFRESH_TOKEN"), *client_rows]
-    answered = http.post(stack.url + refresh.action, data=refresh.fields)
-    assert "What came back from the refresh" in answered.text
-    assert_screen_is_the_call(stack, http, refresh, "refresh")
-    assert_nothing_secret(stack, refresh.page)
-
-    # revoke
-    revoke = read_screen(stack.post(http, "/revoke").text)
-    assert revoke.title == "Revoke the refresh token"
-    assert revoke.rows == [("token", "$REFRESH_TOKEN"), ("token_type_hint", "refresh_token"), *revoke_rows]
-    answered = http.post(stack.url + revoke.action, data=revoke.fields)
-    assert "What came back from the revocation" in answered.text
-    assert_screen_is_the_call(stack, http, revoke, "revoke")
-    assert_nothing_secret(stack, revoke.page)
+    continue_from_button(
+        stack,
+        http,
+        "/refresh",
+        title="Refresh the tokens",
+        rows=[("grant_type", "refresh_token"), ("refresh_token", "$REFRESH_TOKEN"), *client_rows],
+        heading="What came back from the refresh",
+        step="refresh",
+    )
+    continue_from_button(
+        stack,
+        http,
+        "/revoke",
+        title="Revoke the refresh token",
+        rows=[("token", "$REFRESH_TOKEN"), ("token_type_hint", "refresh_token"), *revoke_rows],
+        heading="What came back from the revocation",
+        step="revoke",
+    )
     assert all(grant.revoked for grant in stack.pool.refresh_tokens.values())
 
 

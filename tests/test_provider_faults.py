@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -94,7 +93,7 @@ def test_json_with_the_wrong_content_type_is_refused(make_stack, http):
 def test_lifecycle_calls_fail_cleanly(make_stack, http, path, fault, message):
     stack = make_stack(http_timeout=0.5)
     stack.login(http)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get(stack.url + "/dashboard").text).group(1)
+    csrf = stack.form_csrf(http, "/dashboard")
     stack.rewriter.faults[path] = fault
     action = "/userinfo" if "userInfo" in path else "/revoke"
     response = http.post(stack.url + action, data={"csrf_token": csrf})

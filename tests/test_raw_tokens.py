@@ -9,11 +9,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
-from tests.support import extract
-
-
-def csrf_of(text: str) -> str:
-    return extract(r'data-csrf="([^"]+)"', text)
+from tests.support import csrf_of, script_csrf_of
 
 
 def remaining(countdown: Locator) -> int:
@@ -38,7 +34,7 @@ def test_dashboard_keeps_tokens_server_side_until_revealed(stack, http):
     assert captured["access_token"][:12] + "…" + captured["access_token"][-4:] in page  # the raw answer, shortened
     assert '"refresh_token": "(present: kept server-side, never shown)"' in page.replace("&#34;", '"')
     assert '"expires_in": 3600' in page.replace("&#34;", '"')
-    csrf = csrf_of(page)
+    csrf = script_csrf_of(page)
     assert reveal(stack, http, "id", csrf).json() == {"token": captured["id_token"]}
     assert reveal(stack, http, "access", csrf).json() == {"token": captured["access_token"]}
     assert reveal(stack, http, "refresh", csrf).status_code == 400
@@ -55,7 +51,7 @@ def test_dashboard_keeps_tokens_server_side_until_revealed(stack, http):
 def test_raw_answer_follows_a_refresh(stack, http):
     stack.pool_config["clients"][0]["refresh_token_rotation"] = True
     stack.login(http)
-    csrf = csrf_of(http.get(stack.url + "/dashboard").text)
+    csrf = script_csrf_of(http.get(stack.url + "/dashboard").text)
     before = reveal(stack, http, "access", csrf).json()["token"]
     response = http.post(stack.url + "/refresh", headers={"X-CSRF-Token": csrf}, allow_redirects=False)
     assert response.status_code in (302, 303)
@@ -67,7 +63,7 @@ def test_raw_answer_follows_a_refresh(stack, http):
 
 def test_reveal_needs_a_session(stack, http):
     page = http.get(stack.url + "/inspect").text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    csrf = csrf_of(page)
     assert reveal(stack, http, "access", csrf).status_code == 404
     assert reveal(stack, http, "nothing", csrf).status_code == 400
 

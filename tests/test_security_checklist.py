@@ -39,7 +39,7 @@ from jose import jws
 from config import ConfigError, load_settings
 from deps import DependencyError, check_dependencies
 from local_cognito.keys import SigningKey
-from tests.support import answer
+from tests.support import answer, csrf_of
 
 OTHER_KEY = SigningKey.generate()
 
@@ -241,7 +241,7 @@ def test_43_47_https_cookie_is_host_prefixed_secure_and_expired_with_matching_at
     assert "Domain" not in csrf_cookie
     assert all(p in csrf_cookie for p in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
     csrf_name, csrf_value = csrf_cookie.split(";")[0].split("=", 1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.text).group(1)
+    token = csrf_of(confirm.text)
     logout = requests.post(
         stack.url + "/logout",
         data={"csrf_token": token},

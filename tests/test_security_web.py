@@ -12,7 +12,6 @@ import json
 import re
 import time
 import types
-from pathlib import Path
 
 import pytest
 import redis
@@ -20,26 +19,9 @@ import requests
 
 import app as app_module
 from config import load_settings
-from tests.support import extract
+from tests.support import csrf_of
+from tests.support.pages import FORM_CSRF
 from tracing import recorder
-
-TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def form_token(http: requests.Session, url: str) -> str:
-    return extract(TOKEN_RE, http.get(url).text)
-
-
-def files(stack, *names: str) -> list[Path]:
-    """Every stored session and trace file of the stack's instance (cachelib's counter excluded)."""
-    cache = getattr(stack.app.config["SESSION_CACHELIB"], "users", stack.app.config["SESSION_CACHELIB"])
-    counter = Path(cache._get_filename(cache._fs_count_file)).name
-    found = []
-    for name in names or ("sessions", "sessions-pending", "traces"):
-        directory = Path(stack.settings.instance_path) / name
-        if directory.exists():
-            found += [p for p in directory.iterdir() if p.is_file() and p.name != counter]
-    return found
 
 
 def trace_record(stack, http) -> dict:
@@ -52,9 +34,9 @@ def trace_record(stack, http) -> dict:
 def test_1_anonymous_visitors_get_no_machine_token(stack):
     with requests.Session() as stranger:  # the attack: GET /machine, take its token, POST for a token
         page = stranger.get(stack.url + "/machine", allow_redirects=False)
-        found = TOKEN_RE.search(page.text)
+        found = FORM_CSRF.search(page.text)
         # (the page has no form now; a valid anti-forgery token of this browser comes from another page)
-        token = found.group(1) if found else form_token(stranger, stack.url + "/logout")
+        token = found.group(1) if found else stack.form_csrf(stranger, "/logout")
         response = stranger.post(stack.url + "/machine", data={"csrf_token": token, "scope": "flowlab-api/write"})
     assert response.status_code == 401 and "Sign in first" in response.text
     assert page.status_code == 302 and "login_required" in page.headers["Location"]
@@ -66,7 +48,7 @@ def test_1_a_signed_in_user_still_gets_one(stack, http):
     stack.login(http)
     response = http.post(
         stack.url + "/machine",
-        data={"csrf_token": form_token(http, stack.url + "/machine"), "scope": "flowlab-api/read"},
+        data={"csrf_token": stack.form_csrf(http, "/machine"), "scope": "flowlab-api/read"},
     )
     assert response.status_code == 200 and 'id="machine-result"' in response.text
 
@@ -118,12 +100,12 @@ def test_2_anonymous_gets_store_nothing_server_side(stack):
             cookies = {c.split("=")[0] for c in response.raw.headers.getlist("Set-Cookie")}
             assert stack.app.config["SESSION_COOKIE_NAME"] not in cookies, path
             assert recorder.TRACE_COOKIE not in cookies, path
-    assert files(stack) == []
+    assert stack.stored_files() == []
 
 
 def test_2_a_sign_in_start_may_store_but_only_that(stack):
     requests.get(stack.url + "/login", allow_redirects=False)
-    assert len(files(stack, "sessions-pending")) == 1 and files(stack, "sessions") == []
+    assert len(stack.stored_files("sessions-pending")) == 1 and stack.stored_files("sessions") == []
 
 
 def test_2_a_trace_has_a_byte_cap_and_long_urls_are_cut(stack, http):
@@ -135,7 +117,7 @@ def test_2_a_trace_has_a_byte_cap_and_long_urls_are_cut(stack, http):
     assert len(json.dumps(record, ensure_ascii=False).encode()) <= 256 * 1024
     callbacks = [s for s in record["steps"] if s["name"] == "callback"]
     assert callbacks and all(len(s["url"]) <= 2100 for s in callbacks)
-    assert max(p.stat().st_size for p in files(stack, "traces")) < 300 * 1024
+    assert max(p.stat().st_size for p in stack.stored_files("traces")) < 300 * 1024
 
 
 def test_2_an_anonymous_flood_cannot_sign_anyone_out(make_stack, http, monkeypatch):
@@ -160,7 +142,7 @@ def test_2_sign_in_routes_are_rate_limited_with_retry_after(make_stack):
         requests.get(stack.url + "/callback", params={"state": "x", "code": "y"})
     assert requests.get(stack.url + "/callback", params={"state": "x", "code": "y"}).status_code == 429
     with requests.Session() as browser:
-        token = form_token(browser, stack.url + "/logout")
+        token = stack.form_csrf(browser, "/logout")
         verify = [
             browser.post(stack.url + "/api/implicit/verify", json={}, headers={"X-CSRF-Token": token}) for _ in range(4)
         ]
@@ -172,7 +154,7 @@ def test_2_sign_in_routes_are_rate_limited_with_retry_after(make_stack):
 def test_2_with_redis_every_key_has_a_ttl(make_stack, http, redis_url):
     stack = make_stack({"SESSION_BACKEND": "redis", "REDIS_URL": redis_url})
     stack.login(http)
-    http.post(stack.url + "/userinfo", data={"csrf_token": form_token(http, stack.url + "/dashboard")})
+    http.post(stack.url + "/userinfo", data={"csrf_token": stack.form_csrf(http, "/dashboard")})
     requests.get(stack.url + "/login", allow_redirects=False)
     requests.get(stack.url + "/callback", params={"state": "x", "code": "y"})
     with redis.Redis.from_url(redis_url) as client:
@@ -213,7 +195,7 @@ def test_4_logout_and_switch_user_need_the_token(stack, http):
     for path in ("/logout", "/switch-user"):
         assert http.post(stack.url + path, allow_redirects=False).status_code == 403
         assert stack.session_json(http)["authenticated"] is True
-    token = form_token(http, stack.url + "/logout")
+    token = stack.form_csrf(http, "/logout")
     assert http.post(stack.url + "/logout", data={"csrf_token": token}, allow_redirects=False).status_code == 302
     assert stack.session_json(http)["authenticated"] is False
 
@@ -223,10 +205,10 @@ def test_4_logout_and_switch_user_need_the_token(stack, http):
 
 def test_5_nothing_of_the_signed_out_user_is_readable_after_logout(stack, http):
     stack.login(http)
-    http.post(stack.url + "/userinfo", data={"csrf_token": form_token(http, stack.url + "/dashboard")})
-    http.post(stack.url + "/call-api", data={"csrf_token": form_token(http, stack.url + "/dashboard"), "token": "id"})
+    http.post(stack.url + "/userinfo", data={"csrf_token": stack.form_csrf(http, "/dashboard")})
+    http.post(stack.url + "/call-api", data={"csrf_token": stack.form_csrf(http, "/dashboard"), "token": "id"})
     assert "demo@example.com" in http.get(stack.url + "/trace").text
-    http.post(stack.url + "/logout", data={"csrf_token": form_token(http, stack.url + "/dashboard")})
+    http.post(stack.url + "/logout", data={"csrf_token": stack.form_csrf(http, "/dashboard")})
     after = [http.get(stack.url + p).text for p in ("/trace", "/trace.har", "/trace.md")]
     assert not any("demo@example.com" in text or "Demo User" in text for text in after)
     assert trace_record(stack, http)["vault"] == {}
@@ -243,7 +225,7 @@ def test_5_a_timed_out_sign_in_leaves_nothing_readable_either(make_stack, http, 
     monkeypatch.setattr("app.time", types.SimpleNamespace(time=lambda: now[0]))
     stack = make_stack({"SESSION_IDLE_MINUTES": "5"})
     stack.login(http)
-    http.post(stack.url + "/userinfo", data={"csrf_token": form_token(http, stack.url + "/dashboard")})
+    http.post(stack.url + "/userinfo", data={"csrf_token": stack.form_csrf(http, "/dashboard")})
     assert "demo@example.com" in http.get(stack.url + "/trace").text
     now[0] += 6 * 60
     assert http.get(stack.url + "/dashboard", allow_redirects=False).headers["Location"] == "/?expired=idle"
@@ -270,7 +252,7 @@ def test_7_anonymous_doctor_makes_no_provider_call(stack):
         assert 'data-finding="discovery"' not in page.text and 'data-finding="client_secret"' not in page.text
         assert stack.exchanges == []
         assert stranger.post(stack.url + "/doctor").status_code == 403  # the button needs the token
-        token = TOKEN_RE.search(page.text).group(1)
+        token = csrf_of(page.text)
         live = stranger.post(stack.url + "/doctor", data={"csrf_token": token})
         assert live.status_code == 200 and 'data-finding="client_secret" data-status="pass"' in live.text
         calls = len(stack.exchanges)
@@ -284,7 +266,7 @@ def test_7_anonymous_doctor_makes_no_provider_call(stack):
 def test_7_live_doctor_checks_are_rate_limited(make_stack):
     stack = make_stack({"RATE_LIMIT_DOCTOR": "2 per minute"})
     with requests.Session() as browser:
-        token = form_token(browser, stack.url + "/doctor")
+        token = stack.form_csrf(browser, "/doctor")
         answers = [browser.post(stack.url + "/doctor", data={"csrf_token": token}) for _ in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 429] and "Retry-After" in answers[-1].headers
         assert browser.get(stack.url + "/doctor").status_code == 200  # the offline page is not limited
@@ -324,7 +306,7 @@ def test_8_a_tampered_signed_id_is_refused(stack, http):
 def test_9_the_pre_login_token_is_useless_after_login(stack, http):
     before = stack.csrf(http)  # the token a planted pre-login session would know
     stack.login(http)
-    after = form_token(http, stack.url + "/dashboard")
+    after = stack.form_csrf(http, "/dashboard")
     assert after != before
     assert http.post(stack.url + "/userinfo", data={"csrf_token": before}).status_code == 403
     assert http.post(stack.url + "/userinfo", data={"csrf_token": after}, allow_redirects=False).status_code == 302
@@ -358,7 +340,7 @@ def test_12_code_and_verifier_are_placeholders(stack, http):
 def test_14_a_claim_that_looks_like_a_marker_stays_text(stack, http):
     stack.pool_config["users"][0]["attributes"]["name"] = "[[token:0]] [[token:1]]"
     stack.login(http)
-    http.post(stack.url + "/userinfo", data={"csrf_token": form_token(http, stack.url + "/dashboard")})
+    http.post(stack.url + "/userinfo", data={"csrf_token": stack.form_csrf(http, "/dashboard")})
     page = http.get(stack.url + "/trace").text
     userinfo = re.search(r'<li class="step server"[^>]*data-step="userinfo">(.*?)</li>', page, re.S).group(1)
     assert "[[token:0]] [[token:1]]" in userinfo
@@ -371,7 +353,7 @@ def test_14_a_claim_that_looks_like_a_marker_stays_text(stack, http):
 def test_2_presenter_mode_is_a_cookie_not_a_session(stack, http):
     response = http.get(stack.url + "/presenter", params={"on": "1", "next": "/trace"}, allow_redirects=False)
     assert response.status_code == 302 and response.headers["Location"] == "/trace"
-    assert files(stack) == [] and stack.app.config["SESSION_COOKIE_NAME"] not in http.cookies
+    assert stack.stored_files() == [] and stack.app.config["SESSION_COOKIE_NAME"] not in http.cookies
     assert "Presenter mode: on" in http.get(stack.url + "/").text
     screen = http.get(stack.url + "/login")
     assert "Send the browser to the authorize endpoint" in screen.text  # the pause before the redirect

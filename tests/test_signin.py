@@ -4,7 +4,6 @@ app did not write reads as signed out on every page that asks, and never gives a
 from __future__ import annotations
 
 import json
-import re
 import time
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from app import create_app
 from config import load_settings
 from local_cognito.settings import default_pool
+from tests.support import script_csrf_of
 from views.signin import SESSION_KEY, SignIn
 
 APP = "http://localhost:5000"
@@ -40,9 +40,7 @@ def browser(app, stored: object):
     page = client.get("/implicit/callback", base_url=APP)
     with client.session_transaction(base_url=APP) as session:
         session[SESSION_KEY] = stored
-    found = re.search(r'data-csrf="([^"]+)"', page.get_data(as_text=True))
-    assert found, "the page carries no anti-forgery token"
-    return client, found.group(1)
+    return client, script_csrf_of(page.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("stored", MALFORMED)

@@ -324,14 +324,12 @@ def test_doctor_says_when_no_public_client_is_set(make_stack):
 
 def test_a_passer_by_stores_nothing(stack):
     """Issue 11's rule holds for these pages: no session, no trace for a visitor who starts no sign-in."""
-    from test_security_web import files
-
     from tracing import recorder
 
     with requests.Session() as stranger:
         for path in ("/spa", "/spa/callback", "/inspect", "/compare"):
             assert stranger.get(stack.url + path).status_code == 200, path
-        csrf = re.search(r'data-csrf="([^"]+)"', stranger.get(stack.url + "/spa/callback").text).group(1)
+        csrf = stack.spa_csrf(stranger)
         headers = {"X-CSRF-Token": csrf}
         assert stranger.post(stack.url + "/inspect", data={"token": "abc", "csrf_token": csrf}).status_code == 200
         assert stranger.post(stack.url + "/api/tokens/reveal", json={"which": "id"}, headers=headers).status_code == 404
@@ -341,4 +339,4 @@ def test_a_passer_by_stores_nothing(stack):
         assert stranger.post(stack.url + "/api/spa/verify", json=bad, headers=headers).status_code == 400
         assert stack.app.config["SESSION_COOKIE_NAME"] not in stranger.cookies
         assert recorder.TRACE_COOKIE not in stranger.cookies
-    assert files(stack) == []
+    assert stack.stored_files() == []

@@ -11,25 +11,12 @@ import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from jose import jws
 
 from local_cognito.keys import SigningKey
 from oauth import tokens
 from oauth.discovery import JwksCache, UnknownKey
 from oauth.tokens import IF_PRESENT, REQUIRED, AccessTokenRules, IdTokenRules, verify_access_token, verify_id_token
-
-ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test"
-CLIENT = "client123"
-
-
-@pytest.fixture(scope="module")
-def key() -> SigningKey:
-    return SigningKey.generate()
-
-
-@pytest.fixture(scope="module")
-def other_key() -> SigningKey:
-    return SigningKey.generate()
+from tests.support.tokens import CLIENT, ISSUER, Jwks, sign
 
 
 def access_claims(**changes) -> dict:
@@ -49,10 +36,6 @@ def access_claims(**changes) -> dict:
     }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
-
-
-def sign(key: SigningKey, claims: dict) -> str:
-    return jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
 
 
 def b64(data: bytes) -> str:
@@ -205,19 +188,9 @@ def test_details_are_the_sentences_the_dashboard_shows(key):
     assert [str(c.name) for c in checked.checks if not c.passed] == ["iat", "nonce"]
 
 
-class Source:
-    """A JWKS endpoint stand-in publishing the keys the test sets."""
-
-    def __init__(self, *keys: SigningKey):
-        self.keys = list(keys)
-
-    def __call__(self) -> dict:
-        return {"keys": [k.public_jwk for k in self.keys]}
-
-
 def test_each_key_is_prepared_once_and_a_rotated_key_is_dropped(key, other_key):
     now = [1000.0]
-    source = Source(key)
+    source = Jwks(key)
     removed: list[set] = []
     cache = JwksCache(source, min_interval=10, clock=lambda: now[0], max_age=600)
     cache.on_removed.append(removed.append)
@@ -241,7 +214,7 @@ def test_each_key_is_prepared_once_and_a_rotated_key_is_dropped(key, other_key):
 
 def test_new_key_material_under_the_same_kid_replaces_the_prepared_key(key, other_key):
     now = [1000.0]
-    source = Source(key)
+    source = Jwks(key)
     cache = JwksCache(source, min_interval=10, clock=lambda: now[0], max_age=600)
     rules = AccessTokenRules(ISSUER, frozenset([CLIENT]))
     assert verify_access_token(sign(key, access_claims()), cache, rules).ok

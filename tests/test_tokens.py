@@ -26,36 +26,7 @@ from oauth.tokens import (
     verify_access_token,
     verify_id_token,
 )
-
-ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test"
-CLIENT = "client123"
-
-
-@pytest.fixture(scope="module")
-def key() -> SigningKey:
-    return SigningKey.generate()
-
-
-@pytest.fixture(scope="module")
-def other_key() -> SigningKey:
-    return SigningKey.generate()
-
-
-class Jwks:
-    """A JWKS endpoint stand-in whose documents the test controls; counts fetches."""
-
-    def __init__(self, *keys: SigningKey):
-        self.keys = list(keys)
-        self.calls = 0
-
-    def __call__(self) -> dict:
-        self.calls += 1
-        return {"keys": [k.public_jwk for k in self.keys]}
-
-
-def sign(key: SigningKey, claims: dict, **header) -> str:
-    headers = {"kid": key.kid, **header}
-    return jws.sign(dict(claims), key.signer(), headers=headers, algorithm="RS256")
+from tests.support.tokens import CLIENT, ISSUER, Jwks, sign
 
 
 def raw_token(header: dict, claims: dict, signature: bytes = b"") -> str:

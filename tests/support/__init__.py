@@ -3,7 +3,7 @@
 Import from here (`from tests.support import answer`); conftest.py holds only the fixtures.
 """
 
-from .pages import extract
+from .pages import csrf_of, extract, script_csrf_of
 from .servers import LiveServer, TokenRewriter, answer, free_port, start_redis, stop
 from .stack import Stack, build_stack
 
@@ -13,8 +13,10 @@ __all__ = [
     "TokenRewriter",
     "answer",
     "build_stack",
+    "csrf_of",
     "extract",
     "free_port",
+    "script_csrf_of",
     "start_redis",
     "stop",
 ]

@@ -11,9 +11,11 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import requests
+from flask import Flask
 from jose import jws
 
 from app import create_app
@@ -22,6 +24,7 @@ from local_cognito import create_provider_app
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME, default_pool
 from oauth.http import Reply
 
+from .pages import csrf_of, script_csrf_of
 from .servers import LiveServer, TokenRewriter
 
 
@@ -56,6 +59,19 @@ class Stack:
     @property
     def client(self):
         return self.app.extensions["oauth_client"]
+
+    def stored_files(self, *names: str) -> list[Path]:
+        """Every stored session and trace file of the app's instance (cachelib's counter excluded), in the
+        instance folders `names` (all three when none are given)."""
+        config = cast(Flask, self.app).config
+        cache = getattr(config["SESSION_CACHELIB"], "users", config["SESSION_CACHELIB"])
+        counter = Path(cache._get_filename(cache._fs_count_file)).name
+        found = []
+        for name in names or ("sessions", "sessions-pending", "traces"):
+            directory = Path(self.settings.instance_path) / name
+            if directory.exists():
+                found += [p for p in directory.iterdir() if p.is_file() and p.name != counter]
+        return found
 
     def steps(self, name: str) -> list[Reply]:
         return [r for r in self.exchanges if r.step == name]
@@ -115,9 +131,13 @@ class Stack:
 
     def csrf(self, http: requests.Session, page: str = "/implicit/callback") -> str:
         """This browser's anti-forgery token (one per browser, the same on every page), read from `page`."""
-        found = re.search(r'data-csrf="([^"]+)"', http.get(self.url + page).text)
-        assert found, f"{page} carries no anti-forgery token"
-        return found.group(1)
+        return script_csrf_of(http.get(self.url + page).text, page)
+
+    def form_csrf(self, http: requests.Session, page: str) -> str:
+        """The same token as a form on `page` posts it (the hidden csrf_token field); the page must answer 200."""
+        response = http.get(self.url + page)
+        assert response.status_code == 200, (page, response.status_code)
+        return csrf_of(response.text, page)
 
     def post(self, http: requests.Session, path: str, **form: str) -> requests.Response:
         """A form POST from the app's own pages: the anti-forgery token included, redirects not followed."""
