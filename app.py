@@ -72,12 +72,20 @@ class SplitSessionCache:
         return bool(self.users.delete(key) | self.others.delete(key))
 
 
+SEEN_AT_EVERY = 60  # seconds: how often a signed-in request records its time for the idle timeout
+
+
 def _configure_sessions(app: Flask, settings: Settings) -> None:
     secure = settings.secure_cookies
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_PERMANENT=True,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        # Store a session only when a request changed it. Re-storing every request (Flask-Session's
+        # default) lets a concurrent request (a stylesheet, the favicon) write back the copy it read
+        # and undo another request's write, e.g. the implicit page's verified run. seen_at is written
+        # at most once a minute (below), which also renews the store's expiry.
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_KEY_PREFIX="flowlab:",
         SESSION_COOKIE_NAME="__Host-flowlab" if secure else "flowlab_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -171,7 +179,8 @@ def _install_request_guards(app: Flask, settings: Settings) -> None:
             if request.path.startswith("/api/") or request.endpoint in ("auth.logout", "static"):
                 return None
             return redirect(url_for("dashboard.index", expired=reason))
-        SEEN_AT.set(int(now))
+        if request.endpoint != "static" and (seen_at is None or now - seen_at >= SEEN_AT_EVERY):
+            SEEN_AT.set(int(now))  # an idle timeout can therefore be up to a minute late
         return None
 
 

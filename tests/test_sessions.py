@@ -50,3 +50,21 @@ def test_redis_outage_is_a_clear_503_and_recovers(make_stack, http, tmp_path):
         assert stack.login(http).headers["Location"] == "/dashboard"
     finally:
         stop(proc)
+
+
+def test_a_request_that_changes_nothing_does_not_store_the_session(stack, http):
+    """Storing only what changed: a stylesheet or a page fetched alongside a request that writes (the
+    implicit page's verify) cannot write back the copy it read and undo that write."""
+    stack.login(http)
+    http.get(stack.url + "/dashboard")  # records seen_at (at most once a minute)
+    store = Path(stack.settings.instance_path) / "sessions"
+
+    def snapshot() -> dict:
+        return {f.name: (f.stat().st_mtime_ns, f.read_bytes()) for f in store.iterdir()}
+
+    before = snapshot()
+    for path in ("/static/style.css", "/dashboard", "/trace", "/api/session"):
+        assert http.get(stack.url + path).status_code == 200
+    assert snapshot() == before
+    stack.post(http, "/auto-refresh", data={"enabled": "1"})  # a request that changes the session stores it
+    assert snapshot() != before
