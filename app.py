@@ -180,7 +180,7 @@ def _install_request_guards(app: Flask, settings: Settings) -> None:
                 return None
             return redirect(url_for("dashboard.index", expired=reason))
         if request.endpoint != "static" and (seen_at is None or now - seen_at >= SEEN_AT_EVERY):
-            SEEN_AT.set(int(now))  # an idle timeout can therefore be up to a minute late
+            SEEN_AT.set(int(now))  # so an idle timeout can come up to a minute early
         return None
 
 
