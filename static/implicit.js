@@ -1,5 +1,6 @@
 // The implicit-grant landing page. Order matters: read the fragment once, remove it from the
 // address bar before any request, then show and verify. Tokens live in this module's memory only.
+import { checkItem, el, shortToken } from "./dom.js";
 import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
 
 const rawFragment = window.location.hash.slice(1);
@@ -19,23 +20,12 @@ let tokens = {
   state: fragment.get("state"),
 };
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function step(text, ok = true) {
   const item = el("li", ok ? "done" : "failed", text);
   steps.append(item);
 }
 
 const TOKEN_PARAMS = new Set(["access_token", "id_token"]);
-
-function shortToken(value) {
-  return value.length > 24 ? `${value.slice(0, 12)}…${value.slice(-4)}` : value;
-}
 
 // The fragment exactly as it arrived: tokens shortened, the full value on click.
 function showFragment() {
@@ -149,17 +139,7 @@ function showChecks(kind, checks) {
   summary.textContent = `${checks.length - failed.length} of ${checks.length} checks passed`;
   summary.className = `checks-summary ${failed.length ? "bad-text" : "good-text"}`;
   if (failed.length) card.querySelector(".checks-row").open = true;
-  for (const check of checks) {
-    const item = el("li", `check ${check.passed ? "ok" : "bad"}`);
-    item.dataset.check = check.name;
-    item.append(
-      el("span", "mark", check.passed ? "✓" : "✗"),
-      el("span", "name", check.name),
-      el("span", "result", `${check.passed ? "passed" : "failed"}: ${check.detail}`),
-      el("span", "why", check.why || ""),
-    );
-    list.append(item);
-  }
+  for (const check of checks) list.append(checkItem(check));
 }
 
 async function verify() {

@@ -2,6 +2,7 @@
 // address bar, take the transaction out of sessionStorage, then trade the code at the provider's
 // token endpoint from this page (no secret; PKCE proves it is the same browser). The tokens live in
 // this module's memory only: never in storage, a cookie or the server session.
+import { checkItem, el, shortToken } from "./dom.js";
 import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
 import { takeTransaction, TX_MAX_AGE_MS } from "./spa_pkce.js";
 import { pause } from "./spa_presenter.js";
@@ -19,13 +20,6 @@ const tokensBox = document.getElementById("tokens");
 const result = document.getElementById("spa-result");
 
 let tokens = null; // page memory only
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function step(text, ok = true) {
   steps.append(el("li", ok ? "done" : "failed", text));
@@ -87,21 +81,7 @@ function showChecks(kind, checks) {
   pill.className = failed.length ? "pill bad" : "pill ok";
   pill.textContent = failed.length ? `failed: ${failed.map((c) => c.name).join(", ")}` : "verified";
   if (!list) return;
-  for (const check of checks) {
-    const item = el("li", `check ${check.passed ? "ok" : "bad"}`);
-    item.dataset.check = check.name;
-    item.append(
-      el("span", "mark", check.passed ? "✓" : "✗"),
-      el("span", "name", check.name),
-      el("span", "result", `${check.passed ? "passed" : "failed"}: ${check.detail}`),
-      el("span", "why", check.why || ""),
-    );
-    list.append(item);
-  }
-}
-
-function short(token) {
-  return typeof token === "string" && token.length > 24 ? `${token.slice(0, 12)}…${token.slice(-4)}` : token;
+  for (const check of checks) list.append(checkItem(check));
 }
 
 // What the token endpoint answered, with tokens shortened and the refresh token never shown.
@@ -109,7 +89,7 @@ function describeResponse(body) {
   const out = {};
   for (const [key, value] of Object.entries(body)) {
     if (key === "refresh_token") out[key] = "(present, kept in page memory, not shown)";
-    else if (key.endsWith("_token")) out[key] = short(value);
+    else if (key.endsWith("_token")) out[key] = shortToken(value);
     else out[key] = value;
   }
   return JSON.stringify(out, null, 2);
