@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from oauth.times import format_time, is_time
-from oauth.tokens import Verification
+from oauth.tokens import Check, Verification
 
 WHY = {
     "structure": "A JWT is header.payload.signature in base64url; anything else is refused.",
@@ -105,3 +105,25 @@ def check_rows(result: Verification) -> list[dict]:
 def why(name: str) -> str:
     """What a check is for (a template global: `why(c.name)`)."""
     return WHY.get(name, "")
+
+
+def first_failure(results: list[Verification]) -> tuple[Check, str] | None:
+    """The first failed check of a browser flow's tokens (the ID token's result first, then the access
+    token's, if it was a JWT), with the sentence the page shows for it."""
+    failure = next((r.failure for r in results if r.failure), None)
+    if failure is None:
+        return None
+    kind = "ID" if failure in results[0].checks else "access"
+    return failure, f"{kind} token check '{failure.name}' failed: {failure.detail}"
+
+
+def verified_answer(results: list[Verification]) -> dict:
+    """The JSON a browser flow's page gets when every check passed: claims and check rows of both tokens."""
+    access = results[1] if len(results) > 1 else None
+    return {
+        "valid": True,
+        "claims": results[0].claims,
+        "access_claims": access.claims if access else None,
+        "checks": check_rows(results[0]),
+        "access_checks": check_rows(access) if access else [],
+    }

@@ -7,7 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from lab.causes import LIKELY_CAUSES
-from lab.claims import CLAIMS, WHY, check_rows
+from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
 from lab.compare import implicit_run_record
 from oauth import safejson, transactions
 from oauth.client import is_jwt
@@ -114,19 +114,10 @@ def verify() -> Response:
     results = [id_result]
     if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
         results.append(client.verify_access_token(values["access_token"]))
-    failure = next((r.failure for r in results if r.failure), None)
-    if failure is not None:
-        kind = "ID" if failure in id_result.checks else "access"
-        error = f"{kind} token check '{failure.name}' failed: {failure.detail}"
+    failed = first_failure(results)
+    if failed is not None:
+        failure, error = failed
         IMPLICIT_RUN.set(implicit_run_record(values["id_token"], values["access_token"], False, error))
         return _refuse(error, check=failure.name, checks=check_rows(id_result))
     IMPLICIT_RUN.set(implicit_run_record(values["id_token"], values["access_token"], True))
-    return jsonify(
-        {
-            "valid": True,
-            "claims": id_result.claims,
-            "access_claims": results[1].claims if len(results) > 1 else None,
-            "checks": check_rows(id_result),
-            "access_checks": check_rows(results[1]) if len(results) > 1 else [],
-        }
-    )
+    return jsonify(verified_answer(results))

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request, ses
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lab.causes import LIKELY_CAUSES
-from lab.claims import CLAIMS, WHY, check_rows
+from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
 from lab.compare import spa_run_record
 from lab.steps import PARAM_HELP
 from oauth import safejson, spa
@@ -150,20 +150,11 @@ def verify() -> Response:
     results = [id_result]
     if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
         results.append(client.verify_access_token(values["access_token"], (s.public_client_id,)))
-    failure = next((r.failure for r in results if r.failure), None)
-    if failure is not None:
-        kind = "ID" if failure in id_result.checks else "access"
-        message = f"{kind} token check '{failure.name}' failed: {failure.detail}"
+    failed = first_failure(results)
+    if failed is not None:
+        failure, message = failed
         if session:  # recorded for /compare; a stranger with no session gets nothing stored
             SPA_RUN.set(spa_run_record(values["received"], False, message))
         return _refuse(message, check=failure.name, checks=check_rows(id_result))
     SPA_RUN.set(spa_run_record(values["received"], True))
-    return jsonify(
-        {
-            "valid": True,
-            "claims": id_result.claims,
-            "access_claims": results[1].claims if len(results) > 1 else None,
-            "checks": check_rows(id_result),
-            "access_checks": check_rows(results[1]) if len(results) > 1 else [],
-        }
-    )
+    return jsonify(verified_answer(results))
