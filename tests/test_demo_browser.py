@@ -11,7 +11,7 @@ from typing import TypedDict
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
-from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,13 +44,6 @@ def projector(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(**PROJECTOR)
     yield context.new_page()
     context.close()
-
-
-def sign_in(page: Page, stack, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> None:
-    expect(page).to_have_url(re.compile(re.escape(stack.provider_url + "/login?")))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def viewport(page: Page) -> ViewportSize:

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
+from tests.support.browser import sign_in, watch_console
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, stack) -> None:
-    expect(page).to_have_url(re.compile(re.escape(stack.provider_url + "/login?")))
-    page.get_by_label("Username").fill(DEMO_USERNAME)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def watch_console(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
 
 
 def no_tokens_kept(page: Page) -> None:

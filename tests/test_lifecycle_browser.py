@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.browser import sign_in
+
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, stack, username: str, password: str) -> None:
-    expect(page).to_have_url(re.compile(re.escape(stack.provider_url + "/login?")))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_refresh_logout_and_switch_user(stack, page: Page):

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
 from tests.support import LiveServer, answer
+from tests.support.browser import sign_in, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -37,20 +37,6 @@ def recorder(app: Callable, log: list[dict]) -> Callable:
         return app(environ, record_start)
 
     return wrapped
-
-
-def sign_in(page: Page, stack) -> None:
-    expect(page).to_have_url(re.compile(re.escape(stack.provider_url + "/login?")))
-    page.get_by_label("Username").fill(DEMO_USERNAME)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def watch_console(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
 
 
 def test_spa_flow_runs_in_the_browser(stack, page: Page):
