@@ -215,7 +215,7 @@ def create_private(path: Path, data: bytes) -> bool:
         tmp.unlink(missing_ok=True)
 
 
-def read_local_provider(path: Path) -> dict:
+def read_local_provider(path: Path, port: int = local_defaults.PORT) -> dict:
     """Read the local provider's settings file (written by `local_cognito`)."""
     try:
         data = json.loads(path.read_text())
@@ -249,7 +249,7 @@ def read_local_provider(path: Path) -> dict:
         # Not started yet (the local provider writes this file): the app still loads, so CLI
         # commands work, and a sign-in says the provider cannot be reached.
         return {
-            "issuer": local_defaults.issuer(),
+            "issuer": local_defaults.issuer(port),  # where the provider will listen (LOCAL_COGNITO_PORT)
             "client_id": "",
             "client_secret": "",
             "demo_user": None,
@@ -296,7 +296,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     local = not local_defaults.provider_configured(env)
     if local:
         local_file = local_defaults.pool_file(env, instance)
-        provider = read_local_provider(local_file)
+        provider = read_local_provider(local_file, local_defaults.port(env))
         issuer = provider["issuer"]
         client_id = env.get("OAUTH_CLIENT_ID") or provider["client_id"]
         client_secret = env.get("OAUTH_CLIENT_SECRET") or provider["client_secret"]

@@ -18,10 +18,11 @@ def main() -> None:
     parser.add_argument("--instance", default=os.environ.get("INSTANCE_PATH", "instance"))
     args = parser.parse_args()
     instance = Path(args.instance)
-    pool = ensure_pool_file(instance / local_defaults.POOL_FILE, args.app_url.rstrip("/"), args.port)
+    pool_file = local_defaults.pool_file(os.environ, instance)  # the file the app reads (LOCAL_COGNITO_FILE)
+    pool = ensure_pool_file(pool_file, args.app_url.rstrip("/"), args.port)
     app = create_provider_app(pool, instance / "local_cognito_keys", f"http://127.0.0.1:{args.port}")
     print(f"Local Cognito-compatible provider: issuer {pool['issuer']}")
-    print(f"Users and app clients: {instance / local_defaults.POOL_FILE}")
+    print(f"Users and app clients: {pool_file}")
     app.run(host="127.0.0.1", port=args.port, use_reloader=False)
 
 

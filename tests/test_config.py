@@ -146,3 +146,40 @@ def test_cognito_issuer_helper():
     assert cognito_issuer("us-east-1_X") == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X"
     with pytest.raises(ConfigError):
         cognito_issuer("nope")
+
+
+def test_before_the_local_provider_starts_its_issuer_follows_local_cognito_port(env):
+    assert load_settings({**env, "LOCAL_COGNITO_PORT": "6123"}).issuer == "http://127.0.0.1:6123/us-east-1_LocalDemo"
+
+
+def test_the_local_provider_writes_the_pool_file_the_app_reads(tmp_path):
+    """`python -m local_cognito` (make serve starts it so) honours LOCAL_COGNITO_FILE, as config.py does."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.support import free_port
+
+    pool_file = tmp_path / "elsewhere" / "pool.json"
+    pool_file.parent.mkdir()
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path / "instance"), "LOCAL_COGNITO_FILE": str(pool_file)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local_cognito", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not pool_file.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert pool_file.exists(), "the provider did not write LOCAL_COGNITO_FILE"
+        assert not (tmp_path / "instance" / "local_cognito.json").exists()
+        assert json.loads(pool_file.read_text())["issuer"] == f"http://127.0.0.1:{port}/us-east-1_LocalDemo"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
