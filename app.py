@@ -10,7 +10,6 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import redis
 from cachelib import FileSystemCache
@@ -23,6 +22,7 @@ from cli import cognito_cli, doctor_command, inspect_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
+from oauth.spa import origin
 from oauth.verified_cache import VerifiedTokenCache
 from tracing import recorder
 from views import antiforgery, errors, limits, session_guard, signin
@@ -117,11 +117,11 @@ def _content_security_policy(app: Flask) -> str:
     cached = app.extensions.get("csp")
     if cached is not None and cached[0] is meta:
         return cached[1]
-    origins = {_origin(client.config.issuer)}
+    origins = {origin(client.config.issuer)}
     if meta is not None:
-        origins |= {_origin(meta.authorization_endpoint), _origin(meta.end_session_endpoint)}
+        origins |= {origin(meta.authorization_endpoint), origin(meta.end_session_endpoint)}
     if client.config.cognito_domain:
-        origins.add(_origin(client.config.cognito_domain))
+        origins.add(origin(client.config.cognito_domain))
     forms = " ".join(sorted(o for o in origins if o))
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -132,11 +132,6 @@ def _content_security_policy(app: Flask) -> str:
     return policy
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url or "")
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
 def _install_hooks(app: Flask, settings: Settings) -> None:
     _install_request_guards(app, settings)
     _install_security_headers(app, settings)
@@ -144,7 +139,7 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
 
 def _install_request_guards(app: Flask, settings: Settings) -> None:
     """Before each request: refuse cross-site state changes, and end timed-out sessions."""
-    app_origin = _origin(settings.app_url)
+    app_origin = origin(settings.app_url)
 
     @app.before_request
     def _reject_cross_site() -> Response | None:

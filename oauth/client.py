@@ -110,10 +110,6 @@ class OAuthClient:
         }
         return self._token_call("token", form)
 
-    def exchange_code(self, code: str, tx: Transaction) -> dict:
-        """Trade an authorization code (with its PKCE verifier) for tokens."""
-        return self.exchange(self.prepare_exchange(code, tx))
-
     def exchange(self, call: PreparedCall) -> dict:
         """Send a prepared code exchange (the very object a presenter screen showed) and read its tokens."""
         tokens = self.send(call)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from . import grants
+from . import grants, spa
 from .config import ClientConfig
 from .discovery import ProviderMetadata, parse_metadata
 from .errors import ProviderRefused
@@ -329,7 +329,7 @@ def _public_client(config: ClientConfig, http: Http, meta: ProviderMetadata, out
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": uri,
-        "scope": " ".join(s for s in config.scopes if "/" not in s) or "openid",
+        "scope": spa.browser_scope(config),
         "state": "doctor-probe",
         "code_challenge": pkce_challenge(verifier),
         "code_challenge_method": "S256",

@@ -21,6 +21,12 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def browser_scope(settings: ClientConfig) -> str:
+    """The scope the browser-only page asks for: the configured scopes without resource-server scopes
+    (a public client may not be allowed them), or openid."""
+    return " ".join(s for s in settings.scopes if "/" not in s) or "openid"
+
+
 def connect_origins(meta: ProviderMetadata) -> list[str]:
     """The provider origins the page's fetch() calls go to: token, userInfo, revoke."""
     found = {origin(meta.token_endpoint), origin(meta.userinfo_endpoint), origin(meta.revocation_endpoint)}
@@ -32,7 +38,7 @@ def page_config(settings: ClientConfig, meta: ProviderMetadata) -> dict:
     return {
         "client_id": settings.public_client_id,
         "redirect_uri": settings.spa_redirect_uri,
-        "scope": " ".join(s for s in settings.scopes if "/" not in s) or "openid",
+        "scope": browser_scope(settings),
         "authorization_endpoint": meta.authorization_endpoint,
         "token_endpoint": meta.token_endpoint,
         "userinfo_endpoint": meta.userinfo_endpoint,

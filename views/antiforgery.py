@@ -23,10 +23,6 @@ def _key(purpose: str) -> bytes:
     return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
 
 
-def _mac(purpose: str, value: str) -> str:
-    return hmac.new(_key(purpose), value.encode(), hashlib.sha256).hexdigest()
-
-
 def mac(purpose: str, value: bytes) -> str:
     """An HMAC of `value` under this server's key for `purpose`: it reveals nothing of the value."""
     return hmac.new(_key(purpose), value, hashlib.sha256).hexdigest()
@@ -34,7 +30,7 @@ def mac(purpose: str, value: bytes) -> str:
 
 def sign(purpose: str, value: str) -> str:
     """`value.signature`: a value only this server can issue (also used for trace ids)."""
-    return f"{value}.{_mac(purpose, value)}"
+    return f"{value}.{mac(purpose, value.encode())}"
 
 
 def unsign(purpose: str, signed: str | None) -> str | None:
@@ -42,7 +38,7 @@ def unsign(purpose: str, signed: str | None) -> str | None:
     if not signed or len(signed) > 200 or "." not in signed:
         return None
     value, _, signature = signed.rpartition(".")
-    if not value or not hmac.compare_digest(signature.encode(), _mac(purpose, value).encode()):
+    if not value or not hmac.compare_digest(signature.encode(), mac(purpose, value.encode()).encode()):
         return None
     return value
 
@@ -63,7 +59,7 @@ def token() -> str:
     seed = _current_seed()
     if seed is None:
         seed = g.csrf_new = secrets.token_urlsafe(32)
-    return _mac("csrf-token", seed)
+    return mac("csrf-token", seed.encode())
 
 
 def valid(sent: str | None) -> bool:
@@ -71,7 +67,7 @@ def valid(sent: str | None) -> bool:
     seed = unsign("csrf-cookie", request.cookies.get(cookie_name()))
     if seed is None or not sent:
         return False
-    return hmac.compare_digest(sent.encode(), _mac("csrf-token", seed).encode())
+    return hmac.compare_digest(sent.encode(), mac("csrf-token", seed.encode()).encode())
 
 
 def rotate() -> None:

@@ -113,7 +113,7 @@ def render_dashboard(auth: SignIn, status: int = 200) -> Response:
         login_at=format_time(auth.login_at, now),
         has_refresh=bool(auth.refresh_token),
         access_exp=access.claims.get("exp") if access and isinstance(access.claims.get("exp"), int) else None,
-        raw_tokens=[(t, "id" if k == "id" else "access") for t, k, _ in tokens],
+        raw_tokens=[(t, k) for t, k, _ in tokens],
         raw_response=auth.token_response,
     )
     return Response(html, status=status, mimetype="text/html")
