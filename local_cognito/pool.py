@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from jose import jws, jwt
 from jose.utils import calculate_at_hash
 
+from . import rotation
 from .keys import KeyRing
 
 CODE_TTL = 300
@@ -57,6 +58,7 @@ class Grant:
     expires: float = 0.0
     revoked: bool = False
     used: bool = False
+    retired_until: float | None = None  # rotated out: usable until then (the grace period), refused after
     extra: dict = field(default_factory=dict)
 
 
@@ -64,6 +66,8 @@ class Pool:
     """One local user pool, shared by the provider's request threads."""
 
     def __init__(self, config: dict, keys: KeyRing, base_url: str = ""):
+        for client in config["clients"]:
+            rotation.normalize(client)  # AWS's RefreshTokenRotation; refuses a malformed one
         self.config = config
         self.keys = keys
         self.base_url = base_url
@@ -241,7 +245,9 @@ class Pool:
             out["id_token"] = self.id_token(client, grant, access)
         return {**out, "token_type": "Bearer", "expires_in": self._ttl(client)}
 
-    def _new_refresh_token(self, client: dict, grant: Grant) -> str:
+    def _new_refresh_token(self, client: dict, grant: Grant, expires: float | None = None) -> str:
+        """A new refresh token for `grant`'s sign-in, valid for the client's refresh-token lifetime, or
+        until `expires` (a rotated token keeps the original's expiry)."""
         token = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + (secrets.token_urlsafe(48))
         record = Grant(
             client_id=grant.client_id,
@@ -250,7 +256,8 @@ class Pool:
             auth_time=grant.auth_time,
             origin_jti=grant.origin_jti,
             event_id=grant.event_id,
-            expires=self.clock() + client.get("refresh_token_days", 30) * 86400,
+            expires=expires if expires is not None else self.clock() + client.get("refresh_token_days", 30) * 86400,
+            extra=dict(grant.extra),
         )
         with self.lock:
             self.refresh_tokens[token] = record
@@ -260,22 +267,38 @@ class Pool:
         token = form.get("refresh_token")
         if not token:
             raise OAuthError("invalid_request", "refresh_token is required")
-        grant = self.refresh_tokens.get(token)
-        if grant is None or grant.revoked or grant.expires < self.clock():
-            raise OAuthError("invalid_grant", "Invalid Refresh Token")
-        if grant.client_id != client["client_id"]:
-            raise OAuthError("invalid_grant", "Invalid Refresh Token")
+        rotate = rotation.rotation_of(client)
+        with self.lock:  # checked and rotated out at once: two refreshes with one token never both pass
+            grant = self._usable_refresh_token(token, client)
+            if rotate.enabled and grant.retired_until is None:  # a retry in the grace period does not extend it
+                grant.retired_until = self.clock() + rotate.grace_seconds
+                grant.revoked = rotate.grace_seconds == 0  # 0: "immediately invalidates the submitted refresh token"
         if self.user(grant.username) is None:
             raise OAuthError("invalid_grant", "User does not exist.")
         access = self.access_token(client, grant)
         out = {"access_token": access}
         if "openid" in grant.scopes:
             out["id_token"] = self.id_token(client, grant, access)
-        if client.get("refresh_token_rotation"):
-            with self.lock:
-                grant.revoked = True
-            out["refresh_token"] = self._new_refresh_token(client, grant)
+        if rotate.enabled:  # a new refresh token for the rest of the original's lifetime (rotation.py)
+            out["refresh_token"] = self._new_refresh_token(client, grant, expires=grant.expires)
         return {**out, "token_type": "Bearer", "expires_in": self._ttl(client)}
+
+    def _usable_refresh_token(self, token: str, client: dict) -> Grant:
+        """The grant of a refresh token this client may use now; else invalid_grant ("Invalid Refresh
+        Token", the text Cognito's API gives): unknown, revoked (itself or its sign-in), expired, rotated
+        out with its grace period over, or another client's."""
+        grant = self.refresh_tokens.get(token)
+        now = self.clock()
+        if (
+            grant is None
+            or grant.revoked
+            or grant.expires < now
+            or grant.origin_jti in self.revoked_origins
+            or (grant.retired_until is not None and grant.retired_until <= now)
+            or grant.client_id != client["client_id"]
+        ):
+            raise OAuthError("invalid_grant", "Invalid Refresh Token")
+        return grant
 
     def _client_credentials(self, client: dict, form: dict) -> dict:
         if client.get("allowed_flows") != ["client_credentials"] or not client.get("client_secret"):

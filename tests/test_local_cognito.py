@@ -197,7 +197,7 @@ def test_refresh_without_and_with_rotation(stack, http, client):
     assert "refresh_token" not in again and {"access_token", "id_token"} <= set(again)
     assert claims(again["id_token"])["auth_time"] == claims(first["id_token"])["auth_time"]
     assert claims(again["id_token"])["origin_jti"] == claims(first["id_token"])["origin_jti"]
-    client["refresh_token_rotation"] = True
+    client["RefreshTokenRotation"] = {"Feature": "ENABLED"}
     rotated = token(stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}).json()
     assert rotated["refresh_token"] != first["refresh_token"]
     old = token(stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
