@@ -13,15 +13,17 @@ import secrets
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from jose import jws, jwt
 from jose.utils import calculate_at_hash
 
-from . import rotation
+from . import customization, rotation
 from .keys import KeyRing
 
 CODE_TTL = 300
+PROVENANCE_KEPT = 2000  # customization records of the latest minted tokens (by jti), for the lab's screens
 PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1-4.2: unreserved characters only
 SESSION_TTL = 3600
 
@@ -68,6 +70,8 @@ class Pool:
     def __init__(self, config: dict, keys: KeyRing, base_url: str = ""):
         for client in config["clients"]:
             rotation.normalize(client)  # AWS's RefreshTokenRotation; refuses a malformed one
+        self.customization = customization.load(config)  # refuses rules Cognito would not take
+        self.provenance: OrderedDict[str, dict] = OrderedDict()
         self.config = config
         self.keys = keys
         self.base_url = base_url
@@ -275,10 +279,10 @@ class Pool:
                 grant.revoked = rotate.grace_seconds == 0  # 0: "immediately invalidates the submitted refresh token"
         if self.user(grant.username) is None:
             raise OAuthError("invalid_grant", "User does not exist.")
-        access = self.access_token(client, grant)
+        access = self.access_token(client, grant, source="refresh")
         out = {"access_token": access}
         if "openid" in grant.scopes:
-            out["id_token"] = self.id_token(client, grant, access)
+            out["id_token"] = self.id_token(client, grant, access, source="refresh")
         if rotate.enabled:  # a new refresh token for the rest of the original's lifetime (rotation.py)
             out["refresh_token"] = self._new_refresh_token(client, grant, expires=grant.expires)
         return {**out, "token_type": "Bearer", "expires_in": self._ttl(client)}
@@ -337,7 +341,24 @@ class Pool:
     def _sign(self, claims: dict, key) -> str:
         return jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
 
-    def id_token(self, client: dict, grant: Grant, access_token: str) -> str:
+    def _customize(self, claims: dict, token_use: str, source: str) -> dict:
+        """Claims as the pool's pre token generation trigger leaves them (customization.py); what it
+        changed is kept by the token's jti for the lab (`customization_of`)."""
+        if self.customization is None:
+            return claims
+        out, record = self.customization.apply(claims, token_use, source)
+        if record is not None:
+            with self.lock:
+                self.provenance[str(out["jti"])] = record
+                while len(self.provenance) > PROVENANCE_KEPT:
+                    self.provenance.popitem(last=False)
+        return out
+
+    def customization_of(self, jti: str) -> dict | None:
+        """Which claims and scopes of the token `jti` came from customization (names only), if known."""
+        return self.provenance.get(jti)
+
+    def id_token(self, client: dict, grant: Grant, access_token: str, source: str = "sign_in") -> str:
         user = self.user(grant.username) or {}
         now = int(self.clock())
         claims: dict = {
@@ -361,9 +382,10 @@ class Pool:
             claims["nonce"] = grant.nonce
         if "profile" in grant.scopes:
             claims.update(user.get("attributes", {}))
-        return self._sign({k: v for k, v in claims.items() if v is not None}, self.keys.id_key)
+        claims = self._customize({k: v for k, v in claims.items() if v is not None}, "id", source)
+        return self._sign(claims, self.keys.id_key)
 
-    def access_token(self, client: dict, grant: Grant, machine: bool = False) -> str:
+    def access_token(self, client: dict, grant: Grant, machine: bool = False, source: str = "sign_in") -> str:
         now = int(self.clock())
         if machine:
             claims = {
@@ -378,7 +400,7 @@ class Pool:
                 "jti": str(uuid.uuid4()),
                 "client_id": client["client_id"],
             }
-            return self._sign(claims, self.keys.access_key)
+            return self._sign(self._customize(claims, "access", "client_credentials"), self.keys.access_key)
         user = self.user(grant.username) or {}
         claims = {
             "sub": user.get("sub"),
@@ -396,7 +418,8 @@ class Pool:
             "jti": str(uuid.uuid4()),
             "username": user.get("username"),
         }
-        return self._sign({k: v for k, v in claims.items() if v is not None}, self.keys.access_key)
+        claims = self._customize({k: v for k, v in claims.items() if v is not None}, "access", source)
+        return self._sign(claims, self.keys.access_key)
 
     def userinfo(self, token: str) -> dict:
         """Return the user's attributes for a valid, unrevoked access token with `openid`."""

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import PoolFileError
+
 FIELD = "RefreshTokenRotation"
 LEGACY_FIELD = "refresh_token_rotation"  # pool files written before the AWS names: a plain boolean
 FEATURES = ("ENABLED", "DISABLED")
@@ -35,7 +37,7 @@ MAX_GRACE_SECONDS = 60
 DEFAULT_GRACE_SECONDS = 0
 
 
-class RotationConfigError(ValueError):
+class RotationConfigError(PoolFileError):
     """An app client's RefreshTokenRotation is malformed; the message says which field and why."""
 
 
@@ -66,7 +68,9 @@ def rotation_of(client: dict) -> Rotation:
         )
     feature = value.get("Feature")
     if feature not in FEATURES:
-        raise RotationConfigError(f"{name}: {FIELD}.Feature must be ENABLED or DISABLED (it is required), not {feature!r}")
+        raise RotationConfigError(
+            f"{name}: {FIELD}.Feature must be ENABLED or DISABLED (it is required), not {feature!r}"
+        )
     grace = value.get("RetryGracePeriodSeconds", DEFAULT_GRACE_SECONDS)
     if type(grace) is not int or not 0 <= grace <= MAX_GRACE_SECONDS:
         raise RotationConfigError(

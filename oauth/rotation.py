@@ -17,7 +17,7 @@ FINGERPRINT_DIGITS = 4
 
 
 def fingerprint(token: str) -> str:
-    """"…" + the last hex digits of the token's SHA-256: enough to tell two tokens apart on a screen, in
+    """ "…" + the last hex digits of the token's SHA-256: enough to tell two tokens apart on a screen, in
     a log or a trace, and nothing of the token itself."""
     return "…" + hashlib.sha256(token.encode()).hexdigest()[-FINGERPRINT_DIGITS:]
 

@@ -66,12 +66,12 @@ def test_a_token_without_the_required_scope_gets_insufficient_scope(make_stack, 
     assert f'scope="{SCOPE}"' in challenge
     assert me.get_json()["error"] == "insufficient_scope"
     shown = call_api(stack, http)  # the dashboard's call shows the status and the challenge naming the scope
-    assert shown.startswith("HTTP 403") and f'WWW-Authenticate: {challenge}' in shown
+    assert shown.startswith("HTTP 403") and f"WWW-Authenticate: {challenge}" in shown
 
 
 @pytest.mark.parametrize("bad", ['flowlab-api/read"', "flowlab-api/read flowlab-api/write", "a\\b", "lecture/é"])
 def test_required_scope_must_be_one_scope_token(tmp_path, bad):
     env = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "API_REQUIRED_SCOPE": bad}
-    with pytest.raises(ConfigError, match="API_REQUIRED_SCOPE=.* must be one scope"):
+    with pytest.raises(ConfigError, match=r"API_REQUIRED_SCOPE=.* must be one scope"):
         load_settings(env)
     assert load_settings({**env, "API_REQUIRED_SCOPE": SCOPE}).api_required_scope == SCOPE
