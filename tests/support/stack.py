@@ -192,12 +192,21 @@ class Stack:
         return http.get(self.url + "/api/session").json()
 
 
-def build_stack(tmp_path: Path, key_dir: Path, env: dict | None = None, **overrides) -> Stack:
+def build_stack(
+    tmp_path: Path,
+    key_dir: Path,
+    env: dict | None = None,
+    edit_pool: Callable[[dict], object] | None = None,
+    **overrides,
+) -> Stack:
+    """A provider + app pair; `edit_pool` changes the pool file before the provider loads it."""
     app_server, provider_server = LiveServer(), LiveServer()
     keys = tmp_path / "provider-keys"
     shutil.copytree(key_dir, keys)
     pool = default_pool(app_server.url, port=provider_server.server.server_port)
     pool["clients"][0]["logout_urls"].append(app_server.url + "/")
+    if edit_pool is not None:
+        edit_pool(pool)
     pool_file = tmp_path / "local_cognito.json"
     pool_file.write_text(json.dumps(pool))
     provider_app = create_provider_app(pool, keys, base_url=provider_server.url)
