@@ -35,10 +35,11 @@ def create_provider_app(config: dict, keys_dir: Path | None, base_url: str = "")
     pool = Pool(config, KeyRing(keys_dir), base_url)
     app.extensions["local_cognito"] = pool
 
-    from . import provenance_view
+    from . import provenance_view, stepup_view
     from .views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(stepup_view.bp)  # the authenticator-code step of acr_values (stepup.py)
     app.register_blueprint(provenance_view.bp)  # the lab's own endpoint: what customization changed
 
     @app.after_request

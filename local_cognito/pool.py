@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from jose import jws, jwt
 from jose.utils import calculate_at_hash
 
-from . import customization, rotation
+from . import customization, rotation, stepup
 from .keys import KeyRing
 
 CODE_TTL = 300
@@ -71,6 +71,7 @@ class Pool:
         for client in config["clients"]:
             rotation.normalize(client)  # AWS's RefreshTokenRotation; refuses a malformed one
         self.customization = customization.load(config)  # refuses rules Cognito would not take
+        self.acr_names = stepup.level_names(config)  # urn:cognito:loa:1..4 or the pool's AcrConfiguration
         self.provenance: OrderedDict[str, dict] = OrderedDict()
         self.config = config
         self.keys = keys
@@ -144,7 +145,11 @@ class Pool:
     def start_session(self, username: str) -> str:
         sid = secrets.token_urlsafe(32)
         with self.lock:
-            self.sessions[sid] = {"username": username, "auth_time": int(self.clock())}
+            self.sessions[sid] = {
+                "username": username,
+                "auth_time": int(self.clock()),
+                "amr": list(stepup.PASSWORD_ONLY),
+            }
         return sid
 
     def session(self, sid: str | None) -> dict | None:
@@ -157,9 +162,54 @@ class Pool:
         with self.lock:
             self.sessions.pop(sid or "", None)
 
-    @staticmethod
-    def _sign_in_grant(client: dict, scopes: list[str], args: dict, session: dict, **extra) -> Grant:
-        """A new sign-in event: fresh origin_jti and event_id, the user's auth_time, the nonce."""
+    # -- acr_values / max_age (stepup.py) ------------------------------------------------------------------
+    def _acr_requested(self, args: dict) -> bool:
+        """acr_values counts on Essentials and Plus only (Lite "silently ignores acr_values")."""
+        return bool(args.get("acr_values")) and self.config.get("UserPoolTier", "ESSENTIALS") != "LITE"
+
+    def step_up(self, args: dict, session: dict | None) -> str | None:
+        """What this authorize request still needs from the user: None (the session meets it), "login"
+        (authenticate from scratch: no session, or older than max_age) or "totp" (add the authenticator
+        code). OAuthError for a malformed max_age or a level the user cannot reach."""
+        try:
+            max_age = stepup.max_age_of(args)
+        except ValueError as exc:
+            raise OAuthError("invalid_request", str(exc)) from None
+        if session is None or (max_age is not None and self.clock() - session["auth_time"] > max_age):
+            return "login"
+        if not self._acr_requested(args):
+            return None
+        user = self.user(session["username"]) or {}
+        try:
+            target = stepup.target_level(args["acr_values"], self.acr_names, bool(user.get("totp_secret")))
+        except ValueError as exc:
+            raise OAuthError("unmet_authentication_requirements", str(exc)) from None
+        if target is None or stepup.achieved_level(session["amr"]) >= target:
+            return None
+        return "totp"
+
+    def add_totp(self, sid: str, code: str) -> bool:
+        """Step the session up with an authenticator code; False (and one more failure) when it is wrong."""
+        record = self.session(sid)
+        user = self.user(record["username"]) if record else None
+        if record is None or user is None or not user.get("totp_secret"):
+            return False
+        if not stepup.totp_matches(user["totp_secret"], code, self.clock()):
+            record["totp_failures"] = record.get("totp_failures", 0) + 1
+            return False
+        with self.lock:
+            record.update(amr=list(stepup.PASSWORD_AND_TOTP), auth_time=int(self.clock()), totp_failures=0)
+        return True
+
+    def _auth_context(self, args: dict, session: dict) -> dict:
+        """acr and amr for a sign-in that asked with acr_values (a recognised level), else nothing."""
+        if not self._acr_requested(args) or not any(v in self.acr_names.values() for v in args["acr_values"].split()):
+            return {}
+        amr = session.get("amr") or stepup.PASSWORD_ONLY
+        return stepup.claims(stepup.achieved_level(amr), amr, self.acr_names)
+
+    def _sign_in_grant(self, client: dict, scopes: list[str], args: dict, session: dict, **extra) -> Grant:
+        """A new sign-in event: fresh origin_jti and event_id, the user's auth_time, the nonce, acr/amr."""
         return Grant(
             client_id=client["client_id"],
             username=session["username"],
@@ -168,6 +218,7 @@ class Pool:
             origin_jti=str(uuid.uuid4()),
             event_id=str(uuid.uuid4()),
             nonce=args.get("nonce"),
+            extra=self._auth_context(args, session),
             **extra,
         )
 
@@ -377,6 +428,8 @@ class Pool:
             "iat": now,
             "jti": str(uuid.uuid4()),
             "email": user.get("email"),
+            "acr": grant.extra.get("acr"),
+            "amr": grant.extra.get("amr"),
         }
         if grant.nonce:
             claims["nonce"] = grant.nonce
@@ -417,6 +470,8 @@ class Pool:
             "iat": now,
             "jti": str(uuid.uuid4()),
             "username": user.get("username"),
+            "acr": grant.extra.get("acr"),
+            "amr": grant.extra.get("amr"),
         }
         claims = self._customize({k: v for k, v in claims.items() if v is not None}, "access", source)
         return self._sign(claims, self.keys.access_key)

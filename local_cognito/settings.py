@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import string
@@ -56,6 +57,8 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "email_verified": True,
                 "groups": ["flow-lab-demo"],
                 "attributes": {"name": "Demo User", "given_name": "Demo", "family_name": "User"},
+                # an authenticator app (TOTP, RFC 6238) for acr_values=urn:cognito:loa:4; alice has none
+                "totp_secret": base64.b32encode(secrets.token_bytes(20)).decode().rstrip("="),
             },
             {
                 "username": "alice",

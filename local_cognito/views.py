@@ -34,6 +34,8 @@ AUTHORIZE_PARAMS = (
     "code_challenge_method",
     "prompt",
     "login_hint",
+    "acr_values",
+    "max_age",
 )
 
 
@@ -120,10 +122,16 @@ def authorize() -> BaseResponse:
         return _error_redirect(args, exc)
     prompt = (args.get("prompt") or "").split()
     session = pool().session(request.cookies.get(SESSION_COOKIE))
-    if session and "login" not in prompt:
+    try:
+        needs = pool().step_up(args, session)  # acr_values / max_age (stepup.py)
+    except OAuthError as exc:
+        return _error_redirect(args, exc)
+    if session and "login" not in prompt and needs is None:
         return _complete(args, client, scopes, session)
     if "none" in prompt:
         return _error_redirect(args, OAuthError("login_required"))
+    if needs == "totp" and "login" not in prompt:
+        return redirect(_absolute("stepup.totp", **args))
     return redirect(_absolute(".login", **args))
 
 
@@ -149,7 +157,7 @@ def login() -> BaseResponse:
                 sid = pool().start_session(user["username"])
                 session = pool().session(sid)
                 assert session is not None, "a session just started is live"
-                response = _complete(args, client, scopes, session)
+                response = _after_password(args, client, scopes, session)
                 response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
                 response.delete_cookie(XSRF_COOKIE)
                 return response
@@ -167,6 +175,17 @@ def login() -> BaseResponse:
     response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _after_password(args: dict, client: dict, scopes: list[str], session: dict) -> BaseResponse:
+    """Back to the app, or on to the authenticator-code step when acr_values asks for more (stepup.py)."""
+    try:
+        needs = pool().step_up(args, session)
+    except OAuthError as exc:
+        return _error_redirect(args, exc)
+    if needs == "totp":
+        return redirect(_absolute("stepup.totp", **args))
+    return _complete(args, client, scopes, session)
 
 
 @bp.get("/error")
