@@ -35,51 +35,19 @@ OIDC_STANDARD = frozenset(
         "updated_at",
     ]
 )
-COGNITO_ID = frozenset(
-    [
-        "sub",
-        "aud",
-        "iss",
-        "exp",
-        "iat",
-        "auth_time",
-        "token_use",
-        "jti",
-        "origin_jti",
-        "event_id",
-        "nonce",
-        "at_hash",
-        "cognito:username",
-        "cognito:groups",
-        "cognito:roles",
-        "cognito:preferred_role",
-        "identities",
-        "acr",
-        "amr",
-    ]
+COGNITO_BOTH = frozenset(  # in ID and access tokens alike
+    "sub iss exp iat auth_time token_use jti origin_jti event_id cognito:groups acr amr".split()  # noqa: SIM905
 )
-COGNITO_ACCESS = frozenset(
-    [
-        "sub",
-        "iss",
-        "exp",
-        "iat",
-        "auth_time",
-        "token_use",
-        "jti",
-        "origin_jti",
-        "event_id",
-        "client_id",
-        "scope",
-        "username",
-        "version",
-        "cognito:groups",
-        "device_key",
-        "aud",
-        "acr",
-        "amr",
-    ]
-)
+COGNITO_ID = COGNITO_BOTH | {
+    "aud",
+    "nonce",
+    "at_hash",
+    "cognito:username",
+    "cognito:roles",
+    "cognito:preferred_role",
+    "identities",
+}
+COGNITO_ACCESS = COGNITO_BOTH | {"client_id", "scope", "username", "version", "device_key", "aud"}
 
 
 def is_standard_claim(name: str, token_use: str) -> bool:
@@ -92,20 +60,15 @@ def is_standard_claim(name: str, token_use: str) -> bool:
 def customization_marks(claims: Mapping[str, object], token_use: str, record: Mapping | None) -> dict:
     """{"exact": bool, "claims": {name: "added" | "overridden" | "not standard"}, "suppressed": [...],
     "scopes": {"added": [...], "suppressed": [...]}} for a token's claims."""
-    if record is not None:
-        changed = record.get("claims") or {}
-        marks = {n: "added" for n in changed.get("added", []) if n in claims}
-        marks.update({n: "overridden" for n in changed.get("overridden", []) if n in claims})
-        scopes = record.get("scopes") or {}
-        return {
-            "exact": True,
-            "claims": marks,
-            "suppressed": list(changed.get("suppressed", [])),
-            "scopes": {"added": list(scopes.get("added", [])), "suppressed": list(scopes.get("suppressed", []))},
-        }
+    if record is None:
+        marks = {n: "not standard" for n in claims if not is_standard_claim(n, token_use)}
+        return {"exact": False, "claims": marks, "suppressed": [], "scopes": {"added": [], "suppressed": []}}
+    changed, scopes = record.get("claims") or {}, record.get("scopes") or {}
+    marks = {n: "added" for n in changed.get("added", []) if n in claims}
+    marks.update({n: "overridden" for n in changed.get("overridden", []) if n in claims})
     return {
-        "exact": False,
-        "claims": {n: "not standard" for n in claims if not is_standard_claim(n, token_use)},
-        "suppressed": [],
-        "scopes": {"added": [], "suppressed": []},
+        "exact": True,
+        "claims": marks,
+        "suppressed": list(changed.get("suppressed", [])),
+        "scopes": {"added": list(scopes.get("added", [])), "suppressed": list(scopes.get("suppressed", []))},
     }

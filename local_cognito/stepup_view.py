@@ -4,22 +4,19 @@ users' current codes, as it shows their passwords, so a demo needs no authentica
 
 from __future__ import annotations
 
-import hmac
-import secrets
-
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import stepup
-from .pool import OAuthError
 from .views import (
     SESSION_COOKIE,
     XSRF_COOKIE,
     _absolute,
     _authorize_args,
     _complete,
-    _error_page,
-    _error_redirect,
+    form_is_fresh,
+    form_page,
+    page_request,
     pool,
 )
 
@@ -30,20 +27,17 @@ MAX_FAILURES = 5
 @bp.route("/login/totp", methods=["GET", "POST"])
 def totp() -> BaseResponse:
     args = _authorize_args()
-    try:
-        client, scopes = pool().validate_authorize(args)
-    except OAuthError as exc:
-        if exc.error == "redirect_mismatch":
-            return _error_page("redirect_mismatch", client_id=args.get("client_id"))
-        return _error_redirect(args, exc)
+    checked = page_request(args)
+    if not isinstance(checked, tuple):
+        return checked
+    client, scopes = checked
     sid = request.cookies.get(SESSION_COOKIE)
     session = pool().session(sid)
     if session is None or sid is None:  # the password step first
         return redirect(_absolute("cognito.login", **args))
     message = ""
     if request.method == "POST":
-        sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+        if not form_is_fresh():
             message = "Your sign-in form expired. Please try again."
         elif pool().add_totp(sid, request.form.get("code", "")):
             response = _complete(args, client, scopes, session)
@@ -57,17 +51,11 @@ def totp() -> BaseResponse:
         else:
             message = "Incorrect code. Enter the current code from your authenticator app."
     user = pool().user(session["username"]) or {}
-    csrf = secrets.token_urlsafe(24)
-    html = render_template(
+    return form_page(
         "totp.html",
+        message,
         args=args,
         client=client,
-        csrf=csrf,
-        message=message,
         username=session["username"],
         demo_code=stepup.totp(user["totp_secret"], pool().clock()) if user.get("totp_secret") else None,
     )
-    response = Response(html, status=400 if message else 200, mimetype="text/html")
-    response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
-    response.headers["Cache-Control"] = "no-store"
-    return response

@@ -25,14 +25,6 @@ def access_claims(token: str) -> dict:
     return json.loads(jws.get_unverified_claims(token))
 
 
-def sign_in(stack, http) -> dict:
-    seen: dict = {}
-    stack.rewriter.rewrite = lambda body: seen.update(body) or body
-    stack.login(http)
-    stack.rewriter.rewrite = None
-    return seen
-
-
 def call_api(stack, http) -> str:
     """The dashboard's "Call the API" with the access token; the response panel as shown (HTML-escaped)."""
     stack.post(http, "/call-api", token="access")
@@ -45,7 +37,7 @@ def call_api(stack, http) -> str:
 def test_an_allowed_custom_scope_is_in_the_user_access_token(make_stack, http):
     stack = make_stack({"OAUTH_SCOPES": f"openid email profile {SCOPE}", "API_REQUIRED_SCOPE": SCOPE})
     allow_custom_scope(stack)
-    tokens = sign_in(stack, http)
+    tokens = stack.login_tokens(http)
     access = access_claims(tokens["access_token"])
     assert SCOPE in access["scope"].split() and access["username"] == "demo"  # a user token, not a machine one
     assert "scope" not in access_claims(tokens["id_token"])
@@ -57,7 +49,7 @@ def test_an_allowed_custom_scope_is_in_the_user_access_token(make_stack, http):
 def test_a_token_without_the_required_scope_gets_insufficient_scope(make_stack, http):
     stack = make_stack({"API_REQUIRED_SCOPE": SCOPE})  # the app does not ask for the scope
     allow_custom_scope(stack)
-    tokens = sign_in(stack, http)
+    tokens = stack.login_tokens(http)
     assert SCOPE not in access_claims(tokens["access_token"])["scope"].split()
     me = stack.app.test_client().get("/api/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.status_code == 403

@@ -50,14 +50,6 @@ def claims_of(token: str) -> dict:
     return json.loads(jws.get_unverified_claims(token))
 
 
-def sign_in(stack, http) -> dict:
-    seen: dict = {}
-    stack.rewriter.rewrite = lambda body: seen.update(body) or body
-    stack.login(http)
-    stack.rewriter.rewrite = None
-    return seen
-
-
 def record(stack, token: str) -> requests.Response:
     jti = claims_of(token)["jti"]
     return requests.get(f"{stack.settings.issuer}/flowlab/token-customization/{jti}", timeout=5)
@@ -68,7 +60,7 @@ def record(stack, token: str) -> requests.Response:
 
 def test_user_tokens_carry_the_triggers_answer_and_the_app_accepts_them(make_stack, http):
     stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
-    tokens = sign_in(stack, http)
+    tokens = stack.login_tokens(http)
     id_claims, access = claims_of(tokens["id_token"]), claims_of(tokens["access_token"])
     assert id_claims["tenant"] == "acme" and id_claims["plan"] == {"tier": "gold", "seats": 5}  # no custom: prefix
     assert "email_verified" not in id_claims and id_claims["cognito:groups"] == ["lab-admins"]
@@ -92,7 +84,7 @@ def test_user_tokens_carry_the_triggers_answer_and_the_app_accepts_them(make_sta
 
 def test_a_refresh_runs_the_trigger_again(make_stack, http):
     stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
-    sign_in(stack, http)
+    stack.login_tokens(http)
     seen: dict = {}
     stack.rewriter.rewrite = lambda body: seen.update(body) or body
     stack.post(http, "/refresh")
@@ -194,7 +186,7 @@ def test_the_provider_stops_with_one_clear_line(tmp_path):
 
 def test_the_client_reads_the_record_and_marks_claims(make_stack, http):
     stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
-    tokens = sign_in(stack, http)
+    tokens = stack.login_tokens(http)
     id_claims = claims_of(tokens["id_token"])
     found = fetch_customization(Http(timeout=5), stack.settings.issuer, id_claims["jti"])
     marks = customization_marks(id_claims, "id", found)

@@ -14,29 +14,12 @@ import requests
 from jose import jws
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
-from oauth.transactions import pkce_challenge
-
-VERIFIER = "v" * 50
+from tests.support import VERIFIER, authorize_params
 
 
 @pytest.fixture
 def client(stack) -> dict:
     return stack.pool_config["clients"][0]
-
-
-def authorize_params(stack, client, **changes) -> dict:
-    params = {
-        "response_type": "code",
-        "client_id": client["client_id"],
-        "redirect_uri": stack.url + "/callback",
-        "scope": "openid email profile",
-        "state": "st-1",
-        "nonce": "no-1",
-        "code_challenge": pkce_challenge(VERIFIER),
-        "code_challenge_method": "S256",
-    }
-    params.update(changes)
-    return {k: v for k, v in params.items() if v is not None}
 
 
 def authorize(http, stack, params) -> requests.Response:

@@ -40,11 +40,7 @@ def refresh(stack, token: str) -> requests.Response:
 
 
 def first_refresh_token(stack, http) -> str:
-    seen: dict = {}
-    stack.rewriter.rewrite = lambda body: seen.update(body) or body
-    stack.login(http)
-    stack.rewriter.rewrite = None
-    return seen["refresh_token"]
+    return stack.login_tokens(http)["refresh_token"]
 
 
 def refused(response: requests.Response) -> bool:

@@ -16,30 +16,14 @@ import requests
 from jose import jws
 
 from local_cognito.stepup import AcrConfigError, level_names, totp, totp_matches
-from oauth.transactions import pkce_challenge
+from tests.support import VERIFIER, authorize_params
 
 LOA1, LOA4 = "urn:cognito:loa:1", "urn:cognito:loa:4"
-VERIFIER = "v" * 50
 
 
-def params(stack, **changes) -> dict:
-    client = stack.pool_config["clients"][0]
-    out = {
-        "response_type": "code",
-        "client_id": client["client_id"],
-        "redirect_uri": stack.url + "/callback",
-        "scope": "openid email profile",
-        "state": "st-1",
-        "nonce": "no-1",
-        "code_challenge": pkce_challenge(VERIFIER),
-        "code_challenge_method": "S256",
-    }
-    out.update(changes)
-    return out
-
-
-def authorize_url(stack, **changes) -> str:
-    return stack.provider_url + "/oauth2/authorize?" + urlencode(params(stack, **changes))
+def authorize_url(stack, **changes: str) -> str:
+    params = authorize_params(stack, stack.pool_config["clients"][0], **changes)
+    return stack.provider_url + "/oauth2/authorize?" + urlencode(params)
 
 
 def hidden_form(page: str) -> dict:
