@@ -286,8 +286,11 @@ def main() -> None:
         app_url = (env.get("APP_URL") or "http://localhost:5000").rstrip("/")
         port = local_defaults.port(env)
         pool_file = local_defaults.pool_file(env, instance)
-        pool = local_cognito.ensure_pool_file(pool_file, app_url, port)
-        provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys")
+        try:
+            pool = local_cognito.ensure_pool_file(pool_file, app_url, port)
+            provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys")
+        except local_cognito.PoolFileError as exc:
+            sys.exit(f"The local provider's pool file {pool_file} cannot be used: {exc}")
         try:
             local_cognito.serve_in_thread(provider, "127.0.0.1", port)
         except OSError as exc:

@@ -20,6 +20,7 @@ from limits import parse_many
 
 import local_defaults
 from oauth.config import ClientConfig
+from oauth.resource import is_scope_token
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
@@ -52,6 +53,7 @@ class Settings:
     resource_scopes: tuple[str, ...] = ()
     m2m_client_secret: str = field(default="", repr=False)
     api_required_scope: str = ""
+    refresh_token_grace_seconds: int | None = None  # RefreshTokenRotation.RetryGracePeriodSeconds, if known
     api_allowed_client_ids: tuple[str, ...] = ()
     api_token_cache_size: int = 10_000
     app_url: str = "http://localhost:5000"
@@ -244,6 +246,7 @@ def read_local_provider(path: Path, port: int = local_defaults.PORT) -> dict:
             "m2m_client_id": machine.get("client_id", ""),
             "m2m_client_secret": machine.get("client_secret", ""),
             "public_client_id": public.get("client_id", ""),
+            "refresh_token_grace_seconds": _rotation_grace(client),
         }
     except FileNotFoundError:
         # Not started yet (the local provider writes this file): the app still loads, so CLI
@@ -258,9 +261,43 @@ def read_local_provider(path: Path, port: int = local_defaults.PORT) -> dict:
             "m2m_client_secret": "",
             "public_client_id": "",
             "resource_scopes": [],
+            "refresh_token_grace_seconds": None,
         }
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path} is not a valid local provider file: {exc}") from None
+
+
+def _rotation_grace(client: dict) -> int | None:
+    """The local web client's RetryGracePeriodSeconds when it rotates refresh tokens (AWS's field names,
+    see local_cognito/rotation.py), else None."""
+    rotation = client.get("RefreshTokenRotation") or {}
+    if not isinstance(rotation, dict) or rotation.get("Feature") != "ENABLED":
+        return None
+    grace = rotation.get("RetryGracePeriodSeconds", 0)
+    return grace if type(grace) is int and 0 <= grace <= 60 else None
+
+
+def _scope_setting(env: dict[str, str], name: str) -> str:
+    """One scope (RFC 6749 §3.3 scope-token: printable ASCII, no space, `"` or `\\`), or "" for none; it
+    goes into a WWW-Authenticate header as it is (RFC 6750 §3)."""
+    value = env.get(name, "").strip()
+    if value and not is_scope_token(value):
+        raise ConfigError(
+            f"{name}={value[:80]!r} must be one scope, such as flowlab-api/read: printable ASCII without "
+            "spaces, quotes or backslashes (RFC 6749 §3.3)."
+        )
+    return value
+
+
+def _grace_seconds(env: dict[str, str], local_default: int | None) -> int | None:
+    """REFRESH_TOKEN_GRACE_SECONDS (0-60, the app client's RetryGracePeriodSeconds), or the local
+    provider's own setting."""
+    if not env.get("REFRESH_TOKEN_GRACE_SECONDS", "").strip():
+        return local_default
+    value = _int(env, "REFRESH_TOKEN_GRACE_SECONDS", 0, minimum=0)
+    if value > 60:
+        raise ConfigError(f"REFRESH_TOKEN_GRACE_SECONDS={value} must be 0 to 60 (Cognito's RetryGracePeriodSeconds).")
+    return value
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -307,7 +344,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         m2m_secret = env.get("M2M_CLIENT_SECRET") or provider["m2m_client_secret"]
         public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip() or provider["public_client_id"]
         resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split()) or tuple(provider["resource_scopes"])
+        grace_default = provider["refresh_token_grace_seconds"]
     else:
+        grace_default = None
         demo_user, demo_users = None, ()
         m2m_id, m2m_secret = env.get("M2M_CLIENT_ID", "").strip(), env.get("M2M_CLIENT_SECRET", "")
         public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip()
@@ -342,7 +381,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "m2m_client_secret": m2m_secret,
         "public_client_id": public_id,
         "resource_scopes": resource_scopes,
-        "api_required_scope": env.get("API_REQUIRED_SCOPE", "").strip(),
+        "api_required_scope": _scope_setting(env, "API_REQUIRED_SCOPE"),
+        "refresh_token_grace_seconds": _grace_seconds(env, grace_default),
         "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         "api_allowed_client_ids": tuple(
             dict.fromkeys(

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from .errors import PoolFileError
 from .keys import KeyRing
 from .pool import OAuthError, Pool
 from .settings import DEFAULT_PORT, ensure_pool_file
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_PORT",
     "OAuthError",
     "Pool",
+    "PoolFileError",
     "create_provider_app",
     "ensure_pool_file",
     "serve_in_thread",
@@ -33,9 +35,12 @@ def create_provider_app(config: dict, keys_dir: Path | None, base_url: str = "")
     pool = Pool(config, KeyRing(keys_dir), base_url)
     app.extensions["local_cognito"] = pool
 
+    from . import provenance_view, stepup_view
     from .views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(stepup_view.bp)  # the authenticator-code step of acr_values (stepup.py)
+    app.register_blueprint(provenance_view.bp)  # the lab's own endpoint: what customization changed
 
     @app.after_request
     def _headers(response):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import local_defaults
 
-from . import create_provider_app, ensure_pool_file
+from . import PoolFileError, create_provider_app, ensure_pool_file
 
 
 def main() -> None:
@@ -19,8 +19,11 @@ def main() -> None:
     args = parser.parse_args()
     instance = Path(args.instance)
     pool_file = local_defaults.pool_file(os.environ, instance)  # the file the app reads (LOCAL_COGNITO_FILE)
-    pool = ensure_pool_file(pool_file, args.app_url.rstrip("/"), args.port)
-    app = create_provider_app(pool, instance / "local_cognito_keys", f"http://127.0.0.1:{args.port}")
+    try:
+        pool = ensure_pool_file(pool_file, args.app_url.rstrip("/"), args.port)
+        app = create_provider_app(pool, instance / "local_cognito_keys", f"http://127.0.0.1:{args.port}")
+    except PoolFileError as exc:
+        raise SystemExit(f"The pool file {pool_file} cannot be used: {exc}") from None
     print(f"Local Cognito-compatible provider: issuer {pool['issuer']}")
     print(f"Users and app clients: {pool_file}")
     app.run(host="127.0.0.1", port=args.port, use_reloader=False)

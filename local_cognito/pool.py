@@ -13,14 +13,17 @@ import secrets
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from jose import jws, jwt
 from jose.utils import calculate_at_hash
 
+from . import customization, rotation, stepup
 from .keys import KeyRing
 
 CODE_TTL = 300
+PROVENANCE_KEPT = 2000  # customization records of the latest minted tokens (by jti), for the lab's screens
 PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1-4.2: unreserved characters only
 SESSION_TTL = 3600
 
@@ -57,6 +60,7 @@ class Grant:
     expires: float = 0.0
     revoked: bool = False
     used: bool = False
+    retired_until: float | None = None  # rotated out: usable until then (the grace period), refused after
     extra: dict = field(default_factory=dict)
 
 
@@ -64,6 +68,11 @@ class Pool:
     """One local user pool, shared by the provider's request threads."""
 
     def __init__(self, config: dict, keys: KeyRing, base_url: str = ""):
+        for client in config["clients"]:
+            rotation.normalize(client)  # AWS's RefreshTokenRotation; refuses a malformed one
+        self.customization = customization.load(config)  # refuses rules Cognito would not take
+        self.acr_names = stepup.level_names(config)  # urn:cognito:loa:1..4 or the pool's AcrConfiguration
+        self.provenance: OrderedDict[str, dict] = OrderedDict()
         self.config = config
         self.keys = keys
         self.base_url = base_url
@@ -136,7 +145,11 @@ class Pool:
     def start_session(self, username: str) -> str:
         sid = secrets.token_urlsafe(32)
         with self.lock:
-            self.sessions[sid] = {"username": username, "auth_time": int(self.clock())}
+            self.sessions[sid] = {
+                "username": username,
+                "auth_time": int(self.clock()),
+                "amr": list(stepup.PASSWORD_ONLY),
+            }
         return sid
 
     def session(self, sid: str | None) -> dict | None:
@@ -149,9 +162,54 @@ class Pool:
         with self.lock:
             self.sessions.pop(sid or "", None)
 
-    @staticmethod
-    def _sign_in_grant(client: dict, scopes: list[str], args: dict, session: dict, **extra) -> Grant:
-        """A new sign-in event: fresh origin_jti and event_id, the user's auth_time, the nonce."""
+    # -- acr_values / max_age (stepup.py) ------------------------------------------------------------------
+    def _acr_requested(self, args: dict) -> bool:
+        """acr_values counts on Essentials and Plus only (Lite "silently ignores acr_values")."""
+        return bool(args.get("acr_values")) and self.config.get("UserPoolTier", "ESSENTIALS") != "LITE"
+
+    def step_up(self, args: dict, session: dict | None) -> str | None:
+        """What this authorize request still needs from the user: None (the session meets it), "login"
+        (authenticate from scratch: no session, or older than max_age) or "totp" (add the authenticator
+        code). OAuthError for a malformed max_age or a level the user cannot reach."""
+        try:
+            max_age = stepup.max_age_of(args)
+        except ValueError as exc:
+            raise OAuthError("invalid_request", str(exc)) from None
+        if session is None or (max_age is not None and self.clock() - session["auth_time"] > max_age):
+            return "login"
+        if not self._acr_requested(args):
+            return None
+        user = self.user(session["username"]) or {}
+        try:
+            target = stepup.target_level(args["acr_values"], self.acr_names, bool(user.get("totp_secret")))
+        except ValueError as exc:
+            raise OAuthError("unmet_authentication_requirements", str(exc)) from None
+        if target is None or stepup.achieved_level(session["amr"]) >= target:
+            return None
+        return "totp"
+
+    def add_totp(self, sid: str, code: str) -> bool:
+        """Step the session up with an authenticator code; False (and one more failure) when it is wrong."""
+        record = self.session(sid)
+        user = self.user(record["username"]) if record else None
+        if record is None or user is None or not user.get("totp_secret"):
+            return False
+        if not stepup.totp_matches(user["totp_secret"], code, self.clock()):
+            record["totp_failures"] = record.get("totp_failures", 0) + 1
+            return False
+        with self.lock:
+            record.update(amr=list(stepup.PASSWORD_AND_TOTP), auth_time=int(self.clock()), totp_failures=0)
+        return True
+
+    def _auth_context(self, args: dict, session: dict) -> dict:
+        """acr and amr for a sign-in that asked with acr_values (a recognised level), else nothing."""
+        if not self._acr_requested(args) or not any(v in self.acr_names.values() for v in args["acr_values"].split()):
+            return {}
+        amr = session.get("amr") or stepup.PASSWORD_ONLY
+        return stepup.claims(stepup.achieved_level(amr), amr, self.acr_names)
+
+    def _sign_in_grant(self, client: dict, scopes: list[str], args: dict, session: dict, **extra) -> Grant:
+        """A new sign-in event: fresh origin_jti and event_id, the user's auth_time, the nonce, acr/amr."""
         return Grant(
             client_id=client["client_id"],
             username=session["username"],
@@ -160,6 +218,7 @@ class Pool:
             origin_jti=str(uuid.uuid4()),
             event_id=str(uuid.uuid4()),
             nonce=args.get("nonce"),
+            extra=self._auth_context(args, session),
             **extra,
         )
 
@@ -241,7 +300,9 @@ class Pool:
             out["id_token"] = self.id_token(client, grant, access)
         return {**out, "token_type": "Bearer", "expires_in": self._ttl(client)}
 
-    def _new_refresh_token(self, client: dict, grant: Grant) -> str:
+    def _new_refresh_token(self, client: dict, grant: Grant, expires: float | None = None) -> str:
+        """A new refresh token for `grant`'s sign-in, valid for the client's refresh-token lifetime, or
+        until `expires` (a rotated token keeps the original's expiry)."""
         token = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + (secrets.token_urlsafe(48))
         record = Grant(
             client_id=grant.client_id,
@@ -250,7 +311,8 @@ class Pool:
             auth_time=grant.auth_time,
             origin_jti=grant.origin_jti,
             event_id=grant.event_id,
-            expires=self.clock() + client.get("refresh_token_days", 30) * 86400,
+            expires=expires if expires is not None else self.clock() + client.get("refresh_token_days", 30) * 86400,
+            extra=dict(grant.extra),
         )
         with self.lock:
             self.refresh_tokens[token] = record
@@ -260,22 +322,38 @@ class Pool:
         token = form.get("refresh_token")
         if not token:
             raise OAuthError("invalid_request", "refresh_token is required")
-        grant = self.refresh_tokens.get(token)
-        if grant is None or grant.revoked or grant.expires < self.clock():
-            raise OAuthError("invalid_grant", "Invalid Refresh Token")
-        if grant.client_id != client["client_id"]:
-            raise OAuthError("invalid_grant", "Invalid Refresh Token")
+        rotate = rotation.rotation_of(client)
+        with self.lock:  # checked and rotated out at once: two refreshes with one token never both pass
+            grant = self._usable_refresh_token(token, client)
+            if rotate.enabled and grant.retired_until is None:  # a retry in the grace period does not extend it
+                grant.retired_until = self.clock() + rotate.grace_seconds
+                grant.revoked = rotate.grace_seconds == 0  # 0: "immediately invalidates the submitted refresh token"
         if self.user(grant.username) is None:
             raise OAuthError("invalid_grant", "User does not exist.")
-        access = self.access_token(client, grant)
+        access = self.access_token(client, grant, source="refresh")
         out = {"access_token": access}
         if "openid" in grant.scopes:
-            out["id_token"] = self.id_token(client, grant, access)
-        if client.get("refresh_token_rotation"):
-            with self.lock:
-                grant.revoked = True
-            out["refresh_token"] = self._new_refresh_token(client, grant)
+            out["id_token"] = self.id_token(client, grant, access, source="refresh")
+        if rotate.enabled:  # a new refresh token for the rest of the original's lifetime (rotation.py)
+            out["refresh_token"] = self._new_refresh_token(client, grant, expires=grant.expires)
         return {**out, "token_type": "Bearer", "expires_in": self._ttl(client)}
+
+    def _usable_refresh_token(self, token: str, client: dict) -> Grant:
+        """The grant of a refresh token this client may use now; else invalid_grant ("Invalid Refresh
+        Token", the text Cognito's API gives): unknown, revoked (itself or its sign-in), expired, rotated
+        out with its grace period over, or another client's."""
+        grant = self.refresh_tokens.get(token)
+        now = self.clock()
+        if (
+            grant is None
+            or grant.revoked
+            or grant.expires < now
+            or grant.origin_jti in self.revoked_origins
+            or (grant.retired_until is not None and grant.retired_until <= now)
+            or grant.client_id != client["client_id"]
+        ):
+            raise OAuthError("invalid_grant", "Invalid Refresh Token")
+        return grant
 
     def _client_credentials(self, client: dict, form: dict) -> dict:
         if client.get("allowed_flows") != ["client_credentials"] or not client.get("client_secret"):
@@ -314,7 +392,24 @@ class Pool:
     def _sign(self, claims: dict, key) -> str:
         return jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
 
-    def id_token(self, client: dict, grant: Grant, access_token: str) -> str:
+    def _customize(self, claims: dict, token_use: str, source: str) -> dict:
+        """Claims as the pool's pre token generation trigger leaves them (customization.py); what it
+        changed is kept by the token's jti for the lab (`customization_of`)."""
+        if self.customization is None:
+            return claims
+        out, record = self.customization.apply(claims, token_use, source)
+        if record is not None:
+            with self.lock:
+                self.provenance[str(out["jti"])] = record
+                while len(self.provenance) > PROVENANCE_KEPT:
+                    self.provenance.popitem(last=False)
+        return out
+
+    def customization_of(self, jti: str) -> dict | None:
+        """Which claims and scopes of the token `jti` came from customization (names only), if known."""
+        return self.provenance.get(jti)
+
+    def id_token(self, client: dict, grant: Grant, access_token: str, source: str = "sign_in") -> str:
         user = self.user(grant.username) or {}
         now = int(self.clock())
         claims: dict = {
@@ -333,14 +428,17 @@ class Pool:
             "iat": now,
             "jti": str(uuid.uuid4()),
             "email": user.get("email"),
+            "acr": grant.extra.get("acr"),
+            "amr": grant.extra.get("amr"),
         }
         if grant.nonce:
             claims["nonce"] = grant.nonce
         if "profile" in grant.scopes:
             claims.update(user.get("attributes", {}))
-        return self._sign({k: v for k, v in claims.items() if v is not None}, self.keys.id_key)
+        claims = self._customize({k: v for k, v in claims.items() if v is not None}, "id", source)
+        return self._sign(claims, self.keys.id_key)
 
-    def access_token(self, client: dict, grant: Grant, machine: bool = False) -> str:
+    def access_token(self, client: dict, grant: Grant, machine: bool = False, source: str = "sign_in") -> str:
         now = int(self.clock())
         if machine:
             claims = {
@@ -355,7 +453,7 @@ class Pool:
                 "jti": str(uuid.uuid4()),
                 "client_id": client["client_id"],
             }
-            return self._sign(claims, self.keys.access_key)
+            return self._sign(self._customize(claims, "access", "client_credentials"), self.keys.access_key)
         user = self.user(grant.username) or {}
         claims = {
             "sub": user.get("sub"),
@@ -372,8 +470,11 @@ class Pool:
             "iat": now,
             "jti": str(uuid.uuid4()),
             "username": user.get("username"),
+            "acr": grant.extra.get("acr"),
+            "amr": grant.extra.get("amr"),
         }
-        return self._sign({k: v for k, v in claims.items() if v is not None}, self.keys.access_key)
+        claims = self._customize({k: v for k, v in claims.items() if v is not None}, "access", source)
+        return self._sign(claims, self.keys.access_key)
 
     def userinfo(self, token: str) -> dict:
         """Return the user's attributes for a valid, unrevoked access token with `openid`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import string
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import local_defaults
 
+from . import rotation
 from .files import write_private
 
 DEFAULT_POOL_ID = local_defaults.POOL_ID
@@ -55,6 +57,8 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "email_verified": True,
                 "groups": ["flow-lab-demo"],
                 "attributes": {"name": "Demo User", "given_name": "Demo", "family_name": "User"},
+                # an authenticator app (TOTP, RFC 6238) for acr_values=urn:cognito:loa:4; alice has none
+                "totp_secret": base64.b32encode(secrets.token_bytes(20)).decode().rstrip("="),
             },
             {
                 "username": "alice",
@@ -75,7 +79,7 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "logout_urls": logout_urls(app_url),
                 "allowed_flows": ["code", "implicit"],
                 "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
-                "refresh_token_rotation": False,
+                "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0},
                 "access_token_minutes": 60,
                 "id_token_minutes": 60,
                 "refresh_token_days": 30,
@@ -105,7 +109,7 @@ def machine_client() -> dict:
         "logout_urls": [],
         "allowed_flows": ["client_credentials"],
         "allowed_scopes": ["flowlab-api/read", "flowlab-api/write"],
-        "refresh_token_rotation": False,
+        "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0},
         "access_token_minutes": 60,
         "id_token_minutes": 60,
         "refresh_token_days": 30,
@@ -124,7 +128,7 @@ def public_client(app_url: str) -> dict:
         "allowed_flows": ["code"],
         "require_pkce": True,
         "allowed_scopes": ["openid", "email", "profile"],
-        "refresh_token_rotation": False,
+        "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0},
         "access_token_minutes": 60,
         "id_token_minutes": 60,
         "refresh_token_days": 30,
@@ -154,6 +158,8 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
     else:
         spa["callback_urls"] = spa_callback_urls(app_url)
         spa["logout_urls"] = logout_urls(app_url)
+    for each in pool["clients"]:
+        rotation.normalize(each)  # refresh_token_rotation (older files) -> RefreshTokenRotation
     client = pool["clients"][0]
     client["callback_urls"] = callback_urls(app_url)
     client["logout_urls"] = logout_urls(app_url)

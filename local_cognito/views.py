@@ -34,6 +34,8 @@ AUTHORIZE_PARAMS = (
     "code_challenge_method",
     "prompt",
     "login_hint",
+    "acr_values",
+    "max_age",
 )
 
 
@@ -120,26 +122,55 @@ def authorize() -> BaseResponse:
         return _error_redirect(args, exc)
     prompt = (args.get("prompt") or "").split()
     session = pool().session(request.cookies.get(SESSION_COOKIE))
-    if session and "login" not in prompt:
+    try:
+        needs = pool().step_up(args, session)  # acr_values / max_age (stepup.py)
+    except OAuthError as exc:
+        return _error_redirect(args, exc)
+    if session and "login" not in prompt and needs is None:
         return _complete(args, client, scopes, session)
     if "none" in prompt:
         return _error_redirect(args, OAuthError("login_required"))
+    if needs == "totp" and "login" not in prompt:
+        return redirect(_absolute("stepup.totp", **args))
     return redirect(_absolute(".login", **args))
+
+
+def page_request(args: dict) -> tuple[dict, list[str]] | BaseResponse:
+    """The client and scopes of a sign-in page's authorize parameters, or the answer to bad ones."""
+    try:
+        return pool().validate_authorize(args)
+    except OAuthError as exc:
+        if exc.error == "redirect_mismatch":
+            return _error_page("redirect_mismatch", client_id=args.get("client_id"))
+        return _error_redirect(args, exc)
+
+
+def form_is_fresh() -> bool:
+    """The posted form carries the anti-forgery value its page set in the XSRF cookie."""
+    sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(sent.encode(), cookie.encode())
+
+
+def form_page(template: str, message: str, **values: object) -> Response:
+    """A sign-in form page with a fresh anti-forgery value (cookie and hidden field), never cached."""
+    csrf = secrets.token_urlsafe(24)
+    html = render_template(template, csrf=csrf, message=message, **values)
+    response = Response(html, status=400 if message else 200, mimetype="text/html")
+    response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> BaseResponse:
     args = _authorize_args()
-    try:
-        client, scopes = pool().validate_authorize(args)
-    except OAuthError as exc:
-        if exc.error == "redirect_mismatch":
-            return _error_page("redirect_mismatch", client_id=args.get("client_id"))
-        return _error_redirect(args, exc)
+    checked = page_request(args)
+    if not isinstance(checked, tuple):
+        return checked
+    client, scopes = checked
     message = ""
     if request.method == "POST":
-        sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+        if not form_is_fresh():
             message = "Your sign-in form expired. Please try again."
         else:
             user = pool().check_password(request.form.get("username", ""), request.form.get("password", ""))
@@ -149,24 +180,29 @@ def login() -> BaseResponse:
                 sid = pool().start_session(user["username"])
                 session = pool().session(sid)
                 assert session is not None, "a session just started is live"
-                response = _complete(args, client, scopes, session)
+                response = _after_password(args, client, scopes, session)
                 response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
                 response.delete_cookie(XSRF_COOKIE)
                 return response
-    csrf = secrets.token_urlsafe(24)
-    html = render_template(
+    return form_page(
         "login.html",
+        message,
         args=args,
         client=client,
-        csrf=csrf,
-        message=message,
         demo_users=[(u["username"], u["password"]) for u in pool().config["users"]],
         username=request.form.get("username") or args.get("login_hint", ""),
     )
-    response = Response(html, status=400 if message else 200, mimetype="text/html")
-    response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+
+
+def _after_password(args: dict, client: dict, scopes: list[str], session: dict) -> BaseResponse:
+    """Back to the app, or on to the authenticator-code step when acr_values asks for more (stepup.py)."""
+    try:
+        needs = pool().step_up(args, session)
+    except OAuthError as exc:
+        return _error_redirect(args, exc)
+    if needs == "totp":
+        return redirect(_absolute("stepup.totp", **args))
+    return _complete(args, client, scopes, session)
 
 
 @bp.get("/error")

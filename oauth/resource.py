@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from .tokens import CheckName, Verification
 
 B64TOKEN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 §3.3 scope-token
+
+
+def is_scope_token(value: str) -> bool:
+    """Whether `value` is one OAuth scope (RFC 6749 §3.3), safe inside a quoted header parameter."""
+    return bool(SCOPE_TOKEN.fullmatch(value))
 
 
 @dataclass
@@ -27,7 +33,7 @@ class BearerError(Exception):
         if self.description:
             parts.append(f'error_description="{header_safe(self.description)}"')
         if self.scope:
-            parts.append(f'scope="{self.scope}"')
+            parts.append(f'scope="{header_safe(self.scope)}"')
         return "Bearer " + ", ".join(parts)
 
 

@@ -43,7 +43,7 @@ def test_refresh_without_rotation_shows_the_diff(stack, http):
 
 
 def test_refresh_with_rotation(stack, http):
-    stack.pool_config["clients"][0]["refresh_token_rotation"] = True
+    stack.pool_config["clients"][0]["RefreshTokenRotation"] = {"Feature": "ENABLED"}
     stack.login(http)
     first = refresh_token_of(stack)
     stack.post(http, "/refresh")

@@ -14,29 +14,12 @@ import requests
 from jose import jws
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
-from oauth.transactions import pkce_challenge
-
-VERIFIER = "v" * 50
+from tests.support import VERIFIER, authorize_params
 
 
 @pytest.fixture
 def client(stack) -> dict:
     return stack.pool_config["clients"][0]
-
-
-def authorize_params(stack, client, **changes) -> dict:
-    params = {
-        "response_type": "code",
-        "client_id": client["client_id"],
-        "redirect_uri": stack.url + "/callback",
-        "scope": "openid email profile",
-        "state": "st-1",
-        "nonce": "no-1",
-        "code_challenge": pkce_challenge(VERIFIER),
-        "code_challenge_method": "S256",
-    }
-    params.update(changes)
-    return {k: v for k, v in params.items() if v is not None}
 
 
 def authorize(http, stack, params) -> requests.Response:
@@ -197,7 +180,7 @@ def test_refresh_without_and_with_rotation(stack, http, client):
     assert "refresh_token" not in again and {"access_token", "id_token"} <= set(again)
     assert claims(again["id_token"])["auth_time"] == claims(first["id_token"])["auth_time"]
     assert claims(again["id_token"])["origin_jti"] == claims(first["id_token"])["origin_jti"]
-    client["refresh_token_rotation"] = True
+    client["RefreshTokenRotation"] = {"Feature": "ENABLED"}
     rotated = token(stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}).json()
     assert rotated["refresh_token"] != first["refresh_token"]
     old = token(stack, client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})

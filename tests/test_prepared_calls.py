@@ -351,7 +351,7 @@ def test_logout_without_a_revocation_endpoint_signs_out_without_a_pause(stack, h
 def test_continue_sends_only_the_call_its_screen_showed(stack, http):
     """Two paused refreshes in one session (two tabs): the first Continue rotates the refresh token, so the
     second screen's call is no longer what would be sent; its Continue sends nothing and shows the new call."""
-    stack.pool_config["clients"][0]["refresh_token_rotation"] = True
+    stack.pool_config["clients"][0]["RefreshTokenRotation"] = {"Feature": "ENABLED"}
     stack.login(http)
     http.get(stack.url + "/presenter", params={"on": "1"})
     first = read_screen(stack.post(http, "/refresh").text)

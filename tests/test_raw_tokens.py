@@ -49,7 +49,7 @@ def test_dashboard_keeps_tokens_server_side_until_revealed(stack, http):
 
 
 def test_raw_answer_follows_a_refresh(stack, http):
-    stack.pool_config["clients"][0]["refresh_token_rotation"] = True
+    stack.pool_config["clients"][0]["RefreshTokenRotation"] = {"Feature": "ENABLED"}
     stack.login(http)
     csrf = script_csrf_of(http.get(stack.url + "/dashboard").text)
     before = reveal(stack, http, "access", csrf).json()["token"]

@@ -24,7 +24,7 @@ def trace_record(stack, http) -> dict:
 
 def full_session(stack, http) -> list[str]:
     """Sign in and use every lifecycle action; return the refresh tokens that existed."""
-    stack.pool_config["clients"][0]["refresh_token_rotation"] = True
+    stack.pool_config["clients"][0]["RefreshTokenRotation"] = {"Feature": "ENABLED"}
     stack.login(http)
     stack.post(http, "/refresh")
     stack.post(http, "/userinfo")

@@ -13,10 +13,11 @@ from lab.display import shorten_response
 from lab.lifecycle import claim_diff
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
+from oauth.rotation import rotation_outcome
 from oauth.tokens import CheckName
 from tracing import recorder
 
-from . import api, oauth_client, presenter, unverified_claims
+from . import api, oauth_client, presenter, settings, unverified_claims
 from .dashboard import render_dashboard
 from .errors import problem
 from .session_keys import AUTO_REFRESH
@@ -94,7 +95,10 @@ def refresh() -> Response | str:
                 "The refreshed ID token failed verification",
                 f"Check '{exc.check}' failed: {exc.detail}.",
             )
-    rotated = bool(tokens.get("refresh_token"))
+    rotation = rotation_outcome(
+        auth.refresh_token, tokens, now=int(time.time()), grace_seconds=settings().refresh_token_grace_seconds
+    )
+    rotated = rotation.rotated
     auth.access_token = tokens["access_token"]
     auth.id_token = new_id or auth.id_token
     auth.refresh_token = tokens.get("refresh_token") or auth.refresh_token
@@ -105,6 +109,7 @@ def refresh() -> Response | str:
         "ok": True,
         "at": int(time.time()),
         "rotated": rotated,
+        "rotation": rotation.as_dict(),  # fingerprints and times only, never a token
         "returned": sorted(k for k in ("access_token", "id_token", "refresh_token") if tokens.get(k)),
         "id_diff": claim_diff(before_id, _claims(new_id)) if new_id else [],
         "access_diff": claim_diff(before_access, _claims(tokens["access_token"])),

@@ -19,6 +19,7 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from lab.display import shorten_response
+from oauth.rotation import fingerprint
 
 from .session_guard import GuardedSessions
 from .session_keys import AUTO_REFRESH, KEPT_ACROSS_LOGIN, SIGN_IN
@@ -88,6 +89,11 @@ class SignIn:
         if "id_token_refreshed" not in stored:  # a legacy record (see above)
             values["id_token_refreshed"] = stored.get("nonce") is None
         return cls(**values)
+
+    @property
+    def refresh_fingerprint(self) -> str | None:
+        """The held refresh token told apart from others ("…" + 4 hex digits of its SHA-256), never shown."""
+        return fingerprint(self.refresh_token) if self.refresh_token else None
 
     def revealable(self) -> set[str]:
         """The tokens its user may see in full: the access and ID tokens, never the refresh token."""

@@ -5,13 +5,15 @@ Import from here (`from tests.support import answer`); conftest.py holds only th
 
 from .pages import csrf_of, extract, script_csrf_of
 from .servers import LiveServer, TokenRewriter, answer, free_port, start_redis, stop
-from .stack import Stack, build_stack
+from .stack import VERIFIER, Stack, authorize_params, build_stack
 
 __all__ = [
+    "VERIFIER",
     "LiveServer",
     "Stack",
     "TokenRewriter",
     "answer",
+    "authorize_params",
     "build_stack",
     "csrf_of",
     "extract",

@@ -23,6 +23,7 @@ from config import load_settings
 from local_cognito import create_provider_app
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME, default_pool
 from oauth.http import Reply
+from oauth.transactions import pkce_challenge
 
 from .pages import csrf_of, script_csrf_of
 from .servers import LiveServer, TokenRewriter
@@ -117,6 +118,16 @@ class Stack:
         assert back.startswith(self.url + "/callback?"), back
         return http.get(back, allow_redirects=False)
 
+    def login_tokens(
+        self, http: requests.Session, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD
+    ) -> dict:
+        """The whole code flow; returns the provider's token answer, as the app received it."""
+        seen: dict = {}
+        self.rewriter.rewrite = lambda body: seen.update(body) or body
+        self.login(http, username, password)
+        self.rewriter.rewrite = None
+        return seen
+
     def callback_params(self, http: requests.Session) -> dict:
         back = self.sign_in_at_provider(http, self.start_login(http))
         return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
@@ -192,12 +203,41 @@ class Stack:
         return http.get(self.url + "/api/session").json()
 
 
-def build_stack(tmp_path: Path, key_dir: Path, env: dict | None = None, **overrides) -> Stack:
+VERIFIER = "v" * 50  # the PKCE verifier of the provider tests' own authorize requests
+
+
+def authorize_params(stack: Stack, client: dict, **changes: str | None) -> dict:
+    """An authorize request of the code flow for `client` (PKCE S256 with VERIFIER); a change to None drops
+    that parameter."""
+    params: dict[str, str | None] = {
+        "response_type": "code",
+        "client_id": client["client_id"],
+        "redirect_uri": stack.url + "/callback",
+        "scope": "openid email profile",
+        "state": "st-1",
+        "nonce": "no-1",
+        "code_challenge": pkce_challenge(VERIFIER),
+        "code_challenge_method": "S256",
+    }
+    params.update(changes)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def build_stack(
+    tmp_path: Path,
+    key_dir: Path,
+    env: dict | None = None,
+    edit_pool: Callable[[dict], object] | None = None,
+    **overrides,
+) -> Stack:
+    """A provider + app pair; `edit_pool` changes the pool file before the provider loads it."""
     app_server, provider_server = LiveServer(), LiveServer()
     keys = tmp_path / "provider-keys"
     shutil.copytree(key_dir, keys)
     pool = default_pool(app_server.url, port=provider_server.server.server_port)
     pool["clients"][0]["logout_urls"].append(app_server.url + "/")
+    if edit_pool is not None:
+        edit_pool(pool)
     pool_file = tmp_path / "local_cognito.json"
     pool_file.write_text(json.dumps(pool))
     provider_app = create_provider_app(pool, keys, base_url=provider_server.url)

@@ -1,0 +1,214 @@
+"""Refresh-token rotation (issue 22, item 1): the local provider's RefreshTokenRotation, over real HTTP,
+checked against botocore's model; and the client's record of a rotation (fingerprints, never tokens)."""
+
+from __future__ import annotations
+
+import json
+
+import botocore.session
+import pytest
+import requests
+
+from local_cognito import create_provider_app
+from local_cognito.rotation import RotationConfigError, normalize, rotation_of
+from local_cognito.settings import default_pool, ensure_pool_file
+from oauth.rotation import fingerprint, rotation_outcome
+from views.signin import SESSION_KEY
+
+
+def web_client(stack) -> dict:
+    return stack.pool_config["clients"][0]
+
+
+def rotate(stack, grace: int | None = None) -> None:
+    setting = {"Feature": "ENABLED"} if grace is None else {"Feature": "ENABLED", "RetryGracePeriodSeconds": grace}
+    web_client(stack)["RefreshTokenRotation"] = setting
+
+
+def at(stack, moment: float) -> None:
+    stack.pool.clock = lambda: moment
+
+
+def refresh(stack, token: str) -> requests.Response:
+    client = web_client(stack)
+    return requests.post(
+        stack.provider_url + "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": token},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=5,
+    )
+
+
+def first_refresh_token(stack, http) -> str:
+    return stack.login_tokens(http)["refresh_token"]
+
+
+def refused(response: requests.Response) -> bool:
+    return response.status_code == 400 and response.json() == {
+        "error": "invalid_grant",
+        "error_description": "Invalid Refresh Token",
+    }
+
+
+# -- the pool file's field, as AWS names it --------------------------------------------------------------
+
+
+def test_field_names_and_limits_are_botocores():
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    client_input = model.operation_model("CreateUserPoolClient").input_shape
+    shape = client_input.members["RefreshTokenRotation"]
+    assert shape.name == "RefreshTokenRotationType"
+    assert shape.required_members == ["Feature"]
+    assert shape.members["Feature"].enum == ["ENABLED", "DISABLED"]
+    grace = shape.members["RetryGracePeriodSeconds"].metadata
+    assert (grace["min"], grace["max"]) == (0, 60)
+    assert (
+        "RefreshTokenRotation"
+        in model.operation_model("DescribeUserPoolClient").output_shape.members["UserPoolClient"].members
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ({"Feature": "ON"}, "Feature must be ENABLED or DISABLED"),
+        ({"RetryGracePeriodSeconds": 5}, "Feature must be ENABLED or DISABLED (it is required)"),
+        ({"Feature": "ENABLED", "RetryGracePeriodSeconds": 61}, "RetryGracePeriodSeconds must be a whole number"),
+        ({"Feature": "ENABLED", "RetryGracePeriodSeconds": -1}, "from 0 to 60"),
+        ({"Feature": "ENABLED", "RetryGracePeriodSeconds": True}, "from 0 to 60"),
+        ({"Feature": "ENABLED", "RetryGracePeriodSeconds": 1.5}, "from 0 to 60"),
+        ({"Feature": "ENABLED", "GracePeriod": 5}, "unknown field(s) ['GracePeriod']"),
+        ("ENABLED", "must be an object"),
+    ],
+)
+def test_a_malformed_setting_is_refused_when_the_pool_loads(tmp_path, setting, says):
+    pool = default_pool("http://localhost:5000")
+    pool["clients"][0]["RefreshTokenRotation"] = setting
+    with pytest.raises(RotationConfigError) as refused_:
+        create_provider_app(pool, tmp_path / "keys")
+    assert says in str(refused_.value) and "cognito-flow-lab" in str(refused_.value)
+
+
+def test_older_pool_files_are_brought_to_aws_names(tmp_path):
+    path = tmp_path / "pool.json"
+    pool = default_pool("http://localhost:5000")
+    for client in pool["clients"]:
+        del client["RefreshTokenRotation"]
+        client["refresh_token_rotation"] = False
+    pool["clients"][0]["refresh_token_rotation"] = True
+    path.write_text(json.dumps(pool))
+    written = ensure_pool_file(path, "http://localhost:5000")
+    assert written["clients"][0]["RefreshTokenRotation"] == {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}
+    assert written["clients"][1]["RefreshTokenRotation"]["Feature"] == "DISABLED"
+    assert "refresh_token_rotation" not in json.loads(path.read_text())["clients"][0]
+    assert rotation_of(normalize({"name": "x"})).enabled is False  # absent: rotation off, as at AWS
+
+
+# -- the provider, over HTTP -------------------------------------------------------------------------------
+
+
+def test_without_rotation_no_new_refresh_token_and_the_old_one_keeps_working(stack, http):
+    token = first_refresh_token(stack, http)
+    for _ in range(2):
+        answer = refresh(stack, token)
+        assert answer.status_code == 200 and "refresh_token" not in answer.json()
+
+
+def test_rotation_without_grace_refuses_the_old_token_at_once(stack, http):
+    rotate(stack, 0)
+    old = first_refresh_token(stack, http)
+    answer = refresh(stack, old)
+    assert answer.status_code == 200
+    new = answer.json()["refresh_token"]
+    assert new != old and {"access_token", "id_token"} <= answer.json().keys()
+    assert refused(refresh(stack, old))
+    assert refresh(stack, new).status_code == 200
+
+
+def test_grace_period_keeps_the_old_token_then_refuses_it(stack, http):
+    rotate(stack, 30)
+    start = stack.pool.clock()
+    old = first_refresh_token(stack, http)
+    at(stack, start + 1)
+    first = refresh(stack, old).json()["refresh_token"]
+    at(stack, start + 30)  # a client-side retry inside the grace period: works, another new token
+    retry = refresh(stack, old)
+    assert retry.status_code == 200 and retry.json()["refresh_token"] not in (old, first)
+    at(stack, start + 31)  # the grace ran from the first rotation (1 s): not extended by the retry
+    assert refused(refresh(stack, old))
+    assert refresh(stack, first).status_code == 200
+
+
+def test_the_new_token_lives_only_for_the_rest_of_the_original(stack, http):
+    rotate(stack, 0)
+    start = stack.pool.clock()
+    old = first_refresh_token(stack, http)
+    expires = stack.pool.refresh_tokens[old].expires
+    at(stack, start + 86400)  # a day later
+    new = refresh(stack, old).json()["refresh_token"]
+    assert stack.pool.refresh_tokens[new].expires == expires  # not a fresh 30 days
+    at(stack, expires - 1)
+    newer = refresh(stack, new).json()["refresh_token"]
+    at(stack, expires + 1)
+    assert refused(refresh(stack, newer))
+
+
+def test_revoking_the_new_token_ends_the_old_one_in_its_grace(stack, http):
+    rotate(stack, 60)
+    old = first_refresh_token(stack, http)
+    new = refresh(stack, old).json()["refresh_token"]
+    client = web_client(stack)
+    revoked = requests.post(
+        stack.provider_url + "/oauth2/revoke",
+        data={"token": new},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=5,
+    )
+    assert revoked.status_code == 200
+    assert refused(refresh(stack, old)) and refused(refresh(stack, new))
+
+
+# -- the client's record ------------------------------------------------------------------------------------
+
+
+def test_rotation_outcome_tells_tokens_apart_without_them():
+    outcome = rotation_outcome("old-token", {"refresh_token": "new-token"}, now=1000, grace_seconds=20)
+    assert outcome.rotated and outcome.grace_ends == 1020
+    assert outcome.old == fingerprint("old-token") != outcome.new == fingerprint("new-token")
+    assert outcome.old.startswith("…") and len(outcome.old) == 5
+    assert "old-token" not in json.dumps(outcome.as_dict()) and "new-token" not in json.dumps(outcome.as_dict())
+    echoed = rotation_outcome("same", {"refresh_token": "same"}, now=1000, grace_seconds=20)
+    assert not echoed.rotated and echoed.grace_ends is None
+    unknown = rotation_outcome("a", {"refresh_token": "b"}, now=1000, grace_seconds=None)
+    assert unknown.rotated and unknown.grace_ends is None
+    assert rotation_outcome("a", {}, now=1000, grace_seconds=5).new is None
+
+
+def stored_sign_in(stack, http) -> dict:
+    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])[SESSION_KEY]
+
+
+def test_the_app_keeps_the_new_token_and_records_the_rotation(make_stack, http):
+    stack = make_stack(refresh_token_grace_seconds=15)
+    rotate(stack, 15)
+    old = first_refresh_token(stack, http)
+    stack.post(http, "/refresh")
+    record = stored_sign_in(stack, http)
+    new = record["refresh_token"]
+    assert new != old  # the app holds the token the provider rotated to
+    rotation = record["last_refresh"]["rotation"]
+    assert rotation["rotated"] and rotation["old"] == fingerprint(old) and rotation["new"] == fingerprint(new)
+    assert rotation["grace_seconds"] == 15 and rotation["grace_ends"] == rotation["at"] + 15
+    at(stack, stack.pool.clock() + 20)  # the old one's grace is over (and iat stays in the app's leeway)
+    assert refused(refresh(stack, old))
+    assert stack.post(http, "/refresh").status_code == 302
+    shown = [
+        http.get(stack.url + path).text for path in ("/dashboard", "/api/session", "/trace", "/trace.md", "/trace.har")
+    ]
+    for page in shown:
+        assert old not in page and new not in page
+
+
+def test_the_grace_comes_from_the_setting_or_the_local_pool_file(make_stack):
+    assert make_stack({"REFRESH_TOKEN_GRACE_SECONDS": "45"}).settings.refresh_token_grace_seconds == 45
+    assert make_stack().settings.refresh_token_grace_seconds is None  # the default pool does not rotate
