@@ -69,6 +69,7 @@ class Settings:
     rate_limit_sign_in: str = "600 per minute"
     rate_limit_doctor: str = "5 per minute"
     rate_limit_inspect: str = "60 per minute"
+    rate_limit_provider_calls: str = "30 per minute"
     jwks_max_age: float = 600.0
 
     @cached_property
@@ -365,6 +366,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "rate_limit_sign_in": _rate_limit(env, "RATE_LIMIT_SIGN_IN", "600 per minute"),
         "rate_limit_doctor": _rate_limit(env, "RATE_LIMIT_DOCTOR", "5 per minute"),
         "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
+        "rate_limit_provider_calls": _rate_limit(env, "RATE_LIMIT_PROVIDER_CALLS", "30 per minute"),
         "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
     }
     values.update(overrides)

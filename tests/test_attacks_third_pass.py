@@ -43,3 +43,26 @@ def test_8_a_revoke_screens_approval_does_not_sign_out(stack, http):
     # each screen's own approval still works
     http.post(stack.url + shown.action, data=read_screen(stack.post(http, "/revoke").text).fields)
     assert len(stack.steps("revoke")) == 1
+
+
+# -- 6. provider calls of a signed-in user are rate-limited -------------------------------------------
+
+
+def test_6_provider_calls_of_a_signed_in_user_are_limited(make_stack, http):
+    stack = make_stack({"RATE_LIMIT_PROVIDER_CALLS": "4 per minute"})
+    stack.login(http)
+    csrf = stack.form_csrf(http, "/machine")
+    answers = [http.post(stack.url + "/machine", data={"csrf_token": csrf, "scope": ""}) for _ in range(3)]
+    answers += [stack.post(http, "/userinfo"), stack.post(http, "/refresh")]
+    assert [a.status_code for a in answers[:4]] == [200, 200, 200, 302]
+    refused = answers[4]
+    assert refused.status_code == 429 and "Too many requests" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+    assert len(stack.steps("client_credentials")) == 3 and not stack.steps("refresh")  # nothing more was sent
+    for path in ("/revoke", "/userinfo"):  # one budget for every route that calls the provider
+        assert stack.post(http, path).status_code == 429, path
+    assert http.get(stack.url + "/revocation").status_code == 429
+    assert http.get(stack.url + "/dashboard").status_code == 200  # pages that call nothing stay open
+    token = stack.form_csrf(http, "/dashboard")
+    # signing out is never refused: its one revocation ends the session
+    assert http.post(stack.url + "/logout", data={"csrf_token": token}, allow_redirects=False).status_code == 302
