@@ -9,10 +9,13 @@ id), 6 (provider calls of a signed-in user without a limit), 7 (no lockout after
 
 from __future__ import annotations
 
+import base64
 import html
-import re
+import json
 
-from tests.support.pages import read_screen
+import requests
+
+from tests.support.pages import extract, read_screen
 
 # -- 8. the presenter's approval is bound to the screen it was shown on -------------------------------
 
@@ -21,7 +24,7 @@ def presenter_sign_in(stack, http) -> None:
     """Sign in with presenter mode on, through its screens."""
     http.get(stack.url + "/presenter", params={"on": "1"})
     first = http.get(stack.url + "/login").text
-    authorize = html.unescape(re.search(r'id="continue" href="([^"]+)"', first).group(1))
+    authorize = html.unescape(extract(r'id="continue" href="([^"]+)"', first))
     exchange = read_screen(http.get(stack.sign_in_at_provider(http, authorize)).text)
     http.post(stack.url + exchange.action, data=exchange.fields)
 
@@ -66,3 +69,58 @@ def test_6_provider_calls_of_a_signed_in_user_are_limited(make_stack, http):
     token = stack.form_csrf(http, "/dashboard")
     # signing out is never refused: its one revocation ends the session
     assert http.post(stack.url + "/logout", data={"csrf_token": token}, allow_redirects=False).status_code == 302
+
+
+# -- 4. the inspector: one JSON guard, finite times, a compact echo, the CLI's one line ---------------
+
+
+def b64(data: bytes | str) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def inspect(stack, http, token: str) -> requests.Response:
+    return http.post(stack.url + "/inspect", data={"token": token, "csrf_token": stack.form_csrf(http, "/inspect")})
+
+
+def test_4_a_deeply_nested_jwe_header_is_a_clear_400(stack, http):
+    header = '{"alg":"RSA-OAEP","enc":"A256GCM","x":' + "[" * 5000 + "]" * 5000 + "}"
+    token = b64(header) + ".a.b.c.d"
+    assert len(token) < 16 * 1024
+    response = inspect(stack, http, token)
+    assert response.status_code == 400 and "nested" in response.text
+    result = stack.app.test_cli_runner().invoke(args=["inspect", "-"], input=token)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().count("\n") == 0 and "nested" in result.output  # one line
+
+
+def unsigned(header: dict, payload: str) -> str:
+    return f"{b64(json.dumps(header))}.{b64(payload)}.{b64(b'sig')}"
+
+
+def test_4_non_finite_times_are_invalid_times_not_500s(stack, http):
+    header = {"alg": "RS256", "kid": "k"}
+    for claim in ("exp", "iat", "auth_time"):
+        for value in ("NaN", "1e400", "-Infinity"):  # JSON parsers read these; 1e400 becomes infinity
+            claims = {"iss": stack.settings.issuer, "sub": "s", "token_use": "id", "aud": "a"}
+            claims |= {"exp": 2000000000, "iat": 1000, claim: "TIME"}
+            token = unsigned(header, json.dumps(claims).replace('"TIME"', value))
+            response = inspect(stack, http, token)
+            assert response.status_code == 200, (claim, value, response.text[-500:])
+            assert f"{claim} is not a valid time" in html.unescape(response.text), (claim, value)
+            result = stack.app.test_cli_runner().invoke(args=["inspect", "-"], input=token)
+            assert result.exit_code == 1 and "Traceback" not in result.output, (claim, value, result.output)
+            assert f"{claim} is not a valid time" in result.output
+
+
+def test_4_a_14_kb_paste_renders_a_page_of_its_own_size(stack, http):
+    nested = "[" * 29 + "]" * 29
+    header = '{"alg":"RS256","kid":"k","x":[' + ",".join([nested] * 180) + "]}"
+    token = f"{b64(header)}.{b64(json.dumps({'iss': 'x', 'exp': 1}))}.{b64(b'sig')}"
+    assert 12 * 1024 < len(token) < 16 * 1024
+    response = inspect(stack, http, token)
+    assert response.status_code == 200
+    assert len(response.content) < 60 * 1024, len(response.content)  # the empty page is ~10 KB, the paste 14
+    jwe = b64(header.replace('"alg":"RS256"', '"enc":"A256GCM"')) + ".a.b.c.d"
+    response = inspect(stack, http, jwe)
+    assert response.status_code == 200 and len(response.content) < 60 * 1024, len(response.content)
