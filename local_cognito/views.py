@@ -18,6 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from .lockout import EXCEEDED, Lockouts
 from .pool import OAuthError, Pool
 
 bp = Blueprint("cognito", __name__)
@@ -70,6 +71,28 @@ def _cors(response: Response) -> Response:
 
 def pool() -> Pool:
     return current_app.extensions["local_cognito"]
+
+
+def lockouts() -> Lockouts:
+    return current_app.extensions["local_cognito_lockout"]
+
+
+CROSS_ORIGIN = (
+    "This sign-in form was posted from another page (another site, or another port of this host), "
+    "not from this one. Nothing was signed in: sign in on this page."
+)
+
+
+def _same_origin() -> bool:
+    """The sign-in POST came from this provider's own page. Cookies ignore ports, so the XSRF cookie
+    alone cannot tell: a page on another port of the same host can set it and post the form (a
+    `same-site` request, not `cross-site`). Sec-Fetch-Site, when the browser sends it, must be
+    `same-origin`; an Origin header must be this origin (`null` is sent by no-referrer pages)."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
+    origin = request.headers.get("Origin")
+    return origin in (None, "null") or origin == request.host_url.rstrip("/")
 
 
 def _with_params(uri: str, params: dict, fragment: bool = False) -> str:
@@ -136,16 +159,23 @@ def login() -> BaseResponse:
         if exc.error == "redirect_mismatch":
             return _error_page("redirect_mismatch", client_id=args.get("client_id"))
         return _error_redirect(args, exc)
-    message = ""
+    message, status = "", 400
     if request.method == "POST":
         sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+        username = request.form.get("username", "")
+        if not _same_origin():
+            message, status = CROSS_ORIGIN, 403
+        elif not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
             message = "Your sign-in form expired. Please try again."
+        elif lockouts().locked(username):
+            message = EXCEEDED
         else:
-            user = pool().check_password(request.form.get("username", ""), request.form.get("password", ""))
+            user = pool().check_password(username, request.form.get("password", ""))
             if user is None:
+                lockouts().failed(username)
                 message = "Incorrect username or password."
             else:
+                lockouts().succeeded(username)
                 sid = pool().start_session(user["username"])
                 session = pool().session(sid)
                 assert session is not None, "a session just started is live"
@@ -163,7 +193,7 @@ def login() -> BaseResponse:
         demo_users=[(u["username"], u["password"]) for u in pool().config["users"]],
         username=request.form.get("username") or args.get("login_hint", ""),
     )
-    response = Response(html, status=400 if message else 200, mimetype="text/html")
+    response = Response(html, status=status if message else 200, mimetype="text/html")
     response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
     response.headers["Cache-Control"] = "no-store"
     return response

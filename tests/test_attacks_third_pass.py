@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 
 import requests
 
@@ -124,3 +125,93 @@ def test_4_a_14_kb_paste_renders_a_page_of_its_own_size(stack, http):
     jwe = b64(header.replace('"alg":"RS256"', '"enc":"A256GCM"')) + ".a.b.c.d"
     response = inspect(stack, http, jwe)
     assert response.status_code == 200 and len(response.content) < 60 * 1024, len(response.content)
+
+
+# -- 7. the local provider locks a user out after repeated wrong passwords ----------------------------
+
+
+class Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def login_form(stack, http) -> tuple[str, dict]:
+    """The provider's sign-in form of a fresh code-flow sign-in: its URL and hidden fields."""
+    authorize = stack.start_login(http)
+    page = http.get(http.get(authorize, allow_redirects=False).headers["Location"])
+    fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    return page.url.split("?")[0], {k: html.unescape(v) for k, v in fields.items()}
+
+
+def attempt(stack, http, password: str, username: str = "demo") -> requests.Response:
+    url, fields = login_form(stack, http)
+    return http.post(url, data={**fields, "username": username, "password": password}, allow_redirects=False)
+
+
+def test_7_five_wrong_passwords_lock_the_user_out_with_doubling_times(stack, http):
+    clock = Clock(1_000_000.0)
+    stack.provider_app.extensions["local_cognito_lockout"].clock = clock
+    for _ in range(5):
+        answer = attempt(stack, http, "wrong")
+        assert answer.status_code == 400 and "Incorrect username or password." in answer.text
+    locked = attempt(stack, http, "FlowLab-demo-1")  # the right password, during the 1 s lockout
+    assert locked.status_code == 400 and "Password attempts exceeded" in locked.text
+    clock.now += 1.5
+    assert "Incorrect username or password." in attempt(stack, http, "wrong").text  # the 6th failure: 2 s
+    clock.now += 1.0
+    assert "Password attempts exceeded" in attempt(stack, http, "FlowLab-demo-1").text  # (not counted)
+    clock.now += 1.5
+    signed_in = attempt(stack, http, "FlowLab-demo-1")
+    assert signed_in.status_code == 302 and "code=" in signed_in.headers["Location"]  # and the count is reset
+    http.cookies.clear()
+    for _ in range(5):
+        assert "Incorrect username or password." in attempt(stack, http, "wrong").text
+    assert "Password attempts exceeded" in attempt(stack, http, "wrong").text
+
+
+def test_7_lockouts_grow_to_about_15_minutes_and_reset_after_15_quiet_minutes(stack, http):
+    clock = Clock(2_000_000.0)
+    stack.provider_app.extensions["local_cognito_lockout"].clock = clock
+    for failures in range(1, 20):
+        assert "Incorrect username or password." in attempt(stack, http, "wrong").text
+        lock = min(2 ** (failures - 5), 900) if failures >= 5 else 0
+        if lock:
+            clock.now += lock - 0.5
+            assert "Password attempts exceeded" in attempt(stack, http, "wrong").text, failures
+        clock.now += 1 if lock else 0.1
+    # 15 quiet minutes after a lockout: back to five free attempts
+    clock.now += 15 * 60
+    for _ in range(5):
+        assert "Incorrect username or password." in attempt(stack, http, "wrong").text
+    # an unknown user name is locked out the same way, so the lockout reveals no user's existence
+    for _ in range(5):
+        assert "Incorrect username or password." in attempt(stack, http, "wrong", "nobody").text
+    assert "Password attempts exceeded" in attempt(stack, http, "wrong", "nobody").text
+
+
+# -- 5(a). the provider's sign-in form takes only a same-origin POST ----------------------------------
+
+
+def test_5a_a_sign_in_posted_from_another_port_is_refused(stack, http):
+    url, fields = login_form(stack, http)
+    other_port = "http://127.0.0.1:1"  # a page on another port of the same host
+    planted = {**fields, "_csrf": "planted", "username": "alice", "password": "FlowLab-alice-1"}
+    for headers in (
+        {"Origin": other_port, "Sec-Fetch-Site": "same-site"},
+        {"Origin": other_port},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    ):
+        victim = requests.Session()
+        victim.cookies.set("XSRF-TOKEN", "planted", domain="127.0.0.1")  # set by that page: cookies ignore ports
+        answer = victim.post(url, data=planted, headers=headers, allow_redirects=False)
+        assert answer.status_code == 403, (headers, answer.status_code)
+        assert "another page" in answer.text
+        assert "cognito" not in victim.cookies  # no provider session for the attacker's account
+    own = {"Origin": stack.provider_url, "Sec-Fetch-Site": "same-origin"}
+    form = {**fields, "username": "demo", "password": "FlowLab-demo-1"}
+    answer = http.post(url, data=form, headers=own, allow_redirects=False)
+    assert answer.status_code == 302 and "code=" in answer.headers["Location"]  # the form's own POST signs in
