@@ -12,11 +12,16 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
+import pickle
 import re
+from pathlib import Path
 
+import redis
 import requests
 
 from tests.support.pages import extract, read_screen
+from tracing import recorder
 
 # -- 8. the presenter's approval is bound to the screen it was shown on -------------------------------
 
@@ -215,3 +220,38 @@ def test_5a_a_sign_in_posted_from_another_port_is_refused(stack, http):
     form = {**fields, "username": "demo", "password": "FlowLab-demo-1"}
     answer = http.post(url, data=form, headers=own, allow_redirects=False)
     assert answer.status_code == 302 and "code=" in answer.headers["Location"]  # the form's own POST signs in
+
+
+# -- 3. Redis holds no pickles: sessions and traces are data, never code --------------------------------
+
+
+class Payload:
+    """A pickle that runs code when loaded: it creates a directory."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+def test_3_a_pickle_written_under_a_session_or_trace_key_is_never_run(make_stack, http, redis_url, tmp_path):
+    stack = make_stack({"SESSION_BACKEND": "redis", "REDIS_URL": redis_url})  # the user's own Redis
+    stack.login(http)
+    sid = http.cookies.get(stack.app.config["SESSION_COOKIE_NAME"])
+    trace_id = http.cookies.get(recorder.TRACE_COOKIE)
+    assert sid and trace_id
+    store = redis.Redis.from_url(redis_url)
+    session_key = f"flowlab:{sid}"
+    trace_key = next(k.decode() for k in store.keys("flowlab-trace:*") if trace_id in k.decode())
+    assert store.get(session_key)[:1] != b"\x80" and store.get(trace_key)[:1] == b"{"  # msgpack and JSON
+    for key, prefix in ((session_key, b""), (trace_key, b""), (trace_key, b"!")):  # "!": cachelib's pickles
+        marker = tmp_path / f"ran-{len(prefix)}-{key[:12]}"
+        store.set(key, prefix + pickle.dumps(Payload(marker)))
+        for path in ("/dashboard", "/trace", "/api/session"):
+            response = http.get(stack.url + path, allow_redirects=False)
+            assert response.status_code in (200, 302), (key, path, response.status_code)
+            assert "Traceback" not in response.text
+        assert not marker.exists(), f"the pickle under {key} ran"
+    assert stack.session_json(http)["authenticated"] is False  # the garbage session reads as no session
+    assert "No exchanges yet" in http.get(stack.url + "/trace").text  # the garbage trace as an empty one

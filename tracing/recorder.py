@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cachelib import BaseCache, FileSystemCache, RedisCache
+from cachelib import FileSystemCache
 from flask import Flask, current_app, g, has_request_context, request, session
 from werkzeug.wrappers import Response
 
@@ -34,6 +34,7 @@ from views import antiforgery, signin
 
 from .model import Exchange, Step, Trace
 from .redact import MAX_BODY, Redactor
+from .stores import JsonRedisStore, KeyValueStore
 
 TRACE_COOKIE = "flowlab_trace"
 MAX_STEPS = 60
@@ -47,7 +48,7 @@ CUT = "…(cut)"
 class TraceStore:
     """Traces by id, stored as plain dicts: {"next": int, "steps": [...], "vault": {"step.index": full token}}."""
 
-    def __init__(self, cache: BaseCache):
+    def __init__(self, cache: KeyValueStore):
         self.cache = cache
 
     def load(self, trace_id: str | None) -> dict[str, Any]:
@@ -327,8 +328,9 @@ def _flush(response: Response) -> Response:
 
 
 def install(app: Flask, settings: Settings, redis_client: Any = None) -> None:
+    cache: KeyValueStore
     if redis_client is not None:
-        cache: BaseCache = RedisCache(host=redis_client, key_prefix="flowlab-trace:", default_timeout=TRACE_TTL)
+        cache = JsonRedisStore(redis_client, "flowlab-trace:", TRACE_TTL)
     else:
         directory = Path(settings.instance_path) / "traces"
         directory.mkdir(parents=True, exist_ok=True)
