@@ -184,6 +184,20 @@ def _rate_limit(env: dict[str, str], name: str, default: str) -> str:
     return raw
 
 
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _redis_url(env: dict[str, str]) -> str:
+    """REDIS_URL: redis://, rediss:// (TLS) or unix://, a password allowed in it (never repeated in errors)."""
+    raw = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    scheme = urlsplit(raw).scheme
+    if scheme not in REDIS_SCHEMES:
+        raise ConfigError(
+            f"REDIS_URL must start with redis://, rediss:// (TLS) or unix://, not {scheme or 'nothing'}://."
+        )
+    return raw
+
+
 def _secret_key(env: dict[str, str], instance: Path) -> str:
     if env.get("SECRET_KEY"):
         return env["SECRET_KEY"]
@@ -357,7 +371,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "port": _int(env, "PORT", 5000),
         "secret_key": _secret_key(env, instance),
         "session_backend": backend,
-        "redis_url": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "redis_url": _redis_url(env),
         "instance_path": str(instance),
         "session_idle_minutes": _int(env, "SESSION_IDLE_MINUTES", 30),
         "session_max_hours": _int(env, "SESSION_MAX_HOURS", 8),

@@ -20,6 +20,8 @@ from pathlib import Path
 import redis
 import requests
 
+from config import ConfigError, load_settings
+from tests.support import start_redis, stop
 from tests.support.pages import extract, read_screen
 from tracing import recorder
 
@@ -255,3 +257,75 @@ def test_3_a_pickle_written_under_a_session_or_trace_key_is_never_run(make_stack
         assert not marker.exists(), f"the pickle under {key} ran"
     assert stack.session_json(http)["authenticated"] is False  # the garbage session reads as no session
     assert "No exchanges yet" in http.get(stack.url + "/trace").text  # the garbage trace as an empty one
+
+
+LIMITS = "LIMITS:LIMITER/flowlab-limits/*"  # Flask-Limiter's counters (views/limits.py)
+
+
+def test_3_make_serve_runs_its_own_redis_behind_a_0700_socket_and_a_password(make_stack, http, tmp_path):
+    from scripts import serve
+
+    instance = tmp_path / "inst"
+    proc, url = serve.own_redis(instance)
+    assert proc is not None
+    try:
+        folder = instance / "redis"
+        assert folder.stat().st_mode & 0o777 == 0o700
+        assert (folder / "password").stat().st_mode & 0o777 == 0o600
+        password = (folder / "password").read_text().strip()
+        assert len(password) >= 32 and password in url
+        assert password.encode() not in Path(f"/proc/{proc.pid}/cmdline").read_bytes()  # never on a command line
+        sock = folder / "redis.sock"
+        with redis.Redis(unix_socket_path=str(sock)) as anonymous:  # no password: refused
+            try:
+                anonymous.get("flowlab:x")
+                raise AssertionError("the Redis answered without its password")
+            except redis.AuthenticationError:
+                pass
+        assert serve.own_redis(instance) == (None, url)  # a second `make serve` shares it
+        stack = make_stack({"SESSION_BACKEND": "redis", "REDIS_URL": url, "RATE_LIMIT_SIGN_IN": "50 per minute"})
+        assert stack.login(http).headers["Location"] == "/dashboard"
+        assert stack.session_json(http)["authenticated"] is True
+        with redis.Redis.from_url(url) as client:
+            assert client.keys("flowlab:*") and client.keys(
+                "LIMITS:LIMITER/flowlab-limits/*"
+            )  # sessions and rate counts
+    finally:
+        stop(proc)
+
+
+def test_3_rediss_and_a_password_in_redis_url(make_stack, http, tmp_path):
+    proc, url = start_redis(tmp_path, password="s3cret-pw", tls=True)
+    try:
+        assert url.startswith("rediss://:s3cret-pw@")
+        stack = make_stack({"SESSION_BACKEND": "redis", "REDIS_URL": url, "RATE_LIMIT_SIGN_IN": "50 per minute"})
+        assert stack.login(http).headers["Location"] == "/dashboard"
+        assert "Signed in as" in http.get(stack.url + "/dashboard").text
+        assert "Exchange the code for tokens" in http.get(stack.url + "/trace").text
+        with redis.Redis.from_url(url) as client:
+            assert (
+                client.keys("flowlab:*")
+                and client.keys("flowlab-trace:*")
+                and client.keys("LIMITS:LIMITER/flowlab-limits/*")
+            )
+        plain = url.replace("rediss://", "redis://").split("?")[0]
+        with redis.Redis.from_url(plain, socket_timeout=2) as client:  # the server speaks TLS only
+            try:
+                client.ping()
+                raise AssertionError("the TLS port answered plain text")
+            except redis.ConnectionError:
+                pass
+    finally:
+        stop(proc)
+
+
+def test_3_a_malformed_redis_url_stops_start_up_without_repeating_its_password(tmp_path):
+    env = {"INSTANCE_PATH": str(tmp_path), "SESSION_BACKEND": "redis"}
+    for url in ("http://:hunter2@cache:6379", "127.0.0.1:6379", "redis+sentinel://:hunter2@x"):
+        try:
+            load_settings({**env, "REDIS_URL": url})
+            raise AssertionError(url)
+        except ConfigError as exc:
+            assert "REDIS_URL" in str(exc) and "hunter2" not in str(exc)
+    for url in ("redis://:pw@h:6379/0", "rediss://u:pw@h:6380/1", "unix://:pw@/run/redis.sock?db=0"):
+        assert load_settings({**env, "REDIS_URL": url}).redis_url == url

@@ -53,13 +53,18 @@ def _too_many(exc: RateLimitExceeded) -> Response:
     return response
 
 
+def _storage_uri(redis_url: str) -> str:
+    """REDIS_URL as the limits library names it: a unix socket is `redis+unix://` there."""
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
 def install(app: Flask, settings: Settings) -> None:
     """Wrap the work-starting views in their limits; call after the blueprints are registered."""
     redis = settings.session_backend == "redis"
     limiter = Limiter(
         key_func=get_remote_address,
         app=app,
-        storage_uri=settings.redis_url if redis else "memory://",
+        storage_uri=_storage_uri(settings.redis_url) if redis else "memory://",
         storage_options={"socket_timeout": 2, "socket_connect_timeout": 2} if redis else {},
         strategy="fixed-window",
         key_prefix="flowlab-limits",
