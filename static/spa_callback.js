@@ -144,7 +144,7 @@ async function verify() {
     body: JSON.stringify({
       id_token: tokens.id_token,
       access_token: tokens.access_token,
-      nonce: tx.nonce,
+      state: tx.state,
       received: Object.keys(tokens).filter((k) => k.endsWith("_token")),
     }),
   });
@@ -312,9 +312,9 @@ async function main() {
   step("POSTed the code and code_verifier to the token endpoint from this page (no secret); tokens are in page memory");
   result.textContent = `Token endpoint answered HTTP ${response.status}\n${describeResponse(body)}`;
   tokensBox.append(tokenCard("ID token", "id", tokens.id_token), tokenCard("Access token", "access", tokens.access_token));
-  step("Posted the ID and access tokens with the nonce to /api/spa/verify");
+  step("Posted the ID and access tokens with the state to /api/spa/verify (the server checks its nonce)");
   const verdict = await verify();
-  // reported now: the server keeps a trace only for a browser with a session, which verify just made
+  // reported now: a verified sign-in starts a new trace, which this report then joins
   report("token", "POST", config.token_endpoint, response.status);
   if (!verdict.valid) {
     discard("Server-side verification failed", verdict.error || "unknown error");

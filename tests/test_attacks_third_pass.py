@@ -329,3 +329,78 @@ def test_3_a_malformed_redis_url_stops_start_up_without_repeating_its_password(t
             assert "REDIS_URL" in str(exc) and "hunter2" not in str(exc)
     for url in ("redis://:pw@h:6379/0", "rediss://u:pw@h:6380/1", "unix://:pw@/run/redis.sock?db=0"):
         assert load_settings({**env, "REDIS_URL": url}).redis_url == url
+
+
+# -- 5(b). a trace id planted from another port is never adopted --------------------------------------
+
+
+def test_5b_a_planted_trace_id_never_receives_the_victims_steps(stack, http):
+    attacker = requests.Session()
+    attacker.get(stack.url + "/login", allow_redirects=False)  # a trace id the server signed for the attacker
+    planted = attacker.cookies.get(recorder.TRACE_COOKIE)
+    assert planted
+    http.cookies.set(recorder.TRACE_COOKIE, planted, domain="127.0.0.1")  # set from another port of this host
+    fragment = stack.implicit_fragment(http)  # the victim signs in with the implicit page
+    sub = json.loads(base64.urlsafe_b64decode(fragment["id_token"].split(".")[1] + "==").decode())["sub"]
+    body = {"id_token": fragment["id_token"], "access_token": fragment["access_token"], "state": fragment["state"]}
+    assert stack.verify_implicit(http, body).json()["valid"] is True
+    assert sub in http.get(stack.url + "/trace").text  # the victim's own trace has it
+    seen = attacker.get(stack.url + "/trace").text
+    assert sub not in seen and "demo@example.com" not in seen
+    assert "implicit" not in seen.lower() or "Browser goes to the authorize endpoint (implicit)" not in seen
+
+
+# -- 2. /api/spa/verify keeps no token and answers each sign-in once ---------------------------------
+
+
+def spa_verify(stack, http, body: dict) -> requests.Response:
+    return http.post(stack.url + "/api/spa/verify", json=body, headers={"X-CSRF-Token": stack.spa_csrf(http)})
+
+
+def test_2_verify_records_token_names_only(stack, http):
+    tokens, state = stack.spa_tokens(http)
+    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "state": state}
+    assert spa_verify(stack, http, {**body, "received": sorted(tokens)}).json()["valid"] is True
+    record = stack.app.extensions["trace_store"].load(http.cookies.get(recorder.TRACE_COOKIE))
+    assert record["vault"] == {}  # nothing to reveal: the server never keeps these tokens
+    stored = json.dumps(record)
+    assert tokens["id_token"] not in stored and tokens["access_token"] not in stored
+    assert tokens["id_token"][:40] not in stored
+    markdown = http.get(stack.url + "/trace.md").text
+    assert "$ID_TOKEN" in markdown and "$ACCESS_TOKEN" in markdown and "eyJ" not in markdown
+    for file in stack.stored_files():  # nor does any stored session or trace, in any form
+        assert tokens["id_token"].encode() not in file.read_bytes()
+    compare = http.get(stack.url + "/compare").text  # the run still shows, by token names
+    assert "from the browser: a cross-origin POST" in compare and "refresh token in JavaScript" in compare
+
+
+def test_2_verify_answers_each_sign_in_once_and_stores_nothing_for_replays(stack, http):
+    tokens, state = stack.spa_tokens(http)
+    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "state": state}
+    assert spa_verify(stack, http, body).json()["valid"] is True
+    stored = sorted(stack.stored_files())
+    assert len(stored) == 2  # this browser's session and its one trace
+    for _ in range(20):  # the same tokens again, from the same browser: refused, nothing new kept
+        again = spa_verify(stack, http, body)
+        assert again.status_code == 400 and "state" in again.json()["error"]
+    for _ in range(20):  # and from browsers that never began a sign-in here
+        with requests.Session() as replayer:
+            answer = spa_verify(stack, replayer, body)
+            assert answer.status_code == 400 and answer.json()["valid"] is False
+            assert stack.app.config["SESSION_COOKIE_NAME"] not in replayer.cookies
+            assert recorder.TRACE_COOKIE not in replayer.cookies
+    assert sorted(stack.stored_files()) == stored
+
+
+def test_5b_a_planted_trace_id_misses_a_browser_only_sign_in_too(stack, http):
+    attacker = requests.Session()
+    attacker.get(stack.url + "/login", allow_redirects=False)
+    planted = attacker.cookies.get(recorder.TRACE_COOKIE)
+    http.cookies.set(recorder.TRACE_COOKIE, planted, domain="127.0.0.1")
+    tokens, state = stack.spa_tokens(http)
+    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "state": state}
+    claims = spa_verify(stack, http, body).json()["claims"]
+    assert http.cookies.get(recorder.TRACE_COOKIE) != planted  # a new trace at a browser-only verify
+    assert claims["sub"] in http.get(stack.url + "/trace").text
+    seen = attacker.get(stack.url + "/trace").text
+    assert claims["sub"] not in seen and claims["email"] not in seen

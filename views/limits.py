@@ -28,6 +28,7 @@ SIGN_IN_ENDPOINTS = (
     "implicit.verify",
     "authorize_panel.page",
     "authorize_panel.send",
+    "spa.begin",
     "spa.verify",
     "spa.trace",
 )
