@@ -283,13 +283,15 @@ async function main() {
     pairs: [
       ["grant_type", "authorization_code"],
       ["client_id", config.client_id],
-      ["code", code],
+      ["code", "$CODE"],
       ["redirect_uri", config.redirect_uri],
-      ["code_verifier", tx.verifier],
+      ["code_verifier", "$CODE_VERIFIER"],
     ],
+    live: { code, code_verifier: tx.verifier },
     expect:
-      "A cross-origin POST with no secret: the provider's CORS lets this page read the answer. The code_verifier " +
-      "proves this is the browser that started the sign-in. Tokens come back into this page's memory.",
+      "This page POSTs these to the token endpoint itself, cross-origin and with no secret; the provider's CORS " +
+      "lets it read the answer. The code_verifier proves this is the browser that started the sign-in. Tokens " +
+      "come back into this page's memory.",
   });
   const { response, body } = await tokenRequest({
     grant_type: "authorization_code",

@@ -8,7 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
 from lab.compare import spa_run_record
-from lab.steps import PARAM_HELP
+from lab.steps import PARAM_HELP, SPA_PARAM_HELP
 from oauth import safejson, spa, transactions
 from oauth.client import is_jwt
 from oauth.tokens import IF_PRESENT
@@ -52,7 +52,7 @@ def _page(template: str) -> Response | str:
         meanings=CLAIMS,
         why=WHY,
         causes=LIKELY_CAUSES,
-        param_help=PARAM_HELP,
+        param_help={**PARAM_HELP, **SPA_PARAM_HELP},
     )
 
 
