@@ -71,6 +71,7 @@ class Settings:
     rate_limit_sign_in: str = "600 per minute"
     rate_limit_doctor: str = "5 per minute"
     rate_limit_inspect: str = "60 per minute"
+    rate_limit_provider_calls: str = "30 per minute"
     jwks_max_age: float = 600.0
 
     @cached_property
@@ -182,6 +183,20 @@ def _rate_limit(env: dict[str, str], name: str, default: str) -> str:
         parse_many(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a rate limit like '10 per minute' or '5/second; 100/hour'.") from None
+    return raw
+
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _redis_url(env: dict[str, str]) -> str:
+    """REDIS_URL: redis://, rediss:// (TLS) or unix://, a password allowed in it (never repeated in errors)."""
+    raw = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    scheme = urlsplit(raw).scheme
+    if scheme not in REDIS_SCHEMES:
+        raise ConfigError(
+            f"REDIS_URL must start with redis://, rediss:// (TLS) or unix://, not {scheme or 'nothing'}://."
+        )
     return raw
 
 
@@ -396,7 +411,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "port": _int(env, "PORT", 5000),
         "secret_key": _secret_key(env, instance),
         "session_backend": backend,
-        "redis_url": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "redis_url": _redis_url(env),
         "instance_path": str(instance),
         "session_idle_minutes": _int(env, "SESSION_IDLE_MINUTES", 30),
         "session_max_hours": _int(env, "SESSION_MAX_HOURS", 8),
@@ -405,6 +420,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "rate_limit_sign_in": _rate_limit(env, "RATE_LIMIT_SIGN_IN", "600 per minute"),
         "rate_limit_doctor": _rate_limit(env, "RATE_LIMIT_DOCTOR", "5 per minute"),
         "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
+        "rate_limit_provider_calls": _rate_limit(env, "RATE_LIMIT_PROVIDER_CALLS", "30 per minute"),
         "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
     }
     values.update(overrides)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
 import re
 import time
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from oauth import safejson
 from oauth.config import ClientConfig
 from oauth.discovery import JwksCache
 from oauth.resource import BearerError, check_bearer
-from oauth.times import humanize_delta
+from oauth.times import humanize_delta, is_time
 from oauth.tokens import (
     IF_PRESENT,
     LEEWAY,
@@ -72,6 +74,11 @@ class Inspection:
     api: dict = field(default_factory=dict)  # status, and body or error + description
     clock: list[str] = field(default_factory=list)
     verdict: str = "not verified"  # valid | invalid | not verified
+
+    def header_text(self) -> str:
+        """The header for display, compactly: one member a line, each value on one line, so the echo is
+        about as long as the paste (an indented dump of a nested header was 25 times longer)."""
+        return echo_json(self.header)
 
     def as_dict(self) -> dict:
         return {
@@ -165,9 +172,29 @@ def _api_answer(token: str, settings: ClientConfig, keys: JwksCache, now: float)
     return {"status": 200, "body": identity}
 
 
+def echo_json(value: dict) -> str:
+    """A JSON object for display: one member a line, values compact (never an indented tree)."""
+    if not value:
+        return "{}"
+    members = (f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+    return "{\n" + ",\n".join(members) + "\n}"
+
+
+def _not_times(claims: dict) -> list[str]:
+    """Notes for time claims that are numbers but no NumericDate (NaN, Infinity, 1e400 read as infinity)."""
+    return [
+        f"{name} is not a valid time ({claims[name]!r}): a NumericDate is a finite number of seconds."
+        for name in ("iat", "exp", "auth_time", "nbf")
+        if isinstance(claims.get(name), float) and not math.isfinite(claims[name])
+    ]
+
+
 def _clock(claims: dict, now: float) -> list[str]:
     notes = [f"This server's clock: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(now))}."]
-    iat, exp, auth_time = claims.get("iat"), claims.get("exp"), claims.get("auth_time")
+    notes += _not_times(claims)
+    iat, exp, auth_time = (
+        v if is_time(v) else None for v in (claims.get("iat"), claims.get("exp"), claims.get("auth_time"))
+    )
     numbers = (int, float)
     if isinstance(iat, numbers) and not isinstance(iat, bool):
         if iat > now:
@@ -196,7 +223,11 @@ def _clock(claims: dict, now: float) -> list[str]:
 def _jwe(token: str, parts: list[str], api: dict) -> Inspection | None:
     """An encrypted token (JWE): Cognito's refresh tokens. Only its header is readable."""
     try:
-        header = json.loads(_b64(parts[0]).decode())
+        header = safejson.loads(_b64(parts[0]).decode())  # the one guard: bounded nesting
+    except safejson.JsonRefused as exc:
+        raise InspectError(
+            400, f"It has the parts of an encrypted token (JWE), but its header is refused: {exc}."
+        ) from None
     except (ValueError, UnicodeError, binascii.Error):
         return None
     if not isinstance(header, dict) or "enc" not in header:
@@ -348,7 +379,7 @@ def as_text(result: Inspection) -> str:
     if result.client:
         lines.append(f"App client: {result.client}")
     if result.header:
-        lines.append("Header: " + json.dumps(result.header))
+        lines.append("Header: " + json.dumps(result.header, ensure_ascii=False))
     for row in result.claims:
         lines.append(f"  {row['name']:<18} {row['value']}" + (f"  ({row['time']})" if row["time"] else ""))
     if result.checks:

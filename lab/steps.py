@@ -30,6 +30,17 @@ PARAM_HELP = {
     "error_description": "Human-readable detail of the error.",
 }
 
+# The browser-only flow's pauses (static/spa_presenter.js): there the page itself is the client, so a
+# few parameters travel differently than in the server's code flow.
+SPA_PARAM_HELP = {
+    "client_id": "The public app client's id; it has no secret (a browser cannot keep one).",
+    "code": "The one-time authorization code (valid 5 minutes at Cognito). With no secret, the code and "
+    "the verifier are all it takes to get the tokens.",
+    "code_verifier": "PKCE: the secret behind code_challenge. In this flow this page sends it itself, with "
+    "the code, straight to the token endpoint; it never goes into a URL.",
+    "refresh_token": "The long-lived token that gets new tokens; it sits in this page's memory (never shown).",
+}
+
 
 STEP_TITLES = {
     "discovery": "Fetch the provider's discovery document",

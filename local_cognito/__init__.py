@@ -14,6 +14,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .errors import PoolFileError
 from .keys import KeyRing
+from .lockout import Lockouts
 from .pool import OAuthError, Pool
 from .settings import DEFAULT_PORT, ensure_pool_file
 
@@ -34,6 +35,7 @@ def create_provider_app(config: dict, keys_dir: Path | None, base_url: str = "")
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     pool = Pool(config, KeyRing(keys_dir), base_url)
     app.extensions["local_cognito"] = pool
+    app.extensions["local_cognito_lockout"] = Lockouts()  # wrong passwords per user name (lockout.py)
 
     from . import provenance_view, stepup_view
     from .views import bp

@@ -14,8 +14,8 @@ from .views import (
     _absolute,
     _authorize_args,
     _complete,
-    form_is_fresh,
     form_page,
+    form_refusal,
     page_request,
     pool,
 )
@@ -35,10 +35,11 @@ def totp() -> BaseResponse:
     session = pool().session(sid)
     if session is None or sid is None:  # the password step first
         return redirect(_absolute("cognito.login", **args))
-    message = ""
+    message, status = "", 400
     if request.method == "POST":
-        if not form_is_fresh():
-            message = "Your sign-in form expired. Please try again."
+        refusal = form_refusal()
+        if refusal is not None:
+            message, status = refusal
         elif pool().add_totp(sid, request.form.get("code", "")):
             response = _complete(args, client, scopes, session)
             response.delete_cookie(XSRF_COOKIE)
@@ -54,6 +55,7 @@ def totp() -> BaseResponse:
     return form_page(
         "totp.html",
         message,
+        status,
         args=args,
         client=client,
         username=session["username"],

@@ -18,6 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from .lockout import EXCEEDED, Lockouts
 from .pool import OAuthError, Pool
 
 bp = Blueprint("cognito", __name__)
@@ -72,6 +73,28 @@ def _cors(response: Response) -> Response:
 
 def pool() -> Pool:
     return current_app.extensions["local_cognito"]
+
+
+def lockouts() -> Lockouts:
+    return current_app.extensions["local_cognito_lockout"]
+
+
+CROSS_ORIGIN = (
+    "This sign-in form was posted from another page (another site, or another port of this host), "
+    "not from this one. Nothing was signed in: sign in on this page."
+)
+
+
+def _same_origin() -> bool:
+    """The sign-in POST came from this provider's own page. Cookies ignore ports, so the XSRF cookie
+    alone cannot tell: a page on another port of the same host can set it and post the form (a
+    `same-site` request, not `cross-site`). Sec-Fetch-Site, when the browser sends it, must be
+    `same-origin`; an Origin header must be this origin (`null` is sent by no-referrer pages)."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
+    origin = request.headers.get("Origin")
+    return origin in (None, "null") or origin == request.host_url.rstrip("/")
 
 
 def _with_params(uri: str, params: dict, fragment: bool = False) -> str:
@@ -145,17 +168,25 @@ def page_request(args: dict) -> tuple[dict, list[str]] | BaseResponse:
         return _error_redirect(args, exc)
 
 
-def form_is_fresh() -> bool:
-    """The posted form carries the anti-forgery value its page set in the XSRF cookie."""
+EXPIRED = "Your sign-in form expired. Please try again."
+
+
+def form_refusal() -> tuple[str, int] | None:
+    """Why a posted sign-in form is refused (message, status), or None: it must come from this
+    provider's own page and carry the anti-forgery value its page set in the XSRF cookie."""
+    if not _same_origin():
+        return CROSS_ORIGIN, 403
     sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
-    return bool(cookie) and hmac.compare_digest(sent.encode(), cookie.encode())
+    if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+        return EXPIRED, 400
+    return None
 
 
-def form_page(template: str, message: str, **values: object) -> Response:
+def form_page(template: str, message: str, status: int = 400, **values: object) -> Response:
     """A sign-in form page with a fresh anti-forgery value (cookie and hidden field), never cached."""
     csrf = secrets.token_urlsafe(24)
     html = render_template(template, csrf=csrf, message=message, **values)
-    response = Response(html, status=400 if message else 200, mimetype="text/html")
+    response = Response(html, status=status if message else 200, mimetype="text/html")
     response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -168,15 +199,21 @@ def login() -> BaseResponse:
     if not isinstance(checked, tuple):
         return checked
     client, scopes = checked
-    message = ""
+    message, status = "", 400
     if request.method == "POST":
-        if not form_is_fresh():
-            message = "Your sign-in form expired. Please try again."
+        username = request.form.get("username", "")
+        refusal = form_refusal()
+        if refusal is not None:
+            message, status = refusal
+        elif lockouts().locked(username):
+            message = EXCEEDED
         else:
-            user = pool().check_password(request.form.get("username", ""), request.form.get("password", ""))
+            user = pool().check_password(username, request.form.get("password", ""))
             if user is None:
+                lockouts().failed(username)
                 message = "Incorrect username or password."
             else:
+                lockouts().succeeded(username)
                 sid = pool().start_session(user["username"])
                 session = pool().session(sid)
                 assert session is not None, "a session just started is live"
@@ -187,6 +224,7 @@ def login() -> BaseResponse:
     return form_page(
         "login.html",
         message,
+        status,
         args=args,
         client=client,
         demo_users=[(u["username"], u["password"]) for u in pool().config["users"]],

@@ -1,7 +1,8 @@
 """The browser-only flow: a public client (no secret) runs the code grant with PKCE in the page.
 
-The server never sees the code, the verifier or the refresh token. It only serves the page its
-settings, and verifies the ID token the page posts back (as it does for the implicit page).
+The server never sees the code, the verifier or the refresh token. It serves the page its settings,
+issues each sign-in's `state` and `nonce` (kept in the session, single use, as for the implicit
+page), and verifies the ID token the page posts back with that `state`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from .config import ClientConfig
 from .discovery import ProviderMetadata
 from .tokens import MAX_TOKEN_LENGTH
 
-MAX_NONCE = 256
+MAX_STATE = 256
 TOKEN_NAMES = ("id_token", "access_token", "refresh_token")
 
 
@@ -50,11 +51,11 @@ def page_config(settings: ClientConfig, meta: ProviderMetadata) -> dict:
 def read_verify_body(body: object) -> tuple[dict, str]:
     """Validate `POST /api/spa/verify`'s JSON; return (values, error). Never holds a refresh token."""
     if not isinstance(body, dict):
-        return {}, "the body must be a JSON object {id_token, access_token, nonce, received}"
+        return {}, "the body must be a JSON object {id_token, access_token, state, received}"
     if "refresh_token" in body:
         return {}, "never send the refresh token to the server: it stays in the page"
     values: dict = {}
-    for name, limit in (("id_token", MAX_TOKEN_LENGTH), ("access_token", MAX_TOKEN_LENGTH), ("nonce", MAX_NONCE)):
+    for name, limit in (("id_token", MAX_TOKEN_LENGTH), ("access_token", MAX_TOKEN_LENGTH), ("state", MAX_STATE)):
         value = body.get(name)
         if not isinstance(value, str) or not value or len(value) > limit:
             return {}, f"{name} is missing or not a string of reasonable size"

@@ -1,5 +1,6 @@
-// The browser-only flow's start: make state, nonce and the PKCE pair, keep them in sessionStorage,
-// and send the browser to the authorize endpoint. No secret exists anywhere in this flow.
+// The browser-only flow's start: get this sign-in's state and nonce from the server (it keeps them,
+// single use, to check the ID token the callback posts back), make the PKCE pair here, keep them in
+// sessionStorage, and send the browser to the authorize endpoint. No secret exists in this flow.
 import { randomString, s256, saveTransaction } from "./spa_pkce.js";
 import { pause } from "./spa_presenter.js";
 
@@ -15,9 +16,21 @@ function step(text) {
   steps.append(item);
 }
 
+async function begin() {
+  const response = await fetch(root.dataset.beginUrl, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "X-CSRF-Token": root.dataset.csrf },
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok || typeof body.state !== "string" || typeof body.nonce !== "string") {
+    throw new Error(body.error || `the server answered HTTP ${response.status}`);
+  }
+  return body;
+}
+
 export async function authorizeUrl() {
-  const state = randomString(32);
-  const nonce = randomString(32);
+  const { state, nonce } = await begin();
   const verifier = randomString(32); // 43 characters, the RFC 7636 minimum length is 43
   const challenge = await s256(verifier);
   saveTransaction({ state, nonce, verifier, created: Date.now() });
@@ -38,6 +51,7 @@ export async function authorizeUrl() {
 async function start() {
   button.disabled = true;
   const url = await authorizeUrl();
+  step("Got this sign-in's state and nonce from the server (single use, kept in its session)");
   step("Made code_verifier with crypto.getRandomValues and code_challenge = base64url(SHA-256(verifier))");
   step("Kept state, nonce and the verifier in sessionStorage until the callback");
   const target = new URL(url);

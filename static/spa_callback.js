@@ -144,7 +144,7 @@ async function verify() {
     body: JSON.stringify({
       id_token: tokens.id_token,
       access_token: tokens.access_token,
-      nonce: tx.nonce,
+      state: tx.state,
       received: Object.keys(tokens).filter((k) => k.endsWith("_token")),
     }),
   });
@@ -283,13 +283,15 @@ async function main() {
     pairs: [
       ["grant_type", "authorization_code"],
       ["client_id", config.client_id],
-      ["code", code],
+      ["code", "$CODE"],
       ["redirect_uri", config.redirect_uri],
-      ["code_verifier", tx.verifier],
+      ["code_verifier", "$CODE_VERIFIER"],
     ],
+    live: { code, code_verifier: tx.verifier },
     expect:
-      "A cross-origin POST with no secret: the provider's CORS lets this page read the answer. The code_verifier " +
-      "proves this is the browser that started the sign-in. Tokens come back into this page's memory.",
+      "This page POSTs these to the token endpoint itself, cross-origin and with no secret; the provider's CORS " +
+      "lets it read the answer. The code_verifier proves this is the browser that started the sign-in. Tokens " +
+      "come back into this page's memory.",
   });
   const { response, body } = await tokenRequest({
     grant_type: "authorization_code",
@@ -312,9 +314,9 @@ async function main() {
   step("POSTed the code and code_verifier to the token endpoint from this page (no secret); tokens are in page memory");
   result.textContent = `Token endpoint answered HTTP ${response.status}\n${describeResponse(body)}`;
   tokensBox.append(tokenCard("ID token", "id", tokens.id_token), tokenCard("Access token", "access", tokens.access_token));
-  step("Posted the ID and access tokens with the nonce to /api/spa/verify");
+  step("Posted the ID and access tokens with the state to /api/spa/verify (the server checks its nonce)");
   const verdict = await verify();
-  // reported now: the server keeps a trace only for a browser with a session, which verify just made
+  // reported now: a verified sign-in starts a new trace, which this report then joins
   report("token", "POST", config.token_endpoint, response.status);
   if (!verdict.valid) {
     discard("Server-side verification failed", verdict.error || "unknown error");

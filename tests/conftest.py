@@ -3,6 +3,7 @@ The helpers behind them are in tests/support."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -73,8 +74,9 @@ def signed_in(stack: Stack, http: requests.Session) -> dict:
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    """A real redis-server on a loopback port, for this test run only."""
-    proc, url = start_redis(tmp_path_factory.mktemp("redis"))
+    """A real redis-server on a loopback port, for this test run only; it requires a password, which
+    the URL carries (as a REDIS_URL for a production Redis would)."""
+    proc, url = start_redis(tmp_path_factory.mktemp("redis"), password=secrets.token_urlsafe(16))
     yield url
     stop(proc)
 

@@ -16,7 +16,7 @@ from tests.support.fuzz import FUZZ, assert_survived, hostile_text, json_values,
 
 def test_fuzz_spa_verify_bodies(stack, http, signed_in):
     csrf = stack.spa_csrf(http)
-    keys = st.sampled_from(["id_token", "access_token", "nonce", "received", "refresh_token"])
+    keys = st.sampled_from(["id_token", "access_token", "state", "nonce", "received", "refresh_token"])
 
     @FUZZ
     @given(body=json_values | st.dictionaries(keys, json_values))

@@ -132,8 +132,8 @@ def test_compare_page_reflects_what_ran(stack, http):
     assert page.count("not run yet in this session") >= 10
     stack.login(http)
     stack.verify_implicit(http, tokens(stack.implicit_fragment(http)))
-    spa_tokens, nonce = stack.spa_tokens(http)  # the third column: the browser-only flow
-    body = {"id_token": spa_tokens["id_token"], "access_token": spa_tokens["access_token"], "nonce": nonce}
+    spa_tokens, state = stack.spa_tokens(http)  # the third column: the browser-only flow
+    body = {"id_token": spa_tokens["id_token"], "access_token": spa_tokens["access_token"], "state": state}
     http.post(stack.url + "/api/spa/verify", json=body, headers={"X-CSRF-Token": stack.spa_csrf(http)})
     page = http.get(stack.url + "/compare").text
     assert "not run yet" not in page

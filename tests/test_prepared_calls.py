@@ -7,7 +7,7 @@ import html
 import io
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
@@ -21,6 +21,7 @@ from oauth.client import OAuthClient
 from oauth.errors import ProviderRefused
 from oauth.http import ProviderError
 from tests.support import Stack, answer
+from tests.support.pages import Screen, read_screen
 from tracing import recorder
 from tracing.redact import BASIC_PLACEHOLDER
 from views import presenter
@@ -166,36 +167,6 @@ def test_cognito_revocation_sends_basic_whatever_oauth_client_auth_says(make_sta
 
 
 # -- presenter screens: what the screen shows is what the trace records for the call sent ----------
-@dataclass
-class Screen:
-    title: str
-    method: str
-    endpoint: str
-    rows: list[tuple[str, str]]
-    action: str
-    fields: dict[str, str]
-    page: str
-
-
-def read_screen(page: str) -> Screen:
-    def text(fragment: str) -> str:
-        return html.unescape(fragment.replace("<wbr>", ""))
-
-    title = re.search(r'<section class="presenter[^"]*" id="presenter">.*?<h1>(.*?)</h1>', page, re.S)
-    request = re.search(r'<p class="request"><span class="method">(.*?)</span> <code>(.*?)</code>', page)
-    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', page, re.S)
-    assert title and request and form, page
-    rows = re.findall(r'<tr data-param="([^"]+)"><th scope="row"><code>[^<]*</code></th><td><code>(.*?)</code>', page)
-    fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
-    return Screen(
-        title=text(title.group(1)),
-        method=request.group(1),
-        endpoint=text(request.group(2)),
-        rows=[(text(k), text(v)) for k, v in rows],
-        action=html.unescape(form.group(1)),
-        fields={k: html.unescape(v) for k, v in fields.items()},
-        page=page,
-    )
 
 
 def traced(stack: Stack, http: requests.Session, name: str) -> dict:

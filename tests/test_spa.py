@@ -172,8 +172,8 @@ def test_spa_page_when_the_provider_is_down(make_stack, http):
 
 
 def test_verify_accepts_the_public_clients_tokens(stack, http):
-    tokens, nonce = stack.spa_tokens(http)
-    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "nonce": nonce}
+    tokens, state = stack.spa_tokens(http)
+    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "state": state}
     response = verify(stack, http, {**body, "received": ["access_token", "id_token", "refresh_token"]})
     assert response.status_code == 200, response.text
     result = response.json()
@@ -187,25 +187,26 @@ def test_verify_accepts_the_public_clients_tokens(stack, http):
 
 
 def test_verify_refuses_a_wrong_nonce_and_the_confidential_clients_tokens(stack, http):
-    tokens, _ = stack.spa_tokens(http)
-    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "nonce": "x"}
+    tokens, state = stack.spa_tokens(http, nonce="not-the-servers")  # the page asked with another nonce
+    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "state": state}
     response = verify(stack, http, body)
     assert response.status_code == 400 and "nonce" in response.json()["error"]
     fragment = stack.implicit_fragment(http)  # the confidential client's tokens: wrong audience here
-    body = {"id_token": fragment["id_token"], "access_token": fragment["access_token"], "nonce": "x"}
+    state = stack.spa_begin(http)["state"]
+    body = {"id_token": fragment["id_token"], "access_token": fragment["access_token"], "state": state}
     response = verify(stack, http, body)
     assert response.status_code == 400 and "aud" in response.json()["error"]
 
 
 def test_verify_bad_input_is_a_clear_4xx(stack, http):
-    tokens, nonce = stack.spa_tokens(http)
-    good = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "nonce": nonce}
+    tokens, state = stack.spa_tokens(http)
+    good = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "state": state}
     csrf = stack.spa_csrf(http)
     for body in (
         [],
         {},
         {**good, "id_token": ""},
-        {**good, "nonce": 5},
+        {**good, "state": 5},
         {**good, "id_token": "x" * 20000},
         {**good, "received": "all"},
         {**good, "id_token": "garbage"},
@@ -234,8 +235,8 @@ def test_trace_reports_are_checked(stack, http):
     good = {"step": "token", "method": "POST", "url": token_endpoint, "status": 200}
     post = lambda body: http.post(stack.url + "/api/spa/trace", json=body, headers={"X-CSRF-Token": csrf})  # noqa: E731
     assert post(good).json() == {"recorded": False}  # no sign-in in this browser yet: nothing kept
-    tokens, nonce = stack.spa_tokens(http)
-    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "nonce": nonce}
+    tokens, state = stack.spa_tokens(http)
+    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "state": state}
     assert verify(stack, http, body, csrf).status_code == 200
     assert post(good).json() == {"recorded": True}
     for bad in (
@@ -261,8 +262,8 @@ def test_compare_has_a_third_column_from_what_ran(stack, http):
     page = http.get(stack.url + "/compare").text
     assert "Code + PKCE in the browser" in page
     assert page.count("not run yet in this session") >= 21
-    tokens, nonce = stack.spa_tokens(http)
-    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "nonce": nonce}
+    tokens, state = stack.spa_tokens(http)
+    body = {"id_token": tokens["id_token"], "access_token": tokens["access_token"], "state": state}
     verify(stack, http, {**body, "received": sorted(tokens)})
     page = http.get(stack.url + "/compare").text
     assert page.count("not run yet in this session") == 14  # the other two columns
@@ -335,7 +336,7 @@ def test_a_passer_by_stores_nothing(stack):
         assert stranger.post(stack.url + "/api/tokens/reveal", json={"which": "id"}, headers=headers).status_code == 404
         report = {"step": "token", "method": "POST", "url": stack.provider_url + "/oauth2/token", "status": 400}
         assert stranger.post(stack.url + "/api/spa/trace", json=report, headers=headers).json() == {"recorded": False}
-        bad = {"id_token": "a.b.c", "access_token": "a.b.c", "nonce": "n"}
+        bad = {"id_token": "a.b.c", "access_token": "a.b.c", "state": "s"}
         assert stranger.post(stack.url + "/api/spa/verify", json=bad, headers=headers).status_code == 400
         assert stack.app.config["SESSION_COOKIE_NAME"] not in stranger.cookies
         assert recorder.TRACE_COOKIE not in stranger.cookies

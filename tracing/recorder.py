@@ -1,10 +1,14 @@
 """Record every HTTP exchange of a browser session into its trace.
 
-The trace lives in its own server-side store (files or Redis, like sessions), keyed by a
-random, server-signed id in the `flowlab_trace` cookie (an id the server never issued is
-replaced). It is separate from the login session, so the logout step can be recorded while the
-login session itself is destroyed. Steps are redacted before they are stored (see
-tracing/redact.py). This is the package's only module that imports Flask.
+The trace lives in its own server-side store (files or Redis, like sessions), under a random,
+server-signed id. A browser with a session has the trace whose id its session records: a trace id
+in a cookie is never adopted, so an id the server signed for someone else and planted in this
+browser (cookies ignore ports: a page on another port of the same host can set one) receives none
+of its steps. The `flowlab_trace` cookie carries the same id; without a session it is read only for
+a trace a sign-out (or a timeout) left behind, signed for that purpose. The trace is separate from
+the login session, so the logout step can be recorded while the login session itself is destroyed.
+Steps are redacted before they are stored (see tracing/redact.py). This is the package's only
+module that imports Flask.
 
 Bounds: nothing is written for a request that came without a session and starts no sign-in;
 a step's URL, header values and bodies are cut at fixed sizes, and one trace keeps at most
@@ -24,16 +28,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cachelib import BaseCache, FileSystemCache, RedisCache
+from cachelib import FileSystemCache
 from flask import Flask, current_app, g, has_request_context, request, session
 from werkzeug.wrappers import Response
 
 from config import Settings
 from oauth.http import Reply
 from views import antiforgery, signin
+from views.session_keys import TRACE_ID
 
 from .model import Exchange, Step, Trace
 from .redact import MAX_BODY, Redactor
+from .stores import JsonRedisStore, KeyValueStore
 
 TRACE_COOKIE = "flowlab_trace"
 MAX_STEPS = 60
@@ -47,7 +53,7 @@ CUT = "…(cut)"
 class TraceStore:
     """Traces by id, stored as plain dicts: {"next": int, "steps": [...], "vault": {"step.index": full token}}."""
 
-    def __init__(self, cache: BaseCache):
+    def __init__(self, cache: KeyValueStore):
         self.cache = cache
 
     def load(self, trace_id: str | None) -> dict[str, Any]:
@@ -72,10 +78,20 @@ def cookie_name() -> str:
     return "__Host-" + TRACE_COOKIE if current_app.extensions["settings"].secure_cookies else TRACE_COOKIE
 
 
+BOUND = "trace-id"  # the signature purpose of a trace id recorded in a session
+UNBOUND = "trace-id-after-session"  # ... of the trace a sign-out leaves for a browser without a session
+
+
 def current_trace_id() -> str | None:
-    """The trace id from the cookie, if this server issued it (signed); planted ids are ignored."""
+    """This browser's trace id: the one its session records; without a session, a sign-out's trace
+    from the cookie. A cookie's id is never adopted by a session."""
+    bound = TRACE_ID.get()
+    if bound is not None:
+        return bound if antiforgery.unsign(BOUND, bound) else None
+    if session:
+        return None
     value = request.cookies.get(cookie_name(), "")
-    return value if antiforgery.unsign("trace-id", value) else None
+    return value if antiforgery.unsign(UNBOUND, value) else None
 
 
 def store() -> TraceStore:
@@ -109,9 +125,12 @@ class BrowserStep:
 
 @dataclass(frozen=True)
 class Incoming:
-    """This request itself, recorded when its response is known (the callback, the implicit verify)."""
+    """This request itself, recorded when its response is known (the callback, the implicit verify).
+    `keep_tokens`: False when the tokens it carries must not reach the vault (they show as
+    placeholders): the browser-only flow's, which the server never keeps."""
 
     name: str
+    keep_tokens: bool = True
 
 
 Pending = ServerCall | BrowserStep | Incoming | Exchange  # Exchange: made without the HTTP client
@@ -145,9 +164,10 @@ def note_redirect(name: str, url: str) -> None:
     _pending().append(BrowserStep(name, url, time.time()))
 
 
-def note_incoming(name: str) -> None:
-    """This request is itself a step worth showing (the callback, the implicit verify)."""
-    _pending().insert(0, Incoming(name))
+def note_incoming(name: str, keep_tokens: bool = True) -> None:
+    """This request is itself a step worth showing (the callback, the implicit verify); with
+    `keep_tokens` False its tokens are recorded as placeholders only, never in the vault."""
+    _pending().insert(0, Incoming(name, keep_tokens))
 
 
 def note_browser_step(name: str, url: str, duration_ms: float = 0.0) -> None:
@@ -269,9 +289,33 @@ def _steps(
     for entry in entries:
         step = Step.from_exchange(redactor, _exchange(entry, response, settings))
         step.probe = isinstance(entry, ServerCall) and entry.probe
-        steps.append((step, list(redactor.vault)))
+        keep = not (isinstance(entry, Incoming) and not entry.keep_tokens)
+        steps.append((step, list(redactor.vault) if keep else []))
         redactor.vault.clear()
     return steps
+
+
+def _target(rotate: bool, keep: str) -> tuple[str, Trace, bool]:
+    """The trace this request writes to: (its id, its record, whether the id is new).
+
+    The id the request began with (read before sign-in or sign-out changed the session) goes on,
+    unless the trace rotates (a new one, keeping a sign-in's own steps when `keep` is its state) or
+    the id is not of the kind the session now needs: a session only ever writes to the trace it
+    records, and a browser left without one gets a sign-out's trace (signed for the cookie alone)."""
+    old_id = g.get("trace_start_id")
+    bind = bool(session)
+    trace = store().read(old_id)
+    if rotate:
+        store().delete(old_id)
+        trace = _login_steps(trace, keep) if keep else Trace(next=trace.next)
+    elif old_id is None or bind != bool(antiforgery.unsign(BOUND, old_id)):
+        trace = Trace()  # never continue a trace this session does not record
+    else:
+        return old_id, trace, False
+    trace_id = antiforgery.sign(BOUND if bind else UNBOUND, secrets.token_urlsafe(32))
+    if bind:
+        TRACE_ID.set(trace_id)
+    return trace_id, trace, True
 
 
 def _flush(response: Response) -> Response:
@@ -279,22 +323,16 @@ def _flush(response: Response) -> Response:
     rotate = g.pop("trace_rotate", False)
     if not entries and not rotate:
         return response
-    if not _allowed():
-        if rotate:  # signed out with no session left (a timeout): drop the old trace, store nothing
-            store().delete(current_trace_id())
-            if current_trace_id():
+    if not _allowed() or (not entries and not session):
+        if rotate:  # signed out with nothing to record (a timeout): drop the old trace, store nothing
+            store().delete(g.get("trace_start_id"))
+            if request.cookies.get(cookie_name()):
                 response.delete_cookie(cookie_name(), path="/", secure=_secure(), httponly=True, samesite="Lax")
         return response
     settings: Settings = current_app.extensions["settings"]
     redactor = Redactor.for_app(settings, _refresh_token())
-    old_id = current_trace_id()
-    trace = store().read(old_id)
     keep = g.pop("trace_keep", "")
-    if rotate:
-        store().delete(old_id)
-        trace = _login_steps(trace, keep) if keep else Trace(next=trace.next)
-    new_id = old_id is None or rotate
-    trace_id = old_id if old_id is not None and not rotate else antiforgery.sign("trace-id", secrets.token_urlsafe(32))
+    trace_id, trace, new_id = _target(rotate, keep)
     request_id = secrets.token_hex(8)
     for step, vault in _steps(entries or [], response, redactor, settings):
         step.id = trace.next
@@ -327,8 +365,9 @@ def _flush(response: Response) -> Response:
 
 
 def install(app: Flask, settings: Settings, redis_client: Any = None) -> None:
+    cache: KeyValueStore
     if redis_client is not None:
-        cache: BaseCache = RedisCache(host=redis_client, key_prefix="flowlab-trace:", default_timeout=TRACE_TTL)
+        cache = JsonRedisStore(redis_client, "flowlab-trace:", TRACE_TTL)
     else:
         directory = Path(settings.instance_path) / "traces"
         directory.mkdir(parents=True, exist_ok=True)
@@ -337,10 +376,12 @@ def install(app: Flask, settings: Settings, redis_client: Any = None) -> None:
     app.extensions["oauth_client"].http.observers.append(_on_reply)
     app.before_request(_start)
 
-    @app.before_request
     def _note_session() -> None:
         g.trace_had_session = bool(session)
+        g.trace_start_id = current_trace_id()
 
+    # first of all hooks: before a timeout (app.py) clears the session, and with it the trace's id
+    app.before_request_funcs.setdefault(None, []).insert(0, _note_session)
     app.after_request(_flush)
 
 

@@ -1,4 +1,5 @@
-"""Rate limits (Flask-Limiter) on the routes that start work: sign-ins, callbacks, live doctor checks.
+"""Rate limits (Flask-Limiter) on the routes that start work: sign-ins, callbacks, live doctor checks,
+the inspector, and the provider calls a signed-in user makes the app send (one budget for all of them).
 
 Counted per client address, in memory by default and in Redis (keys with a TTL) when
 SESSION_BACKEND=redis, so several instances share the counts. Over the limit: 429 with
@@ -27,11 +28,16 @@ SIGN_IN_ENDPOINTS = (
     "implicit.verify",
     "authorize_panel.page",
     "authorize_panel.send",
+    "spa.begin",
     "spa.verify",
     "spa.trace",
 )
 DOCTOR_ENDPOINTS = ("doctor.doctor",)
 INSPECT_ENDPOINTS = ("inspect.page",)
+# The routes that make the app call the provider for a signed-in user; sign-out is not among them (its
+# one revocation ends the session, and signing out must never be refused).
+PROVIDER_ENDPOINTS = ("machine.machine", "lifecycle.refresh", "lifecycle.userinfo", "lifecycle.revoke")
+PROVIDER_PAGES = ("lifecycle.revocation",)  # a GET: each visit tries the revoked tokens at the provider
 
 
 def _too_many(exc: RateLimitExceeded) -> Response:
@@ -48,13 +54,18 @@ def _too_many(exc: RateLimitExceeded) -> Response:
     return response
 
 
+def _storage_uri(redis_url: str) -> str:
+    """REDIS_URL as the limits library names it: a unix socket is `redis+unix://` there."""
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
 def install(app: Flask, settings: Settings) -> None:
     """Wrap the work-starting views in their limits; call after the blueprints are registered."""
     redis = settings.session_backend == "redis"
     limiter = Limiter(
         key_func=get_remote_address,
         app=app,
-        storage_uri=settings.redis_url if redis else "memory://",
+        storage_uri=_storage_uri(settings.redis_url) if redis else "memory://",
         storage_options={"socket_timeout": 2, "socket_connect_timeout": 2} if redis else {},
         strategy="fixed-window",
         key_prefix="flowlab-limits",
@@ -62,14 +73,18 @@ def install(app: Flask, settings: Settings) -> None:
         headers_enabled=False,
     )
     app.extensions["flowlab_limiter"] = limiter
-    for endpoints, value, methods in (
-        (SIGN_IN_ENDPOINTS, settings.rate_limit_sign_in, None),
-        (DOCTOR_ENDPOINTS, settings.rate_limit_doctor, ["POST"]),
-        (INSPECT_ENDPOINTS, settings.rate_limit_inspect, ["POST"]),
+    budget = settings.rate_limit_provider_calls  # one count (its scope) for the posts and the page
+    provider_calls = limiter.shared_limit(budget, scope="provider-calls", methods=["POST"])
+    provider_page = limiter.shared_limit(budget, scope="provider-calls")
+    for endpoints, limit in (
+        (SIGN_IN_ENDPOINTS, limiter.limit(settings.rate_limit_sign_in)),
+        (DOCTOR_ENDPOINTS, limiter.limit(settings.rate_limit_doctor, methods=["POST"])),
+        (INSPECT_ENDPOINTS, limiter.limit(settings.rate_limit_inspect, methods=["POST"])),
+        (PROVIDER_ENDPOINTS, provider_calls),
+        (PROVIDER_PAGES, provider_page),
     ):
         for endpoint in endpoints:
-            limited = limiter.limit(value, methods=methods)(app.view_functions[endpoint])
             # The wrapper has the view's signature (functools.wraps); mypy merges the sync and async
             # members of RouteCallable into one return type, so it is stated here.
-            app.view_functions[endpoint] = cast(RouteCallable, limited)
+            app.view_functions[endpoint] = cast(RouteCallable, limit(app.view_functions[endpoint]))
     app.register_error_handler(RateLimitExceeded, _too_many)

@@ -131,8 +131,10 @@ CHANGED = (
 )
 
 
-def _call_mac(call: PreparedCall) -> str:
-    return antiforgery.mac("presenter-call", call.canonical())
+def _call_mac(call: PreparedCall, screen: str) -> str:
+    """The MAC of `call` as shown on the screen whose Continue posts to `screen` (a path): an approval
+    counts only for the call and the step it was shown for (a revoke screen's is no sign-out's)."""
+    return antiforgery.mac("presenter-call", screen.encode() + b"\n" + call.canonical())
 
 
 def call_screen(
@@ -150,12 +152,13 @@ def call_screen(
         params=_rows(pairs),
         expect=expect,
         go_url=None,
-        form=(action, {**fields, SHOWN_CALL: _call_mac(call)}),
+        form=(action, {**fields, SHOWN_CALL: _call_mac(call, urlsplit(action).path)}),
         changed=CHANGED if changed else "",
     )
 
 
 def is_the_shown_call(call: PreparedCall) -> bool:
     """Whether `call`, prepared again on Continue from the same inputs, is exactly the call the
-    screen showed (its MAC came back with the form): only then may it be sent."""
-    return hmac.compare_digest(request.form.get(SHOWN_CALL, ""), _call_mac(call))
+    screen showed, on a screen whose Continue posts here (its MAC came back with the form): only
+    then may it be sent."""
+    return hmac.compare_digest(request.form.get(SHOWN_CALL, ""), _call_mac(call, request.path))

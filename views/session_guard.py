@@ -1,9 +1,17 @@
-"""Keep a session-store outage (Redis down) a clear 503, never a 500 or a lost write."""
+"""Keep a session-store outage (Redis down) a clear 503, never a 500 or a lost write; and read only
+data from the store, never code.
+
+Flask-Session 0.8 stores Redis sessions as msgpack, but reads back with a pickle fallback: anyone who
+can write to the Redis (a server without a password, a shared one) could run code in the app by
+storing a pickle under a session key. Its decoder is replaced here by one that reads msgpack or
+JSON and nothing else; a record it cannot read is no session (a new, empty one), not an error.
+"""
 
 from __future__ import annotations
 
 import logging
 
+import msgspec
 import redis
 from flask import Flask, Request, Response, g, render_template
 from flask.sessions import SessionInterface, SessionMixin
@@ -25,11 +33,36 @@ def _unavailable_page(response: Response | None = None) -> Response:
     return response
 
 
+class UnreadableSession(ValueError):
+    """A stored session record that is neither msgpack nor JSON of a dict."""
+
+
+class DataOnlySerializer:
+    """Flask-Session's msgpack serializer without its pickle fallback."""
+
+    def __init__(self) -> None:
+        self.encoder = msgspec.msgpack.Encoder()
+        self.decoders = (msgspec.msgpack.Decoder(dict), msgspec.json.Decoder(dict))
+
+    def encode(self, session: ServerSideSession) -> bytes:
+        return self.encoder.encode(dict(session))
+
+    def decode(self, serialized_data: bytes) -> dict:
+        for decoder in self.decoders:
+            try:
+                return decoder.decode(serialized_data)
+            except msgspec.DecodeError:
+                continue
+        raise UnreadableSession("the stored session is neither msgpack nor JSON")
+
+
 class GuardedSessions(SessionInterface):
     """Delegates to Flask-Session's interface and turns store failures into 503s."""
 
     def __init__(self, inner: ServerSideSessionInterface):
         self.inner = inner
+        # Redis reads and writes through it (the file store under instance/ hands dicts to cachelib)
+        inner.serializer = DataOnlySerializer()
 
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
@@ -37,6 +70,10 @@ class GuardedSessions(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         try:
             return self.inner.open_session(app, request)
+        except UnreadableSession:
+            log.warning("an unreadable session record was ignored (not msgpack or JSON)")
+            sid = self.inner._generate_sid(self.inner.sid_length)
+            return self.inner.session_class(sid=sid, permanent=self.inner.permanent)
         except STORE_ERRORS as exc:
             log.error("session store unavailable on open: %s", type(exc).__name__)
             g.session_store_down = True

@@ -54,6 +54,7 @@ CODE_RUN: Key[dict] = Key("code_run", dict)
 IMPLICIT_RUN: Key[dict] = Key("implicit_run", dict)
 SPA_RUN: Key[dict] = Key("spa_run", dict)
 
+TRACE_ID: Key[str] = Key("trace_id", str)  # this browser's trace (tracing/recorder.py): bound to the session
 SEEN_AT: Key[int] = Key("seen_at", int)  # the last request of a signed-in session (epoch seconds): the idle timeout
 PRESENTER_PENDING: Key[dict] = Key("presenter_pending", dict)  # presenter mode: the code exchange, paused
 AFTER_LOGOUT: Key[str] = Key("after_logout", str)  # "switch": /signed-out goes on to sign in again

@@ -8,8 +8,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
 from lab.compare import spa_run_record
-from lab.steps import PARAM_HELP
-from oauth import safejson, spa
+from lab.steps import PARAM_HELP, SPA_PARAM_HELP
+from oauth import safejson, spa, transactions
 from oauth.client import is_jwt
 from oauth.tokens import IF_PRESENT
 from tracing import recorder
@@ -17,7 +17,7 @@ from tracing.model import Exchange
 
 from . import oauth_client, settings
 from .errors import problem
-from .session_keys import SPA_RUN
+from .session_keys import SPA_RUN, TX
 
 bp = Blueprint("spa", __name__)
 
@@ -52,7 +52,7 @@ def _page(template: str) -> Response | str:
         meanings=CLAIMS,
         why=WHY,
         causes=LIKELY_CAUSES,
-        param_help=PARAM_HELP,
+        param_help={**PARAM_HELP, **SPA_PARAM_HELP},
     )
 
 
@@ -121,27 +121,43 @@ def trace() -> Response:
             response_body=note,
         )
     )
-    # a trace is kept only for a browser with a session (after /api/spa/verify): nothing for a passer-by
+    # a trace is kept only for a browser with a session (from /api/spa/begin on): nothing for a passer-by
     return jsonify({"recorded": bool(session)})
+
+
+@bp.post("/api/spa/begin")
+def begin() -> Response:
+    """Start a browser-only sign-in: the server makes its `state` and `nonce` and keeps them in this
+    browser's session (single use, 10 minutes), as for the implicit flow. The page makes its own PKCE
+    verifier (the transaction's is unused). The first request of the flow that stores anything."""
+    if not settings().public_client_id:
+        return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
+    tx = transactions.begin(session, "spa", "/spa", key=TX)
+    return jsonify({"state": tx.state, "nonce": tx.nonce})
 
 
 @bp.post("/api/spa/verify")
 def verify() -> Response:
-    """Verify the ID (and access) token the page got from the token endpoint, for the public client."""
+    """Verify the ID (and access) token the page got from the token endpoint, for the public client,
+    against the sign-in this browser began (its state, single use, and its nonce). The tokens are
+    checked and dropped: the trace shows them as placeholders, nothing keeps them."""
     body, refused = json_body()  # read first, so the tracer never meets a refused body
     if refused is not None:
         return refused
-    recorder.note_incoming("spa_verify")
+    recorder.note_incoming("spa_verify", keep_tokens=False)
     s = settings()
     if not s.public_client_id:
         return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
     values, error = spa.read_verify_body(body)
     if error:
         return _refuse(error)
+    tx = transactions.take(session, values["state"], "spa", key=TX)
+    if tx is None:  # a replay, or tokens from elsewhere: nothing is stored for it
+        return _refuse("state does not match a browser-only sign-in started in this browser, or was used already")
     client = oauth_client()
     id_result = client.verify_id_token(
         values["id_token"],
-        nonce=values["nonce"],
+        nonce=tx.nonce,
         access_token=values["access_token"],
         at_hash=IF_PRESENT,
         at_login=True,
@@ -153,8 +169,8 @@ def verify() -> Response:
     failed = first_failure(results)
     if failed is not None:
         failure, message = failed
-        if session:  # recorded for /compare; a stranger with no session gets nothing stored
-            SPA_RUN.set(spa_run_record(values["received"], False, message))
+        SPA_RUN.set(spa_run_record(values["received"], False, message))  # for /compare (names only)
         return _refuse(message, check=failure.name, checks=check_rows(id_result))
     SPA_RUN.set(spa_run_record(values["received"], True))
+    recorder.start_new()  # a new trace for this sign-in, as at a code-flow sign-in
     return jsonify(verified_answer(results))

@@ -3,6 +3,8 @@ and a real redis-server."""
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
 import shutil
 import socket
@@ -13,6 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import redis
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -87,14 +93,57 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_redis(directory: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """Start a real redis-server on loopback (no persistence) and wait until it answers."""
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (PEM files in `directory`), for a TLS server in a test."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "redis-cert.pem", directory / "redis-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+def start_redis(
+    directory: Path, port: int | None = None, *, password: str = "", tls: bool = False
+) -> tuple[subprocess.Popen, str]:
+    """Start a real redis-server on loopback (no persistence) and wait until it answers.
+
+    With `password`, it requires it (the URL carries it); with `tls`, it speaks only TLS (a
+    `rediss://` URL trusting a certificate made for it). The configuration goes in on standard
+    input, so no password is on a command line."""
     binary = shutil.which("redis-server")
     assert binary, "redis-server is missing: `make test` installs it (scripts/system-deps.sh)"
     port = port or free_port()
-    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    proc = subprocess.Popen([*args, "--dir", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
+    config = ["bind 127.0.0.1", 'save ""', "appendonly no", f'dir "{directory}"']
+    config += [f"requirepass {password}"] if password else []
+    auth = f":{password}@" if password else ""
+    if tls:
+        cert, key = self_signed_certificate(directory)
+        config += ["port 0", f"tls-port {port}", f'tls-cert-file "{cert}"', f'tls-key-file "{key}"']
+        config += [f'tls-ca-cert-file "{cert}"', "tls-auth-clients no"]
+        url = f"rediss://{auth}127.0.0.1:{port}/0?ssl_ca_certs={cert}"
+    else:
+        config += [f"port {port}"]
+        url = f"redis://{auth}127.0.0.1:{port}/0"
+    proc = subprocess.Popen([binary, "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None
+    proc.stdin.write("\n".join(config).encode() + b"\n")
+    proc.stdin.close()
     with redis.Redis.from_url(url) as client:
         for _ in range(200):
             try:

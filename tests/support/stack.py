@@ -161,17 +161,25 @@ class Stack:
     def public_client(self) -> dict:
         return next(c for c in self.pool_config["clients"] if c["client_id"] == self.settings.public_client_id)
 
-    def spa_tokens(self, http: requests.Session, verifier: str = "w" * 50) -> tuple[dict, str]:
-        """What the /spa page does, over plain HTTP: authorize as the public client with PKCE, then
-        trade the code with no secret. Returns (the token response, the nonce)."""
+    def spa_begin(self, http: requests.Session) -> dict:
+        """POST /api/spa/begin as the /spa page does: this sign-in's state and nonce, made by the server."""
+        response = http.post(self.url + "/api/spa/begin", headers={"X-CSRF-Token": self.spa_csrf(http)})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def spa_tokens(self, http: requests.Session, verifier: str = "w" * 50, nonce: str = "") -> tuple[dict, str]:
+        """What the /spa page does, over plain HTTP: begin (the server's state and nonce), authorize as
+        the public client with PKCE, then trade the code with no secret. Returns (the token response, the
+        state to verify them with). `nonce` replaces the server's in the authorize request."""
+        started = self.spa_begin(http)
         digest = hashlib.sha256(verifier.encode()).digest()
         params = {
             "response_type": "code",
             "client_id": self.settings.public_client_id,
             "redirect_uri": self.url + "/spa/callback",
             "scope": "openid email profile",
-            "state": "spa-state",
-            "nonce": "spa-nonce-" + verifier[:8],
+            "state": started["state"],
+            "nonce": nonce or started["nonce"],
             "code_challenge": base64.urlsafe_b64encode(digest).rstrip(b"=").decode(),
             "code_challenge_method": "S256",
         }
@@ -187,7 +195,7 @@ class Stack:
         }
         response = requests.post(self.provider_url + "/oauth2/token", data=form, timeout=5)
         assert response.status_code == 200, response.text
-        return response.json(), params["nonce"]
+        return response.json(), started["state"]
 
     def spa_csrf(self, http: requests.Session) -> str:
         return self.csrf(http, "/spa/callback")
