@@ -51,7 +51,7 @@ class OAuthClient:
         reply = self.http.request("jwks", "GET", url, headers={"Accept": "application/json"})
         if reply.status != 200:
             raise ProviderError("jwks", f"answered HTTP {reply.status} for {url}")
-        cache_control = next((v for k, v in reply.headers.items() if k.lower() == "cache-control"), None)
+        cache_control = reply.headers.get("Cache-Control")
         return JwksReply(reply.json(), cache_max_age(cache_control))
 
     def metadata(self) -> ProviderMetadata:

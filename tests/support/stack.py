@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 import requests
 from flask import Flask
 from jose import jws
+from werkzeug.serving import WSGIRequestHandler
 
 from app import create_app
 from config import load_settings
@@ -192,8 +193,16 @@ class Stack:
         return http.get(self.url + "/api/session").json()
 
 
-def build_stack(tmp_path: Path, key_dir: Path, env: dict | None = None, **overrides) -> Stack:
-    app_server, provider_server = LiveServer(), LiveServer()
+def build_stack(
+    tmp_path: Path,
+    key_dir: Path,
+    env: dict | None = None,
+    provider_handler: type[WSGIRequestHandler] | None = None,
+    **overrides,
+) -> Stack:
+    """The app and the local provider on loopback ports; `provider_handler` changes how the provider's
+    server writes its answers (LowercaseHeaders), `env` and `overrides` the app's settings."""
+    app_server, provider_server = LiveServer(), LiveServer(handler=provider_handler)
     keys = tmp_path / "provider-keys"
     shutil.copytree(key_dir, keys)
     pool = default_pool(app_server.url, port=provider_server.server.server_port)
