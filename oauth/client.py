@@ -110,10 +110,13 @@ class OAuthClient:
         }
         return self._token_call("token", form)
 
-    def exchange(self, call: PreparedCall) -> dict:
-        """Send a prepared code exchange (the very object a presenter screen showed) and read its tokens."""
+    def exchange(self, call: PreparedCall, scope: str | None = None) -> dict:
+        """Send a prepared code exchange (the very object a presenter screen showed) and read its tokens.
+        An ID token must come back when the authorize request asked for `openid` (`scope`: what it asked
+        for, None for the configured scopes); without openid no ID token is the normal answer."""
         tokens = self.send(call)
-        if "openid" in self.config.scopes and not tokens.get("id_token"):
+        asked = scope.split() if scope is not None else self.config.scopes
+        if "openid" in asked and not tokens.get("id_token"):
             raise ProviderError("token", "answered without an id_token although openid was requested")
         return tokens
 

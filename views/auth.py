@@ -142,7 +142,7 @@ def callback_continue() -> Response | str:
 def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response | str:
     """Send the prepared code exchange, verify the ID token, and only then store the tokens."""
     client = oauth_client()
-    tokens = client.exchange(call)
+    tokens = client.exchange(call, tx.scope)
     claims: dict = {}
     if tokens.get("id_token"):
         result = client.verify_id_token(
