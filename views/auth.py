@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from lab.causes import likely_cause
@@ -18,7 +18,7 @@ from oauth.http import ProviderError
 from oauth.tokens import IF_PRESENT
 from tracing import recorder
 
-from . import antiforgery, oauth_client, presenter, settings, signin
+from . import antiforgery, oauth_client, presenter, settings, signin, signout_note
 from .errors import problem
 from .session_keys import AFTER_LOGOUT, CODE_RUN, PRESENTER_PENDING, SEEN_AT, TX
 
@@ -175,14 +175,14 @@ def _end_sessions(switch: bool) -> Response | str:
     user = signin.load()
     client = oauth_client()
     s = settings()
-    revoked = ""
+    revoked, failed = "", ""
     if user and user.refresh_token and not user.refresh_revoked:
         try:
             client.revoke(user.refresh_token)
             revoked = "The revocation answered HTTP 200 with an empty body: the refresh token is revoked."
         except ClientError as exc:
             log.warning("logout: could not revoke the refresh token: %s", exc)
-            revoked = "The revocation failed; the session is cleared anyway."
+            revoked = failed = signout_note.revoke_failed(exc)
     try:
         provider_logout = client.logout_url(s.signed_out_uri, user.id_token if user else None)
     except ProviderError:
@@ -197,18 +197,23 @@ def _end_sessions(switch: bool) -> Response | str:
         if switch:
             AFTER_LOGOUT.set("switch")
         signin.new_session_id()
-        return presenter.redirect_screen(
+        screen = presenter.redirect_screen(
             title="Send the browser to the provider's logout",
             url=provider_logout or url_for("dashboard.index", signed_out=1),
-            expect="The app's session is already gone and the refresh token revoked. The provider now ends its "
-            "own sign-in session and sends the browser back to /signed-out.",
+            expect="The app's session is already gone"
+            + (" (the refresh token was not revoked)" if failed else " and the refresh token revoked")
+            + ". The provider now ends its own sign-in session and sends the browser back to /signed-out.",
             came_back=revoked,
         )
+        return signout_note.remember(make_response(screen), failed) if failed else screen
     if switch:
         AFTER_LOGOUT.set("switch")
         signin.new_session_id()
-        return redirect(provider_logout or url_for("auth.login", prompt="login"))
+        switching = redirect(provider_logout or url_for("auth.login", prompt="login"))
+        return signout_note.remember(switching, failed) if failed else switching
     response = redirect(provider_logout or url_for("dashboard.index", signed_out=1))
+    if failed:
+        signout_note.remember(response, failed)
     response.delete_cookie(
         current_app.config["SESSION_COOKIE_NAME"],
         path="/",
