@@ -372,5 +372,5 @@ def test_sign_in_as_someone_else_says_when_the_revoke_failed(stack, http):
     login = http.get(back, allow_redirects=False).headers["Location"]
     callback = stack.sign_in_at_provider(http, stack.start_login(http, login), "alice", "FlowLab-alice-1")
     dashboard = http.get(callback)
-    assert "Signed in as <span id=\"who\">alice" in dashboard.text
+    assert 'Signed in as <span id="who">alice' in dashboard.text
     assert "The refresh token was not revoked: the provider answered HTTP 400 invalid_request" in dashboard.text

@@ -7,6 +7,8 @@ or port shows nothing), and is shown once.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
@@ -17,6 +19,7 @@ from oauth.http import ProviderError
 from . import settings
 
 COOKIE = "flowlab_signout_note"
+_R = TypeVar("_R", bound=Response)
 MAX_AGE = 600
 
 
@@ -44,7 +47,7 @@ def revoke_failed(exc: ClientError) -> str:
     )
 
 
-def remember(response: Response, note: str) -> Response:
+def remember(response: _R, note: str) -> _R:
     """Carry `note` to the next page that shows it (the home page or the dashboard)."""
     response.set_cookie(
         _cookie_name(),
@@ -70,7 +73,9 @@ def take() -> str:
     return note if isinstance(note, str) else ""
 
 
-def forget(response: Response) -> Response:
+def forget(response: _R) -> _R:
+    """Expire the note's cookie, once a page showed it."""
     if request.cookies.get(_cookie_name()):
-        response.delete_cookie(_cookie_name(), path="/", secure=settings().secure_cookies, httponly=True, samesite="Lax")
+        secure = settings().secure_cookies
+        response.delete_cookie(_cookie_name(), path="/", secure=secure, httponly=True, samesite="Lax")
     return response
