@@ -10,6 +10,8 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from lab.claims import explain_claims, why
+from lab.display import PAGE_NAMES
+from oauth import transactions
 from oauth.client import is_jwt
 from oauth.times import format_time
 from oauth.tokens import IF_PRESENT, SKIP, Rule, Verification
@@ -31,7 +33,15 @@ def index() -> Response:
     if request.args.get("signed_out"):
         notice = "You are signed out. The server-side session was cleared."
     notice = EXPIRED.get(request.args.get("expired", ""), notice)
-    html = render_template("index.html", notice=notice, revoke_failed=signout_note.take())
+    asked = transactions.safe_next(request.args.get("next"))  # where a sign-in started here lands
+    html = render_template(
+        "index.html",
+        notice=notice,
+        revoke_failed=signout_note.take(),
+        login_required=bool(request.args.get("login_required")),
+        next=asked,
+        asked_name=PAGE_NAMES.get(asked, "that page"),
+    )
     return signout_note.forget(Response(html, mimetype="text/html"))
 
 
