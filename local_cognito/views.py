@@ -151,9 +151,10 @@ def login() -> BaseResponse:
                 assert session is not None, "a session just started is live"
                 response = _complete(args, client, scopes, session)
                 response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
-                response.delete_cookie(XSRF_COOKIE)
                 return response
-    csrf = secrets.token_urlsafe(24)
+    # one anti-forgery value per browser (double submit), kept across forms and sign-ins: a form opened in
+    # a second tab no longer replaces the first tab's, so two tabs on the sign-in form can both sign in
+    csrf = _xsrf_value(request.cookies.get(XSRF_COOKIE)) or secrets.token_urlsafe(24)
     html = render_template(
         "login.html",
         args=args,
@@ -167,6 +168,11 @@ def login() -> BaseResponse:
     response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _xsrf_value(cookie: str | None) -> str | None:
+    """This browser's anti-forgery value when it has one of the shape this provider makes, else None."""
+    return cookie if cookie and len(cookie) == 32 and cookie.replace("-", "").replace("_", "").isalnum() else None
 
 
 @bp.get("/error")

@@ -3,7 +3,9 @@ and replays of the callback, a code that expired on a presenter pause."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.support import free_port
+from tests.support import extract, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,3 +68,52 @@ def test_the_banners_last_line_is_the_url_to_open(tmp_path):
             proc.wait(timeout=10)
     with_urls = [line for line in lines if "http://" in line and "GET /api/health" not in line]
     assert with_urls[-1] == f"Open this URL: http://localhost:{port}", lines
+
+
+def continue_form(page: str) -> tuple[str, dict]:
+    """The presenter screen's Continue form: its action and hidden fields."""
+    action = html.unescape(extract(r'<form method="post" action="([^"]+)"', page))
+    fields = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page)}
+    return action, fields
+
+
+def paused_callback(stack, http) -> str:
+    """Presenter mode on, signed in at the provider: the callback URL that pauses before the exchange."""
+    http.get(stack.url + "/presenter", params={"on": "1"})
+    first = http.get(stack.url + "/login").text
+    authorize = html.unescape(extract(r'id="continue" href="([^"]+)"', first))
+    return stack.sign_in_at_provider(http, authorize)
+
+
+def test_reloading_the_paused_exchange_shows_the_pause_again(stack, http):
+    """The pause before the code exchange is a page at /callback?code=...; a reload showed "Unknown or
+    already used state" although nothing was sent yet."""
+    back = paused_callback(stack, http)
+    first = http.get(back)
+    assert "Exchange the code for tokens" in first.text
+    again = http.get(back)
+    assert again.status_code == 200 and "Exchange the code for tokens" in again.text
+    action, fields = continue_form(again.text)
+    done = http.post(stack.url + action, data=fields)
+    assert "What came back from the token endpoint" in done.text
+    assert stack.session_json(http)["authenticated"] is True
+
+
+def test_a_callback_opened_again_after_the_sign_in_says_it_completed(stack, http):
+    back = stack.sign_in_at_provider(http, stack.start_login(http, "/login?next=/machine"))
+    assert http.get(back, allow_redirects=False).headers["Location"] == "/machine"
+    again = http.get(back)
+    assert again.status_code == 200
+    text = html.unescape(again.text)
+    assert "This page was opened again (a reload, or Back): the sign-in it completed is done" in text
+    assert re.search(r'<a class="button primary" id="completed-result" href="/machine">', again.text)
+    assert "Unknown or already used state" not in text
+    assert len(stack.steps("token")) == 1  # the code was not sent again
+
+
+def test_another_browser_replaying_the_callback_is_still_refused(stack, http):
+    back = stack.sign_in_at_provider(http, stack.start_login(http))
+    http.get(back)
+    with requests.Session() as stranger:
+        replay = stranger.get(back)
+    assert replay.status_code == 400 and "Unknown or already used state" in html.unescape(replay.text)

@@ -3,6 +3,7 @@ Real Chromium against the app and the local provider on loopback ports."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,3 +29,38 @@ def test_opened_at_the_other_loopback_name_the_sign_in_still_works(stack, page: 
     sign_in(page, stack)
     expect(page).to_have_url(stack.url + "/dashboard")
     expect(page.locator("h1")).to_contain_text("Signed in as demo")
+
+
+def test_back_after_sign_in_and_signing_in_again_lands_on_the_dashboard(stack, page: Page):
+    """Back from the dashboard shows the provider's form of the sign-in that just completed; signing in
+    there brings a new code for a used state. The app recognises its own completed sign-in and lands
+    on the dashboard with one sentence (before: "Unknown or already used state")."""
+    page.goto(stack.url + "/")
+    page.get_by_role("link", name="Sign in (authorization code)").click()
+    sign_in(page, stack)
+    expect(page).to_have_url(stack.url + "/dashboard")
+    page.go_back()
+    sign_in(page, stack)
+    expect(page).to_have_url(stack.url + "/dashboard?already=1")
+    expect(page.locator("#already-signed-in")).to_have_text(
+        "You were already signed in: the sign-in form you went back to belonged to this sign-in, which had "
+        "completed, so the provider's new code was not used."
+    )
+    expect(page.locator("h1")).to_contain_text("Signed in as demo")
+    assert len(stack.steps("token")) == 1
+
+
+def test_two_tabs_on_the_sign_in_form_both_sign_in(stack, page: Page):
+    """Two tabs each open the provider's sign-in form, then each signs in: both land on the dashboard
+    (before: both failed, each tab's form replaced the other's anti-forgery cookie)."""
+    first = page
+    second = page.context.new_page()
+    for tab in (first, second):
+        tab.goto(stack.url + "/")
+        tab.get_by_role("link", name="Sign in (authorization code)").click()
+        expect(tab).to_have_url(re.compile(re.escape(stack.provider_url + "/login?")))
+    sign_in(first, stack)
+    expect(first).to_have_url(stack.url + "/dashboard")
+    sign_in(second, stack, "alice", "FlowLab-alice-1")
+    expect(second).to_have_url(stack.url + "/dashboard")
+    expect(second.locator("h1")).to_contain_text("Signed in as alice")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
@@ -20,7 +21,7 @@ from tracing import recorder
 
 from . import antiforgery, oauth_client, presenter, settings, signin, signout_note
 from .errors import problem
-from .session_keys import AFTER_LOGOUT, CODE_RUN, PRESENTER_PENDING, SEEN_AT, TX
+from .session_keys import AFTER_LOGOUT, CODE_RUN, COMPLETED_LOGIN, PRESENTER_PENDING, SEEN_AT, TX
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("flowlab")
@@ -90,6 +91,9 @@ def callback() -> Response | str:
         )
     tx = transactions.take(session, request.args.get("state"), "code", key=TX)
     if tx is None:
+        again = _opened_again(request.args.get("state"), request.args.get("code", ""))
+        if again is not None:
+            return again
         return problem(
             400,
             "Unknown or already used state",
@@ -107,6 +111,27 @@ def callback() -> Response | str:
     if presenter.presenting():
         return _exchange_screen(code, tx, call)
     return _finish_login(tx, call)
+
+
+def _code_mac(code: str) -> str:
+    return antiforgery.mac("completed-code", code.encode())
+
+
+def _opened_again(state: str | None, code: str) -> Response | str | None:
+    """A callback whose state was used already, in this browser: the paused exchange reloaded (show the
+    pause again), or the callback of the sign-in this session completed, opened again. The same code
+    is a reload or Back (say so, link to its result); a new code means the provider's sign-in form was
+    used again after Back (land on the dashboard, one sentence). None: not this browser's sign-in."""
+    pending = PRESENTER_PENDING.get()
+    if pending and presenter.presenting() and pending.get("state") == state and pending.get("code") == code:
+        tx = transactions.Transaction(**{k: v for k, v in pending.items() if k != "code"})
+        return _exchange_screen(code, tx, oauth_client().prepare_exchange(code, tx))
+    done = COMPLETED_LOGIN.get()
+    if not done or not state or done.get("state") != state or signin.load() is None:
+        return None
+    if hmac.compare_digest(str(done.get("code", "")), _code_mac(code)):
+        return render_template("completed_again.html", result=transactions.safe_next(done.get("next")))
+    return redirect(url_for("dashboard.dashboard", already=1))
 
 
 def _exchange_screen(code: str, tx: transactions.Transaction, call: PreparedCall, changed: bool = False) -> str:
@@ -159,6 +184,7 @@ def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response 
             )
         claims = result.claims
     store_login(tokens, claims, tx.nonce, "code", tx.state)
+    COMPLETED_LOGIN.set({"state": tx.state, "code": _code_mac(dict(call.form).get("code", "")), "next": tx.next})
     if presenter.presenting():
         return presenter.came_back_screen(
             title="What came back from the token endpoint",

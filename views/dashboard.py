@@ -86,7 +86,9 @@ def _token_view(result: Verification, now: float, how: str) -> dict:
 def dashboard() -> Response:
     """The dashboard; after "sign in as someone else" it also says what signing out the previous user
     could not do (its refresh token not revoked)."""
-    response = render_dashboard(current(), revoke_failed=signout_note.take())
+    response = render_dashboard(
+        current(), revoke_failed=signout_note.take(), already=request.args.get("already") == "1"
+    )
     return signout_note.forget(response)
 
 
@@ -99,7 +101,7 @@ def _nonce_rule(auth: SignIn) -> str | Rule:
     return auth.nonce or secrets.token_urlsafe(32)
 
 
-def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "") -> Response:
+def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", already: bool = False) -> Response:
     """The dashboard; lifecycle steps that failed render it too, with their result inline."""
     client = oauth_client()
     how = arrival(auth)
@@ -130,5 +132,6 @@ def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "") -
         raw_tokens=[(t, k) for t, k, _ in tokens],
         raw_response=auth.token_response,
         revoke_failed=revoke_failed,
+        already=already,
     )
     return Response(html, status=status, mimetype="text/html")
