@@ -64,3 +64,32 @@ def test_two_tabs_on_the_sign_in_form_both_sign_in(stack, page: Page):
     sign_in(second, stack, "alice", "FlowLab-alice-1")
     expect(second).to_have_url(stack.url + "/dashboard")
     expect(second.locator("h1")).to_contain_text("Signed in as alice")
+
+
+def test_reloading_the_implicit_callback_says_the_sign_in_completed(stack, page: Page):
+    """The fragment is gone from the address bar after the first load, so a reload has no tokens: say
+    it was a reload of a completed sign-in, and link to its result (before: "Was openid in the scope?")."""
+    page.goto(stack.url + "/")
+    page.get_by_role("link", name="Sign in (implicit, legacy)").click()
+    sign_in(page, stack)
+    expect(page.locator("#implicit")).to_have_attribute("data-verified", "true")
+    page.reload()
+    expect(page.locator("#error-title")).to_have_text("This page was reloaded: the sign-in already completed")
+    expect(page.locator("#error-detail")).to_contain_text("its tokens verified")
+    expect(page.locator("#error-detail")).not_to_contain_text("openid")
+    result = page.locator("#error-result")
+    expect(result).to_have_attribute("href", "/compare")
+    assert page.evaluate("() => window.localStorage.length + window.sessionStorage.length") == 0
+
+
+def test_reloading_the_spa_callback_says_the_sign_in_completed(stack, page: Page):
+    """The transaction left this tab's sessionStorage when the callback first ran: a reload is said to
+    be one, with a link to the result (before: "No sign-in was started in this tab")."""
+    page.goto(stack.url + "/spa")
+    page.locator("#spa-start").click()
+    sign_in(page, stack)
+    expect(page.locator("#spa")).to_have_attribute("data-verified", "true")
+    page.reload()
+    expect(page.locator("#error-title")).to_have_text("This page was reloaded: the sign-in already completed")
+    expect(page.locator("#error-detail")).not_to_contain_text("No sign-in was started")
+    expect(page.locator("#error-result")).to_have_attribute("href", "/compare")
