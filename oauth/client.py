@@ -15,6 +15,7 @@ from .tokens import IF_PRESENT, REQUIRED, SKIP, AccessTokenRules, IdTokenRules, 
 from .transactions import Transaction
 
 LOGIN_MAX_AGE = 600
+COGNITO_CODE_LIFETIME = 300
 
 
 def is_jwt(token: str) -> bool:
@@ -82,6 +83,13 @@ class OAuthClient:
                 "prompt": prompt,
             },
         )
+
+    def code_lifetime(self) -> int | None:
+        """How long an authorization code lives, in seconds, where the provider documents it: Cognito's
+        authorize endpoint page says "The authorization code is valid for five minutes"
+        (https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html).
+        None elsewhere (RFC 6749 §4.1.2 only recommends at most 10 minutes)."""
+        return COGNITO_CODE_LIFETIME if self.config.is_cognito else None
 
     def send(self, call: PreparedCall) -> dict:
         """Send a prepared call as it is and read the reply: a token response, or {} for a

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -117,3 +118,33 @@ def test_another_browser_replaying_the_callback_is_still_refused(stack, http):
     with requests.Session() as stranger:
         replay = stranger.get(back)
     assert replay.status_code == 400 and "Unknown or already used state" in html.unescape(replay.text)
+
+
+def test_the_paused_exchange_shows_the_codes_remaining_life(stack, http):
+    page = http.get(paused_callback(stack, http)).text
+    clock = re.search(r'<strong class="code-clock" id="code-clock" data-expires-at="(\d+)">(.*?)</strong>', page, re.S)
+    assert clock, page
+    left = int(clock.group(1)) / 1000 - time.time()
+    assert 290 < left <= 300  # Cognito: "The authorization code is valid for five minutes"
+    assert re.search(r"The code expires in [45]:\d\d", clock.group(2))
+
+
+def test_a_code_that_expired_on_the_pause_says_so_and_offers_sign_in_again(stack, http, monkeypatch):
+    """Six minutes on the pause: the provider refuses the code (invalid_grant). One sentence says the code
+    expired while paused, and "Sign in again" starts a new sign-in, still in presenter mode."""
+    back = paused_callback(stack, http)
+    action, fields = continue_form(http.get(back).text)
+    real = time.time
+    monkeypatch.setattr("views.auth.time", types.SimpleNamespace(time=lambda: real() + 360))
+    provider = stack.pool.clock
+    stack.pool.clock = lambda: provider() + 360
+    refused = http.post(stack.url + action, data=fields)
+    assert refused.status_code == 400
+    text = html.unescape(refused.text)
+    assert "The code expired while the sign-in was paused" in text
+    assert re.search(r"Codes live 5 minutes, and this one waited 6 min \d+ s before Continue", text)
+    again = html.unescape(extract(r'<a class="button primary" href="([^"]+)">Sign in again</a>', refused.text))
+    assert again == "/login"
+    restart = http.get(stack.url + again)
+    assert "Send the browser to the authorize endpoint" in restart.text  # presenter mode is still on
+    assert stack.session_json(http)["authenticated"] is False

@@ -93,3 +93,26 @@ def test_reloading_the_spa_callback_says_the_sign_in_completed(stack, page: Page
     expect(page.locator("#error-title")).to_have_text("This page was reloaded: the sign-in already completed")
     expect(page.locator("#error-detail")).not_to_contain_text("No sign-in was started")
     expect(page.locator("#error-result")).to_have_attribute("href", "/compare")
+
+
+PROJECTOR = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1.5}
+
+
+def test_the_exchange_pause_counts_the_code_down_on_a_projector(stack, browser):
+    """The code's remaining life is on the pause's first screen, beside Continue, and runs out live
+    (the page's clock is fast-forwarded: no waiting)."""
+    context = browser.new_context(**PROJECTOR)
+    page = context.new_page()
+    page.clock.install()
+    page.goto(stack.url + "/presenter?on=1&next=/login")
+    page.locator("#continue").click()
+    sign_in(page, stack)
+    expect(page.locator("#presenter h1")).to_have_text("Exchange the code for tokens")
+    clock = page.locator("#code-clock")
+    expect(clock).to_contain_text(re.compile(r"The code expires in [45]:\d\d"))
+    for element in (clock, page.locator("#continue")):
+        box = element.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 768, box
+    page.clock.fast_forward("05:01")
+    expect(clock).to_have_text("The code has expired: Continue will be refused; sign in again.")
+    context.close()

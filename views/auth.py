@@ -14,7 +14,7 @@ from lab.claims import WHY
 from lab.compare import code_run_record
 from oauth import transactions
 from oauth.calls import PreparedCall
-from oauth.errors import ClientError, IssuerMismatch
+from oauth.errors import ClientError, IssuerMismatch, ProviderRefused
 from oauth.http import ProviderError
 from oauth.tokens import IF_PRESENT
 from tracing import recorder
@@ -109,7 +109,7 @@ def callback() -> Response | str:
         )
     call = oauth_client().prepare_exchange(code, tx)
     if presenter.presenting():
-        return _exchange_screen(code, tx, call)
+        return _exchange_screen(code, tx, call, int(time.time()))
     return _finish_login(tx, call)
 
 
@@ -124,8 +124,9 @@ def _opened_again(state: str | None, code: str) -> Response | str | None:
     used again after Back (land on the dashboard, one sentence). None: not this browser's sign-in."""
     pending = PRESENTER_PENDING.get()
     if pending and presenter.presenting() and pending.get("state") == state and pending.get("code") == code:
+        arrived = pending.pop("code_at", None)
         tx = transactions.Transaction(**{k: v for k, v in pending.items() if k != "code"})
-        return _exchange_screen(code, tx, oauth_client().prepare_exchange(code, tx))
+        return _exchange_screen(code, tx, oauth_client().prepare_exchange(code, tx), arrived)
     done = COMPLETED_LOGIN.get()
     if not done or not state or done.get("state") != state or signin.load() is None:
         return None
@@ -134,10 +135,15 @@ def _opened_again(state: str | None, code: str) -> Response | str | None:
     return redirect(url_for("dashboard.dashboard", already=1))
 
 
-def _exchange_screen(code: str, tx: transactions.Transaction, call: PreparedCall, changed: bool = False) -> str:
-    """Pause before the code exchange: keep the code and the transaction (never the call, which may hold
-    the client secret) for Continue, which prepares the call again and sends it only if it is this one."""
-    PRESENTER_PENDING.set({"code": code, "state": tx.state, **tx.as_dict()})
+def _exchange_screen(
+    code: str, tx: transactions.Transaction, call: PreparedCall, arrived: int | None, changed: bool = False
+) -> str:
+    """Pause before the code exchange: keep the code, when it arrived and the transaction (never the
+    call, which may hold the client secret) for Continue, which prepares the call again and sends it
+    only if it is this one. The screen counts down the code's life where the provider documents it."""
+    arrived = int(time.time()) if not isinstance(arrived, int) else arrived
+    PRESENTER_PENDING.set({"code": code, "state": tx.state, "code_at": arrived, **tx.as_dict()})
+    lifetime = oauth_client().code_lifetime()
     return presenter.call_screen(
         title="Exchange the code for tokens",
         call=call,
@@ -147,6 +153,7 @@ def _exchange_screen(code: str, tx: transactions.Transaction, call: PreparedCall
         action=url_for("auth.callback_continue"),
         fields={},
         changed=changed,
+        expires_at=arrived + lifetime if lifetime else None,
     )
 
 
@@ -157,11 +164,35 @@ def callback_continue() -> Response | str:
     if pending is None or "code" not in pending:
         return problem(400, "Nothing to continue", "There is no paused sign-in in this session.")
     code = pending.pop("code")
+    arrived = pending.pop("code_at", None)
     tx = transactions.Transaction(**pending)
     call = oauth_client().prepare_exchange(code, tx)
     if not presenter.is_the_shown_call(call):
-        return _exchange_screen(code, tx, call, changed=True)
-    return _finish_login(tx, call)
+        return _exchange_screen(code, tx, call, arrived, changed=True)
+    try:
+        return _finish_login(tx, call)
+    except ProviderRefused as exc:
+        expired = _expired_on_the_pause(exc, arrived, tx)
+        if expired is None:
+            raise
+        return expired
+
+
+def _expired_on_the_pause(exc: ProviderRefused, arrived: object, tx: transactions.Transaction) -> Response | None:
+    """The provider refused a code that waited on the pause longer than it lives: one sentence, and a
+    new sign-in (presenter mode is a cookie, so it stays on). None when that is not what happened."""
+    lifetime = oauth_client().code_lifetime()
+    waited = int(time.time()) - arrived if isinstance(arrived, int) else 0
+    if exc.error != "invalid_grant" or not lifetime or waited <= lifetime:
+        return None
+    return problem(
+        400,
+        "The code expired while the sign-in was paused",
+        f"Codes live {lifetime // 60} minutes, and this one waited {waited // 60} min {waited % 60} s before "
+        "Continue, so the provider refused it (invalid_grant) and nothing was stored.",
+        error="invalid_grant",
+        action=(url_for("auth.login", next=None if tx.next == "/dashboard" else tx.next), "Sign in again"),
+    )
 
 
 def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response | str:
