@@ -296,7 +296,7 @@ def main() -> None:
         port = local_defaults.port(env)
         pool_file = local_defaults.pool_file(env, instance)
         pool = local_cognito.ensure_pool_file(pool_file, app_url, port)
-        provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys")
+        provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys", pool_file=pool_file)
         try:
             local_cognito.serve_in_thread(provider, "127.0.0.1", port)
         except OSError as exc:

@@ -20,7 +20,7 @@ def main() -> None:
     instance = Path(args.instance)
     pool_file = local_defaults.pool_file(os.environ, instance)  # the file the app reads (LOCAL_COGNITO_FILE)
     pool = ensure_pool_file(pool_file, args.app_url.rstrip("/"), args.port)
-    app = create_provider_app(pool, instance / "local_cognito_keys", f"http://127.0.0.1:{args.port}")
+    app = create_provider_app(pool, instance / "local_cognito_keys", f"http://127.0.0.1:{args.port}", pool_file)
     print(f"Local Cognito-compatible provider: issuer {pool['issuer']}")
     print(f"Users and app clients: {pool_file}")
     app.run(host="127.0.0.1", port=args.port, use_reloader=False)

@@ -166,8 +166,11 @@ def markdown(steps: list[Step], vault: Mapping[str, str]) -> str:
 
         out.append(f"## {number}. {step.title}")
         out.append("")
-        status = step.status or "no answer"
-        out.append(f"`{step.method} {s(step.url)}` → **{status}** in {step.duration_ms} ms")
+        if step.kind == "browser" and not step.status:  # the app sends the browser; it never sees the answer
+            out.append(f"`{step.method} {s(step.url)}` → **browser redirect**")
+        else:
+            status = step.status or "no answer"
+            out.append(f"`{step.method} {s(step.url)}` → **{status}** in {step.duration_ms} ms")
         out.append("")
         request = "\n".join(f"{k}: {s(v)}" for k, v in step.request_headers.items())
         if step.request_body:

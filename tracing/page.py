@@ -75,7 +75,8 @@ def cause(step: Step) -> str:
         challenge = header(step.response_headers, "WWW-Authenticate") or ""
         match = re.search(r'error="?([a-z_]+)', challenge + " " + step.url)
         error = match.group(1) if match else ""
-    return f"{error}: {likely_cause(error)}" if error and likely_cause(error) else ""
+    cause = likely_cause(error, step.name)
+    return f"{error}: {cause}" if error and cause else ""
 
 
 def items(views: list[StepView]) -> list[Item]:

@@ -209,7 +209,7 @@ def build_stack(
     pool["clients"][0]["logout_urls"].append(app_server.url + "/")
     pool_file = tmp_path / "local_cognito.json"
     pool_file.write_text(json.dumps(pool))
-    provider_app = create_provider_app(pool, keys, base_url=provider_server.url)
+    provider_app = create_provider_app(pool, keys, base_url=provider_server.url, pool_file=pool_file)
     rewriter = TokenRewriter(provider_app.wsgi_app)
     provider_app.wsgi_app = rewriter  # type: ignore[method-assign]
     provider_server.app = provider_app
