@@ -34,6 +34,8 @@ AUTHORIZE_PARAMS = (
     "code_challenge_method",
     "prompt",
     "login_hint",
+    "identity_provider",
+    "idp_identifier",
 )
 
 
@@ -118,6 +120,12 @@ def authorize() -> BaseResponse:
         if exc.error == "redirect_mismatch":
             return redirect(_absolute(".error", error="redirect_mismatch", client_id=args.get("client_id")))
         return _error_redirect(args, exc)
+    try:
+        idp = pool().identity_provider(args, client)
+    except OAuthError as exc:
+        return _error_redirect(args, exc)
+    if idp is not None:  # federation: managed login is skipped, the user signs in at the IdP
+        return redirect(_absolute(".external_login", name=idp["name"], **args))
     prompt = (args.get("prompt") or "").split()
     session = pool().session(request.cookies.get(SESSION_COOKIE))
     if session and "login" not in prompt:
@@ -173,6 +181,68 @@ def login() -> BaseResponse:
 def _xsrf_value(cookie: str | None) -> str | None:
     """This browser's anti-forgery value when it has one of the shape this provider makes, else None."""
     return cookie if cookie and len(cookie) == 32 and cookie.replace("-", "").replace("_", "").isalnum() else None
+
+
+@bp.route("/external-idp/<name>/login", methods=["GET", "POST"])
+def external_login(name: str) -> BaseResponse:
+    """The emulated external IdP's own sign-in page (a real one lives on its own domain). On success it
+    sends the browser back to the pool's /oauth2/idpresponse with a code of its own, as an IdP does."""
+    args = _authorize_args()
+    idp = pool().external_idp(name)
+    try:
+        client, _ = pool().validate_authorize(args)
+    except OAuthError as exc:
+        return _error_page(exc.error, client_id=args.get("client_id"))
+    if idp is None or pool().identity_provider({**args, "identity_provider": name}, client) is None:
+        return _error_page("invalid_request", client_id=client["client_id"])
+    message = ""
+    if request.method == "POST":
+        sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
+        form_ok = bool(cookie) and hmac.compare_digest(sent.encode(), cookie.encode())
+        user = form_ok and pool().check_external(
+            idp, request.form.get("username", ""), request.form.get("password", "")
+        )
+        if not form_ok:
+            message = "Your sign-in form expired. Please try again."
+        elif not user:
+            message = "Incorrect username or password."
+        else:
+            code = pool().issue_idp_code(idp, user, args)
+            return redirect(_absolute(".idpresponse", code=code))
+    csrf = _xsrf_value(request.cookies.get(XSRF_COOKIE)) or secrets.token_urlsafe(24)
+    html = render_template(
+        "external_login.html",
+        idp=idp,
+        args=args,
+        csrf=csrf,
+        message=message,
+        username=request.form.get("username", ""),
+    )
+    response = Response(html, status=400 if message else 200, mimetype="text/html")
+    response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/oauth2/idpresponse")
+def idpresponse() -> BaseResponse:
+    """Where an IdP sends the browser back to the pool (FED lists /oauth2/idpresponse): the pool links the
+    IdP's user to a user of its own, starts its session, and answers the app's authorize request."""
+    taken = pool().take_idp_code(request.args.get("code"))
+    if taken is None:
+        return _error_page("invalid_request")
+    idp, external, args = taken
+    try:
+        client, scopes = pool().validate_authorize(args)
+    except OAuthError as exc:
+        return _error_page(exc.error, client_id=args.get("client_id"))
+    user = pool().federated_user(idp, external)
+    sid = pool().start_session(user["username"])
+    session = pool().session(sid)
+    assert session is not None, "a session just started is live"
+    response = _complete(args, client, scopes, session)
+    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
+    return response
 
 
 @bp.get("/error")
