@@ -25,6 +25,17 @@ PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1-4.2: unres
 SESSION_TTL = 3600
 
 
+ATTRIBUTE_SCOPES = frozenset({"email", "phone", "profile"})
+
+
+def openid_alone(scopes: list[str]) -> bool:
+    """openid with none of the attribute scopes: AWS's userInfo page says userInfo then returns every
+    attribute the app client can read, and AWS CDK's OAuthScope.OPENID says the ID token carries them all
+    (https://docs.aws.amazon.com/cognito/latest/developerguide/userinfo-endpoint.html,
+    https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cognito.OAuthScope.html)."""
+    return "openid" in scopes and not ATTRIBUTE_SCOPES & set(scopes)
+
+
 class OAuthError(Exception):
     """An OAuth error as Cognito names it (`error`), with an optional description."""
 
@@ -416,7 +427,7 @@ class Pool:
         }
         if grant.nonce:
             claims["nonce"] = grant.nonce
-        if "profile" in grant.scopes:
+        if "profile" in grant.scopes or openid_alone(grant.scopes):
             claims.update(user.get("attributes", {}))
         return self._sign({k: v for k, v in claims.items() if v is not None}, self.keys.id_key)
 
@@ -476,9 +487,10 @@ class Pool:
             raise OAuthError("invalid_token", status=401)
         scopes = claims["scope"].split()
         info = {"sub": user["sub"], "username": user["username"]}
-        if "email" in scopes or scopes == ["openid"]:
+        everything = openid_alone(scopes)  # "all user attributes that the app client can read"
+        if "email" in scopes or everything:
             info["email"] = user["email"]
             info["email_verified"] = "true" if user.get("email_verified") else "false"
-        if "profile" in scopes:
+        if "profile" in scopes or everything:
             info.update(user.get("attributes", {}))
         return info
