@@ -511,7 +511,7 @@ def test_genuine_implicit_id_tokens_carry_a_matching_at_hash(capture):
     assert claims["token_use"] == "id" and claims["iss"].startswith("https://cognito-idp.")
     access = claims_of(capture["access_token"])
     assert access["token_use"] == "access" and access["client_id"] == claims["aud"] and access["iss"] == claims["iss"]
-    name, ok, detail = check_at_hash(claims, capture["access_token"], REQUIRED)
+    _, ok, detail = check_at_hash(claims, capture["access_token"], REQUIRED)
     assert ok, detail
     _, tampered, _ = check_at_hash(claims, capture["access_token"] + "x", REQUIRED)
     assert not tampered  # a wrong at_hash is still refused
