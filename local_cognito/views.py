@@ -149,41 +149,54 @@ def login() -> BaseResponse:
         return _error_redirect(args, exc)
     message = ""
     if request.method == "POST":
-        sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+        if not _form_ok():
             message = "Your sign-in form expired. Please try again."
         else:
             user = pool().check_password(request.form.get("username", ""), request.form.get("password", ""))
             if user is None:
                 message = "Incorrect username or password."
             else:
-                sid = pool().start_session(user["username"])
-                session = pool().session(sid)
-                assert session is not None, "a session just started is live"
-                response = _complete(args, client, scopes, session)
-                response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
-                return response
-    # one anti-forgery value per browser (double submit), kept across forms and sign-ins: a form opened in
-    # a second tab no longer replaces the first tab's, so two tabs on the sign-in form can both sign in
-    csrf = _xsrf_value(request.cookies.get(XSRF_COOKIE)) or secrets.token_urlsafe(24)
-    html = render_template(
+                return _signed_in(user["username"], args, client, scopes)
+    return _form_page(
         "login.html",
+        message,
         args=args,
         client=client,
-        csrf=csrf,
-        message=message,
         demo_users=[(u["username"], u["password"]) for u in pool().config["users"]],
         username=request.form.get("username") or args.get("login_hint", ""),
     )
+
+
+def _xsrf_value(cookie: str | None) -> str | None:
+    """This browser's anti-forgery value when it has one of the shape this provider makes, else None."""
+    return cookie if cookie and len(cookie) == 32 and cookie.replace("-", "").replace("_", "").isalnum() else None
+
+
+def _form_ok() -> bool:
+    """The posted sign-in form carries this browser's anti-forgery value (double submit)."""
+    sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(sent.encode(), cookie.encode())
+
+
+def _form_page(template: str, message: str, **values: object) -> Response:
+    """A sign-in form (400 with `message`). One anti-forgery value per browser, kept across forms and
+    sign-ins: a form opened in a second tab no longer replaces the first tab's, so both can sign in."""
+    csrf = _xsrf_value(request.cookies.get(XSRF_COOKIE)) or secrets.token_urlsafe(24)
+    html = render_template(template, csrf=csrf, message=message, **values)
     response = Response(html, status=400 if message else 200, mimetype="text/html")
     response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _xsrf_value(cookie: str | None) -> str | None:
-    """This browser's anti-forgery value when it has one of the shape this provider makes, else None."""
-    return cookie if cookie and len(cookie) == 32 and cookie.replace("-", "").replace("_", "").isalnum() else None
+def _signed_in(username: str, args: dict, client: dict, scopes: list[str]) -> BaseResponse:
+    """Start the pool's sign-in session for `username` and answer the app's authorize request."""
+    sid = pool().start_session(username)
+    session = pool().session(sid)
+    assert session is not None, "a session just started is live"
+    response = _complete(args, client, scopes, session)
+    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
+    return response
 
 
 @bp.route("/external-idp/<name>/login", methods=["GET", "POST"])
@@ -200,31 +213,17 @@ def external_login(name: str) -> BaseResponse:
         return _error_page("invalid_request", client_id=client["client_id"])
     message = ""
     if request.method == "POST":
-        sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
-        form_ok = bool(cookie) and hmac.compare_digest(sent.encode(), cookie.encode())
-        user = form_ok and pool().check_external(
-            idp, request.form.get("username", ""), request.form.get("password", "")
-        )
+        form_ok = _form_ok()
+        username, password = request.form.get("username", ""), request.form.get("password", "")
+        user = pool().check_external(idp, username, password) if form_ok else None
         if not form_ok:
             message = "Your sign-in form expired. Please try again."
-        elif not user:
+        elif user is None:
             message = "Incorrect username or password."
         else:
             code = pool().issue_idp_code(idp, user, args)
             return redirect(_absolute(".idpresponse", code=code))
-    csrf = _xsrf_value(request.cookies.get(XSRF_COOKIE)) or secrets.token_urlsafe(24)
-    html = render_template(
-        "external_login.html",
-        idp=idp,
-        args=args,
-        csrf=csrf,
-        message=message,
-        username=request.form.get("username", ""),
-    )
-    response = Response(html, status=400 if message else 200, mimetype="text/html")
-    response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _form_page("external_login.html", message, idp=idp, args=args, username=request.form.get("username", ""))
 
 
 @bp.get("/oauth2/idpresponse")
@@ -239,13 +238,7 @@ def idpresponse() -> BaseResponse:
         client, scopes = pool().validate_authorize(args)
     except OAuthError as exc:
         return _error_page(exc.error, client_id=args.get("client_id"))
-    user = pool().federated_user(idp, external)
-    sid = pool().start_session(user["username"])
-    session = pool().session(sid)
-    assert session is not None, "a session just started is live"
-    response = _complete(args, client, scopes, session)
-    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
-    return response
+    return _signed_in(pool().federated_user(idp, external)["username"], args, client, scopes)
 
 
 @bp.get("/error")
