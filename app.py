@@ -6,6 +6,7 @@ when no provider is configured, the local Cognito-compatible provider too.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from datetime import timedelta
@@ -15,6 +16,7 @@ import redis
 from cachelib import FileSystemCache
 from flask import Flask, Response, g, redirect, request, session, url_for
 from flask_session import Session
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Response as BaseResponse
 
 import local_defaults
@@ -25,7 +27,7 @@ from oauth.client import OAuthClient
 from oauth.spa import origin
 from oauth.verified_cache import VerifiedTokenCache
 from tracing import recorder
-from views import antiforgery, errors, limits, session_guard, signin
+from views import antiforgery, app_host, errors, limits, session_guard, signin
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
@@ -138,8 +140,10 @@ def _install_hooks(app: Flask, settings: Settings) -> None:
 
 
 def _install_request_guards(app: Flask, settings: Settings) -> None:
-    """Before each request: refuse cross-site state changes, and end timed-out sessions."""
+    """Before each request: move a sign-in to APP_URL's host name, refuse cross-site state changes,
+    and end timed-out sessions."""
     app_origin = origin(settings.app_url)
+    app_host.install(app, settings)
 
     @app.before_request
     def _reject_cross_site() -> Response | None:
@@ -266,6 +270,11 @@ def _banner(settings: Settings, provider_url: str | None, demo: list[tuple[str, 
         )
     else:
         lines.append(f"  Provider:  {settings.issuer}")
+    lines += [
+        "",
+        "  Open exactly this URL (sign-in cookies belong to this host name; localhost and 127.0.0.1 differ):",
+        f"  Open this URL: {settings.app_url}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -288,7 +297,7 @@ def main() -> None:
         pool_file = local_defaults.pool_file(env, instance)
         try:
             pool = local_cognito.ensure_pool_file(pool_file, app_url, port)
-            provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys")
+            provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys", pool_file=pool_file)
         except local_cognito.PoolFileError as exc:
             sys.exit(f"The local provider's pool file {pool_file} cannot be used: {exc}")
         try:
@@ -302,8 +311,15 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(f"Configuration error: {exc}")
     app = create_app(settings)
+    # make_server rather than app.run: app.run logs "Running on http://127.0.0.1:..." after the banner,
+    # and a presenter who opens that URL instead of APP_URL's host name is at the wrong host
+    try:
+        server = make_server(settings.host, settings.port, app, threaded=True)
+    except OSError as exc:
+        sys.exit(f"Cannot start the app on {settings.host}:{settings.port}: {exc}. Set PORT.")
     print(_banner(settings, provider_url, demo), flush=True)
-    app.run(host=settings.host, port=settings.port, use_reloader=False, debug=False)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the demo without a traceback
+        server.serve_forever()
 
 
 if __name__ == "__main__":

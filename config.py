@@ -46,6 +46,7 @@ class Settings:
     cognito_domain: str = ""
     is_cognito: bool = False
     local_provider: bool = False
+    local_pool_file: str = ""  # the local provider's users and clients (LOCAL_COGNITO_FILE), when it runs
     demo_user: tuple[str, str] | None = field(default=None, repr=False)
     demo_users: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     m2m_client_id: str = ""
@@ -390,6 +391,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "cognito_domain": domain,
         "is_cognito": is_cognito,
         "local_provider": local,
+        "local_pool_file": str(local_defaults.pool_file(env, instance)) if local else "",
         "demo_user": demo_user,
         "demo_users": demo_users,
         "m2m_client_id": m2m_id,

@@ -42,8 +42,9 @@ PARAM_HELP = {
     "code_challenge": "Generated: PKCE, base64url(SHA-256(code_verifier)); the verifier stays on the server.",
     "code_challenge_method": "PKCE method; Cognito supports only S256.",
     "prompt": "Whether the provider may reuse its own sign-in session.",
-    "identity_provider": "Cognito: skip the hosted UI and go straight to this IdP (e.g. Google, or a "
-    "SAML/OIDC provider name; COGNITO for the user pool itself).",
+    "identity_provider": "Cognito: skip managed login and go straight to this IdP (e.g. Google, or a "
+    "SAML/OIDC provider name; COGNITO for the user pool itself). The local provider has ExampleCorp, an "
+    "external IdP it emulates.",
     "idp_identifier": "Cognito: pick the IdP by one of its identifiers (e.g. an email domain) instead of its name.",
     "lang": "Cognito managed login: the language of the sign-in pages.",
     "login_hint": "Pre-fills the username field (Cognito passes it to a federated IdP too).",

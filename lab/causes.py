@@ -55,7 +55,20 @@ LIKELY_CAUSES = {
 }
 
 
-def likely_cause(error: str) -> str:
+# what a refusal means for a refresh (grant_type=refresh_token), where the general words talk about codes
+REFRESH_CAUSES = {
+    "invalid_grant": (
+        "The refresh token was refused: it was revoked (Revoke on this page, a sign-out, or an admin), it "
+        "expired (30 days by default at Cognito), it was issued to another app client, or, with rotation on, "
+        "a newer refresh token replaced it. Sign in again for a new one."
+    ),
+}
+
+
+def likely_cause(error: str, step: str = "") -> str:
+    """What `error` most likely means; `step` "refresh" gives a refresh's own reading where it differs."""
+    if step == "refresh" and error in REFRESH_CAUSES:
+        return REFRESH_CAUSES[error]
     return LIKELY_CAUSES.get(error, "")
 
 

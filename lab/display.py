@@ -12,6 +12,13 @@ def shorten(token: str, keep: int = 12) -> str:
 
 REFRESH_HIDDEN = "(present: kept server-side, never shown)"
 
+# what "Sign in first to open ..." calls a page that needs a sign-in
+PAGE_NAMES = {
+    "/dashboard": "the dashboard",
+    "/machine": "the machine-to-machine page",
+    "/revocation": "the revocation lab",
+}
+
 
 def shorten_response(body: dict) -> dict:
     """The token-endpoint JSON for display: every token shortened, the refresh token hidden."""

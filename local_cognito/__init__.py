@@ -29,10 +29,14 @@ __all__ = [
 ]
 
 
-def create_provider_app(config: dict, keys_dir: Path | None, base_url: str = "") -> Flask:
-    """Build the provider app for one user pool (`config`, see settings.default_pool)."""
+def create_provider_app(
+    config: dict, keys_dir: Path | None, base_url: str = "", pool_file: Path | None = None
+) -> Flask:
+    """Build the provider app for one user pool (`config`, see settings.default_pool); `pool_file` is
+    the file it was read from, which the sign-in page names."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.config["POOL_FILE"] = str(pool_file) if pool_file else ""
     pool = Pool(config, KeyRing(keys_dir), base_url)
     app.extensions["local_cognito"] = pool
     app.extensions["local_cognito_lockout"] = Lockouts()  # wrong passwords per user name (lockout.py)

@@ -21,7 +21,7 @@ def main() -> None:
     pool_file = local_defaults.pool_file(os.environ, instance)  # the file the app reads (LOCAL_COGNITO_FILE)
     try:
         pool = ensure_pool_file(pool_file, args.app_url.rstrip("/"), args.port)
-        app = create_provider_app(pool, instance / "local_cognito_keys", f"http://127.0.0.1:{args.port}")
+        app = create_provider_app(pool, instance / "local_cognito_keys", f"http://127.0.0.1:{args.port}", pool_file)
     except PoolFileError as exc:
         raise SystemExit(f"The pool file {pool_file} cannot be used: {exc}") from None
     print(f"Local Cognito-compatible provider: issuer {pool['issuer']}")

@@ -28,6 +28,17 @@ PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1-4.2: unres
 SESSION_TTL = 3600
 
 
+ATTRIBUTE_SCOPES = frozenset({"email", "phone", "profile"})
+
+
+def openid_alone(scopes: list[str]) -> bool:
+    """openid with none of the attribute scopes: AWS's userInfo page says userInfo then returns every
+    attribute the app client can read, and AWS CDK's OAuthScope.OPENID says the ID token carries them all
+    (https://docs.aws.amazon.com/cognito/latest/developerguide/userinfo-endpoint.html,
+    https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cognito.OAuthScope.html)."""
+    return "openid" in scopes and not ATTRIBUTE_SCOPES & set(scopes)
+
+
 class OAuthError(Exception):
     """An OAuth error as Cognito names it (`error`), with an optional description."""
 
@@ -80,6 +91,7 @@ class Pool:
         self.refresh_tokens: dict[str, Grant] = {}
         self.sessions: dict[str, dict] = {}
         self.revoked_origins: set[str] = set()
+        self.idp_codes: dict[str, tuple[str, str, dict, float]] = {}
         self.lock = threading.Lock()
         self.clock = time.time
 
@@ -101,10 +113,88 @@ class Pool:
         return None
 
     def check_password(self, username: str, password: str) -> dict | None:
+        """The user when the password is theirs; a federated user has none, so never signs in here."""
         user = self.user(username)
-        if user and hmac.compare_digest(user["password"].encode(), (password or "").encode()):
+        if user and user.get("password") and hmac.compare_digest(user["password"].encode(), (password or "").encode()):
             return user
         return None
+
+    # -- federation: identity_provider / idp_identifier -----------------------------------------
+    def identity_provider(self, args: dict, client: dict) -> dict | None:
+        """The external IdP an authorize request names (identity_provider, or one of its idp_identifiers),
+        None for none or COGNITO (the pool's own sign-in). One the client does not support is refused:
+        AWS documents no error for it, so this is invalid_request with a description (tests/fixtures/cognito)."""
+        name, identifier = args.get("identity_provider"), args.get("idp_identifier")
+        if not name and not identifier:
+            return None
+        if name == "COGNITO":
+            return None
+        supported = client.get("supported_identity_providers", ["COGNITO"])
+        for idp in self.config.get("identity_providers", []):
+            if idp["name"] in supported and (
+                idp["name"] == name or (not name and identifier in idp["idp_identifiers"])
+            ):
+                return idp
+        raise OAuthError(
+            "invalid_request", f"identity provider {str(name or identifier)[:60]!r} is not enabled for this client"
+        )
+
+    def external_idp(self, name: str) -> dict | None:
+        return next((i for i in self.config.get("identity_providers", []) if i["name"] == name), None)
+
+    def check_external(self, idp: dict, username: str, password: str) -> dict | None:
+        """The IdP's own user, when the password is right (the IdP's check, not the pool's)."""
+        for user in idp["users"]:
+            if user["username"] == username and hmac.compare_digest(user["password"].encode(), password.encode()):
+                return user
+        return None
+
+    def federated_user(self, idp: dict, external: dict) -> dict:
+        """The pool's user for an IdP user, made at first sign-in as Cognito does: user name
+        `<provider>_<IdP sub>`, no password, the group `<pool id>_<provider>`, and `identities`
+        (`primary` the string "true", `dateCreated` epoch milliseconds as a string, as in genuine tokens)."""
+        username = f"{idp['name']}_{external['sub']}"
+        with self.lock:
+            user = self.user(username)
+            if user is None:
+                user = {
+                    "username": username,
+                    "password": "",
+                    "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.config['pool_id']}/{username}")),
+                    "email": external.get("email"),
+                    "email_verified": False,
+                    "groups": [f"{self.config['pool_id']}_{idp['name']}"],
+                    "attributes": dict(external.get("attributes", {})),
+                    "identities": [
+                        {
+                            "userId": external["sub"],
+                            "providerName": idp["name"],
+                            "providerType": idp["type"],
+                            "issuer": None,
+                            "primary": "true",
+                            "dateCreated": str(int(self.clock() * 1000)),
+                        }
+                    ],
+                }
+                self.config["users"].append(user)
+        return user
+
+    def issue_idp_code(self, idp: dict, external: dict, args: dict) -> str:
+        """What the IdP hands back to the pool's /oauth2/idpresponse: single use, 5 minutes."""
+        code = secrets.token_urlsafe(24)
+        with self.lock:
+            self.idp_codes[code] = (idp["name"], external["username"], dict(args), self.clock() + CODE_TTL)
+        return code
+
+    def take_idp_code(self, code: str | None) -> tuple[dict, dict, dict] | None:
+        """(IdP, its user, the app's authorize args) for a live IdP code, once."""
+        with self.lock:
+            entry = self.idp_codes.pop(code or "", None)
+        if entry is None or entry[3] < self.clock():
+            return None
+        idp = self.external_idp(entry[0])
+        external = next((u for u in idp["users"] if u["username"] == entry[1]), None) if idp else None
+        return (idp, external, entry[2]) if idp and external else None
 
     # -- authorize ---------------------------------------------------------
     def validate_authorize(self, args: dict) -> tuple[dict, list[str]]:
@@ -430,10 +520,11 @@ class Pool:
             "email": user.get("email"),
             "acr": grant.extra.get("acr"),
             "amr": grant.extra.get("amr"),
+            "identities": user.get("identities"),  # federated users only (AWS's ID token page)
         }
         if grant.nonce:
             claims["nonce"] = grant.nonce
-        if "profile" in grant.scopes:
+        if "profile" in grant.scopes or openid_alone(grant.scopes):
             claims.update(user.get("attributes", {}))
         claims = self._customize({k: v for k, v in claims.items() if v is not None}, "id", source)
         return self._sign(claims, self.keys.id_key)
@@ -497,9 +588,10 @@ class Pool:
             raise OAuthError("invalid_token", status=401)
         scopes = claims["scope"].split()
         info = {"sub": user["sub"], "username": user["username"]}
-        if "email" in scopes or scopes == ["openid"]:
+        everything = openid_alone(scopes)  # "all user attributes that the app client can read"
+        if "email" in scopes or everything:
             info["email"] = user["email"]
             info["email_verified"] = "true" if user.get("email_verified") else "false"
-        if "profile" in scopes:
+        if "profile" in scopes or everything:
             info.update(user.get("attributes", {}))
         return info

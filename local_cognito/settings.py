@@ -79,6 +79,7 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "logout_urls": logout_urls(app_url),
                 "allowed_flows": ["code", "implicit"],
                 "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+                "supported_identity_providers": ["COGNITO", EXTERNAL_IDP["name"]],
                 "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0},
                 "access_token_minutes": 60,
                 "id_token_minutes": 60,
@@ -88,8 +89,27 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
             public_client(app_url),
         ],
         "resource_servers": [dict(RESOURCE_SERVER)],
+        "identity_providers": [json.loads(json.dumps(EXTERNAL_IDP))],
     }
 
+
+# A second, "external" identity provider the pool federates with (emulated here: its sign-in page is
+# served by this provider too), so that identity_provider / idp_identifier on the authorize request
+# do what they do at Cognito: skip managed login and send the user through that IdP.
+EXTERNAL_IDP = {
+    "name": "ExampleCorp",
+    "type": "OIDC",
+    "idp_identifiers": ["example.com"],
+    "users": [
+        {
+            "username": "carol",
+            "password": "FlowLab-carol-1",
+            "sub": "5e2f9a71-3c4b-4d8e-a6f0-2b7c9d1e8f35",
+            "email": "carol@example.com",
+            "attributes": {"name": "Carol Example"},
+        }
+    ],
+}
 
 RESOURCE_SERVER = {
     "identifier": "flowlab-api",
@@ -161,6 +181,9 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
     for each in pool["clients"]:
         rotation.normalize(each)  # refresh_token_rotation (older files) -> RefreshTokenRotation
     client = pool["clients"][0]
+    if "identity_providers" not in pool:  # files written before the external IdP existed
+        pool["identity_providers"] = [json.loads(json.dumps(EXTERNAL_IDP))]
+        client.setdefault("supported_identity_providers", ["COGNITO", EXTERNAL_IDP["name"]])
     client["callback_urls"] = callback_urls(app_url)
     client["logout_urls"] = logout_urls(app_url)
     write_private(path, json.dumps(pool, indent=2).encode())

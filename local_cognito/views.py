@@ -37,6 +37,8 @@ AUTHORIZE_PARAMS = (
     "login_hint",
     "acr_values",
     "max_age",
+    "identity_provider",
+    "idp_identifier",
 )
 
 
@@ -45,6 +47,9 @@ AUTHORIZE_PARAMS = (
 # client can complete the code grant with PKCE from a browser, and Cognito "doesn't support custom
 # CORS origin policies" there:
 #   https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+# For /oauth2/userInfo and /oauth2/revoke no AWS page documents CORS (their pages say apps call them
+# "directly and not through a browser"): unconfirmed. This provider answers them with CORS so the
+# browser-only page works offline, and README and that page say that a real pool may not.
 # The header must be on every answer, errors included: without it the browser hides a 400/401 as
 # an opaque network error (a public report: https://github.com/aws-amplify/amplify-js/issues/8152).
 # An older report (https://github.com/amazon-archives/amazon-cognito-auth-js/issues/113) shows the
@@ -143,6 +148,12 @@ def authorize() -> BaseResponse:
         if exc.error == "redirect_mismatch":
             return redirect(_absolute(".error", error="redirect_mismatch", client_id=args.get("client_id")))
         return _error_redirect(args, exc)
+    try:
+        idp = pool().identity_provider(args, client)
+    except OAuthError as exc:
+        return _error_redirect(args, exc)
+    if idp is not None:  # federation: managed login is skipped, the user signs in at the IdP
+        return redirect(_absolute(".external_login", name=idp["name"], **args))
     prompt = (args.get("prompt") or "").split()
     session = pool().session(request.cookies.get(SESSION_COOKIE))
     try:
@@ -183,8 +194,10 @@ def form_refusal() -> tuple[str, int] | None:
 
 
 def form_page(template: str, message: str, status: int = 400, **values: object) -> Response:
-    """A sign-in form page with a fresh anti-forgery value (cookie and hidden field), never cached."""
-    csrf = secrets.token_urlsafe(24)
+    """A sign-in form page (`status` with `message`), never cached, with the browser's anti-forgery value
+    (cookie and hidden field). One value per browser, kept across forms and sign-ins: a form opened in a
+    second tab no longer replaces the first tab's, so both can sign in."""
+    csrf = _xsrf_value(request.cookies.get(XSRF_COOKIE)) or secrets.token_urlsafe(24)
     html = render_template(template, csrf=csrf, message=message, **values)
     response = Response(html, status=status if message else 200, mimetype="text/html")
     response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
@@ -214,13 +227,7 @@ def login() -> BaseResponse:
                 message = "Incorrect username or password."
             else:
                 lockouts().succeeded(username)
-                sid = pool().start_session(user["username"])
-                session = pool().session(sid)
-                assert session is not None, "a session just started is live"
-                response = _after_password(args, client, scopes, session)
-                response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
-                response.delete_cookie(XSRF_COOKIE)
-                return response
+                return _signed_in(user["username"], args, client, scopes)
     return form_page(
         "login.html",
         message,
@@ -241,6 +248,65 @@ def _after_password(args: dict, client: dict, scopes: list[str], session: dict) 
     if needs == "totp":
         return redirect(_absolute("stepup.totp", **args))
     return _complete(args, client, scopes, session)
+
+
+def _xsrf_value(cookie: str | None) -> str | None:
+    """This browser's anti-forgery value when it has one of the shape this provider makes, else None."""
+    return cookie if cookie and len(cookie) == 32 and cookie.replace("-", "").replace("_", "").isalnum() else None
+
+
+def _signed_in(username: str, args: dict, client: dict, scopes: list[str]) -> BaseResponse:
+    """Start the pool's sign-in session for `username` and answer the app's authorize request."""
+    sid = pool().start_session(username)
+    session = pool().session(sid)
+    assert session is not None, "a session just started is live"
+    response = _after_password(args, client, scopes, session)
+    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
+    return response
+
+
+@bp.route("/external-idp/<name>/login", methods=["GET", "POST"])
+def external_login(name: str) -> BaseResponse:
+    """The emulated external IdP's own sign-in page (a real one lives on its own domain). On success it
+    sends the browser back to the pool's /oauth2/idpresponse with a code of its own, as an IdP does."""
+    args = _authorize_args()
+    idp = pool().external_idp(name)
+    try:
+        client, _ = pool().validate_authorize(args)
+    except OAuthError as exc:
+        return _error_page(exc.error, client_id=args.get("client_id"))
+    if idp is None or pool().identity_provider({**args, "identity_provider": name}, client) is None:
+        return _error_page("invalid_request", client_id=client["client_id"])
+    message, status = "", 400
+    if request.method == "POST":
+        refusal = form_refusal()
+        username, password = request.form.get("username", ""), request.form.get("password", "")
+        user = pool().check_external(idp, username, password) if refusal is None else None
+        if refusal is not None:
+            message, status = refusal
+        elif user is None:
+            message = "Incorrect username or password."
+        else:
+            code = pool().issue_idp_code(idp, user, args)
+            return redirect(_absolute(".idpresponse", code=code))
+    return form_page(
+        "external_login.html", message, status, idp=idp, args=args, username=request.form.get("username", "")
+    )
+
+
+@bp.get("/oauth2/idpresponse")
+def idpresponse() -> BaseResponse:
+    """Where an IdP sends the browser back to the pool (FED lists /oauth2/idpresponse): the pool links the
+    IdP's user to a user of its own, starts its session, and answers the app's authorize request."""
+    taken = pool().take_idp_code(request.args.get("code"))
+    if taken is None:
+        return _error_page("invalid_request")
+    idp, external, args = taken
+    try:
+        client, scopes = pool().validate_authorize(args)
+    except OAuthError as exc:
+        return _error_page(exc.error, client_id=args.get("client_id"))
+    return _signed_in(pool().federated_user(idp, external)["username"], args, client, scopes)
 
 
 @bp.get("/error")

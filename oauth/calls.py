@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlencode
 
-from .http import Http, Reply
+from .http import Http, Reply, header
 
 Endpoint = Literal["token", "revocation"]
 
@@ -39,7 +39,7 @@ class PreparedCall:
 
     def header(self, name: str) -> str | None:
         """One header's value (names compare case-insensitively), or None."""
-        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+        return header(self.headers, name)
 
 
 def send(http: Http, call: PreparedCall) -> Reply:

@@ -15,6 +15,7 @@ from .tokens import IF_PRESENT, REQUIRED, SKIP, AccessTokenRules, IdTokenRules, 
 from .transactions import Transaction
 
 LOGIN_MAX_AGE = 600
+COGNITO_CODE_LIFETIME = 300
 
 
 def is_jwt(token: str) -> bool:
@@ -51,7 +52,7 @@ class OAuthClient:
         reply = self.http.request("jwks", "GET", url, headers={"Accept": "application/json"})
         if reply.status != 200:
             raise ProviderError("jwks", f"answered HTTP {reply.status} for {url}")
-        cache_control = next((v for k, v in reply.headers.items() if k.lower() == "cache-control"), None)
+        cache_control = reply.headers.get("Cache-Control")
         return JwksReply(reply.json(), cache_max_age(cache_control))
 
     def metadata(self) -> ProviderMetadata:
@@ -83,6 +84,13 @@ class OAuthClient:
             },
         )
 
+    def code_lifetime(self) -> int | None:
+        """How long an authorization code lives, in seconds, where the provider documents it: Cognito's
+        authorize endpoint page says "The authorization code is valid for five minutes"
+        (https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html).
+        None elsewhere (RFC 6749 §4.1.2 only recommends at most 10 minutes)."""
+        return COGNITO_CODE_LIFETIME if self.config.is_cognito else None
+
     def send(self, call: PreparedCall) -> dict:
         """Send a prepared call as it is and read the reply: a token response, or {} for a
         revocation; ProviderRefused when the provider says no, ProviderError when it fails."""
@@ -110,10 +118,13 @@ class OAuthClient:
         }
         return self._token_call("token", form)
 
-    def exchange(self, call: PreparedCall) -> dict:
-        """Send a prepared code exchange (the very object a presenter screen showed) and read its tokens."""
+    def exchange(self, call: PreparedCall, scope: str | None = None) -> dict:
+        """Send a prepared code exchange (the very object a presenter screen showed) and read its tokens.
+        An ID token must come back when the authorize request asked for `openid` (`scope`: what it asked
+        for, None for the configured scopes); without openid no ID token is the normal answer."""
         tokens = self.send(call)
-        if "openid" in self.config.scopes and not tokens.get("id_token"):
+        asked = scope.split() if scope is not None else self.config.scopes
+        if "openid" in asked and not tokens.get("id_token"):
             raise ProviderError("token", "answered without an id_token although openid was requested")
         return tokens
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -26,7 +27,7 @@ class Finding:
     fix: str = ""
 
 
-def _discovery(config: ClientConfig, http: Http, out: list[Finding]) -> tuple[ProviderMetadata | None, dict]:
+def _discovery(config: ClientConfig, http: Http, out: list[Finding]) -> tuple[ProviderMetadata | None, Mapping]:
     url = config.issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
         reply = http.request("doctor", "GET", url, headers={"Accept": "application/json"})
@@ -83,7 +84,7 @@ def _issuer_fix(config: ClientConfig) -> str:
     return "Check OAUTH_ISSUER: discovery must be served at {issuer}/.well-known/openid-configuration."
 
 
-def _clock(headers: dict, out: list[Finding], now: float) -> None:
+def _clock(headers: Mapping[str, str], out: list[Finding], now: float) -> None:
     date = headers.get("Date")
     if not date:
         out.append(Finding("clock", "info", "The provider sent no Date header; clock skew not checked."))

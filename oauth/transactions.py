@@ -25,6 +25,7 @@ class Transaction:
     flow: str
     next: str
     created: float
+    scope: str | None = None  # the scopes the authorize request asked for (None: the configured ones)
 
     @property
     def challenge(self) -> str:
@@ -37,6 +38,7 @@ class Transaction:
             "flow": self.flow,
             "next": self.next,
             "created": self.created,
+            "scope": self.scope,
         }
 
 

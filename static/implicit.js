@@ -1,6 +1,6 @@
 // The implicit-grant landing page. Order matters: read the fragment once, remove it from the
 // address bar before any request, then show and verify. Tokens live in this module's memory only.
-import { checkItem, el, shortToken } from "./dom.js";
+import { checkItem, el, openedAgain, openedAgainText, shortToken } from "./dom.js";
 import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
 
 const rawFragment = window.location.hash.slice(1);
@@ -177,6 +177,18 @@ async function main() {
     discard(`The provider returned error=${error}`, description || "No description was given.");
     const causes = JSON.parse(root.dataset.causes || "{}");
     document.getElementById("error-hint").textContent = causes[error] || "";
+    return;
+  }
+  const again = hadFragment ? "" : openedAgain();
+  if (again) {
+    const said = openedAgainText(
+      again,
+      JSON.parse(root.dataset.lastRun || "null"),
+      "Its tokens lived only in that page's memory, and the fragment that carried them left the address bar " +
+        "on the first load, so there is nothing to read again: by design, nothing was stored.",
+    );
+    discard(said.title, said.detail);
+    document.getElementById("error-result").hidden = false;
     return;
   }
   if (!tokens.id_token || !tokens.access_token) {

@@ -2,7 +2,7 @@
 // address bar, take the transaction out of sessionStorage, then trade the code at the provider's
 // token endpoint from this page (no secret; PKCE proves it is the same browser). The tokens live in
 // this module's memory only: never in storage, a cookie or the server session.
-import { checkItem, el, shortToken } from "./dom.js";
+import { checkItem, el, openedAgain, openedAgainText, shortToken } from "./dom.js";
 import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
 import { takeTransaction, TX_MAX_AGE_MS } from "./spa_pkce.js";
 import { pause } from "./spa_presenter.js";
@@ -256,6 +256,14 @@ async function main() {
       query.get("error_description") || "No description was given.",
       causes[error] || "",
     );
+    return;
+  }
+  const again = hadQuery ? "" : openedAgain();
+  if (again) {
+    const lastRun = JSON.parse(root.dataset.lastRun || "null");
+    const said = openedAgainText(again, lastRun, "Its code was used once and its transaction left this tab's sessionStorage on the first load; the tokens lived only in that page's memory.");
+    discard(said.title, said.detail);
+    document.getElementById("error-result").hidden = false;
     return;
   }
   if (!tx || typeof tx.verifier !== "string") {

@@ -165,3 +165,18 @@ def test_panel_when_the_provider_is_down(make_stack, http):
 def test_the_panels_words_explain_exactly_the_values_the_protocol_allows():
     assert tuple(PROMPTS) == PROMPT_VALUES
     assert tuple(RESPONSE_TYPES) == RESPONSE_TYPE_VALUES
+
+
+def test_unticking_openid_signs_in_without_an_id_token(stack, http):
+    """The client expects an ID token only when the request it sent asked for openid (not when the
+    configured scopes do): without openid the provider sends none, and that is no provider failure."""
+    panel = open_panel(stack, http)
+    location = send(stack, http, panel, scope=["email", "profile"]).headers["Location"]
+    assert dict(parse_qsl(urlsplit(location).query))["scope"] == "email profile"
+    back = stack.sign_in_at_provider(http, location)
+    callback = http.get(back, allow_redirects=False)
+    assert callback.status_code == 302, callback.text
+    dashboard = http.get(stack.url + "/dashboard")
+    assert dashboard.status_code == 200
+    assert "No ID token: this sign-in did not ask for the openid scope" in unescape(dashboard.text)
+    assert stack.session_json(http)["authenticated"] is True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from oauth import doctor, grants
 from oauth.discovery import parse_metadata
 from oauth.errors import ProviderRefused
 from oauth.http import Reply
-from oauth.tokens import IF_PRESENT, REQUIRED, SKIP, CheckName
+from oauth.tokens import IF_PRESENT, REQUIRED, SKIP, CheckName, check_at_hash
 from tests.support import answer
 
 CORPUS = Path(__file__).parent / "fixtures" / "cognito"
@@ -121,10 +122,10 @@ def authorize(stack, http, response_type: str, **extra) -> str:
     return stack.sign_in_at_provider(http, stack.provider_url + "/oauth2/authorize?" + urlencode(params))
 
 
-def code_flow(stack, http) -> dict:
+def code_flow(stack, http, scope: str = "openid email profile") -> dict:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    back = authorize(stack, http, "code", code_challenge=challenge, code_challenge_method="S256")
+    back = authorize(stack, http, "code", code_challenge=challenge, code_challenge_method="S256", scope=scope)
     code = parse_qs(urlsplit(back).query)["code"][0]
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": stack.url + "/callback"}
     reply = requests.post(
@@ -144,11 +145,11 @@ def token_call(stack, form: dict, client: dict | None = None) -> requests.Respon
 def test_local_discovery_matches(stack):
     doc = corpus("discovery.json")
     local = requests.get(stack.settings.issuer + "/.well-known/openid-configuration").json()
-    deliberate = deliberate_in_readme(doc["local_differences"])
-    assert differences(doc["value"], local, doc["optional_keys"]) == []
-    assert "response_types_supported" in deliberate  # same type; the value differs on purpose:
-    advertised = doc["value"]["response_types_supported"]
-    assert local["response_types_supported"] == [t for t in advertised if t != "token id_token"]
+    assert deliberate_in_readme(doc["local_differences"]) == {}
+    assert differences(doc["value"], local, doc["optional_keys"]) == []  # revocation and auth methods included
+    # captured live documents advertise exactly code and token (issue 21 item 14: no "token id_token")
+    assert local["response_types_supported"] == doc["value"]["response_types_supported"] == ["code", "token"]
+    assert local["token_endpoint_auth_methods_supported"] == doc["value"]["token_endpoint_auth_methods_supported"]
     assert urlsplit(local["userinfo_endpoint"]).path == "/oauth2/userInfo"  # capital I
     assert urlsplit(local["end_session_endpoint"]).path == "/logout"
 
@@ -259,6 +260,30 @@ def test_local_userinfo_matches(stack, http):
     assert reply.json()["email_verified"] in ("true", "false")  # a string, unlike the ID token's boolean
 
 
+@pytest.mark.parametrize(
+    ("scope", "present", "absent"),
+    [
+        ("openid", {"sub", "username", "email", "email_verified", "name", "given_name"}, set()),
+        ("openid email", {"sub", "username", "email", "email_verified"}, {"name", "given_name"}),
+        ("openid profile", {"sub", "username", "name", "given_name"}, {"email", "email_verified"}),
+    ],
+)
+def test_local_userinfo_follows_the_access_tokens_scopes(stack, http, scope, present, absent):
+    """AWS's userInfo page: openid alone returns every attribute the app client can read; openid email adds
+    email and email_verified; openid profile the profile attributes (corpus: userinfo.json `by_scope`).
+    The ID token of an openid-alone sign-in carries every readable attribute too (AWS CDK's OAuthScope.OPENID:
+    "Returns all user attributes in the ID token that are readable by the client")."""
+    tokens = code_flow(stack, http, scope)
+    reply = requests.get(
+        stack.provider_url + "/oauth2/userInfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
+    assert reply.status_code == 200
+    assert present <= set(reply.json()) and not absent & set(reply.json()), reply.json()
+    assert corpus("userinfo.json")["by_scope"][scope]  # written down in the corpus
+    if scope == "openid":
+        assert {"email", "name", "given_name"} <= set(claims_of(tokens["id_token"]))
+
+
 @pytest.mark.parametrize("entry", corpus("userinfo.json")["errors"], ids=lambda e: e["error"])
 def test_local_userinfo_errors_match(stack, entry):
     headers = {} if entry["provoke"] == "no_token" else {"Authorization": "Bearer not.a.token"}
@@ -354,7 +379,7 @@ def test_the_client_accepts_optional_claims_being_absent(stack):
 
 
 def test_an_implicit_id_token_without_at_hash_is_refused_clearly(stack):
-    """Unconfirmed whether Cognito puts at_hash in implicit ID tokens; the app requires it (OIDC Core 3.2.2.10)."""
+    """Genuine implicit ID tokens carry at_hash (implicit-captured.json); the app requires it (OIDC Core 3.2.2.10)."""
     access = resign(stack, "implicit_access")
     id_token = resign(stack, "implicit_id", access_token=access, drop=("at_hash",))
     result = stack.client.verify_id_token(
@@ -445,7 +470,8 @@ def test_the_client_builds_cognitos_logout_url():
 def test_the_client_parses_both_discovery_documents(stack):
     doc = corpus("discovery.json")["value"]
     meta = parse_metadata(doc, doc["issuer"])
-    assert "token id_token" in meta.response_types and stack.client.implicit_response_type() == "token"
+    assert meta.response_types == ("code", "token") and stack.client.implicit_response_type() == "token"
+    assert meta.revocation_endpoint.endswith("/oauth2/revoke")
     assert meta.userinfo_endpoint.endswith("/oauth2/userInfo") and meta.end_session_endpoint.endswith("/logout")
     bare = corpus("discovery-without-domain.json")["value"]
     assert parse_metadata(bare, bare["issuer"]).authorization_endpoint.startswith("https://cognito-idp.")
@@ -460,3 +486,32 @@ def test_the_doctor_flags_the_discovery_document_without_a_domain(make_stack):
     stack.rewriter.faults[DISCOVERY_PATH] = answer(text)
     found = {f.name: f for f in doctor.run(stack.settings, stack.client.http)}
     assert found["domain"].status == "fail" and "has no domain" in found["domain"].message
+
+
+def test_cors_is_documented_for_the_token_endpoint_only(stack, http):
+    """AWS documents Access-Control-Allow-Origin: * for /oauth2/token; its userInfo and revoke pages say the
+    app calls them "directly and not through a browser". The corpus, README and the /spa page say which is
+    which (issue 21 item 16)."""
+    assert corpus("token-responses.json")["cors"].startswith("documented")
+    for name in ("userinfo.json", "revoke.json"):
+        assert corpus(name)["cors"].startswith("unconfirmed"), name
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert "CORS on `/oauth2/userInfo` and `/oauth2/revoke` is unconfirmed at Cognito" in readme
+    page = http.get(stack.url + "/spa/callback").text
+    note = " ".join(re.search(r'<p class="hint" id="cors-unconfirmed">(.*?)</p>', page, re.S).group(1).split())
+    assert "userInfo" in note and "revoke" in note and "unconfirmed" in note and "token-endpoint.html" in note
+
+
+@pytest.mark.parametrize("capture", corpus("implicit-captured.json")["value"], ids=lambda c: c["captured"])
+def test_genuine_implicit_id_tokens_carry_a_matching_at_hash(capture):
+    """Issue 21 item 17: does Cognito put at_hash in the ID token of response_type=token? Three genuine
+    implicit redirects (2021-2024, three pools) say yes, and bound to the access token beside it: the
+    app's own at_hash check passes for each, so the implicit page's REQUIRED rule holds on real pools."""
+    claims = capture["id_token_claims"]
+    assert claims["token_use"] == "id" and claims["iss"].startswith("https://cognito-idp.")
+    access = claims_of(capture["access_token"])
+    assert access["token_use"] == "access" and access["client_id"] == claims["aud"] and access["iss"] == claims["iss"]
+    _, ok, detail = check_at_hash(claims, capture["access_token"], REQUIRED)
+    assert ok, detail
+    _, tampered, _ = check_at_hash(claims, capture["access_token"] + "x", REQUIRED)
+    assert not tampered  # a wrong at_hash is still refused

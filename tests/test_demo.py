@@ -24,7 +24,7 @@ def test_each_footer_says_what_is_true_of_its_page(stack, http):
     implicit = footer(http.get(stack.url + "/implicit/callback").text)
     assert server_side not in implicit and "URL fragment" in implicit and "this page's memory" in implicit
     machine = footer(http.get(stack.url + "/machine").text)
-    assert server_side not in machine and "shown in full" in machine
+    assert server_side not in machine and "Reveal fetches it in full" in machine  # (behind Reveal, issue 23)
     trace = footer(http.get(stack.url + "/trace").text)
     assert server_side not in trace and "shortened" in trace and "reveal" in trace
     assert "only when you press Reveal" in footer(http.get(stack.url + "/dashboard").text)
@@ -71,7 +71,7 @@ def test_one_placeholder_set_and_where_each_comes_from(stack, http):
     line = re.search(r'<p class="hint placeholders" id="placeholders">(.*?)</p>', page, re.S).group(1)
     for name in ("$CLIENT_ID", "$CLIENT_SECRET", "$ACCESS_TOKEN", "$ID_TOKEN", "$REFRESH_TOKEN", "$CODE"):
         assert name in line
-    assert "instance/local_cognito.json" in line
+    assert stack.settings.local_pool_file in line  # the file in use (LOCAL_COGNITO_FILE), issue 23
     curl = re.search(r'<pre class="json curl" id="curl-\d+">curl -sS -X GET [^<]*userInfo[^<]*</pre>', page).group(0)
     assert "Bearer $ACCESS_TOKEN" in curl
     assert "$TOKEN" not in re.sub(r"\$(ACCESS|ID|REFRESH)_TOKEN", "", page)

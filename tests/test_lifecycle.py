@@ -331,3 +331,46 @@ def test_a_refreshed_id_token_from_another_issuer_than_the_stored_one_is_refused
     assert "Its iss or sub differs from the sign-in&#39;s." in response.text
     assert stack.session_json(http) == before  # nothing of the refused answer was stored
     assert stored_sign_in(stack, http)["iss"] == "https://elsewhere.example"
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (answer('{"error": "invalid_request"}', 400), "HTTP 400 invalid_request"),
+        (answer("down for maintenance", 503, "text/plain"), "answered HTTP 503"),
+    ],
+)
+def test_sign_out_says_when_the_revoke_before_it_failed(stack, http, fault, reason):
+    """The session is cleared anyway, and the home page says the refresh token was not revoked and why
+    (before, only the server log knew)."""
+    stack.login(http)
+    token = refresh_token_of(stack)
+    stack.rewriter.faults["/oauth2/revoke"] = fault
+    provider_logout = stack.post(http, "/logout").headers["Location"]
+    assert stack.session_json(http)["authenticated"] is False
+    back = http.get(provider_logout, allow_redirects=False).headers["Location"]
+    home = http.get(back)
+    assert "You are signed out" in home.text
+    note = re.search(r'<p class="notice bad-text" id="revoke-failed"[^>]*>(.*?)</p>', home.text, re.S)
+    assert note, home.text
+    assert "The refresh token was not revoked" in note.group(1) and reason in note.group(1)
+    assert token not in home.text and not stack.pool.refresh_tokens[token].revoked
+    assert "revoke-failed" not in http.get(stack.url + "/?signed_out=1").text  # said once
+
+
+def test_a_planted_revoke_failure_note_is_ignored(stack, http):
+    """The note travels in a signed cookie: one planted by another site (or port) shows nothing."""
+    http.cookies.set("flowlab_signout_note", "Call +1 555 0100 to restore your account")
+    assert "555" not in http.get(stack.url + "/?signed_out=1").text
+
+
+def test_sign_in_as_someone_else_says_when_the_revoke_failed(stack, http):
+    stack.login(http)
+    stack.rewriter.faults["/oauth2/revoke"] = answer('{"error": "invalid_request"}', 400)
+    provider_logout = stack.post(http, "/switch-user").headers["Location"]
+    back = http.get(provider_logout, allow_redirects=False).headers["Location"]
+    login = http.get(back, allow_redirects=False).headers["Location"]
+    callback = stack.sign_in_at_provider(http, stack.start_login(http, login), "alice", "FlowLab-alice-1")
+    dashboard = http.get(callback)
+    assert 'Signed in as <span id="who">alice' in dashboard.text
+    assert "The refresh token was not revoked: the provider answered HTTP 400 invalid_request" in dashboard.text

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import time
 from urllib.parse import parse_qs, quote, urlsplit
 
+import pytest
 import requests
 
 from oauth.transactions import pkce_challenge
-from tests.support import csrf_of
+from tests.support import csrf_of, extract
 
 
 def _query(url: str) -> dict:
@@ -140,7 +142,13 @@ def test_replayed_callback_is_refused(stack, http):
     params = stack.callback_params(http)
     assert http.get(stack.url + "/callback", params=params, allow_redirects=False).status_code == 302
     replay = http.get(stack.url + "/callback", params=params, allow_redirects=False)
-    assert replay.status_code == 400
+    # the same browser, still signed in: a reload, said as such (issue 23 item 5); the code is never sent
+    # again, and another browser's replay is a 400 (tests/test_live_demo.py)
+    assert replay.status_code == 200 and "This sign-in already completed" in replay.text
+    assert len(stack.steps("token")) == 1
+    stack.post(http, "/logout")
+    signed_out = http.get(stack.url + "/callback", params=params, allow_redirects=False)
+    assert signed_out.status_code == 400
     assert len(stack.steps("token")) == 1
 
 
@@ -339,3 +347,26 @@ def test_transactions_expire_after_ten_minutes(stack, http, monkeypatch):
     response = http.get(stack.url + "/callback", params=params)
     assert response.status_code == 400
     assert "older than 10 minutes" in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/machine", "the machine-to-machine page"), ("/revocation", "the revocation lab")],
+)
+def test_a_signed_out_page_is_named_and_reached_after_sign_in(stack, http, path, name):
+    """Signed out, /machine and /revocation name themselves on the home page, and the sign-in that
+    starts there lands on them, not on the dashboard."""
+    asked = http.get(stack.url + path, allow_redirects=False)
+    assert asked.status_code == 302
+    home = http.get(stack.url + asked.headers["Location"])
+    assert f"Sign in first to open {name} ({path})." in home.text
+    link = html.unescape(extract(r'id="signin-code" href="([^"]+)"', home.text))
+    assert parse_qs(urlsplit(link).query)["next"] == [path]
+    callback = stack.login(http, path=link)
+    assert callback.headers["Location"] == path
+    assert http.get(stack.url + path).status_code == 200
+
+
+def test_the_dashboard_still_asks_plainly(stack, http):
+    home = http.get(stack.url + "/dashboard")
+    assert "Sign in first to see the dashboard." in home.text

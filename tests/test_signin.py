@@ -52,11 +52,11 @@ def test_a_malformed_sign_in_is_signed_out_everywhere(app, stored):
     assert 'action="/logout"' not in home.get_data(as_text=True)  # the navigation shows no sign-out
     login_first = "/?login_required=1"
     assert client.get("/dashboard", base_url=APP).headers["Location"] == login_first
-    assert client.get("/revocation", base_url=APP).headers["Location"] == login_first
+    assert client.get("/revocation", base_url=APP).headers["Location"] == login_first + "&next=/revocation"
     for path in ("/refresh", "/userinfo", "/revoke", "/call-api", "/auto-refresh"):
         answer = client.post(path, base_url=APP, data={"csrf_token": csrf})
         assert answer.status_code == 302 and answer.headers["Location"] == login_first, path
-    assert client.get("/machine", base_url=APP).headers["Location"] == login_first
+    assert client.get("/machine", base_url=APP).headers["Location"] == login_first + "&next=/machine"
     machine = client.post("/machine", base_url=APP, data={"csrf_token": csrf})
     assert machine.status_code == 401 and "Sign in first" in machine.get_data(as_text=True)
     assert client.get("/api/session", base_url=APP).get_json() == {"authenticated": False}

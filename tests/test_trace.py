@@ -193,7 +193,7 @@ def test_failed_steps_show_the_likely_cause(stack, http):
     stack.post(http, "/revoke")
     stack.post(http, "/refresh")  # refused: invalid_grant
     page = http.get(stack.url + "/trace").text
-    assert "Likely cause: invalid_grant: The code or refresh token was refused" in page
+    assert "Likely cause: invalid_grant: The refresh token was refused" in page  # a refresh's own reading
 
 
 def test_a_planted_trace_id_sees_nothing_after_login_and_reveals_nothing(stack, http):

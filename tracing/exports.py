@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from oauth.calls import PreparedCall
 from oauth.client import OAuthClient
+from oauth.http import header
 from oauth.transactions import Transaction
 
 from .markers import shorten_markers
@@ -55,7 +56,7 @@ def curl(step: Step) -> str:
         value = markers.sub("$ACCESS_TOKEN", value)
         lines.append(f"-H {_dq(f'{name}: {value}')}")
     body = step.request_body
-    if body and "x-www-form-urlencoded" in step.request_headers.get("Content-Type", FORM):
+    if body and "x-www-form-urlencoded" in (header(step.request_headers, "Content-Type") or FORM):
         for key, value in parse_qsl(body, keep_blank_values=True):
             if key == "token" and step.name == "revoke":
                 value = "$REFRESH_TOKEN"
@@ -118,7 +119,7 @@ def har(steps: list[Step], vault: Mapping[str, str]) -> dict[str, Any]:
             "bodySize": len(req_body.encode()),
         }
         if req_body:
-            request["postData"] = {"mimeType": req_headers.get("Content-Type", FORM), "text": req_body}
+            request["postData"] = {"mimeType": header(req_headers, "Content-Type") or FORM, "text": req_body}
         duration = _duration(steps, position)
         entries.append(
             {
@@ -133,10 +134,10 @@ def har(steps: list[Step], vault: Mapping[str, str]) -> dict[str, Any]:
                     "headers": _pairs(res_headers),
                     "content": {
                         "size": len(res_body.encode()),
-                        "mimeType": res_headers.get("Content-Type", "application/octet-stream"),
+                        "mimeType": header(res_headers, "Content-Type") or "application/octet-stream",
                         "text": res_body,
                     },
-                    "redirectURL": res_headers.get("Location", ""),
+                    "redirectURL": header(res_headers, "Location") or "",
                     "headersSize": -1,
                     "bodySize": len(res_body.encode()),
                 },
@@ -165,8 +166,11 @@ def markdown(steps: list[Step], vault: Mapping[str, str]) -> str:
 
         out.append(f"## {number}. {step.title}")
         out.append("")
-        status = step.status or "no answer"
-        out.append(f"`{step.method} {s(step.url)}` → **{status}** in {step.duration_ms} ms")
+        if step.kind == "browser" and not step.status:  # the app sends the browser; it never sees the answer
+            out.append(f"`{step.method} {s(step.url)}` → **browser redirect**")
+        else:
+            status = step.status or "no answer"
+            out.append(f"`{step.method} {s(step.url)}` → **{status}** in {step.duration_ms} ms")
         out.append("")
         request = "\n".join(f"{k}: {s(v)}" for k, v in step.request_headers.items())
         if step.request_body:

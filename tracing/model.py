@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lab.steps import LANES, STEP_TITLES
+from oauth.http import header
 
 from .redact import Redactor
 
@@ -75,8 +76,8 @@ class Step:
     def from_exchange(cls, redactor: Redactor, exchange: Exchange) -> Step:
         """A redacted step; full tokens land in `redactor.vault`."""
         revoke = exchange.name == "revoke"
-        req_type = str((exchange.request_headers or {}).get("Content-Type", ""))
-        res_type = str((exchange.response_headers or {}).get("Content-Type", ""))
+        req_type = header(exchange.request_headers, "Content-Type") or ""
+        res_type = header(exchange.response_headers, "Content-Type") or ""
         source, target = LANES.get(exchange.name, ("app", "provider"))
         started = exchange.started
         return cls(

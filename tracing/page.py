@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from lab.causes import likely_cause
 from lab.steps import ARROW_LABELS
 from oauth import safejson
+from oauth.http import header
 
 from . import exports
 from .markers import MarkedStep, marked, shorten_markers
@@ -69,11 +70,13 @@ def cause(step: Step) -> str:
     except ValueError:
         pass
     if not error:
-        error = step.response_headers.get("X-OAuth-Error", "")
+        error = header(step.response_headers, "X-OAuth-Error") or ""
     if not error:
-        match = re.search(r'error="?([a-z_]+)', step.response_headers.get("WWW-Authenticate", "") + " " + step.url)
+        challenge = header(step.response_headers, "WWW-Authenticate") or ""
+        match = re.search(r'error="?([a-z_]+)', challenge + " " + step.url)
         error = match.group(1) if match else ""
-    return f"{error}: {likely_cause(error)}" if error and likely_cause(error) else ""
+    cause = likely_cause(error, step.name)
+    return f"{error}: {cause}" if error and cause else ""
 
 
 def items(views: list[StepView]) -> list[Item]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from lab.causes import likely_cause
@@ -13,14 +14,14 @@ from lab.claims import WHY
 from lab.compare import code_run_record
 from oauth import transactions
 from oauth.calls import PreparedCall
-from oauth.errors import ClientError, IssuerMismatch
+from oauth.errors import ClientError, IssuerMismatch, ProviderRefused
 from oauth.http import ProviderError
 from oauth.tokens import IF_PRESENT
 from tracing import recorder
 
-from . import antiforgery, oauth_client, presenter, settings, signin
+from . import antiforgery, oauth_client, presenter, settings, signin, signout_note
 from .errors import problem
-from .session_keys import AFTER_LOGOUT, CODE_RUN, PRESENTER_PENDING, SEEN_AT, TX
+from .session_keys import AFTER_LOGOUT, CODE_RUN, COMPLETED_LOGIN, PRESENTER_PENDING, SEEN_AT, TX
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("flowlab")
@@ -90,6 +91,9 @@ def callback() -> Response | str:
         )
     tx = transactions.take(session, request.args.get("state"), "code", key=TX)
     if tx is None:
+        again = _opened_again(request.args.get("state"), request.args.get("code", ""))
+        if again is not None:
+            return again
         return problem(
             400,
             "Unknown or already used state",
@@ -105,14 +109,41 @@ def callback() -> Response | str:
         )
     call = oauth_client().prepare_exchange(code, tx)
     if presenter.presenting():
-        return _exchange_screen(code, tx, call)
+        return _exchange_screen(code, tx, call, int(time.time()))
     return _finish_login(tx, call)
 
 
-def _exchange_screen(code: str, tx: transactions.Transaction, call: PreparedCall, changed: bool = False) -> str:
-    """Pause before the code exchange: keep the code and the transaction (never the call, which may hold
-    the client secret) for Continue, which prepares the call again and sends it only if it is this one."""
-    PRESENTER_PENDING.set({"code": code, "state": tx.state, **tx.as_dict()})
+def _code_mac(code: str) -> str:
+    return antiforgery.mac("completed-code", code.encode())
+
+
+def _opened_again(state: str | None, code: str) -> Response | str | None:
+    """A callback whose state was used already, in this browser: the paused exchange reloaded (show the
+    pause again), or the callback of the sign-in this session completed, opened again. The same code
+    is a reload or Back (say so, link to its result); a new code means the provider's sign-in form was
+    used again after Back (land on the dashboard, one sentence). None: not this browser's sign-in."""
+    pending = PRESENTER_PENDING.get()
+    if pending and presenter.presenting() and pending.get("state") == state and pending.get("code") == code:
+        arrived = pending.pop("code_at", None)
+        tx = transactions.Transaction(**{k: v for k, v in pending.items() if k != "code"})
+        return _exchange_screen(code, tx, oauth_client().prepare_exchange(code, tx), arrived)
+    done = COMPLETED_LOGIN.get()
+    if not done or not state or done.get("state") != state or signin.load() is None:
+        return None
+    if hmac.compare_digest(str(done.get("code", "")), _code_mac(code)):
+        return render_template("completed_again.html", result=transactions.safe_next(done.get("next")))
+    return redirect(url_for("dashboard.dashboard", already=1))
+
+
+def _exchange_screen(
+    code: str, tx: transactions.Transaction, call: PreparedCall, arrived: int | None, changed: bool = False
+) -> str:
+    """Pause before the code exchange: keep the code, when it arrived and the transaction (never the
+    call, which may hold the client secret) for Continue, which prepares the call again and sends it
+    only if it is this one. The screen counts down the code's life where the provider documents it."""
+    arrived = int(time.time()) if not isinstance(arrived, int) else arrived
+    PRESENTER_PENDING.set({"code": code, "state": tx.state, "code_at": arrived, **tx.as_dict()})
+    lifetime = oauth_client().code_lifetime()
     return presenter.call_screen(
         title="Exchange the code for tokens",
         call=call,
@@ -122,6 +153,7 @@ def _exchange_screen(code: str, tx: transactions.Transaction, call: PreparedCall
         action=url_for("auth.callback_continue"),
         fields={},
         changed=changed,
+        expires_at=arrived + lifetime if lifetime else None,
     )
 
 
@@ -132,17 +164,41 @@ def callback_continue() -> Response | str:
     if pending is None or "code" not in pending:
         return problem(400, "Nothing to continue", "There is no paused sign-in in this session.")
     code = pending.pop("code")
+    arrived = pending.pop("code_at", None)
     tx = transactions.Transaction(**pending)
     call = oauth_client().prepare_exchange(code, tx)
     if not presenter.is_the_shown_call(call):
-        return _exchange_screen(code, tx, call, changed=True)
-    return _finish_login(tx, call)
+        return _exchange_screen(code, tx, call, arrived, changed=True)
+    try:
+        return _finish_login(tx, call)
+    except ProviderRefused as exc:
+        expired = _expired_on_the_pause(exc, arrived, tx)
+        if expired is None:
+            raise
+        return expired
+
+
+def _expired_on_the_pause(exc: ProviderRefused, arrived: object, tx: transactions.Transaction) -> Response | None:
+    """The provider refused a code that waited on the pause longer than it lives: one sentence, and a
+    new sign-in (presenter mode is a cookie, so it stays on). None when that is not what happened."""
+    lifetime = oauth_client().code_lifetime()
+    waited = int(time.time()) - arrived if isinstance(arrived, int) else 0
+    if exc.error != "invalid_grant" or not lifetime or waited <= lifetime:
+        return None
+    return problem(
+        400,
+        "The code expired while the sign-in was paused",
+        f"Codes live {lifetime // 60} minutes, and this one waited {waited // 60} min {waited % 60} s before "
+        "Continue, so the provider refused it (invalid_grant) and nothing was stored.",
+        error="invalid_grant",
+        action=(url_for("auth.login", next=None if tx.next == "/dashboard" else tx.next), "Sign in again"),
+    )
 
 
 def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response | str:
     """Send the prepared code exchange, verify the ID token, and only then store the tokens."""
     client = oauth_client()
-    tokens = client.exchange(call)
+    tokens = client.exchange(call, tx.scope)
     claims: dict = {}
     if tokens.get("id_token"):
         result = client.verify_id_token(
@@ -159,6 +215,7 @@ def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response 
             )
         claims = result.claims
     store_login(tokens, claims, tx.nonce, "code", tx.state)
+    COMPLETED_LOGIN.set({"state": tx.state, "code": _code_mac(dict(call.form).get("code", "")), "next": tx.next})
     if presenter.presenting():
         return presenter.came_back_screen(
             title="What came back from the token endpoint",
@@ -175,14 +232,14 @@ def _end_sessions(switch: bool) -> Response | str:
     user = signin.load()
     client = oauth_client()
     s = settings()
-    revoked = ""
+    revoked, failed = "", ""
     if user and user.refresh_token and not user.refresh_revoked:
         try:
             client.revoke(user.refresh_token)
             revoked = "The revocation answered HTTP 200 with an empty body: the refresh token is revoked."
         except ClientError as exc:
             log.warning("logout: could not revoke the refresh token: %s", exc)
-            revoked = "The revocation failed; the session is cleared anyway."
+            revoked = failed = signout_note.revoke_failed(exc)
     try:
         provider_logout = client.logout_url(s.signed_out_uri, user.id_token if user else None)
     except ProviderError:
@@ -197,18 +254,23 @@ def _end_sessions(switch: bool) -> Response | str:
         if switch:
             AFTER_LOGOUT.set("switch")
         signin.new_session_id()
-        return presenter.redirect_screen(
+        screen = presenter.redirect_screen(
             title="Send the browser to the provider's logout",
             url=provider_logout or url_for("dashboard.index", signed_out=1),
-            expect="The app's session is already gone and the refresh token revoked. The provider now ends its "
-            "own sign-in session and sends the browser back to /signed-out.",
+            expect="The app's session is already gone"
+            + (" (the refresh token was not revoked)" if failed else " and the refresh token revoked")
+            + ". The provider now ends its own sign-in session and sends the browser back to /signed-out.",
             came_back=revoked,
         )
+        return signout_note.remember(make_response(screen), failed) if failed else screen
     if switch:
         AFTER_LOGOUT.set("switch")
         signin.new_session_id()
-        return redirect(provider_logout or url_for("auth.login", prompt="login"))
+        switching = redirect(provider_logout or url_for("auth.login", prompt="login"))
+        return signout_note.remember(switching, failed) if failed else switching
     response = redirect(provider_logout or url_for("dashboard.index", signed_out=1))
+    if failed:
+        signout_note.remember(response, failed)
     response.delete_cookie(
         current_app.config["SESSION_COOKIE_NAME"],
         path="/",

@@ -58,7 +58,7 @@ def send() -> Response | str:
         return problem(400, "The authorize request is not valid", error, error="invalid_request")
     response_type = params["response_type"]
     flow = "code" if response_type == "code" else "implicit"
-    tx = dataclasses.replace(tx, flow=flow)
+    tx = dataclasses.replace(tx, flow=flow, scope=params["scope"])
     transactions.put(session, tx, key=TX)
     url = panel.build_url(
         client.metadata().authorization_endpoint, {**params, **panel.fixed_params(s, tx, response_type)}

@@ -10,11 +10,13 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from lab.claims import explain_claims, why
+from lab.display import PAGE_NAMES
+from oauth import transactions
 from oauth.client import is_jwt
 from oauth.times import format_time
 from oauth.tokens import IF_PRESENT, SKIP, Rule, Verification
 
-from . import oauth_client, settings, unverified_claims
+from . import oauth_client, settings, signout_note, unverified_claims
 from .signin import SignIn, current, login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -26,12 +28,21 @@ EXPIRED = {
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     notice = ""
     if request.args.get("signed_out"):
         notice = "You are signed out. The server-side session was cleared."
     notice = EXPIRED.get(request.args.get("expired", ""), notice)
-    return render_template("index.html", notice=notice)
+    asked = transactions.safe_next(request.args.get("next"))  # where a sign-in started here lands
+    html = render_template(
+        "index.html",
+        notice=notice,
+        revoke_failed=signout_note.take(),
+        login_required=bool(request.args.get("login_required")),
+        next=asked,
+        asked_name=PAGE_NAMES.get(asked, "that page"),
+    )
+    return signout_note.forget(Response(html, mimetype="text/html"))
 
 
 BREAK_AFTER = re.compile(r"([/.:_,&?=-])")
@@ -73,7 +84,12 @@ def _token_view(result: Verification, now: float, how: str) -> dict:
 @bp.get("/dashboard")
 @login_required
 def dashboard() -> Response:
-    return render_dashboard(current())
+    """The dashboard; after "sign in as someone else" it also says what signing out the previous user
+    could not do (its refresh token not revoked)."""
+    response = render_dashboard(
+        current(), revoke_failed=signout_note.take(), already=request.args.get("already") == "1"
+    )
+    return signout_note.forget(response)
 
 
 def _nonce_rule(auth: SignIn) -> str | Rule:
@@ -85,7 +101,7 @@ def _nonce_rule(auth: SignIn) -> str | Rule:
     return auth.nonce or secrets.token_urlsafe(32)
 
 
-def render_dashboard(auth: SignIn, status: int = 200) -> Response:
+def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", already: bool = False) -> Response:
     """The dashboard; lifecycle steps that failed render it too, with their result inline."""
     client = oauth_client()
     how = arrival(auth)
@@ -115,5 +131,7 @@ def render_dashboard(auth: SignIn, status: int = 200) -> Response:
         access_exp=access.claims.get("exp") if access and isinstance(access.claims.get("exp"), int) else None,
         raw_tokens=[(t, k) for t, k, _ in tokens],
         raw_response=auth.token_response,
+        revoke_failed=revoke_failed,
+        already=already,
     )
     return Response(html, status=status, mimetype="text/html")

@@ -48,7 +48,10 @@ def start() -> Response | str:
 
 @bp.get("/implicit/callback")
 def callback() -> str:
-    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY, causes=LIKELY_CAUSES)
+    # the last run's outcome (no tokens): what a reload of this page, which has no fragment left, says
+    last = IMPLICIT_RUN.get()
+    last_run = {"verified": last.get("verified") is True, "error": str(last.get("error", ""))} if last else None
+    return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY, causes=LIKELY_CAUSES, last_run=last_run)
 
 
 def _refuse(error: str, status: int = 400, **extra) -> Response:

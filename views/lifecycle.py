@@ -39,7 +39,7 @@ def _refusal(exc: ProviderRefused) -> dict:
         "status": exc.status,
         "error": exc.error,
         "description": exc.description,
-        "cause": likely_cause(exc.error),
+        "cause": likely_cause(exc.error, exc.step),
     }
 
 

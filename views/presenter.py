@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import time
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, redirect, render_template, request
@@ -138,10 +139,18 @@ def _call_mac(call: PreparedCall, screen: str) -> str:
 
 
 def call_screen(
-    *, title: str, call: PreparedCall, expect: str, action: str, fields: dict[str, str], changed: bool = False
+    *,
+    title: str,
+    call: PreparedCall,
+    expect: str,
+    action: str,
+    fields: dict[str, str],
+    changed: bool = False,
+    expires_at: float | None = None,
 ) -> str:
     """Before a server-to-server call: show the prepared call; Continue posts to `action` with the
-    MAC of what was shown, and the view sends only a call that `is_the_shown_call`."""
+    MAC of what was shown, and the view sends only a call that `is_the_shown_call`. `expires_at`
+    (epoch seconds): when what the call carries (the code) expires; the screen counts down to it."""
     endpoint, pairs = call_rows(call)
     return render_template(
         "presenter.html",
@@ -154,6 +163,8 @@ def call_screen(
         go_url=None,
         form=(action, {**fields, SHOWN_CALL: _call_mac(call, urlsplit(action).path)}),
         changed=CHANGED if changed else "",
+        expires_at=expires_at,
+        now=time.time(),
     )
 
 

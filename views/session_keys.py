@@ -57,6 +57,9 @@ SPA_RUN: Key[dict] = Key("spa_run", dict)
 TRACE_ID: Key[str] = Key("trace_id", str)  # this browser's trace (tracing/recorder.py): bound to the session
 SEEN_AT: Key[int] = Key("seen_at", int)  # the last request of a signed-in session (epoch seconds): the idle timeout
 PRESENTER_PENDING: Key[dict] = Key("presenter_pending", dict)  # presenter mode: the code exchange, paused
+# the sign-in this session completed (its state, an HMAC of its code, where it landed): a callback URL
+# opened again (a reload, Back) is recognised, never sent again
+COMPLETED_LOGIN: Key[dict] = Key("completed_login", dict)
 AFTER_LOGOUT: Key[str] = Key("after_logout", str)  # "switch": /signed-out goes on to sign in again
 AUTO_REFRESH: Key[bool] = Key("auto_refresh", bool)  # the dashboard refreshes before the access token expires
 MACHINE_TOKEN: Key[str] = Key("machine_token", str)  # /machine: the client-credentials access token

@@ -171,12 +171,15 @@ def current() -> SignIn:
 
 def require_login(post_refusal: Callable[[], Response] | None = None) -> Response | None:
     """None with the sign-in in `g.user`; else the answer to a signed-out request: back to the home
-    page, which says "Sign in first" (a POST gets `post_refusal()` instead, when given)."""
+    page, which says "Sign in first" and, for a page other than the dashboard, names it and signs in
+    with `next` set to it (a POST gets `post_refusal()` instead, when given)."""
     g.user = load()
     if g.user is not None:
         return None
     if post_refusal is not None and request.method == "POST":
         return post_refusal()
+    if request.method == "GET" and request.path != url_for("dashboard.dashboard"):
+        return redirect(url_for("dashboard.index", login_required=1, next=request.path))
     return redirect(url_for("dashboard.index", login_required=1))
 
 

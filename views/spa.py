@@ -41,7 +41,7 @@ def _not_configured() -> Response:
     )
 
 
-def _page(template: str) -> Response | str:
+def _page(template: str, **extra: object) -> Response | str:
     if not settings().public_client_id:
         return _not_configured()
     meta = oauth_client().metadata()  # a clear 502 when discovery fails
@@ -53,6 +53,7 @@ def _page(template: str) -> Response | str:
         why=WHY,
         causes=LIKELY_CAUSES,
         param_help={**PARAM_HELP, **SPA_PARAM_HELP},
+        **extra,
     )
 
 
@@ -63,7 +64,11 @@ def start() -> Response | str:
 
 @bp.get("/spa/callback")
 def callback() -> Response | str:
-    return _page("spa_callback.html")
+    # the last verified run's outcome (no tokens): what a reload of this page, whose code and
+    # sessionStorage transaction the first load took, says
+    last = SPA_RUN.get()
+    last_run = {"verified": last.get("verified") is True, "error": str(last.get("error", ""))} if last else None
+    return _page("spa_callback.html", last_run=last_run)
 
 
 MAX_BODY = 64 * 1024

@@ -4,12 +4,13 @@ Import from here (`from tests.support import answer`); conftest.py holds only th
 """
 
 from .pages import csrf_of, extract, script_csrf_of
-from .servers import LiveServer, TokenRewriter, answer, free_port, start_redis, stop
+from .servers import LiveServer, LowercaseHeaders, TokenRewriter, answer, free_port, start_redis, stop
 from .stack import VERIFIER, Stack, authorize_params, build_stack
 
 __all__ = [
     "VERIFIER",
     "LiveServer",
+    "LowercaseHeaders",
     "Stack",
     "TokenRewriter",
     "answer",

@@ -19,16 +19,24 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+
+class LowercaseHeaders(WSGIRequestHandler):
+    """Writes every response header name in lowercase on the wire (`content-type`, `date`,
+    `www-authenticate`), as a provider behind an HTTP/2 gateway or Envoy sends them."""
+
+    def send_header(self, keyword: str, value: str) -> None:
+        super().send_header(keyword.lower(), value)
 
 
 class LiveServer:
     """A WSGI server on 127.0.0.1:0 in a thread; the app can be set after binding."""
 
-    def __init__(self, app: Callable | None = None):
+    def __init__(self, app: Callable | None = None, handler: type[WSGIRequestHandler] | None = None):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True, request_handler=handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()

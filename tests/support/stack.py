@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 import requests
 from flask import Flask
 from jose import jws
+from werkzeug.serving import WSGIRequestHandler
 
 from app import create_app
 from config import load_settings
@@ -236,10 +237,13 @@ def build_stack(
     key_dir: Path,
     env: dict | None = None,
     edit_pool: Callable[[dict], object] | None = None,
+    provider_handler: type[WSGIRequestHandler] | None = None,
     **overrides,
 ) -> Stack:
-    """A provider + app pair; `edit_pool` changes the pool file before the provider loads it."""
-    app_server, provider_server = LiveServer(), LiveServer()
+    """The app and the local provider on loopback ports; `edit_pool` changes the pool file before the
+    provider loads it, `provider_handler` how the provider's server writes its answers (LowercaseHeaders),
+    `env` and `overrides` the app's settings."""
+    app_server, provider_server = LiveServer(), LiveServer(handler=provider_handler)
     keys = tmp_path / "provider-keys"
     shutil.copytree(key_dir, keys)
     pool = default_pool(app_server.url, port=provider_server.server.server_port)
@@ -248,7 +252,7 @@ def build_stack(
         edit_pool(pool)
     pool_file = tmp_path / "local_cognito.json"
     pool_file.write_text(json.dumps(pool))
-    provider_app = create_provider_app(pool, keys, base_url=provider_server.url)
+    provider_app = create_provider_app(pool, keys, base_url=provider_server.url, pool_file=pool_file)
     rewriter = TokenRewriter(provider_app.wsgi_app)
     provider_app.wsgi_app = rewriter  # type: ignore[method-assign]
     provider_server.app = provider_app
