@@ -27,7 +27,7 @@ class Finding:
 
 
 def _discovery(config: ClientConfig, http: Http, out: list[Finding]) -> tuple[ProviderMetadata | None, dict]:
-    url = config.issuer.rstrip("/") + "/.well-known/openid-configuration"
+    url = config.discovery_url
     try:
         reply = http.request("doctor", "GET", url, headers={"Accept": "application/json"})
     except ProviderError as exc:

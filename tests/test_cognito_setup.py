@@ -23,7 +23,7 @@ from moto.server import ThreadedMotoServer
 
 import cli as cli_module
 from app import create_app
-from aws_setup import cognito
+from aws_setup import api, cognito
 from config import load_settings
 from tests.support import free_port
 
@@ -41,13 +41,20 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture
 def aws(moto_url, monkeypatch, tmp_path) -> boto3.client:
-    """Credentials and endpoint for moto; a fresh moto state for each test."""
+    """Credentials and endpoint for moto; a fresh moto state for each test.
+
+    moto stands in for AWS itself, so boto3 finds it through the AWS config file (`endpoint_url`),
+    not through AWS_ENDPOINT_URL: that variable on loopback means an emulator to setup and the app
+    (COGNITO_DOMAIN and discovery from the endpoint), which the emulator tests set on purpose."""
+    config = tmp_path / "aws-config"
+    config.write_text(f"[default]\nendpoint_url = {moto_url}\n")
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDP"):
+        monkeypatch.delenv(key, raising=False)
     for key, value in {
-        "AWS_ENDPOINT_URL": moto_url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
     }.items():
         monkeypatch.setenv(key, value)
@@ -120,7 +127,7 @@ def idp(monkeypatch) -> Iterator[Idp]:
         return SplitClient(real, recorder.stubbed, recorder.stub)
 
     monkeypatch.setattr(cli_module, "_idp", client)
-    monkeypatch.setattr(cognito.CognitoSetup, "domain_poll_seconds", 0.01)
+    monkeypatch.setattr(api.CognitoApi, "domain_poll_seconds", 0.01)
     yield recorder
     recorder.stub.assert_no_pending_responses()
 
@@ -178,7 +185,8 @@ def test_setup_from_nothing(aws, cli):
     assert aws.describe_user_pool_domain(Domain="flow-lab-demo")["DomainDescription"]["UserPoolId"] == pool["Id"]
     web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
     assert web["ClientSecret"] and set(web["AllowedOAuthFlows"]) == {"code", "implicit"}
-    assert set(web["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    # issue 21: the web client may use the resource server's scopes too, so the panel's custom scopes work
+    assert set(web["AllowedOAuthScopes"]) == {"openid", "email", "profile", "flowlab-api/read", "flowlab-api/write"}
     assert web["CallbackURLs"] == ["http://localhost:5000/callback", "http://localhost:5000/implicit/callback"]
     assert web["LogoutURLs"] == ["http://localhost:5000/signed-out"]
     machine = client_named(aws, pool["Id"], "cognito-flow-lab-machine")
@@ -195,14 +203,17 @@ def test_setup_from_nothing(aws, cli):
     # the summary names what matters and never a secret
     assert pool["Id"] in result.output and "flow-lab-demo.auth.eu-west-1.amazoncognito.com" in result.output
     assert web["ClientSecret"] not in result.output and machine["ClientSecret"] not in result.output
-    assert "temporary password" in result.output
+    # issue 21: the temporary password is explained where it is printed
+    assert "temporary password" in result.output and "FORCE_CHANGE_PASSWORD" in result.output
+    assert "asks for a new password" in result.output and "--permanent-password" in result.output
     # managed login: the domain is version 2, the web and public clients got Cognito's default style
     domain = aws.describe_user_pool_domain(Domain="flow-lab-demo")["DomainDescription"]
     assert domain["ManagedLoginVersion"] == 2 and "managed login (version 2)" in result.output
     assert aws.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["UserPoolTier"] == "ESSENTIALS"
     assert cli.idp.calls.count("CreateManagedLoginBranding") == 2  # the web and the public (spa) client
     state = json.loads(cli.state.read_text())["created"]
-    assert {"type": "branding", "id": BRANDING_ID, "pool": pool["Id"]} in state
+    web_style = {"type": "branding", "id": BRANDING_ID, "pool": pool["Id"], "client": web["ClientId"]}
+    assert web_style in state
     # no user enumeration through the sign-in pages; revocation on for the web client
     assert web["PreventUserExistenceErrors"] == "ENABLED" and machine["PreventUserExistenceErrors"] == "ENABLED"
     assert web["EnableTokenRevocation"] is True
@@ -219,7 +230,9 @@ def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path)
     values = dotenv_values(cli.env_file)
     (pool,) = pools(aws)
     settings = load_settings({**values, "INSTANCE_PATH": str(tmp_path / "instance")})
-    assert settings.issuer == f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
+    # issue 21: a new pool gets the UPDATED issuer (AWS's recommendation), read back and written to .env
+    assert values["COGNITO_ISSUER_TYPE"] == "UPDATED"
+    assert settings.issuer == f"https://issuer-cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
     assert settings.is_cognito and not settings.local_provider
     assert settings.client_id == client_named(aws, pool["Id"], "cognito-flow-lab-web")["ClientId"]
     assert settings.cognito_domain == "https://flow-lab-env.auth.eu-west-1.amazoncognito.com"
@@ -420,9 +433,14 @@ def test_drift_repair_keeps_the_settings_it_does_not_own(aws, cli, moto_like_aws
     )
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-keep")
     assert result.exit_code == 0, result.output
-    assert "update app client cognito-flow-lab-web: CallbackURLs, PreventUserExistenceErrors" in result.output
+    assert "update app client cognito-flow-lab-web: add back CallbackURLs, PreventUserExistenceErrors" in result.output
     fixed = client_named(aws, pool["Id"], "cognito-flow-lab-web")
-    assert fixed["CallbackURLs"] == ["http://localhost:5000/callback", "http://localhost:5000/implicit/callback"]
+    # issue 21: the URL added in the console stays; the app's own come back after it
+    assert fixed["CallbackURLs"] == [
+        "https://elsewhere.example/cb",
+        "http://localhost:5000/callback",
+        "http://localhost:5000/implicit/callback",
+    ]
     assert fixed["PreventUserExistenceErrors"] == "ENABLED"
     for key, value in own.items():
         assert fixed[key] == value, key
@@ -445,7 +463,7 @@ def test_setup_waits_for_the_domain_to_become_active(aws, cli, moto_like_aws):
 
 def test_a_slow_domain_is_not_a_failure_and_says_so(aws, cli, moto_like_aws, monkeypatch):
     moto_like_aws.creating_polls = 10_000
-    monkeypatch.setattr(cognito.CognitoSetup, "domain_wait_seconds", 0.05)
+    monkeypatch.setattr(api.CognitoApi, "domain_wait_seconds", 0.05)
     cli.idp.expect_branding_created()
     cli.idp.expect_branding_created()
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-slow")
@@ -595,7 +613,7 @@ def test_every_aws_call_is_in_the_iam_list_and_the_readme(aws, cli, monkeypatch)
     assert cli("teardown", "--yes").exit_code == 0
     assert set(cli.idp.calls) <= set(cognito.IAM_ACTIONS), set(cli.idp.calls) - set(cognito.IAM_ACTIONS)
     # also the calls this run did not reach (reuse paths): every operation named in the code is listed
-    source = Path(cognito.__file__).read_text()
+    source = "".join(p.read_text() for p in Path(cognito.__file__).parent.glob("*.py"))
     operations = boto3.client("cognito-idp", region_name=REGION).meta.service_model.operation_names
     named = {op for op in operations if f'"{xform_name(op)}"' in source}
     assert named == set(cognito.IAM_ACTIONS)
