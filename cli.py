@@ -95,7 +95,9 @@ def _idp(region: str):
         raise click.ClickException(
             "boto3 is not installed. Install the optional AWS tools: .venv/bin/pip install -r requirements-aws.txt"
         ) from None
-    return boto3.session.Session().client("cognito-idp", region_name=region)  # a fresh credential chain
+    _, endpoint = endpoint_override(dict(os.environ))  # also the _COGNITO_IDP spelling boto3 ignores
+    session = boto3.session.Session()  # a fresh credential chain
+    return session.client("cognito-idp", region_name=region, endpoint_url=endpoint or None)
 
 
 def _state_path() -> Path:

@@ -32,8 +32,10 @@ SESSION_BACKENDS = ("cachelib", "redis")
 # ORIGINAL is https://cognito-idp.{region}.amazonaws.com/{pool}, UPDATED (which AWS recommends)
 # https://issuer-cognito-idp.{region}.amazonaws.com/{pool}.
 ISSUER_HOSTS = {"ORIGINAL": "cognito-idp", "UPDATED": "issuer-cognito-idp"}
-# boto3's endpoint overrides, the service-specific one first (as boto3 reads them).
-ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_COGNITO_IDP", "AWS_ENDPOINT_URL")
+# boto3's endpoint overrides, the service-specific one first (as boto3 reads them). boto3 names
+# Cognito's after its service id, "Cognito Identity Provider"; the shorter _COGNITO_IDP (which
+# boto3 itself ignores) is honoured too: the Cognito commands pass it to boto3 explicitly.
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL_COGNITO_IDP", "AWS_ENDPOINT_URL")
 
 
 class ConfigError(ValueError):

@@ -232,7 +232,7 @@ class CognitoSetup(CognitoApi):
             "APP_URL": run.app_url,
         }
         if run.endpoint:
-            env["AWS_ENDPOINT_URL_COGNITO_IDP"] = run.endpoint  # the app fetches discovery there too
+            env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = run.endpoint  # boto3's name; the app's discovery
         for key, client, name in (
             ("OAUTH_CLIENT_SECRET", web, WEB_CLIENT),
             ("M2M_CLIENT_SECRET", machine, MACHINE_CLIENT),

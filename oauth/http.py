@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from .errors import ClientError
 from .safejson import JsonRefused, loads
@@ -24,19 +25,32 @@ class ProviderError(ClientError):
         self.message = message
 
 
+def header(headers: Mapping[str, object] | Iterable[tuple[str, object]] | None, name: str) -> str | None:
+    """The value of header `name` in any letter case (RFC 9110 §5.1: field names are case-insensitive;
+    an HTTP/2 gateway or Envoy sends them all in lowercase), or None. Takes a mapping or (name, value)
+    pairs: a Reply's headers, a stored trace step's, a prepared call's."""
+    pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+    wanted = name.lower()
+    return next((str(v) for k, v in pairs if str(k).lower() == wanted), None)
+
+
 @dataclass
 class Reply:
-    """A provider response, read in full (bounded) so it can be shown and traced."""
+    """A provider response, read in full (bounded) so it can be shown and traced. `headers` is
+    case-insensitive (`headers.get("Content-Type")` finds `content-type`), as HTTP says names are."""
 
     step: str
     method: str
     url: str
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes
     elapsed_ms: float
     request_headers: dict[str, str] = field(default_factory=dict)
     request_body: str = ""
+
+    def __post_init__(self) -> None:
+        self.headers = CaseInsensitiveDict(self.headers)
 
     def json(self) -> dict:
         """Parse the body as a JSON object, or raise ProviderError saying what came instead."""
@@ -124,7 +138,7 @@ class Http:
             method=method,
             url=url,
             status=response.status_code,
-            headers=dict(response.headers),
+            headers=response.headers,
             body=b"".join(chunks),
             elapsed_ms=(time.monotonic() - started) * 1000,
             request_headers=dict(prepared.headers) if prepared is not None else {},

@@ -48,7 +48,7 @@ def aws(moto_url, monkeypatch, tmp_path) -> boto3.client:
     (COGNITO_DOMAIN and discovery from the endpoint), which the emulator tests set on purpose."""
     config = tmp_path / "aws-config"
     config.write_text(f"[default]\nendpoint_url = {moto_url}\n")
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDP"):
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDP", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"):
         monkeypatch.delenv(key, raising=False)
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
