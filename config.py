@@ -80,6 +80,7 @@ class Settings:
     rate_limit_inspect: str = "60 per minute"
     jwks_max_age: float = 600.0
     discovery_base: str = ""
+    pool_id: str = ""
 
     @cached_property
     def client_config(self) -> ClientConfig:
@@ -104,7 +105,12 @@ class Settings:
             jwks_min_refetch_seconds=self.jwks_min_refetch_seconds,
             jwks_max_age=self.jwks_max_age,
             discovery_base=self.discovery_base,
+            pool_id=self.pool_id,
         )
+
+    @property
+    def discovery_url(self) -> str:
+        return self.client_config.discovery_url
 
     @property
     def redirect_uri(self) -> str:
@@ -418,6 +424,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
         "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
         "discovery_base": discovery_base,
+        "pool_id": "" if local else pool_id,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ class ClientConfig:
     # Where discovery is fetched when it is not {issuer}/.well-known/…: an emulator on loopback
     # (AWS_ENDPOINT_URL) serves Cognito's AWS-form issuer from http://127.0.0.1:PORT/{pool}.
     discovery_base: str = ""
+    pool_id: str = ""  # set when the issuer comes from COGNITO_USER_POOL_ID (the doctor's fixes name that)
 
     @property
     def discovery_url(self) -> str:

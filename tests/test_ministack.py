@@ -1,7 +1,7 @@
 """The whole real-pool path against MiniStack, an AWS emulator written by others, started by the suite:
 `cognito setup` → sign-in in Chromium → dashboard → refresh → userInfo → API → /machine → sign-out →
 `cognito teardown`, plus the emulator's gaps (no /oauth2/revoke, no implicit grant) as the app and the
-doctor report them. One MiniStack serves the module; the tests run in order on one pool."""
+doctor report them. One test, in order, on one MiniStack and one pool (xdist may not split it)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from dotenv import dotenv_values
+from flask import Flask
 from playwright.sync_api import Page, expect
 
 import cli as cli_module
@@ -34,13 +35,14 @@ class Lab:
         self.server = LiveServer()
         self.env_file = tmp / ".env"
         self.instance = tmp / "instance"
-        self.app = None
+        self.app: Flask | None = None
+        self.password = ""
 
     def cli(self, *args: str):
         settings = load_settings({"INSTANCE_PATH": str(self.instance), "APP_URL": self.server.url})
         return create_app(settings).test_cli_runner().invoke(args=["cognito", *args])
 
-    def start_app(self, **extra: str):
+    def start_app(self, **extra: str) -> Flask:
         values = {k: v or "" for k, v in dotenv_values(self.env_file).items()}
         env = {**values, "INSTANCE_PATH": str(self.instance), "SECRET_KEY": "ministack-test", **extra}
         self.app = create_app(load_settings(env))
@@ -48,7 +50,7 @@ class Lab:
         return self.app
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def lab(tmp_path_factory) -> Iterator[Lab]:
     tmp = tmp_path_factory.mktemp("ministack")
     (tmp / "state").mkdir()
@@ -72,7 +74,7 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     stop(proc)
 
 
-def test_setup_against_the_emulator(lab):
+def setup_against_the_emulator(lab: Lab) -> None:
     result = lab.cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-ministack", "--test-user", "tester")
     assert result.exit_code == 0, result.output
     out = result.output
@@ -83,16 +85,19 @@ def test_setup_against_the_emulator(lab):
     assert "asked for the UPDATED issuer, but the pool reports ORIGINAL" in out
     values = dotenv_values(lab.env_file)
     assert values["COGNITO_ISSUER_TYPE"] == "ORIGINAL"
-    assert values["COGNITO_DOMAIN"] == lab.endpoint and values["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] == lab.endpoint
+    assert (
+        values["COGNITO_DOMAIN"] == lab.endpoint
+        and values["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] == lab.endpoint
+    )
     assert values["API_ALLOWED_CLIENT_IDS"] == values["M2M_CLIENT_ID"]
     state = (lab.instance / "cognito-setup.json").read_text()
-    assert values["COGNITO_USER_POOL_ID"] in state
+    assert str(values["COGNITO_USER_POOL_ID"]) in state
     password = re.search(r"temporary password (\S+)\.", out)
     assert password, out
     lab.password = password.group(1)
 
 
-def test_sign_in_and_the_lifecycle_in_chromium(lab, page: Page):
+def sign_in_and_the_lifecycle_in_chromium(lab: Lab, page: Page) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     lab.start_app(MACHINE_PAGE="on")
@@ -128,8 +133,9 @@ def test_sign_in_and_the_lifecycle_in_chromium(lab, page: Page):
     assert errors == []
 
 
-def test_the_emulators_gaps_are_reported_plainly(lab):
-    app = lab.app or lab.start_app(MACHINE_PAGE="on")
+def the_emulators_gaps_are_reported_plainly(lab: Lab) -> None:
+    app = lab.app
+    assert app is not None
     client = app.extensions["oauth_client"]
     found = {f.name: f for f in doctor.run(client.config, client.http)}
     assert found["discovery"].status == "pass"
@@ -148,7 +154,7 @@ def test_the_emulators_gaps_are_reported_plainly(lab):
     assert "Traceback" not in answer.text
 
 
-def test_teardown_of_the_emulator_pool(lab):
+def teardown_of_the_emulator_pool(lab: Lab) -> None:
     result = lab.cli("teardown", "--yes")
     assert result.exit_code == 0, result.output
     assert "deleted user pool" in result.output
@@ -162,3 +168,10 @@ def test_teardown_of_the_emulator_pool(lab):
         timeout=10,
     ).json()
     assert pools["UserPools"] == []
+
+
+def test_the_real_pool_path_on_ministack(lab, page: Page):
+    setup_against_the_emulator(lab)
+    sign_in_and_the_lifecycle_in_chromium(lab, page)
+    the_emulators_gaps_are_reported_plainly(lab)
+    teardown_of_the_emulator_pool(lab)
