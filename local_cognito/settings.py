@@ -74,7 +74,8 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "callback_urls": callback_urls(app_url),
                 "logout_urls": logout_urls(app_url),
                 "allowed_flows": ["code", "implicit"],
-                "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+                # the resource server's scopes too, as `cognito setup` allows them: the authorize panel offers them
+                "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin", *CUSTOM_SCOPES],
                 "refresh_token_rotation": False,
                 "access_token_minutes": 60,
                 "id_token_minutes": 60,
@@ -92,6 +93,7 @@ RESOURCE_SERVER = {
     "name": "Cognito Flow Lab API",
     "scopes": [{"name": "read", "description": "Read"}, {"name": "write", "description": "Write"}],
 }
+CUSTOM_SCOPES = ["flowlab-api/read", "flowlab-api/write"]
 
 
 def machine_client() -> dict:
@@ -155,6 +157,8 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
         spa["callback_urls"] = spa_callback_urls(app_url)
         spa["logout_urls"] = logout_urls(app_url)
     client = pool["clients"][0]
+    # files written before the web client could ask for custom scopes (now refused, not dropped, when not allowed)
+    client["allowed_scopes"] += [s for s in CUSTOM_SCOPES if s not in client["allowed_scopes"]]
     client["callback_urls"] = callback_urls(app_url)
     client["logout_urls"] = logout_urls(app_url)
     write_private(path, json.dumps(pool, indent=2).encode())

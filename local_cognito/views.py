@@ -145,6 +145,8 @@ def login() -> BaseResponse:
             user = pool().check_password(request.form.get("username", ""), request.form.get("password", ""))
             if user is None:
                 message = "Incorrect username or password."
+            elif pool().needs_new_password(user):
+                return _new_password_page(args, client, pool().begin_password_change(user["username"]))
             else:
                 sid = pool().start_session(user["username"])
                 session = pool().session(sid)
@@ -166,6 +168,43 @@ def login() -> BaseResponse:
     response = Response(html, status=400 if message else 200, mimetype="text/html")
     response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _new_password_page(args: dict, client: dict, token: str, message: str = "") -> Response:
+    """FORCE_CHANGE_PASSWORD: the temporary password was right; the user sets a new one before signing in."""
+    csrf = secrets.token_urlsafe(24)
+    html = render_template("new_password.html", args=args, client=client, csrf=csrf, token=token, message=message)
+    response = Response(html, status=400 if message else 200, mimetype="text/html")
+    response.set_cookie(XSRF_COOKIE, csrf, httponly=True, samesite="Lax")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/login/new-password")
+def new_password() -> BaseResponse:
+    args = _authorize_args()
+    try:
+        client, scopes = pool().validate_authorize(args)
+    except OAuthError as exc:
+        if exc.error == "redirect_mismatch":
+            return _error_page("redirect_mismatch", client_id=args.get("client_id"))
+        return _error_redirect(args, exc)
+    token = request.form.get("np_token", "")
+    sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+        return _new_password_page(args, client, token, "Your form expired. Please try again.")
+    user, problem = pool().change_password(
+        token, request.form.get("new_password", ""), request.form.get("confirm_password", "")
+    )
+    if user is None:
+        return _new_password_page(args, client, token, problem)
+    sid = pool().start_session(user["username"])
+    session = pool().session(sid)
+    assert session is not None, "a session just started is live"
+    response = _complete(args, client, scopes, session)
+    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
+    response.delete_cookie(XSRF_COOKIE)
     return response
 
 
