@@ -652,3 +652,251 @@ def test_a_public_client_with_a_secret_is_refused(aws, cli):
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-spa-secret")
     assert result.exit_code == 1
     assert "has a secret, but the browser-only flow needs a public client" in result.output
+
+
+# -- issue 21: the first run on a real 2026 user pool ---------------------------------------------
+
+
+def test_a_failed_setup_can_be_torn_down(aws, cli):
+    """The likeliest first-run failure, a taken prefix, after the pool exists: the pool is already
+    recorded, teardown removes it, and a later run keeps it as this app's (before: 'Nothing to delete')."""
+    taker = aws.create_user_pool(PoolName="taker")["UserPool"]["Id"]
+    aws.create_user_pool_domain(Domain="flow-lab-first-run", UserPoolId=taker)
+    failed = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-first-run")
+    assert failed.exit_code == 1 and "already recorded" in failed.output
+    ours = next(p["Id"] for p in pools(aws) if p["Name"] == "cognito-flow-lab")
+    assert {"type": "user_pool", "id": ours} in json.loads(cli.state.read_text())["created"]
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    second = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-second-run")
+    assert second.exit_code == 0, second.output
+    assert f"reuse user pool cognito-flow-lab ({ours}" in second.output and "teardown deletes it" in second.output
+    cli.idp.expect_branding_deleted()
+    cli.idp.expect_branding_deleted()
+    gone = cli("teardown", "--yes")
+    assert gone.exit_code == 0, gone.output
+    assert [p["Id"] for p in pools(aws)] == [taker]
+
+
+def test_a_pool_this_app_created_elsewhere_is_recognised_by_its_tag(aws, cli):
+    pool_id = aws.create_user_pool(PoolName="cognito-flow-lab", UserPoolTags={"created-by": "cognito-flow-lab"})[
+        "UserPool"
+    ]["Id"]
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-tagged")
+    assert result.exit_code == 0 and "created by this app: teardown deletes it" in result.output
+    assert {"type": "user_pool", "id": pool_id} in json.loads(cli.state.read_text())["created"]
+
+
+def test_a_reused_pool_keeps_its_issuer_form_and_the_app_follows_it(aws, cli, tmp_path):
+    aws.create_user_pool(PoolName="cognito-flow-lab", IssuerConfiguration={"Type": "ORIGINAL"})
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-original", "--issuer-type", "UPDATED")
+    assert result.exit_code == 0 and "issuer original" in result.output
+    values = dotenv_values(cli.env_file)
+    assert values["COGNITO_ISSUER_TYPE"] == "ORIGINAL"
+    settings = load_settings({**values, "INSTANCE_PATH": str(tmp_path / "i")})
+    assert settings.issuer == f"https://cognito-idp.{REGION}.amazonaws.com/{values['COGNITO_USER_POOL_ID']}"
+    assert "CreateUserPool" not in cli.idp.calls  # a reused pool is never changed
+
+
+def test_a_new_pool_can_be_given_the_original_issuer(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert (
+        cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-orig", "--issuer-type", "original").exit_code == 0
+    )
+    (pool,) = pools(aws)
+    assert aws.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["IssuerConfiguration"] == {"Type": "ORIGINAL"}
+    assert dotenv_values(cli.env_file)["COGNITO_ISSUER_TYPE"] == "ORIGINAL"
+
+
+def test_setup_lets_the_api_take_the_machine_clients_tokens_and_keeps_other_ids(aws, cli):
+    cli.env_file.write_text("API_ALLOWED_CLIENT_IDS=someone-elses-client\n")
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-api").exit_code == 0
+    values = dotenv_values(cli.env_file)
+    assert values["API_ALLOWED_CLIENT_IDS"].split() == ["someone-elses-client", values["M2M_CLIENT_ID"]]
+    settings = load_settings({**values, "INSTANCE_PATH": str(cli.state.parent)})
+    assert values["M2M_CLIENT_ID"] in settings.api_allowed_client_ids
+
+
+def test_repair_adds_what_the_app_needs_and_keeps_what_the_user_added(aws, cli, moto_like_aws):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
+    cli.idp.expect_branding_found()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-add").exit_code == 0
+    (pool,) = pools(aws)
+    web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    mine = "https://mine.example/cb"
+    aws.update_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientId=web["ClientId"],
+        ClientName=web["ClientName"],
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "phone", "email", "profile"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        CallbackURLs=[mine],
+        DefaultRedirectURI=mine,
+        LogoutURLs=["https://mine.example/bye", "http://localhost:5000/signed-out"],
+        SupportedIdentityProviders=["COGNITO"],
+        PreventUserExistenceErrors="ENABLED",
+        EnableTokenRevocation=True,
+    )
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-add")
+    assert result.exit_code == 0, result.output
+    fixed = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    assert fixed["CallbackURLs"] == [mine, "http://localhost:5000/callback", "http://localhost:5000/implicit/callback"]
+    assert fixed["DefaultRedirectURI"] == mine  # still one of the callback URLs, so AWS accepts it
+    assert fixed["LogoutURLs"] == ["https://mine.example/bye", "http://localhost:5000/signed-out"]
+    assert "phone" in fixed["AllowedOAuthScopes"] and "flowlab-api/read" in fixed["AllowedOAuthScopes"]
+    assert fixed["AllowedOAuthFlows"] == ["code", "implicit"]
+
+
+def test_repair_never_sends_an_empty_default_redirect_uri():
+    """An emulator (MiniStack) describes a client with DefaultRedirectURI "", which the model refuses."""
+    from aws_setup.clients import repair_request, web_client_settings
+
+    existing = {"ClientId": "c", "UserPoolId": "p", "ClientName": "n", "DefaultRedirectURI": "", "CallbackURLs": []}
+    wanted = web_client_settings("http://localhost:5000")
+    request = repair_request(
+        existing, wanted, {"ClientId", "UserPoolId", "ClientName", "DefaultRedirectURI", "CallbackURLs"}
+    )
+    assert "DefaultRedirectURI" not in request and request["CallbackURLs"][0] == "http://localhost:5000/callback"
+
+
+def test_a_secret_kept_in_secrets_manager_is_a_secret(aws, cli, monkeypatch):
+    """DescribeUserPoolClient returns ClientSecretArn instead of ClientSecret for such a client (botocore's model)."""
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_found()
+    cli.idp.expect_branding_found()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-arn").exit_code == 0
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cognito-web-AbCdEf"
+    from moto.cognitoidp.models import CognitoIdpUserPoolClient
+
+    original = CognitoIdpUserPoolClient.to_json
+
+    def to_json(self, extended: bool = False):
+        data = original(self, extended)
+        if extended and data.get("ClientName") == "cognito-flow-lab-web":
+            data.pop("ClientSecret", None)
+            data["ClientSecretArn"] = arn
+        return data
+
+    monkeypatch.setattr(CognitoIdpUserPoolClient, "to_json", to_json)
+    before = dotenv_values(cli.env_file)["OAUTH_CLIENT_SECRET"]
+    again = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-arn")
+    assert again.exit_code == 0, again.output
+    assert "without a secret" not in again.output and "kept in AWS Secrets Manager" in again.output
+    assert f"--secret-id {arn}" in again.output
+    assert dotenv_values(cli.env_file)["OAUTH_CLIENT_SECRET"] == before  # kept, not blanked
+    cli.idp.expect_branding_found()
+    values = dotenv_values(cli.env_file)
+    out = cli("inspect", "--pool-id", values["COGNITO_USER_POOL_ID"], "--client-id", values["OAUTH_CLIENT_ID"]).output
+    assert "PASS  the app client has a secret (kept in AWS Secrets Manager" in out
+
+
+def test_a_second_domain_prefix_on_a_reused_pool_is_refused_before_any_change(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-one").exit_code == 0
+    before = len(cli.idp.calls)
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-two")
+    assert result.exit_code == 1
+    assert "already has the domain prefix 'flow-lab-one'" in result.output and "only one" in result.output
+    assert "--domain-prefix flow-lab-one" in result.output and "delete the domain first" in result.output
+    made = {c for c in cli.idp.calls[before:] if c.startswith(("Create", "Update", "Delete"))}
+    assert made == set() and not aws.describe_user_pool_domain(Domain="flow-lab-two")["DomainDescription"]
+
+
+def test_teardown_refuses_a_protected_pool_before_deleting_anything(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-protect").exit_code == 0
+    (pool,) = pools(aws)
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    cognitoidp_backends["123456789012"][REGION].user_pools[pool["Id"]].extended_config["DeletionProtection"] = "ACTIVE"
+    before = len(cli.idp.calls)
+    result = cli("teardown", "--yes")
+    assert (
+        result.exit_code == 1 and "deletion protection on" in result.output and "nothing was deleted" in result.output
+    )
+    assert "Settings → Deletion protection → Deactivate" in result.output
+    assert not [c for c in cli.idp.calls[before:] if c.startswith("Delete")]
+    assert aws.describe_user_pool_domain(Domain="flow-lab-protect")["DomainDescription"]["UserPoolId"] == pool["Id"]
+    assert cli.state.exists()
+
+
+def test_teardown_waits_until_the_domain_is_gone(aws, cli, moto_like_aws):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_deleted()
+    cli.idp.expect_branding_deleted()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-slowgone").exit_code == 0
+    moto_like_aws.deleting_polls = 2
+    result = cli("teardown", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Waiting for domain flow-lab-slowgone to be deleted (now DELETING)") == 2
+    assert "Domain flow-lab-slowgone is deleted." in result.output and pools(aws) == []
+
+
+def test_inspect_carries_on_past_a_failing_call(aws, cli, monkeypatch):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-partial").exit_code == 0
+    values = dotenv_values(cli.env_file)
+    cli.idp.stub.add_client_error(
+        "describe_managed_login_branding_by_client",
+        service_error_code="UnknownOperationException",
+        service_message="Unknown operation",
+        http_status_code=400,
+    )
+    monkeypatch.setenv("COGNITO_REGION", REGION)
+    monkeypatch.setattr(api.CognitoApi, "describe_domain", _broken_domain_lookup)
+    result = cli("inspect", "--pool-id", values["COGNITO_USER_POOL_ID"], "--client-id", values["OAUTH_CLIENT_ID"])
+    out = result.output
+    assert "FAIL  could not check the domain: AWS failed to look up the domain" in out
+    assert "WARN  could not check the managed login branding style: The endpoint does not implement" in out
+    # and every other finding is still there
+    assert "PASS  feature plan: ESSENTIALS" in out and "INFO  issuer: UPDATED" in out
+    assert (
+        "PASS  callback URL http://localhost:5000/callback is allowed" in out
+        and "PASS  the app client has a secret" in out
+    )
+    assert result.exit_code == 1 and "Traceback" not in out
+
+
+def _broken_domain_lookup(self, prefix):
+    raise api.SetupError("AWS failed to look up the domain: ThrottlingException: Rate exceeded")
+
+
+def test_a_permanent_test_password_needs_no_change(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli(
+        "setup", "--region", REGION, "--domain-prefix", "flow-lab-perm", "--test-user", "pat", "--permanent-password"
+    )
+    assert result.exit_code == 0, result.output
+    (pool,) = pools(aws)
+    assert aws.admin_get_user(UserPoolId=pool["Id"], Username="pat")["UserStatus"] == "CONFIRMED"
+    assert "(permanent: sign in with it as is)" in result.output and "FORCE_CHANGE_PASSWORD" not in result.output
+
+
+def test_branding_an_endpoint_lacks_is_a_warning(aws, cli):
+    for _ in range(2):
+        cli.idp.stub.add_client_error(
+            "create_managed_login_branding",
+            service_error_code="InvalidAction",
+            service_message="Unknown Cognito IDP action: CreateManagedLoginBranding",
+            http_status_code=400,
+        )
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-nobrand")
+    assert result.exit_code == 0, result.output
+    assert "Warning: No managed login branding style for cognito-flow-lab-web" in result.output
+    assert not [c for c in json.loads(cli.state.read_text())["created"] if c["type"] == "branding"]
