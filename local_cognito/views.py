@@ -127,15 +127,23 @@ def authorize() -> BaseResponse:
     return redirect(_absolute(".login", **args))
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> BaseResponse:
-    args = _authorize_args()
+def _checked_request(args: dict) -> tuple[dict, list[str]] | BaseResponse:
+    """The client and scopes of the sign-in form's authorize request, or the error answer for it."""
     try:
-        client, scopes = pool().validate_authorize(args)
+        return pool().validate_authorize(args)
     except OAuthError as exc:
         if exc.error == "redirect_mismatch":
             return _error_page("redirect_mismatch", client_id=args.get("client_id"))
         return _error_redirect(args, exc)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> BaseResponse:
+    args = _authorize_args()
+    checked = _checked_request(args)
+    if isinstance(checked, BaseResponse):
+        return checked
+    client, scopes = checked
     message = ""
     if request.method == "POST":
         sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
@@ -148,13 +156,7 @@ def login() -> BaseResponse:
             elif pool().needs_new_password(user):
                 return _new_password_page(args, client, pool().begin_password_change(user["username"]))
             else:
-                sid = pool().start_session(user["username"])
-                session = pool().session(sid)
-                assert session is not None, "a session just started is live"
-                response = _complete(args, client, scopes, session)
-                response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax")
-                response.delete_cookie(XSRF_COOKIE)
-                return response
+                return _signed_in(args, client, scopes, user["username"])
     csrf = secrets.token_urlsafe(24)
     html = render_template(
         "login.html",
@@ -184,12 +186,10 @@ def _new_password_page(args: dict, client: dict, token: str, message: str = "") 
 @bp.post("/login/new-password")
 def new_password() -> BaseResponse:
     args = _authorize_args()
-    try:
-        client, scopes = pool().validate_authorize(args)
-    except OAuthError as exc:
-        if exc.error == "redirect_mismatch":
-            return _error_page("redirect_mismatch", client_id=args.get("client_id"))
-        return _error_redirect(args, exc)
+    checked = _checked_request(args)
+    if isinstance(checked, BaseResponse):
+        return checked
+    client, scopes = checked
     token = request.form.get("np_token", "")
     sent, cookie = request.form.get("_csrf", ""), request.cookies.get(XSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
@@ -199,7 +199,12 @@ def new_password() -> BaseResponse:
     )
     if user is None:
         return _new_password_page(args, client, token, problem)
-    sid = pool().start_session(user["username"])
+    return _signed_in(args, client, scopes, user["username"])
+
+
+def _signed_in(args: dict, client: dict, scopes: list[str], username: str) -> BaseResponse:
+    """A provider session for `username`, and the browser sent back to the app with a code or tokens."""
+    sid = pool().start_session(username)
     session = pool().session(sid)
     assert session is not None, "a session just started is live"
     response = _complete(args, client, scopes, session)

@@ -61,7 +61,7 @@ def aws(moto_url, monkeypatch, tmp_path) -> boto3.client:
     import requests
 
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    return boto3.client("cognito-idp", region_name=REGION)
+    return boto3.session.Session().client("cognito-idp", region_name=REGION)  # reads this test's config file
 
 
 @pytest.fixture
@@ -657,6 +657,15 @@ def test_a_public_client_with_a_secret_is_refused(aws, cli):
 # -- issue 21: the first run on a real 2026 user pool ---------------------------------------------
 
 
+def set_up_twice(cli, prefix: str) -> None:
+    """A first setup; the stub then expects the styles both runs create or find."""
+    for expect in (cli.idp.expect_branding_created, cli.idp.expect_branding_created):
+        expect()
+    cli.idp.expect_branding_found()
+    cli.idp.expect_branding_found()
+    assert cli("setup", "--region", REGION, "--domain-prefix", prefix).exit_code == 0
+
+
 def test_a_failed_setup_can_be_torn_down(aws, cli):
     """The likeliest first-run failure, a taken prefix, after the pool exists: the pool is already
     recorded, teardown removes it, and a later run keeps it as this app's (before: 'Nothing to delete')."""
@@ -725,11 +734,7 @@ def test_setup_lets_the_api_take_the_machine_clients_tokens_and_keeps_other_ids(
 
 
 def test_repair_adds_what_the_app_needs_and_keeps_what_the_user_added(aws, cli, moto_like_aws):
-    cli.idp.expect_branding_created()
-    cli.idp.expect_branding_created()
-    cli.idp.expect_branding_found()
-    cli.idp.expect_branding_found()
-    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-add").exit_code == 0
+    set_up_twice(cli, "flow-lab-add")
     (pool,) = pools(aws)
     web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
     mine = "https://mine.example/cb"
@@ -771,11 +776,7 @@ def test_repair_never_sends_an_empty_default_redirect_uri():
 
 def test_a_secret_kept_in_secrets_manager_is_a_secret(aws, cli, monkeypatch):
     """DescribeUserPoolClient returns ClientSecretArn instead of ClientSecret for such a client (botocore's model)."""
-    cli.idp.expect_branding_created()
-    cli.idp.expect_branding_created()
-    cli.idp.expect_branding_found()
-    cli.idp.expect_branding_found()
-    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-arn").exit_code == 0
+    set_up_twice(cli, "flow-lab-arn")
     arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cognito-web-AbCdEf"
     from moto.cognitoidp.models import CognitoIdpUserPoolClient
 
