@@ -37,13 +37,23 @@ $(A11Y)/node_modules/.installed: $(A11Y)/package.json $(A11Y)/package-lock.json
 	cd $(A11Y) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# MiniStack, the AWS emulator of the end-to-end emulator test, in its own virtualenv (it pins an
+# older botocore than the one the setup tests validate against; see tests/ministack/requirements.txt).
+MINISTACK := tests/ministack
+
+$(MINISTACK)/.venv/.installed: $(MINISTACK)/requirements.txt
+	$(PYTHON) -m venv $(MINISTACK)/.venv
+	$(MINISTACK)/.venv/bin/python -m pip install -q --disable-pip-version-check -r $< 2> >(grep -v "is ignored" >&2)
+	touch $@
+
 # pytest's worker processes (pytest-xdist): each starts its own servers, redis-server and Chromium
 # on free ports and in its own tmp dir. Two suit a 2-core machine; TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
 
 test: $(VENV)/.dev
 	./scripts/system-deps.sh
-	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed $(A11Y)/node_modules/.installed
+	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed $(A11Y)/node_modules/.installed \
+		$(MINISTACK)/.venv/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -65,4 +75,4 @@ format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MINISTACK)/.venv .pytest_cache .ruff_cache

@@ -9,11 +9,17 @@ from pathlib import Path
 
 import click
 from click.core import ParameterSource
+from dotenv import dotenv_values
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from aws_setup.cognito import CognitoSetup, SetupError, load_state, save_state
+from aws_setup import ledger
+from aws_setup.api import CognitoApi, SetupError
+from aws_setup.cognito import ISSUER_TYPES, CognitoSetup
 from aws_setup.envfile import update_env_file
+from aws_setup.inspect import inspect as inspect_pool
+from aws_setup.teardown import teardown
+from config import emulator_endpoint, endpoint_override
 from lab import inspector as inspect
 from lab.causes import refusal_message
 from oauth import doctor
@@ -89,11 +95,29 @@ def _idp(region: str):
         raise click.ClickException(
             "boto3 is not installed. Install the optional AWS tools: .venv/bin/pip install -r requirements-aws.txt"
         ) from None
-    return boto3.session.Session().client("cognito-idp", region_name=region)  # a fresh credential chain
+    _, endpoint = endpoint_override(dict(os.environ))  # also the _COGNITO_IDP spelling boto3 ignores
+    session = boto3.session.Session()  # a fresh credential chain
+    return session.client("cognito-idp", region_name=region, endpoint_url=endpoint or None)
 
 
 def _state_path() -> Path:
     return Path(current_app.extensions["settings"].instance_path) / "cognito-setup.json"
+
+
+def _endpoint_note() -> str:
+    """boto3's endpoint override (AWS_ENDPOINT_URL_COGNITO_IDP or AWS_ENDPOINT_URL), said once per command."""
+    name, url = endpoint_override(dict(os.environ))
+    if not name:
+        return ""
+    kind = "an emulator on loopback" if emulator_endpoint(dict(os.environ)) else "not loopback: treated as AWS"
+    return f"Cognito endpoint: {url} (from {name}; {kind})"
+
+
+def _allowed_ids(added: str) -> str:
+    """API_ALLOWED_CLIENT_IDS with `added`, keeping the ids .env already lists."""
+    current = (dotenv_values(ENV_FILE).get("API_ALLOWED_CLIENT_IDS") or "") if ENV_FILE.exists() else ""
+    ids = current.replace(",", " ").split()
+    return " ".join(ids if added in ids else [*ids, added])
 
 
 @cognito_cli.command("setup")
@@ -102,14 +126,44 @@ def _state_path() -> Path:
     "--domain-prefix", required=True, help="Hosted UI domain prefix (<prefix>.auth.<region>.amazoncognito.com)."
 )
 @click.option("--test-user", default="", help="Also create this user, with a generated temporary password.")
+@click.option(
+    "--permanent-password",
+    is_flag=True,
+    help="Make the test user's password permanent (no new-password page at the first sign-in).",
+)
+@click.option(
+    "--issuer-type",
+    type=click.Choice(ISSUER_TYPES, case_sensitive=False),
+    default="UPDATED",
+    show_default=True,
+    help="A new pool's issuer form (IssuerConfiguration); a reused pool keeps its own.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
-def cognito_setup(region: str, domain_prefix: str, test_user: str, dry_run: bool) -> None:
+def cognito_setup(
+    region: str, domain_prefix: str, test_user: str, permanent_password: bool, issuer_type: str, dry_run: bool
+) -> None:
     """Create or reuse a user pool, domain, app clients and resource server; write .env."""
     settings = current_app.extensions["settings"]
-    setup = CognitoSetup(_idp(region), region, say=click.echo)
+    state = _state_path()
+    note = _endpoint_note()
+    if note:
+        click.echo(note)
+    setup = CognitoSetup(
+        _idp(region),
+        region,
+        say=click.echo,
+        record=lambda item: ledger.save_state(state, region, [item]),
+        owned=lambda kind, resource_id: ledger.owns(state, kind, resource_id),
+    )
     try:
         outcome = setup.setup(
-            app_url=settings.app_url, domain_prefix=domain_prefix, test_user=test_user, dry_run=dry_run
+            app_url=settings.app_url,
+            domain_prefix=domain_prefix,
+            test_user=test_user,
+            dry_run=dry_run,
+            permanent_password=permanent_password,
+            issuer_type=issuer_type.upper(),
+            endpoint=emulator_endpoint(dict(os.environ)),
         )
     except SetupError as exc:
         raise click.ClickException(str(exc)) from None
@@ -118,26 +172,42 @@ def cognito_setup(region: str, domain_prefix: str, test_user: str, dry_run: bool
         for action in outcome.actions:
             click.echo(f"  - {action}")
         return
-    save_state(_state_path(), region, outcome.created)
-    written = update_env_file(ENV_FILE, outcome.env)
+    env = outcome.env
+    env["API_ALLOWED_CLIENT_IDS"] = _allowed_ids(env["API_ALLOWED_CLIENT_IDS"])
+    written = update_env_file(ENV_FILE, env)
     if not outcome.changed and not written:
         click.echo("Nothing to change: the user pool, domain, app clients and resource server already match.")
     else:
         for action in outcome.actions:
             click.echo(f"  - {action}")
+    _summary(outcome, region, written, test_user, settings.app_url)
+
+
+def _summary(outcome, region: str, written: list[str], test_user: str, app_url: str) -> None:
     env = outcome.env
+    domain = env["COGNITO_DOMAIN"]
     click.echo(
-        f"User pool {env['COGNITO_USER_POOL_ID']} in {region} (feature plan Essentials or above); "
-        f"sign-in pages: {outcome.login_pages} at https://{env['COGNITO_DOMAIN']}, with a managed login "
-        "branding style on the web client"
+        f"User pool {env['COGNITO_USER_POOL_ID']} in {region} (feature plan Essentials or above; issuer "
+        f"{outcome.issuer_type}); sign-in pages: {outcome.login_pages} at "
+        f"{domain if '://' in domain else 'https://' + domain}"
     )
-    click.echo(f"Web app client {env['OAUTH_CLIENT_ID']}; machine client {env['M2M_CLIENT_ID']} (scopes flowlab-api/*)")
+    click.echo(
+        f"Web app client {env['OAUTH_CLIENT_ID']}; machine client {env['M2M_CLIENT_ID']} (scopes flowlab-api/*, "
+        "accepted by /api/me: API_ALLOWED_CLIENT_IDS)"
+    )
     click.echo(f".env: {'updated ' + ', '.join(written) if written else 'already up to date'} (secrets not shown)")
-    if outcome.temporary_password:
+    for warning in outcome.warnings:
+        click.echo(f"Warning: {warning}")
+    if outcome.temporary_password and outcome.permanent_password:
+        click.echo(f"Test user {test_user}: password {outcome.temporary_password} (permanent: sign in with it as is)")
+    elif outcome.temporary_password:
         click.echo(
-            f"Test user {test_user}: temporary password {outcome.temporary_password} (change it at first sign-in)"
+            f"Test user {test_user}: temporary password {outcome.temporary_password}. The user is in "
+            "FORCE_CHANGE_PASSWORD: at the first sign-in, Cognito's page asks for a new password, then signs in. "
+            "(Run setup with --permanent-password for a password that needs no change.)"
         )
-    click.echo("Next: make run, then sign in at " + settings.app_url)
+    click.echo("/machine stays off with a real pool until MACHINE_PAGE=on (see the README for the risk).")
+    click.echo("Next: make run, then sign in at " + app_url)
 
 
 @cognito_cli.command("inspect")
@@ -151,12 +221,12 @@ def cognito_inspect(pool_id: str, client_id: str) -> None:
     if not pool_id or not client_id:
         raise click.ClickException("Set COGNITO_USER_POOL_ID and OAUTH_CLIENT_ID (or pass --pool-id and --client-id).")
     region = os.environ.get("COGNITO_REGION") or pool_id.split("_", 1)[0]
-    try:
-        findings = CognitoSetup(_idp(region), region).inspect(
-            pool_id=pool_id, client_id=client_id, app_url=settings.app_url
-        )
-    except SetupError as exc:
-        raise click.ClickException(str(exc)) from None
+    note = _endpoint_note()
+    if note:
+        click.echo(note)
+    findings = inspect_pool(
+        CognitoApi(_idp(region), region), pool_id=pool_id, client_id=client_id, app_url=settings.app_url
+    )
     for status, finding, fix in findings:
         click.echo(f"{status.upper():5} {finding}")
         if fix:
@@ -169,7 +239,7 @@ def cognito_inspect(pool_id: str, client_id: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def cognito_teardown(yes: bool) -> None:
     """Delete only what `setup` created (recorded in instance/cognito-setup.json)."""
-    state = load_state(_state_path())
+    state = ledger.load_state(_state_path())
     if not state["created"]:
         click.echo("Nothing to delete: setup has created nothing from this checkout.")
         return
@@ -178,13 +248,17 @@ def cognito_teardown(yes: bool) -> None:
         click.echo(f"  - {item['type'].replace('_', ' ')} {item['id']}")
     if not yes and not click.confirm("Delete them?", default=False):
         raise click.ClickException("Cancelled; nothing was deleted.")
+    note = _endpoint_note()
+    if note:
+        click.echo(note)
     try:
-        done = CognitoSetup(_idp(state["region"]), state["region"]).teardown(state["created"])
+        done = teardown(CognitoApi(_idp(state["region"]), state["region"], say=click.echo), state["created"])
     except SetupError as exc:
         raise click.ClickException(str(exc)) from None
     for line in done:
         click.echo(f"  - {line}")
     _state_path().unlink()
     click.echo(
-        "Done. Remove the COGNITO_* , OAUTH_CLIENT_* and M2M_* lines from .env to go back to the local provider."
+        "Done. Remove the COGNITO_*, OAUTH_CLIENT_*, M2M_*, API_ALLOWED_CLIENT_IDS and AWS_ENDPOINT_URL_* lines from "
+        ".env to go back to the local provider."
     )

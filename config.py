@@ -28,6 +28,15 @@ LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 SESSION_BACKENDS = ("cachelib", "redis")
+# A user pool's IssuerConfiguration.Type (botocore's cognito-idp model; AWS API reference
+# https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_IssuerConfigurationType.html):
+# ORIGINAL is https://cognito-idp.{region}.amazonaws.com/{pool}, UPDATED (which AWS recommends)
+# https://issuer-cognito-idp.{region}.amazonaws.com/{pool}.
+ISSUER_HOSTS = {"ORIGINAL": "cognito-idp", "UPDATED": "issuer-cognito-idp"}
+# boto3's endpoint overrides, the service-specific one first (as boto3 reads them). boto3 names
+# Cognito's after its service id, "Cognito Identity Provider"; the shorter _COGNITO_IDP (which
+# boto3 itself ignores) is honoured too: the Cognito commands pass it to boto3 explicitly.
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL_COGNITO_IDP", "AWS_ENDPOINT_URL")
 
 
 class ConfigError(ValueError):
@@ -74,6 +83,8 @@ class Settings:
     rate_limit_inspect: str = "60 per minute"
     rate_limit_provider_calls: str = "30 per minute"
     jwks_max_age: float = 600.0
+    discovery_base: str = ""
+    pool_id: str = ""
 
     @cached_property
     def client_config(self) -> ClientConfig:
@@ -97,7 +108,13 @@ class Settings:
             http_timeout=self.http_timeout,
             jwks_min_refetch_seconds=self.jwks_min_refetch_seconds,
             jwks_max_age=self.jwks_max_age,
+            discovery_base=self.discovery_base,
+            pool_id=self.pool_id,
         )
+
+    @property
+    def discovery_url(self) -> str:
+        return self.client_config.discovery_url
 
     @property
     def redirect_uri(self) -> str:
@@ -144,16 +161,46 @@ def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
     return value.rstrip("/")
 
 
-def cognito_issuer(pool_id: str, region: str = "") -> str:
-    """Return Cognito's issuer URL for a user pool id such as `eu-west-1_AbC123`."""
+def cognito_issuer(pool_id: str, region: str = "", issuer_type: str = "ORIGINAL") -> str:
+    """Return Cognito's issuer URL for a user pool id such as `eu-west-1_AbC123`, in the pool's form."""
     match = POOL_ID_RE.match(pool_id)
     if not match:
         raise ConfigError(
             f"COGNITO_USER_POOL_ID={pool_id!r} is not a user pool id like "
             "'eu-west-1_AbCdEf123' (region prefix, underscore, id)."
         )
+    if issuer_type not in ISSUER_HOSTS:
+        raise ConfigError(
+            f"COGNITO_ISSUER_TYPE={issuer_type!r} must be ORIGINAL or UPDATED (the user pool's IssuerConfiguration)."
+        )
     region = region or match["region"]
-    return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    return f"https://{ISSUER_HOSTS[issuer_type]}.{region}.amazonaws.com/{pool_id}"
+
+
+def endpoint_override(env: dict[str, str]) -> tuple[str, str]:
+    """(variable, URL) of boto3's Cognito endpoint override, or ("", "") when none is set."""
+    for name in ENDPOINT_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return name, value.rstrip("/")
+    return "", ""
+
+
+def emulator_endpoint(env: dict[str, str]) -> str:
+    """boto3's Cognito endpoint override when it is set explicitly and points at loopback (an emulator
+    such as MiniStack, which serves Cognito's AWS-form issuer from http://127.0.0.1:PORT), else "".
+    An override elsewhere (a VPC or FIPS endpoint for boto3) is real AWS: discovery stays at the issuer."""
+    name, url = endpoint_override(env)
+    parts = urlsplit(url)
+    if not name or parts.scheme not in ("http", "https") or parts.hostname not in LOOPBACK_HOSTS:
+        return ""
+    return url
+
+
+def emulator_discovery(env: dict[str, str], pool_id: str) -> str:
+    """Where an emulator serves the pool's discovery document: `{endpoint}/{pool}`, or "" for real AWS."""
+    url = emulator_endpoint(env)
+    return f"{url}/{pool_id}" if url else ""
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -339,6 +386,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     scopes = tuple((env.get("OAUTH_SCOPES") or "openid email profile").split())
 
     pool_id = env.get("COGNITO_USER_POOL_ID", "").strip()
+    discovery_base = ""
     issuer_env = env.get("OAUTH_ISSUER", "").strip()
     domain = env.get("COGNITO_DOMAIN", "").strip()
     if domain and "://" not in domain:
@@ -368,11 +416,20 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip()
         resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split())
         if pool_id:
-            issuer = cognito_issuer(pool_id, env.get("COGNITO_REGION", "").strip())
+            region = env.get("COGNITO_REGION", "").strip()
+            issuer_type = env.get("COGNITO_ISSUER_TYPE", "").strip().upper() or "ORIGINAL"
+            issuer = cognito_issuer(pool_id, region, issuer_type)
+            discovery_base = emulator_discovery(env, pool_id)
             if issuer_env and issuer_env.rstrip("/") != issuer:
+                other = "UPDATED" if issuer_type == "ORIGINAL" else "ORIGINAL"
+                hint = (
+                    f"; that is the pool's {other} issuer form: set COGNITO_ISSUER_TYPE={other} instead"
+                    if issuer_env.rstrip("/") == cognito_issuer(pool_id, region, other)
+                    else "; set only one of them"
+                )
                 raise ConfigError(
-                    f"OAUTH_ISSUER={issuer_env!r} disagrees with COGNITO_USER_POOL_ID "
-                    f"(which means {issuer!r}); set only one of them."
+                    f"OAUTH_ISSUER={issuer_env!r} disagrees with COGNITO_USER_POOL_ID and COGNITO_ISSUER_TYPE "
+                    f"(which mean {issuer!r}){hint}."
                 )
         else:
             issuer = _check_url("OAUTH_ISSUER", issuer_env)
@@ -424,6 +481,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
         "rate_limit_provider_calls": _rate_limit(env, "RATE_LIMIT_PROVIDER_CALLS", "30 per minute"),
         "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
+        "discovery_base": discovery_base,
+        "pool_id": "" if local else pool_id,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -78,7 +78,8 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "callback_urls": callback_urls(app_url),
                 "logout_urls": logout_urls(app_url),
                 "allowed_flows": ["code", "implicit"],
-                "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+                # the resource server's scopes too, as `cognito setup` allows them: the authorize panel offers them
+                "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin", *CUSTOM_SCOPES],
                 "supported_identity_providers": ["COGNITO", EXTERNAL_IDP["name"]],
                 "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0},
                 "access_token_minutes": 60,
@@ -116,6 +117,7 @@ RESOURCE_SERVER = {
     "name": "Cognito Flow Lab API",
     "scopes": [{"name": "read", "description": "Read"}, {"name": "write", "description": "Write"}],
 }
+CUSTOM_SCOPES = ["flowlab-api/read", "flowlab-api/write"]
 
 
 def machine_client() -> dict:
@@ -184,6 +186,8 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
     if "identity_providers" not in pool:  # files written before the external IdP existed
         pool["identity_providers"] = [json.loads(json.dumps(EXTERNAL_IDP))]
         client.setdefault("supported_identity_providers", ["COGNITO", EXTERNAL_IDP["name"]])
+    # files written before the web client could ask for custom scopes (now refused, not dropped, when not allowed)
+    client["allowed_scopes"] += [s for s in CUSTOM_SCOPES if s not in client["allowed_scopes"]]
     client["callback_urls"] = callback_urls(app_url)
     client["logout_urls"] = logout_urls(app_url)
     write_private(path, json.dumps(pool, indent=2).encode())

@@ -227,6 +227,8 @@ def login() -> BaseResponse:
                 message = "Incorrect username or password."
             else:
                 lockouts().succeeded(username)
+                if pool().needs_new_password(user):
+                    return _new_password_page(args, client, pool().begin_password_change(user["username"]))
                 return _signed_in(user["username"], args, client, scopes)
     return form_page(
         "login.html",
@@ -307,6 +309,30 @@ def idpresponse() -> BaseResponse:
     except OAuthError as exc:
         return _error_page(exc.error, client_id=args.get("client_id"))
     return _signed_in(pool().federated_user(idp, external)["username"], args, client, scopes)
+
+
+def _new_password_page(args: dict, client: dict, token: str, message: str = "", status: int = 400) -> Response:
+    """FORCE_CHANGE_PASSWORD: the temporary password was right; the user sets a new one before signing in."""
+    return form_page("new_password.html", message, status, args=args, client=client, token=token)
+
+
+@bp.post("/login/new-password")
+def new_password() -> BaseResponse:
+    args = _authorize_args()
+    checked = page_request(args)
+    if not isinstance(checked, tuple):
+        return checked
+    client, scopes = checked
+    token = request.form.get("np_token", "")
+    refusal = form_refusal()
+    if refusal is not None:
+        return _new_password_page(args, client, token, *refusal)
+    user, problem = pool().change_password(
+        token, request.form.get("new_password", ""), request.form.get("confirm_password", "")
+    )
+    if user is None:
+        return _new_password_page(args, client, token, problem)
+    return _signed_in(user["username"], args, client, scopes)
 
 
 @bp.get("/error")

@@ -43,7 +43,7 @@ class OAuthClient:
     def __init__(self, config: ClientConfig):
         self.config = config
         self.http = Http(timeout=config.http_timeout)
-        self.discovery = Discovery(self.http, config.issuer, config.cognito_domain)
+        self.discovery = Discovery(self.http, config.issuer, config.cognito_domain, config.discovery_url)
         self.jwks = JwksCache(self._fetch_jwks, config.jwks_min_refetch_seconds, max_age=config.jwks_max_age)
         self._access_rules: dict[tuple[str, ...], AccessTokenRules] = {}
 

@@ -32,6 +32,14 @@ class ClientConfig:
     http_timeout: float = 5.0
     jwks_min_refetch_seconds: float = 10.0
     jwks_max_age: float = 600.0
+    # Where discovery is fetched when it is not {issuer}/.well-known/…: an emulator on loopback
+    # (AWS_ENDPOINT_URL) serves Cognito's AWS-form issuer from http://127.0.0.1:PORT/{pool}.
+    discovery_base: str = ""
+    pool_id: str = ""  # set when the issuer comes from COGNITO_USER_POOL_ID (the doctor's fixes name that)
+
+    @property
+    def discovery_url(self) -> str:
+        return (self.discovery_base or self.issuer).rstrip("/") + "/.well-known/openid-configuration"
 
     @property
     def redirect_uri(self) -> str:

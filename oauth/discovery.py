@@ -76,19 +76,20 @@ def parse_metadata(doc: dict, expected_issuer: str, cognito_domain: str = "") ->
 
 
 class Discovery:
-    """Fetches `{issuer}/.well-known/openid-configuration` and keeps it for an hour."""
+    """Fetches `{issuer}/.well-known/openid-configuration` (or `url`, an emulator's) and keeps it for an hour."""
 
-    def __init__(self, http: Http, issuer: str, cognito_domain: str = ""):
+    def __init__(self, http: Http, issuer: str, cognito_domain: str = "", url: str = ""):
         self.http = http
         self.issuer = issuer
         self.cognito_domain = cognito_domain
+        self._url = url
         self._meta: ProviderMetadata | None = None
         self._fetched = 0.0
         self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
-        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+        return self._url or self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
     def cached(self) -> ProviderMetadata | None:
         """The metadata if already fetched, without any network call."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from . import grants, spa
+from . import authorize_probe, grants, spa
 from .config import ClientConfig
 from .discovery import ProviderMetadata, parse_metadata
 from .errors import ProviderRefused
@@ -28,7 +29,7 @@ class Finding:
 
 
 def _discovery(config: ClientConfig, http: Http, out: list[Finding]) -> tuple[ProviderMetadata | None, Mapping]:
-    url = config.issuer.rstrip("/") + "/.well-known/openid-configuration"
+    url = config.discovery_url
     try:
         reply = http.request("doctor", "GET", url, headers={"Accept": "application/json"})
     except ProviderError as exc:
@@ -51,7 +52,7 @@ def _discovery(config: ClientConfig, http: Http, out: list[Finding]) -> tuple[Pr
                 "fail",
                 f"The discovery document's issuer is {doc.get('issuer')!r}, but the app expects {config.issuer!r}. "
                 "Tokens would fail the iss check.",
-                f"Set OAUTH_ISSUER={doc.get('issuer')} exactly (no trailing slash difference), or fix the pool id.",
+                _issuer_mismatch_fix(config, str(doc.get("issuer"))),
             )
         )
         return None, reply.headers
@@ -76,6 +77,28 @@ def _discovery(config: ClientConfig, http: Http, out: list[Finding]) -> tuple[Pr
         )
         return None, reply.headers
     return meta, reply.headers
+
+
+# A user pool's two issuer forms (IssuerConfiguration.Type): ORIGINAL and UPDATED.
+COGNITO_ISSUER = re.compile(r"^https://(issuer-)?cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+_[0-9A-Za-z]+)$")
+
+
+def _issuer_mismatch_fix(config: ClientConfig, found: str) -> str:
+    """A fix the configuration accepts: with COGNITO_USER_POOL_ID the issuer comes from the pool id,
+    the region and COGNITO_ISSUER_TYPE (OAUTH_ISSUER beside them must agree), so say which to change."""
+    if not config.pool_id:
+        return f"Set OAUTH_ISSUER={found} exactly (no trailing slash difference)."
+    mine, theirs = COGNITO_ISSUER.match(config.issuer), COGNITO_ISSUER.match(found)
+    if mine and theirs and mine.group(2, 3) == theirs.group(2, 3):
+        form = "UPDATED" if theirs.group(1) else "ORIGINAL"
+        return (
+            f"Set COGNITO_ISSUER_TYPE={form}: the pool's IssuerConfiguration uses the {form} form "
+            "(`flask --app app cognito inspect` shows it)."
+        )
+    return (
+        "Check COGNITO_USER_POOL_ID and COGNITO_REGION: this discovery document belongs to another pool or region "
+        "(and COGNITO_ISSUER_TYPE, ORIGINAL or UPDATED, to the pool's issuer form)."
+    )
 
 
 def _issuer_fix(config: ClientConfig) -> str:
@@ -141,7 +164,7 @@ def _uris(config: ClientConfig, out: list[Finding]) -> None:
 
 
 def _probe_redirect(config: ClientConfig, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
-    """Ask the authorize endpoint (without following) whether it accepts our redirect URI."""
+    """Ask the authorize endpoint (without following) whether it accepts our redirect URI, and read its answer."""
     for name, response_type, uri, required in (
         ("redirect_uri", "code", config.redirect_uri, True),
         ("implicit_redirect_uri", "token", config.implicit_redirect_uri, False),
@@ -158,41 +181,79 @@ def _probe_redirect(config: ClientConfig, http: Http, meta: ProviderMetadata, ou
                 code_challenge=pkce_challenge("doctor-probe-verifier-" + "x" * 30), code_challenge_method="S256"
             )
         try:
-            reply = http.request("doctor", "GET", meta.authorization_endpoint + "?" + urlencode(params))
+            answer = authorize_probe.probe(http, "doctor", meta.authorization_endpoint, params)
         except ProviderError as exc:
             out.append(Finding(name, "warn", f"The authorize endpoint {exc.message}."))
             continue
-        location = reply.headers.get("Location", "")
-        bad = "redirect_mismatch" in location or (reply.status >= 400 and b"redirect" in reply.body.lower())
-        if bad:
-            out.append(
-                Finding(
-                    name,
-                    "fail" if required else "warn",
-                    f"The provider refuses redirect_uri {uri} for client {config.client_id} (redirect_mismatch).",
-                    f"Add {uri} to the app client's allowed callback URLs, exactly, or fix APP_URL.",
-                )
+        out.append(_read_probe(config, http, answer, name, response_type, uri, required))
+
+
+def _refusal_fix(error: str, response_type: str) -> str:
+    grant = "authorization code" if response_type == "code" else "implicit"
+    return {
+        "unauthorized_client": f"unauthorized_client: enable the {grant} grant on the app client.",
+        "invalid_scope": "invalid_scope: enable the requested scopes on the app client (OAUTH_SCOPES).",
+        "unsupported_response_type": (
+            f"The provider does not offer response_type={response_type} at all, whatever the app client allows "
+            "(Cognito does, when the client has the grant; an emulator such as MiniStack has no implicit grant)."
+            + (
+                " The implicit page cannot sign in with this provider; the code flow is unaffected."
+                if grant == "implicit"
+                else ""
             )
-        elif location.startswith(uri) and "error=" in location:
-            error = dict(p.split("=", 1) for p in urlsplit(location).query.split("&") if "=" in p).get("error", "")
-            out.append(
-                Finding(
-                    name,
-                    "fail" if required else "warn",
-                    f"The provider accepts {uri} but refuses the request: {error}.",
-                    "unauthorized_client: enable the "
-                    + ("authorization code" if response_type == "code" else "implicit")
-                    + " grant on the app client."
-                    if error == "unauthorized_client"
-                    else "invalid_scope: enable the requested scopes on the app client (OAUTH_SCOPES)."
-                    if error == "invalid_scope"
-                    else "",
-                )
-            )
-        elif config.is_cognito:
-            _check_login_page(http, meta, reply.status, location, name, uri, required, out)
-        else:
-            out.append(Finding(name, "pass", f"The provider accepts redirect_uri {uri}."))
+        ),
+    }.get(error, "")
+
+
+def _read_probe(
+    config: ClientConfig,
+    http: Http,
+    answer: authorize_probe.AuthorizeAnswer,
+    name: str,
+    response_type: str,
+    uri: str,
+    required: bool,
+) -> Finding:
+    severity = "fail" if required else "warn"
+    if answer.kind == "redirect_mismatch":
+        said = f": {answer.shown}" if answer.error else ""
+        return Finding(
+            name,
+            severity,
+            f"The provider refuses redirect_uri {uri} for client {config.client_id} (redirect_mismatch{said}).",
+            f"Add {uri} to the app client's allowed callback URLs, exactly, or fix APP_URL.",
+        )
+    if answer.kind == "refused":
+        where = "but refuses the request" if answer.location else f"but answered HTTP {answer.status} with an error"
+        return Finding(
+            name,
+            severity,
+            f"The provider accepts {uri} {where}: {answer.shown}.",
+            _refusal_fix(answer.error, response_type),
+        )
+    if not config.is_cognito:
+        return Finding(name, "pass", f"The provider accepts redirect_uri {uri}.")
+    if answer.kind == "sign_in_form":
+        return Finding(
+            name,
+            "pass",
+            f"The provider accepts redirect_uri {uri} and shows a sign-in form at /oauth2/authorize itself (Cognito "
+            "redirects to its /login page; an emulator such as MiniStack serves the form directly).",
+        )
+    if answer.kind == "login_redirect":
+        return _check_login_page(http, answer.location, name, uri, severity)
+    if answer.kind == "unavailable":
+        return Finding(
+            name, severity, f"The authorize endpoint says 'Login pages unavailable' for {uri}.", LOGIN_UNAVAILABLE_FIX
+        )
+    answered = f"a redirect to {answer.location}" if answer.location else f"HTTP {answer.status}"
+    return Finding(
+        name,
+        severity,
+        f"The authorize endpoint answered {answered} for redirect_uri {uri}, not a redirect to its "
+        "login page, so the sign-in page will not appear.",
+        LOGIN_UNAVAILABLE_FIX,
+    )
 
 
 LOGIN_UNAVAILABLE_FIX = (
@@ -203,43 +264,61 @@ LOGIN_UNAVAILABLE_FIX = (
 )
 
 
-def _check_login_page(
-    http: Http, meta: ProviderMetadata, status: int, location: str, name: str, uri: str, required: bool, out: list
-) -> None:
+def _check_login_page(http: Http, login: str, name: str, uri: str, severity: str) -> Finding:
     """Cognito's authorize endpoint answers a redirect to its /login page; that page must render."""
-    severity = "fail" if required else "warn"
-    login = urljoin(meta.authorization_endpoint, location) if location else ""
-    parts = urlsplit(login)
-    same_host = parts.hostname == urlsplit(meta.authorization_endpoint).hostname
-    if not (300 <= status < 400 and same_host and parts.path.rstrip("/").endswith("/login")):
-        answered = f"a redirect to {location}" if location else f"HTTP {status}"
-        out.append(
-            Finding(
-                name,
-                severity,
-                f"The authorize endpoint answered {answered} for redirect_uri {uri}, not a redirect to its "
-                "login page, so the sign-in page will not appear.",
-                LOGIN_UNAVAILABLE_FIX,
-            )
-        )
-        return
+    path = urlsplit(login).path
     try:
         page = http.request("doctor", "GET", login)
     except ProviderError as exc:
-        out.append(Finding(name, severity, f"The login page {parts.path} {exc.message}.", LOGIN_UNAVAILABLE_FIX))
-        return
-    if page.status != 200 or b"login pages unavailable" in page.body.lower():
+        return Finding(name, severity, f"The login page {path} {exc.message}.", LOGIN_UNAVAILABLE_FIX)
+    if page.status != 200 or authorize_probe.LOGIN_UNAVAILABLE in page.body.lower():
         shown = "says 'Login pages unavailable'" if page.status == 200 else f"answered HTTP {page.status}"
+        return Finding(
+            name,
+            severity,
+            f"The provider accepts redirect_uri {uri}, but its login page {shown}.",
+            LOGIN_UNAVAILABLE_FIX,
+        )
+    return Finding(name, "pass", f"The provider accepts redirect_uri {uri} and shows its login page.")
+
+
+def _revocation(config: ClientConfig, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
+    """A revoke call with a made-up token: an OAuth revocation endpoint answers 200 (RFC 7009 §2.2: an
+    invalid token is no error) or an OAuth error; anything else means there is none at that URL."""
+    if not meta.revocation_endpoint:
+        out.append(Finding("revocation", "info", "The provider names no revocation endpoint; Revoke is unavailable."))
+        return
+    call = grants.prepare(
+        "doctor",
+        "revocation",
+        meta.revocation_endpoint,
+        {"token": "doctor-probe-not-a-token"},
+        client_id=config.client_id,
+        client_secret=config.client_secret,
+        method=config.client_auth,
+    )
+    try:
+        reply = grants.send(http, call)
+    except ProviderError as exc:
+        out.append(Finding("revocation", "warn", f"The revocation endpoint {exc.message}."))
+        return
+    if reply.status == 200 or authorize_probe.body_error(reply)[0]:
         out.append(
-            Finding(
-                name,
-                severity,
-                f"The provider accepts redirect_uri {uri}, but its login page {shown}.",
-                LOGIN_UNAVAILABLE_FIX,
-            )
+            Finding("revocation", "pass", f"{meta.revocation_endpoint} answers as an OAuth revocation endpoint.")
         )
         return
-    out.append(Finding(name, "pass", f"The provider accepts redirect_uri {uri} and shows its login page."))
+    excerpt = reply.body[:120].decode("utf-8", "replace").strip()
+    out.append(
+        Finding(
+            "revocation",
+            "warn",
+            f"There is no OAuth revocation endpoint at {meta.revocation_endpoint}: a revoke call got HTTP "
+            f"{reply.status}" + (f" {excerpt}" if excerpt else "") + ", not an OAuth answer. Cognito serves "
+            "/oauth2/revoke on the user pool domain; an emulator such as MiniStack has none.",
+            "Revoke and sign-out's revoke will fail with this provider; sign-out still ends the session here and "
+            "at the provider. Nothing to fix in the app client.",
+        )
+    )
 
 
 def _probe_client(config: ClientConfig, http: Http, meta: ProviderMetadata, out: list[Finding]) -> None:
@@ -436,6 +515,7 @@ def run(config: ClientConfig, http: Http, browser_host: str | None = None, now: 
     _auth_methods(config, meta, out)
     _probe_redirect(config, http, meta, out)
     _probe_client(config, http, meta, out)
+    _revocation(config, http, meta, out)
     _public_client(config, http, meta, out)
     return out
 

@@ -121,9 +121,28 @@ def _auth_param(header: str, name: str) -> str:
 
 
 def read_revoke_reply(reply: Reply) -> None:
-    """Cognito answers 200 with an empty body; errors are JSON, read like the token endpoint's."""
-    if reply.status != 200:
-        read_token_reply(reply)  # any non-200 raises ProviderRefused or ProviderError
+    """Cognito answers 200 with an empty body; errors are JSON, read like the token endpoint's. A 4xx
+    without an OAuth error means no revocation endpoint is there at all (MiniStack has no /oauth2/revoke:
+    it answers an AWS API error), which is said as such rather than as a refusal."""
+    if reply.status == 200:
+        return
+    if 400 <= reply.status < 500 and not _oauth_error(reply):
+        excerpt = reply.body[:120].decode("utf-8", "replace").strip()
+        raise ProviderError(
+            reply.step,
+            f"has no OAuth revocation endpoint at {reply.url}: it answered HTTP {reply.status}"
+            + (f" {excerpt}" if excerpt else "")
+            + ", not an OAuth answer. Nothing was revoked",
+        )
+    read_token_reply(reply)  # any non-200 raises ProviderRefused or ProviderError
+
+
+def _oauth_error(reply: Reply) -> bool:
+    try:
+        error = reply.json().get("error")
+    except ProviderError:
+        return False
+    return isinstance(error, str) and bool(error)
 
 
 def logout_url(

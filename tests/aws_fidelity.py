@@ -5,7 +5,8 @@
 - `AwsLikeMoto`: patches to moto's in-process backend where moto differs from the documented
   AWS behaviour (UpdateUserPoolClient resets omitted fields; a taken domain prefix is refused;
   a new domain is CREATING before ACTIVE; a pool with a domain cannot be deleted; domains keep
-  their ManagedLoginVersion).
+  their ManagedLoginVersion; a deleted domain is DELETING for a while; a pool with deletion protection
+  cannot be deleted).
 - `SplitClient`: sends the operations moto lacks (managed login branding) to a botocore
   Stubber, everything else to moto.
 """
@@ -108,6 +109,8 @@ class AwsLikeMoto:
         from moto.cognitoidp.exceptions import InvalidParameterException
 
         self.creating_polls = 0  # how many DescribeUserPoolDomain calls see CREATING after a create
+        self.deleting_polls = 0  # how many DescribeUserPoolDomain calls still see a deleted domain (DELETING)
+        self.deleting: dict[str, int] = {}
         self.update_requests: list[dict] = []
         versions: dict[str, int] = {}
         pending: dict[str, int] = {}
@@ -140,21 +143,16 @@ class AwsLikeMoto:
             pending[domain] = outer.creating_polls
             return original_create_domain(self, user_pool_id, domain, custom_domain_config)
 
-        original_delete_pool = backend.delete_user_pool
-
-        def delete_user_pool(self, user_pool_id):
-            if any(d.user_pool_id == user_pool_id for d in self.user_pool_domains.values()):
-                raise InvalidParameterException(
-                    "User pool cannot be deleted. It has a domain configured that should be deleted first."
-                )
-            return original_delete_pool(self, user_pool_id)
+        self._patch_deletions(monkeypatch, backend, InvalidParameterException)
 
         original_to_json = models.CognitoIdpUserPoolDomain.to_json
 
         def domain_to_json(self, extended: bool = True):
             data = original_to_json(self, extended)
             data["ManagedLoginVersion"] = versions.get(self.domain, 1)
-            if extended and pending.get(self.domain, 0) > 0:
+            if self.domain in outer.deleting:
+                data["Status"] = "DELETING"
+            elif extended and pending.get(self.domain, 0) > 0:
                 pending[self.domain] -= 1
                 data["Status"] = "CREATING"
             return data
@@ -167,6 +165,45 @@ class AwsLikeMoto:
 
         monkeypatch.setattr(backend, "update_user_pool_client", update_user_pool_client)
         monkeypatch.setattr(backend, "create_user_pool_domain", create_user_pool_domain)
-        monkeypatch.setattr(backend, "delete_user_pool", delete_user_pool)
         monkeypatch.setattr(models.CognitoIdpUserPoolDomain, "to_json", domain_to_json)
         monkeypatch.setattr(responses.CognitoIdpResponse, "create_user_pool_domain", create_domain_response)
+
+    def _patch_deletions(self, monkeypatch, backend, InvalidParameterException) -> None:
+        """A deleted domain stays DELETING for `deleting_polls` lookups; a pool with a domain, or with
+        deletion protection on, cannot be deleted."""
+        outer = self
+        original_delete_pool = backend.delete_user_pool
+        original_delete_domain = backend.delete_user_pool_domain
+        original_describe_domain = backend.describe_user_pool_domain
+
+        def delete_user_pool_domain(self, domain):
+            if outer.deleting_polls and domain in self.user_pool_domains:
+                outer.deleting[domain] = outer.deleting_polls  # AWS takes a while; the pool keeps it until then
+                return None
+            return original_delete_domain(self, domain)
+
+        def describe_user_pool_domain(self, domain):
+            if domain in outer.deleting:
+                outer.deleting[domain] -= 1
+                if outer.deleting[domain] < 0:
+                    del outer.deleting[domain]
+                    original_delete_domain(self, domain)
+                    return None
+            return original_describe_domain(self, domain)
+
+        def delete_user_pool(self, user_pool_id):
+            pool = self.user_pools.get(user_pool_id)
+            if pool is not None and pool.extended_config.get("DeletionProtection") == "ACTIVE":
+                # https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-deletion-protection.html
+                raise InvalidParameterException(
+                    "The user pool cannot be deleted because deletion protection is activated."
+                )
+            if any(d.user_pool_id == user_pool_id for d in self.user_pool_domains.values()):
+                raise InvalidParameterException(
+                    "User pool cannot be deleted. It has a domain configured that should be deleted first."
+                )
+            return original_delete_pool(self, user_pool_id)
+
+        monkeypatch.setattr(backend, "delete_user_pool", delete_user_pool)
+        monkeypatch.setattr(backend, "delete_user_pool_domain", delete_user_pool_domain)
+        monkeypatch.setattr(backend, "describe_user_pool_domain", describe_user_pool_domain)

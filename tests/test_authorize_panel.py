@@ -106,15 +106,26 @@ def test_implicit_from_the_panel(stack, http):
 
 
 def test_invalid_scope_is_explained_on_the_callback(stack, http):
+    """Issue 21: the local web client may use the custom scopes; phone (offered by discovery) it may not,
+    and the provider refuses it as Cognito does: error=invalid_request, error_description=invalid_scope."""
     panel = open_panel(stack, http)
-    location = send(stack, http, panel, scope=["flowlab-api/read"]).headers["Location"]
+    location = send(stack, http, panel, scope=["openid", "phone"]).headers["Location"]
     back = http.get(location, allow_redirects=False).headers["Location"]
-    assert back.startswith(stack.url + "/callback?") and "error=invalid_scope" in back
+    assert back.startswith(stack.url + "/callback?") and "error_description=invalid_scope" in back
     page = http.get(back)
     assert page.status_code == 400
     text = unescape(page.text)
-    assert "error=invalid_scope" in text
+    assert "error=invalid_request: invalid_scope" in text
     assert "scopes ticked in the authorize request panel" in text
+
+
+def test_a_custom_scope_from_the_panel_reaches_the_access_token(stack, http):
+    panel = open_panel(stack, http)
+    location = send(stack, http, panel, scope=["openid", "flowlab-api/read"]).headers["Location"]
+    back = stack.sign_in_at_provider(http, location)
+    assert back.startswith(stack.url + "/callback?code=")
+    http.get(back)
+    assert "flowlab-api/read" in http.get(stack.url + "/api/session").text
 
 
 def test_unauthorized_client_comes_back_to_the_implicit_page(stack, http):

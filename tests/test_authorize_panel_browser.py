@@ -27,13 +27,13 @@ def test_preview_equals_the_url_sent(stack, page: Page):
     expect(preview).to_contain_text("scope=openid+email+profile")
 
     page.locator('input[name="scope"][value="profile"]').uncheck()
-    page.locator('input[name="scope"][value="phone"]').check()
+    page.locator('input[name="scope"][value="flowlab-api/read"]').check()  # allowed; phone is refused now
     page.locator("#prompt").select_option("login")
     page.locator("#lang").select_option("fr")
     page.locator("#identity_provider").fill("COGNITO")
     page.locator("#login_hint").fill("demo+x ~*@example.com")
     expect(preview).to_contain_text("login_hint=demo%2Bx+%7E*%40example.com")
-    expect(preview).to_contain_text("scope=openid+email+phone")
+    expect(preview).to_contain_text("scope=openid+email+flowlab-api%2Fread")
     expect(page.locator('tr[data-param="prompt"] .value')).to_have_text("login")
     expect(page.locator('tr[data-param="idp_identifier"] .value')).to_have_text("(not sent)")
     shown = preview.inner_text()

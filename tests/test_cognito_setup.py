@@ -23,7 +23,7 @@ from moto.server import ThreadedMotoServer
 
 import cli as cli_module
 from app import create_app
-from aws_setup import cognito
+from aws_setup import api, cognito
 from config import load_settings
 from tests.support import free_port
 
@@ -41,20 +41,27 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture
 def aws(moto_url, monkeypatch, tmp_path) -> boto3.client:
-    """Credentials and endpoint for moto; a fresh moto state for each test."""
+    """Credentials and endpoint for moto; a fresh moto state for each test.
+
+    moto stands in for AWS itself, so boto3 finds it through the AWS config file (`endpoint_url`),
+    not through AWS_ENDPOINT_URL: that variable on loopback means an emulator to setup and the app
+    (COGNITO_DOMAIN and discovery from the endpoint), which the emulator tests set on purpose."""
+    config = tmp_path / "aws-config"
+    config.write_text(f"[default]\nendpoint_url = {moto_url}\n")
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDP", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"):
+        monkeypatch.delenv(key, raising=False)
     for key, value in {
-        "AWS_ENDPOINT_URL": moto_url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
     }.items():
         monkeypatch.setenv(key, value)
     import requests
 
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    return boto3.client("cognito-idp", region_name=REGION)
+    return boto3.session.Session().client("cognito-idp", region_name=REGION)  # reads this test's config file
 
 
 @pytest.fixture
@@ -120,7 +127,7 @@ def idp(monkeypatch) -> Iterator[Idp]:
         return SplitClient(real, recorder.stubbed, recorder.stub)
 
     monkeypatch.setattr(cli_module, "_idp", client)
-    monkeypatch.setattr(cognito.CognitoSetup, "domain_poll_seconds", 0.01)
+    monkeypatch.setattr(api.CognitoApi, "domain_poll_seconds", 0.01)
     yield recorder
     recorder.stub.assert_no_pending_responses()
 
@@ -178,7 +185,8 @@ def test_setup_from_nothing(aws, cli):
     assert aws.describe_user_pool_domain(Domain="flow-lab-demo")["DomainDescription"]["UserPoolId"] == pool["Id"]
     web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
     assert web["ClientSecret"] and set(web["AllowedOAuthFlows"]) == {"code", "implicit"}
-    assert set(web["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    # issue 21: the web client may use the resource server's scopes too, so the panel's custom scopes work
+    assert set(web["AllowedOAuthScopes"]) == {"openid", "email", "profile", "flowlab-api/read", "flowlab-api/write"}
     assert web["CallbackURLs"] == ["http://localhost:5000/callback", "http://localhost:5000/implicit/callback"]
     assert web["LogoutURLs"] == ["http://localhost:5000/signed-out"]
     machine = client_named(aws, pool["Id"], "cognito-flow-lab-machine")
@@ -195,14 +203,17 @@ def test_setup_from_nothing(aws, cli):
     # the summary names what matters and never a secret
     assert pool["Id"] in result.output and "flow-lab-demo.auth.eu-west-1.amazoncognito.com" in result.output
     assert web["ClientSecret"] not in result.output and machine["ClientSecret"] not in result.output
-    assert "temporary password" in result.output
+    # issue 21: the temporary password is explained where it is printed
+    assert "temporary password" in result.output and "FORCE_CHANGE_PASSWORD" in result.output
+    assert "asks for a new password" in result.output and "--permanent-password" in result.output
     # managed login: the domain is version 2, the web and public clients got Cognito's default style
     domain = aws.describe_user_pool_domain(Domain="flow-lab-demo")["DomainDescription"]
     assert domain["ManagedLoginVersion"] == 2 and "managed login (version 2)" in result.output
     assert aws.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["UserPoolTier"] == "ESSENTIALS"
     assert cli.idp.calls.count("CreateManagedLoginBranding") == 2  # the web and the public (spa) client
     state = json.loads(cli.state.read_text())["created"]
-    assert {"type": "branding", "id": BRANDING_ID, "pool": pool["Id"]} in state
+    web_style = {"type": "branding", "id": BRANDING_ID, "pool": pool["Id"], "client": web["ClientId"]}
+    assert web_style in state
     # no user enumeration through the sign-in pages; revocation on for the web client
     assert web["PreventUserExistenceErrors"] == "ENABLED" and machine["PreventUserExistenceErrors"] == "ENABLED"
     assert web["EnableTokenRevocation"] is True
@@ -219,7 +230,9 @@ def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path)
     values = dotenv_values(cli.env_file)
     (pool,) = pools(aws)
     settings = load_settings({**values, "INSTANCE_PATH": str(tmp_path / "instance")})
-    assert settings.issuer == f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
+    # issue 21: a new pool gets the UPDATED issuer (AWS's recommendation), read back and written to .env
+    assert values["COGNITO_ISSUER_TYPE"] == "UPDATED"
+    assert settings.issuer == f"https://issuer-cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
     assert settings.is_cognito and not settings.local_provider
     assert settings.client_id == client_named(aws, pool["Id"], "cognito-flow-lab-web")["ClientId"]
     assert settings.cognito_domain == "https://flow-lab-env.auth.eu-west-1.amazoncognito.com"
@@ -420,9 +433,14 @@ def test_drift_repair_keeps_the_settings_it_does_not_own(aws, cli, moto_like_aws
     )
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-keep")
     assert result.exit_code == 0, result.output
-    assert "update app client cognito-flow-lab-web: CallbackURLs, PreventUserExistenceErrors" in result.output
+    assert "update app client cognito-flow-lab-web: add back CallbackURLs, PreventUserExistenceErrors" in result.output
     fixed = client_named(aws, pool["Id"], "cognito-flow-lab-web")
-    assert fixed["CallbackURLs"] == ["http://localhost:5000/callback", "http://localhost:5000/implicit/callback"]
+    # issue 21: the URL added in the console stays; the app's own come back after it
+    assert fixed["CallbackURLs"] == [
+        "https://elsewhere.example/cb",
+        "http://localhost:5000/callback",
+        "http://localhost:5000/implicit/callback",
+    ]
     assert fixed["PreventUserExistenceErrors"] == "ENABLED"
     for key, value in own.items():
         assert fixed[key] == value, key
@@ -445,7 +463,7 @@ def test_setup_waits_for_the_domain_to_become_active(aws, cli, moto_like_aws):
 
 def test_a_slow_domain_is_not_a_failure_and_says_so(aws, cli, moto_like_aws, monkeypatch):
     moto_like_aws.creating_polls = 10_000
-    monkeypatch.setattr(cognito.CognitoSetup, "domain_wait_seconds", 0.05)
+    monkeypatch.setattr(api.CognitoApi, "domain_wait_seconds", 0.05)
     cli.idp.expect_branding_created()
     cli.idp.expect_branding_created()
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-slow")
@@ -595,7 +613,7 @@ def test_every_aws_call_is_in_the_iam_list_and_the_readme(aws, cli, monkeypatch)
     assert cli("teardown", "--yes").exit_code == 0
     assert set(cli.idp.calls) <= set(cognito.IAM_ACTIONS), set(cli.idp.calls) - set(cognito.IAM_ACTIONS)
     # also the calls this run did not reach (reuse paths): every operation named in the code is listed
-    source = Path(cognito.__file__).read_text()
+    source = "".join(p.read_text() for p in Path(cognito.__file__).parent.glob("*.py"))
     operations = boto3.client("cognito-idp", region_name=REGION).meta.service_model.operation_names
     named = {op for op in operations if f'"{xform_name(op)}"' in source}
     assert named == set(cognito.IAM_ACTIONS)
@@ -634,3 +652,252 @@ def test_a_public_client_with_a_secret_is_refused(aws, cli):
     result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-spa-secret")
     assert result.exit_code == 1
     assert "has a secret, but the browser-only flow needs a public client" in result.output
+
+
+# -- issue 21: the first run on a real 2026 user pool ---------------------------------------------
+
+
+def set_up_twice(cli, prefix: str) -> None:
+    """A first setup; the stub then expects the styles both runs create or find."""
+    for expect in (cli.idp.expect_branding_created, cli.idp.expect_branding_created):
+        expect()
+    cli.idp.expect_branding_found()
+    cli.idp.expect_branding_found()
+    assert cli("setup", "--region", REGION, "--domain-prefix", prefix).exit_code == 0
+
+
+def test_a_failed_setup_can_be_torn_down(aws, cli):
+    """The likeliest first-run failure, a taken prefix, after the pool exists: the pool is already
+    recorded, teardown removes it, and a later run keeps it as this app's (before: 'Nothing to delete')."""
+    taker = aws.create_user_pool(PoolName="taker")["UserPool"]["Id"]
+    aws.create_user_pool_domain(Domain="flow-lab-first-run", UserPoolId=taker)
+    failed = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-first-run")
+    assert failed.exit_code == 1 and "already recorded" in failed.output
+    ours = next(p["Id"] for p in pools(aws) if p["Name"] == "cognito-flow-lab")
+    assert {"type": "user_pool", "id": ours} in json.loads(cli.state.read_text())["created"]
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    second = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-second-run")
+    assert second.exit_code == 0, second.output
+    assert f"reuse user pool cognito-flow-lab ({ours}" in second.output and "teardown deletes it" in second.output
+    cli.idp.expect_branding_deleted()
+    cli.idp.expect_branding_deleted()
+    gone = cli("teardown", "--yes")
+    assert gone.exit_code == 0, gone.output
+    assert [p["Id"] for p in pools(aws)] == [taker]
+
+
+def test_a_pool_this_app_created_elsewhere_is_recognised_by_its_tag(aws, cli):
+    pool_id = aws.create_user_pool(PoolName="cognito-flow-lab", UserPoolTags={"created-by": "cognito-flow-lab"})[
+        "UserPool"
+    ]["Id"]
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-tagged")
+    assert result.exit_code == 0 and "created by this app: teardown deletes it" in result.output
+    assert {"type": "user_pool", "id": pool_id} in json.loads(cli.state.read_text())["created"]
+
+
+def test_a_reused_pool_keeps_its_issuer_form_and_the_app_follows_it(aws, cli, tmp_path):
+    aws.create_user_pool(PoolName="cognito-flow-lab", IssuerConfiguration={"Type": "ORIGINAL"})
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-original", "--issuer-type", "UPDATED")
+    assert result.exit_code == 0 and "issuer original" in result.output
+    values = dotenv_values(cli.env_file)
+    assert values["COGNITO_ISSUER_TYPE"] == "ORIGINAL"
+    settings = load_settings({**values, "INSTANCE_PATH": str(tmp_path / "i")})
+    assert settings.issuer == f"https://cognito-idp.{REGION}.amazonaws.com/{values['COGNITO_USER_POOL_ID']}"
+    assert "CreateUserPool" not in cli.idp.calls  # a reused pool is never changed
+
+
+def test_a_new_pool_can_be_given_the_original_issuer(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert (
+        cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-orig", "--issuer-type", "original").exit_code == 0
+    )
+    (pool,) = pools(aws)
+    assert aws.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["IssuerConfiguration"] == {"Type": "ORIGINAL"}
+    assert dotenv_values(cli.env_file)["COGNITO_ISSUER_TYPE"] == "ORIGINAL"
+
+
+def test_setup_lets_the_api_take_the_machine_clients_tokens_and_keeps_other_ids(aws, cli):
+    cli.env_file.write_text("API_ALLOWED_CLIENT_IDS=someone-elses-client\n")
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-api").exit_code == 0
+    values = dotenv_values(cli.env_file)
+    assert values["API_ALLOWED_CLIENT_IDS"].split() == ["someone-elses-client", values["M2M_CLIENT_ID"]]
+    settings = load_settings({**values, "INSTANCE_PATH": str(cli.state.parent)})
+    assert values["M2M_CLIENT_ID"] in settings.api_allowed_client_ids
+
+
+def test_repair_adds_what_the_app_needs_and_keeps_what_the_user_added(aws, cli, moto_like_aws):
+    set_up_twice(cli, "flow-lab-add")
+    (pool,) = pools(aws)
+    web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    mine = "https://mine.example/cb"
+    aws.update_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientId=web["ClientId"],
+        ClientName=web["ClientName"],
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "phone", "email", "profile"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        CallbackURLs=[mine],
+        DefaultRedirectURI=mine,
+        LogoutURLs=["https://mine.example/bye", "http://localhost:5000/signed-out"],
+        SupportedIdentityProviders=["COGNITO"],
+        PreventUserExistenceErrors="ENABLED",
+        EnableTokenRevocation=True,
+    )
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-add")
+    assert result.exit_code == 0, result.output
+    fixed = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    assert fixed["CallbackURLs"] == [mine, "http://localhost:5000/callback", "http://localhost:5000/implicit/callback"]
+    assert fixed["DefaultRedirectURI"] == mine  # still one of the callback URLs, so AWS accepts it
+    assert fixed["LogoutURLs"] == ["https://mine.example/bye", "http://localhost:5000/signed-out"]
+    assert "phone" in fixed["AllowedOAuthScopes"] and "flowlab-api/read" in fixed["AllowedOAuthScopes"]
+    assert fixed["AllowedOAuthFlows"] == ["code", "implicit"]
+
+
+def test_repair_never_sends_an_empty_default_redirect_uri():
+    """An emulator (MiniStack) describes a client with DefaultRedirectURI "", which the model refuses."""
+    from aws_setup.clients import repair_request, web_client_settings
+
+    existing = {"ClientId": "c", "UserPoolId": "p", "ClientName": "n", "DefaultRedirectURI": "", "CallbackURLs": []}
+    wanted = web_client_settings("http://localhost:5000")
+    request = repair_request(
+        existing, wanted, {"ClientId", "UserPoolId", "ClientName", "DefaultRedirectURI", "CallbackURLs"}
+    )
+    assert "DefaultRedirectURI" not in request and request["CallbackURLs"][0] == "http://localhost:5000/callback"
+
+
+def test_a_secret_kept_in_secrets_manager_is_a_secret(aws, cli, monkeypatch):
+    """DescribeUserPoolClient returns ClientSecretArn instead of ClientSecret for such a client (botocore's model)."""
+    set_up_twice(cli, "flow-lab-arn")
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cognito-web-AbCdEf"
+    from moto.cognitoidp.models import CognitoIdpUserPoolClient
+
+    original = CognitoIdpUserPoolClient.to_json
+
+    def to_json(self, extended: bool = False):
+        data = original(self, extended)
+        if extended and data.get("ClientName") == "cognito-flow-lab-web":
+            data.pop("ClientSecret", None)
+            data["ClientSecretArn"] = arn
+        return data
+
+    monkeypatch.setattr(CognitoIdpUserPoolClient, "to_json", to_json)
+    before = dotenv_values(cli.env_file)["OAUTH_CLIENT_SECRET"]
+    again = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-arn")
+    assert again.exit_code == 0, again.output
+    assert "without a secret" not in again.output and "kept in AWS Secrets Manager" in again.output
+    assert f"--secret-id {arn}" in again.output
+    assert dotenv_values(cli.env_file)["OAUTH_CLIENT_SECRET"] == before  # kept, not blanked
+    cli.idp.expect_branding_found()
+    values = dotenv_values(cli.env_file)
+    out = cli("inspect", "--pool-id", values["COGNITO_USER_POOL_ID"], "--client-id", values["OAUTH_CLIENT_ID"]).output
+    assert "PASS  the app client has a secret (kept in AWS Secrets Manager" in out
+
+
+def test_a_second_domain_prefix_on_a_reused_pool_is_refused_before_any_change(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-one").exit_code == 0
+    before = len(cli.idp.calls)
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-two")
+    assert result.exit_code == 1
+    assert "already has the domain prefix 'flow-lab-one'" in result.output and "only one" in result.output
+    assert "--domain-prefix flow-lab-one" in result.output and "delete the domain first" in result.output
+    made = {c for c in cli.idp.calls[before:] if c.startswith(("Create", "Update", "Delete"))}
+    assert made == set() and not aws.describe_user_pool_domain(Domain="flow-lab-two")["DomainDescription"]
+
+
+def test_teardown_refuses_a_protected_pool_before_deleting_anything(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-protect").exit_code == 0
+    (pool,) = pools(aws)
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    cognitoidp_backends["123456789012"][REGION].user_pools[pool["Id"]].extended_config["DeletionProtection"] = "ACTIVE"
+    before = len(cli.idp.calls)
+    result = cli("teardown", "--yes")
+    assert (
+        result.exit_code == 1 and "deletion protection on" in result.output and "nothing was deleted" in result.output
+    )
+    assert "Settings → Deletion protection → Deactivate" in result.output
+    assert not [c for c in cli.idp.calls[before:] if c.startswith("Delete")]
+    assert aws.describe_user_pool_domain(Domain="flow-lab-protect")["DomainDescription"]["UserPoolId"] == pool["Id"]
+    assert cli.state.exists()
+
+
+def test_teardown_waits_until_the_domain_is_gone(aws, cli, moto_like_aws):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_deleted()
+    cli.idp.expect_branding_deleted()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-slowgone").exit_code == 0
+    moto_like_aws.deleting_polls = 2
+    result = cli("teardown", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Waiting for domain flow-lab-slowgone to be deleted (now DELETING)") == 2
+    assert "Domain flow-lab-slowgone is deleted." in result.output and pools(aws) == []
+
+
+def test_inspect_carries_on_past_a_failing_call(aws, cli, monkeypatch):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-partial").exit_code == 0
+    values = dotenv_values(cli.env_file)
+    cli.idp.stub.add_client_error(
+        "describe_managed_login_branding_by_client",
+        service_error_code="UnknownOperationException",
+        service_message="Unknown operation",
+        http_status_code=400,
+    )
+    monkeypatch.setenv("COGNITO_REGION", REGION)
+    monkeypatch.setattr(api.CognitoApi, "describe_domain", _broken_domain_lookup)
+    result = cli("inspect", "--pool-id", values["COGNITO_USER_POOL_ID"], "--client-id", values["OAUTH_CLIENT_ID"])
+    out = result.output
+    assert "FAIL  could not check the domain: AWS failed to look up the domain" in out
+    assert "WARN  could not check the managed login branding style: The endpoint does not implement" in out
+    # and every other finding is still there
+    assert "PASS  feature plan: ESSENTIALS" in out and "INFO  issuer: UPDATED" in out
+    assert (
+        "PASS  callback URL http://localhost:5000/callback is allowed" in out
+        and "PASS  the app client has a secret" in out
+    )
+    assert result.exit_code == 1 and "Traceback" not in out
+
+
+def _broken_domain_lookup(self, prefix):
+    raise api.SetupError("AWS failed to look up the domain: ThrottlingException: Rate exceeded")
+
+
+def test_a_permanent_test_password_needs_no_change(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli(
+        "setup", "--region", REGION, "--domain-prefix", "flow-lab-perm", "--test-user", "pat", "--permanent-password"
+    )
+    assert result.exit_code == 0, result.output
+    (pool,) = pools(aws)
+    assert aws.admin_get_user(UserPoolId=pool["Id"], Username="pat")["UserStatus"] == "CONFIRMED"
+    assert "(permanent: sign in with it as is)" in result.output and "FORCE_CHANGE_PASSWORD" not in result.output
+
+
+def test_branding_an_endpoint_lacks_is_a_warning(aws, cli):
+    for _ in range(2):
+        cli.idp.stub.add_client_error(
+            "create_managed_login_branding",
+            service_error_code="InvalidAction",
+            service_message="Unknown Cognito IDP action: CreateManagedLoginBranding",
+            http_status_code=400,
+        )
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-nobrand")
+    assert result.exit_code == 0, result.output
+    assert "Warning: No managed login branding style for cognito-flow-lab-web" in result.output
+    assert not [c for c in json.loads(cli.state.read_text())["created"] if c["type"] == "branding"]

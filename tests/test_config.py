@@ -183,3 +183,43 @@ def test_the_local_provider_writes_the_pool_file_the_app_reads(tmp_path):
         process.wait(timeout=10)
         if process.stdout:
             process.stdout.close()
+
+
+# -- issue 21: issuer forms and emulator endpoints -------------------------------------------------
+
+POOL = {"COGNITO_USER_POOL_ID": "eu-west-1_AbC123", "OAUTH_CLIENT_ID": "abc"}
+
+
+def test_the_updated_issuer_form(env):
+    settings = load_settings({**env, **POOL, "COGNITO_ISSUER_TYPE": "UPDATED"})
+    assert settings.issuer == "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    assert settings.discovery_url == settings.issuer + "/.well-known/openid-configuration"
+    assert load_settings({**env, **POOL}).issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+
+
+def test_oauth_issuer_of_the_other_form_says_which_setting_to_change(env):
+    updated = "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    with pytest.raises(ConfigError) as refused:
+        load_settings({**env, **POOL, "OAUTH_ISSUER": updated})
+    assert "set COGNITO_ISSUER_TYPE=UPDATED instead" in str(refused.value)
+    assert load_settings({**env, **POOL, "OAUTH_ISSUER": updated, "COGNITO_ISSUER_TYPE": "updated"}).issuer == updated
+    with pytest.raises(ConfigError, match="must be ORIGINAL or UPDATED"):
+        load_settings({**env, **POOL, "COGNITO_ISSUER_TYPE": "NEW"})
+
+
+@pytest.mark.parametrize(
+    "variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDP", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"]
+)
+def test_discovery_comes_from_an_endpoint_override_only_on_loopback(env, variable):
+    """An emulator (MiniStack) serves the AWS-form issuer from http://127.0.0.1:PORT/{pool}."""
+    settings = load_settings({**env, **POOL, variable: "http://127.0.0.1:4566/"})
+    assert settings.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"  # what tokens carry
+    assert settings.discovery_url == "http://127.0.0.1:4566/eu-west-1_AbC123/.well-known/openid-configuration"
+    # an override elsewhere is AWS itself (a VPC or FIPS endpoint for boto3): discovery stays at the issuer
+    remote = load_settings({**env, **POOL, variable: "https://cognito-idp-fips.eu-west-1.amazonaws.com"})
+    assert remote.discovery_url == remote.issuer + "/.well-known/openid-configuration"
+    # and without a pool id the override means nothing to the app
+    plain = load_settings(
+        {**env, "OAUTH_ISSUER": "https://login.example.com", "OAUTH_CLIENT_ID": "x", variable: "http://127.0.0.1:4566"}
+    )
+    assert plain.discovery_url == "https://login.example.com/.well-known/openid-configuration"

@@ -163,3 +163,80 @@ def test_an_authorize_endpoint_that_does_not_redirect_to_login_fails(make_stack)
         result["redirect_uri"].status == "fail" and "not a redirect to its login page" in result["redirect_uri"].message
     )
     assert "branding style" in result["redirect_uri"].fix
+
+
+# -- issue 21: fixes config accepts, error bodies, sign-in forms, a missing revocation endpoint -------
+
+
+def test_issuer_fixes_name_settings_the_configuration_accepts():
+    from dataclasses import replace
+
+    from oauth.config import ClientConfig
+
+    original = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    updated = "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    by_pool = ClientConfig(
+        issuer=original, client_id="c", client_secret="", is_cognito=True, pool_id="eu-west-1_AbC123"
+    )
+    assert "Set COGNITO_ISSUER_TYPE=UPDATED" in doctor._issuer_mismatch_fix(by_pool, updated)
+    assert "Set COGNITO_ISSUER_TYPE=ORIGINAL" in doctor._issuer_mismatch_fix(replace(by_pool, issuer=updated), original)
+    elsewhere = doctor._issuer_mismatch_fix(by_pool, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1")
+    assert "OAUTH_ISSUER" not in elsewhere and "COGNITO_USER_POOL_ID and COGNITO_REGION" in elsewhere
+    by_issuer = replace(by_pool, pool_id="")
+    assert (
+        doctor._issuer_mismatch_fix(by_issuer, updated)
+        == f"Set OAUTH_ISSUER={updated} exactly (no trailing slash difference)."
+    )
+
+
+def _authorize_by_response_type(code_app, token_app):
+    def app(environ, start_response):
+        chosen = token_app if "response_type=token" in environ.get("QUERY_STRING", "") else code_app
+        return chosen(environ, start_response)
+
+    return app
+
+
+SIGN_IN_FORM = (
+    '<html><body><form method="POST" action="/login"><input type="password" name="password"></form></body></html>'
+)
+
+
+def test_an_error_body_and_a_sign_in_form_at_authorize_are_told_apart(make_stack):
+    """MiniStack serves its sign-in form at /oauth2/authorize and answers response_type=token with a
+    400 JSON error: neither is 'Login pages unavailable'."""
+    stack = make_stack()
+    refusal = json.dumps(
+        {"error": "unsupported_response_type", "error_description": "Only response_type=code is supported."}
+    )
+    stack.rewriter.faults["/oauth2/authorize"] = _authorize_by_response_type(
+        answer(SIGN_IN_FORM, 200, "text/html"), answer(refusal, 400)
+    )
+    result = findings(stack)
+    assert (
+        result["redirect_uri"].status == "pass"
+        and "sign-in form at /oauth2/authorize" in result["redirect_uri"].message
+    )
+    implicit = result["implicit_redirect_uri"]
+    assert (
+        implicit.status == "warn"
+        and "unsupported_response_type (Only response_type=code is supported.)" in implicit.message
+    )
+    assert "branding" not in implicit.fix and "no implicit grant" in implicit.fix
+
+
+def test_cognitos_invalid_scope_form_gets_the_scope_fix(make_stack):
+    stack = make_stack({"OAUTH_SCOPES": "openid phone"})
+    result = findings(stack)
+    assert result["redirect_uri"].status == "fail" and "invalid_scope" in result["redirect_uri"].message
+    assert "enable the requested scopes" in result["redirect_uri"].fix
+
+
+def test_a_missing_revocation_endpoint_is_a_plain_warning(make_stack):
+    stack = make_stack()
+    body = json.dumps({"__type": "SerializationException", "message": "Invalid JSON"})
+    stack.rewriter.faults["/oauth2/revoke"] = answer(body, 400, "application/x-amz-json-1.1")
+    result = findings(stack)
+    assert result["revocation"].status == "warn" and "no OAuth revocation endpoint" in result["revocation"].message
+    assert "SerializationException" in result["revocation"].message
+    assert findings(make_stack())["revocation"].status == "pass"

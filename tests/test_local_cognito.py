@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -123,7 +124,8 @@ def test_unregistered_redirect_uri_shows_redirect_mismatch_page(stack, http, cli
         ({"response_type": "id_token"}, "invalid_request"),
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge_method": None}, "invalid_request"),
-        ({"scope": "phone unknown"}, "invalid_scope"),
+        # issue 21: a scope the client may not use is refused as Cognito does (error_description=invalid_scope)
+        ({"scope": "phone unknown"}, "invalid_request"),
     ],
 )
 def test_authorize_errors_go_back_to_the_app(stack, http, client, changes, error):
@@ -134,9 +136,17 @@ def test_authorize_errors_go_back_to_the_app(stack, http, client, changes, error
     assert q["error"] == [error] and q["state"] == ["st-1"]
 
 
-def test_scopes_are_filtered_and_default_to_all(stack, http, client):
-    body = redeem(stack, client, get_code(http, stack, client, scope="openid phone email")).json()
-    assert claims(body["access_token"])["scope"] == "openid email"
+def test_a_scope_the_client_may_not_use_is_refused_not_dropped(stack, http, client):
+    """Issue 21 (before: phone was silently dropped and the sign-in went on with openid email)."""
+    location = authorize(http, stack, authorize_params(stack, client, scope="openid phone email")).headers["Location"]
+    q = parse_qs(urlsplit(location).query)
+    assert q["error"] == ["invalid_request"] and q["error_description"] == ["invalid_scope"]
+    assert "code" not in q and q["state"] == ["st-1"]
+
+
+def test_scopes_default_to_all_and_custom_scopes_are_allowed(stack, http, client):
+    body = redeem(stack, client, get_code(http, stack, client, scope="openid email flowlab-api/read")).json()
+    assert claims(body["access_token"])["scope"] == "openid email flowlab-api/read"
     http.cookies.clear()
     body = redeem(stack, client, get_code(http, stack, client, scope=None)).json()
     assert claims(body["access_token"])["scope"].split() == client["allowed_scopes"]
@@ -262,3 +272,52 @@ def test_at_hash_matches_access_token(stack, http, client):
     body = redeem(stack, client, get_code(http, stack, client)).json()
     digest = hashlib.sha256(body["access_token"].encode()).digest()[:16]
     assert claims(body["id_token"])["at_hash"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _force_change(stack) -> None:
+    user = next(u for u in stack.pool_config["users"] if u["username"] == DEMO_USERNAME)
+    user["status"] = "FORCE_CHANGE_PASSWORD"
+
+
+def test_a_user_marked_force_change_password_sets_a_new_one_first(stack, http, client):
+    """Issue 21: as after AdminCreateUser with a temporary password, the first sign-in asks for a new one."""
+    _force_change(stack)
+    first = http.get(stack.provider_url + "/oauth2/authorize?" + urlencode(authorize_params(stack, client)))
+    form = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', first.text)}
+    asked = http.post(stack.provider_url + "/login", data={**form, "username": "demo", "password": DEMO_PASSWORD})
+    assert asked.status_code == 200 and "Change password" in asked.text and "FORCE_CHANGE_PASSWORD" in asked.text
+    assert "Location" not in asked.headers  # no code yet
+    fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', asked.text))
+    fields = {k: html.unescape(v) for k, v in fields.items()}
+    url = stack.provider_url + "/login/new-password"
+    weak = http.post(url, data={**fields, "new_password": "short", "confirm_password": "short"})
+    assert weak.status_code == 400 and "does not conform to policy" in weak.text
+    fields = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', weak.text)}
+    differ = http.post(url, data={**fields, "new_password": "Fl0w-New-pass!", "confirm_password": "Fl0w-New-pass?"})
+    assert differ.status_code == 400 and "do not match" in differ.text
+    fields = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', differ.text)}
+    new = {"new_password": "Fl0w-New-pass!", "confirm_password": "Fl0w-New-pass!"}
+    done = http.post(url, data={**fields, **new}, allow_redirects=False)
+    assert done.status_code == 302 and done.headers["Location"].startswith(stack.url + "/callback?code=")
+    # the temporary password is spent: the new one signs in, without another change
+    http.cookies.clear()
+    assert "code=" in sign_in(http, stack, authorize_params(stack, client), password="Fl0w-New-pass!")
+
+
+def test_a_password_change_token_is_single_use_and_needs_the_form_cookie(stack, http, client):
+    _force_change(stack)
+    first = http.get(stack.provider_url + "/oauth2/authorize?" + urlencode(authorize_params(stack, client)))
+    form = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', first.text)}
+    asked = http.post(stack.provider_url + "/login", data={**form, "username": "demo", "password": DEMO_PASSWORD})
+    fields = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', asked.text)}
+    new = {"new_password": "Fl0w-New-pass!", "confirm_password": "Fl0w-New-pass!"}
+    with requests.Session() as stranger:  # no XSRF cookie: a form posted from elsewhere
+        planted = stranger.post(
+            stack.provider_url + "/login/new-password", data={**fields, **new}, allow_redirects=False
+        )
+    assert planted.status_code == 400 and "expired" in planted.text
+    done = http.post(stack.provider_url + "/login/new-password", data={**fields, **new}, allow_redirects=False)
+    assert done.status_code == 302
+    http.cookies.set("XSRF-TOKEN", fields["_csrf"])
+    again = http.post(stack.provider_url + "/login/new-password", data={**fields, **new}, allow_redirects=False)
+    assert again.status_code == 400 and "expired" in again.text

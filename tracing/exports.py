@@ -302,7 +302,7 @@ def postman_collection(client: OAuthClient) -> dict:
         return {"name": name, "request": postman_request(prepared, description)}
 
     items = [
-        get("Discovery", settings.issuer + "/.well-known/openid-configuration", "Provider metadata.", noauth),
+        get("Discovery", settings.discovery_url, "Provider metadata.", noauth),
         get("JWKS", meta.jwks_uri, "The provider's public signing keys.", noauth),
         call(
             "Token: authorization code",

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from lab.causes import likely_cause
 from lab.claims import WHY
 from lab.compare import code_run_record
-from oauth import transactions
+from oauth import authorize_probe, transactions
 from oauth.calls import PreparedCall
 from oauth.errors import ClientError, IssuerMismatch, ProviderRefused
 from oauth.http import ProviderError
@@ -51,7 +51,8 @@ def _callback_error() -> Response:
     error = request.args.get("error", "")[:100]
     description = request.args.get("error_description", "")[:500]
     detail = f"The provider sent error={error}" + (f": {description}" if description else ".")
-    return problem(400, "Sign-in did not complete", detail, hint=likely_cause(error), error=error)
+    hint = likely_cause(authorize_probe.scope_error(error, description))  # Cognito's invalid_request+invalid_scope
+    return problem(400, "Sign-in did not complete", detail, hint=hint, error=error)
 
 
 def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state: str = "") -> None:

@@ -9,8 +9,9 @@ from werkzeug.wrappers import Response
 from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
 from lab.compare import implicit_run_record
-from oauth import safejson, transactions
+from oauth import authorize_probe, safejson, transactions
 from oauth.client import is_jwt
+from oauth.http import ProviderError
 from oauth.tokens import MAX_TOKEN_LENGTH, REQUIRED
 from tracing import recorder
 
@@ -35,6 +36,14 @@ def start() -> Response | str:
     response_type = client.implicit_response_type()  # fetches discovery: fails before storing
     tx = transactions.begin(session, "implicit", key=TX)
     url = client.authorize_url(tx, response_type=response_type)
+    if client.config.discovery_base:  # an emulator: its discovery may list what its authorize endpoint refuses
+        try:
+            authorize_probe.refused_outright(
+                client.http, "implicit_authorize", url, client.config.implicit_redirect_uri
+            )
+        except ProviderError:
+            transactions.take(session, tx.state, "implicit", key=TX)  # nothing of this attempt stays stored
+            raise
     recorder.note_redirect("implicit_authorize", url)
     if presenter.presenting():
         return presenter.redirect_screen(
