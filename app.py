@@ -29,6 +29,7 @@ from oauth.verified_cache import VerifiedTokenCache
 from tracing import recorder
 from views import antiforgery, app_host, errors, limits, session_guard, signin
 from views.api import bp as api_bp
+from views.attacks import bp as attacks_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
 from views.compare import bp as compare_bp
@@ -240,6 +241,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(inspect_bp)
     app.register_blueprint(authorize_panel_bp)
     app.register_blueprint(raw_tokens_bp)
+    app.register_blueprint(attacks_bp)
     recorder.install(app, settings, app.config.get("SESSION_REDIS"))
     limits.install(app, settings)
     app.cli.add_command(token_cli)
