@@ -141,9 +141,9 @@ ATTACKS = {
         AttackInfo(
             4,
             "ID token replay (nonce)",
-            "An earlier implicit sign-in of the victim ({victim}) left an ID token and an access token in a URL fragment (history, "
-            "a log). The attacker starts an implicit sign-in of his own at this app and posts {victim}'s tokens with "
-            "his own state.",
+            "An earlier implicit sign-in of the victim ({victim}) left an ID token and an access token in a URL "
+            "fragment (history, a log). The attacker starts an implicit sign-in of his own at this app and posts "
+            "{victim}'s tokens with his own state.",
             "nonce",
             "Without the nonce, any ID token of {victim} that leaked once signs the attacker in as {victim} until it "
             "expires.",
@@ -153,9 +153,9 @@ ATTACKS = {
         AttackInfo(
             5,
             "Token substitution in the implicit flow (at_hash)",
-            "The victim ({victim}) signs in with the implicit flow. The attacker, signed in as {attacker}, swaps the access token "
-            "in the victim's redirect for his own, so the victim's page posts {victim}'s ID token beside "
-            "{attacker}'s access token.",
+            "The victim ({victim}) signs in with the implicit flow. The attacker, signed in as {attacker}, swaps the "
+            "access token in the victim's redirect for his own, so the victim's page posts {victim}'s ID token "
+            "beside {attacker}'s access token.",
             "at_hash",
             "Without at_hash the victim's page would act with {attacker}'s access token: what the victim saves "
             "through the API would land in {attacker}'s account.",

@@ -6,6 +6,7 @@ what it records, and the page's limits."""
 
 from __future__ import annotations
 
+import html
 import re
 import time
 
@@ -17,6 +18,8 @@ from attacks.runner import Lab, advance
 from local_cognito.pool import Pool
 from oauth import tokens, transactions
 from oauth.client import OAuthClient
+from tests.support import build_stack
+from tests.support.pages import read_screen
 from tracing.redact import JWT_RE
 
 EXPECTED = {
@@ -191,3 +194,72 @@ def test_what_a_run_records_is_redacted(stack):
         assert not JWT_RE.search(re.sub(r"\[\[token:\d+:[0-9a-f]{16}\]\]", "", recorded))
         assert "code_verifier=$CODE_VERIFIER" in recorded or number != 1
         assert "flowlab_session=" not in recorded and "cognito=" not in recorded
+
+
+# -- the page over HTTP: who may run what, how often, and what Continue sends -----------------------------------
+def post_run(stack, http, number: int, **form: str):
+    return stack.post(http, f"/attacks/{number}/run", **form)
+
+
+def test_a_run_over_http_answers_the_page_and_stores_nothing(stack, http):
+    response = post_run(stack, http, 7)
+    assert response.status_code == 200
+    assert 'data-outcome="refused"' in response.text and 'data-check="callback_iss"' in response.text
+    assert stack.stored_files() == []  # an anonymous run keeps nothing: no session, no trace
+    assert http.get(stack.url + "/attacks/7/run").status_code == 405
+    assert post_run(stack, http, 11).status_code == 404
+    no_token = http.post(stack.url + "/attacks/7/run", allow_redirects=False)
+    assert no_token.status_code == 403  # the anti-forgery token is required
+    assert stack.post(http, "/attacks/continue").status_code == 400  # nothing paused
+
+
+def test_runs_are_rate_limited(make_stack, http):
+    stack = make_stack({"RATE_LIMIT_ATTACKS": "1 per minute"})
+    assert post_run(stack, http, 10).status_code == 200
+    refused = post_run(stack, http, 10)
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+
+
+def test_continue_sends_only_the_request_its_screen_showed(stack, http):
+    """Presenter mode: a Continue whose MAC is not the shown request's sends nothing and shows it again."""
+    http.get(stack.url + "/presenter?on=1")
+    screen = read_screen(post_run(stack, http, 7).text)
+    assert screen.title.startswith("Attacker:") and screen.action == "/attacks/continue"
+    assert dict(screen.rows)["code"] == "$CODE" and "iss" in dict(screen.rows)
+    forged = stack.post(http, "/attacks/continue", shown_request="0" * 64)
+    assert 'id="call-changed"' in forged.text and "<h1>Attacker:" in forged.text
+    assert 'id="result"' not in forged.text
+    again = read_screen(forged.text)
+    done = stack.post(http, "/attacks/continue", **again.fields)
+    assert 'data-outcome="refused"' in done.text and 'data-check="callback_iss"' in done.text
+    assert stack.post(http, "/attacks/continue").status_code == 400  # the run is over: nothing paused
+
+
+def test_attack_9_says_when_rotation_is_off_and_how_to_turn_it_on(tmp_path, key_dir, http):
+    def rotation_off(pool: dict) -> None:
+        for client in pool["clients"]:
+            client["RefreshTokenRotation"] = {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0}
+
+    stack = build_stack(tmp_path, key_dir, edit_pool=rotation_off)
+    try:
+        page = http.get(stack.url + "/attacks").text
+        card = page[page.index('id="attack-9"') :]
+        card = card[: card.index("</li>")]
+        assert "rotation is off" in card and '"Feature": "ENABLED"' in html.unescape(card)
+        assert 'id="run-9"' not in card
+        refused = post_run(stack, http, 9)
+        assert refused.status_code == 400 and "rotation is off" in refused.text
+    finally:
+        stack.app_server.stop()
+        stack.provider_server.stop()
+
+
+def test_codes_never_redeemed_do_not_pile_up_at_the_local_provider(stack):
+    """Attack 2 leaves the attacker's code unredeemed (the app refuses the callback before any exchange): the
+    provider drops such codes once expired, when it issues the next one."""
+    run(stack, 2)
+    left = set(stack.pool.codes)
+    assert len(left) == 1
+    stack.pool.clock = lambda: time.time() + 301  # five minutes on: expired
+    run(stack, 2)
+    assert left.isdisjoint(stack.pool.codes) and len(stack.pool.codes) == 1
