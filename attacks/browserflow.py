@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from oauth.http import Reply
+from oauth.http import ProviderError, Reply
 
 from . import refusals
 from .model import Prepared
-from .runner import Lab, Move, authorize_url, pkce_params, query_of, random_value
+from .runner import Lab, Move, query_of, username_in
 
 JSON = "application/json"
 
@@ -43,10 +43,9 @@ def _verify(title: str, via: str, id_key: str, access_key: str, state_key: str) 
 
 def _accepted(lab: Lab, reply: Reply) -> str:
     try:
-        claims = reply.json().get("claims") or {}
-    except Exception:
-        claims = {}
-    name = claims.get("cognito:username") or claims.get("sub") or "someone"
+        name = username_in(reply.json().get("claims"))
+    except ProviderError:
+        name = "someone"
     return f"This app answered HTTP {reply.status}: the tokens verified, for {name}."
 
 
@@ -104,23 +103,7 @@ def _public_client_setup(lab: Lab) -> None:
     """The attacker begins an implicit sign-in here (for its state and nonce), then signs in through the
     browser-only app (another app client) with that nonce, so only the audience differs."""
     params, _ = lab.start_sign_in("attacker", "/implicit")
-    verifier = random_value()
-    url = authorize_url(
-        lab.target,
-        lab.target.public_client_id,
-        lab.target.spa_callback,
-        state=random_value(),
-        nonce=params.get("nonce", ""),
-        **pkce_params(verifier),
-    )
-    back = lab.sign_in("attacker", url, lab.target.spa_callback)
-    form = {
-        "grant_type": "authorization_code",
-        "code": query_of(back).get("code", ""),
-        "redirect_uri": lab.target.spa_callback,
-        "code_verifier": verifier,
-    }
-    tokens = lab.redeem("attacker", "POST /oauth2/token: the browser-only app redeems its code", form)
+    tokens = lab.public_tokens("attacker", nonce=params.get("nonce", ""))
     lab.values.update(
         public_id=str(tokens.get("id_token", "")),
         public_access=str(tokens.get("access_token", "")),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
-from oauth.http import Reply
+from oauth.http import ProviderError, Reply
 
 from . import refusals
 from .model import Prepared, Refusal
@@ -18,6 +18,7 @@ from .runner import (
     provider_refused_via_app,
     query_of,
     random_value,
+    username_in,
 )
 
 FORM = "application/x-www-form-urlencoded"
@@ -28,27 +29,16 @@ def _signed_in_as(lab: Lab, who: str, reply: Reply) -> str:
     """What an accepted callback won: whom this app now signs `who`'s browser in as (asked of /api/session)."""
     session = lab.visit(who, "GET /api/session: who is signed in here?", lab.target.app_url + "/api/session")
     try:
-        claims = session.json().get("id_token_claims") or {}
-    except Exception:
-        claims = {}
-    name = claims.get("cognito:username") or claims.get("sub") or "someone"
+        name = username_in(session.json().get("id_token_claims"))
+    except ProviderError:
+        name = "someone"
     return f"This app answered HTTP {reply.status} and the victim's browser is now signed in as {name}."
 
 
 # -- 1: a stolen code, redeemed without the verifier --------------------------------------------------------
 def _victim_code(lab: Lab, key: str) -> None:
     """The victim's browser-only app signs in (PKCE); the attacker copies the code off the redirect."""
-    verifier = random_value()
-    url = authorize_url(
-        lab.target,
-        lab.target.public_client_id,
-        lab.target.spa_callback,
-        state=random_value(),
-        nonce=random_value(),
-        **pkce_params(verifier),
-    )
-    back = lab.sign_in("victim", url, lab.target.spa_callback)
-    lab.values[key] = query_of(back).get("code", "")
+    lab.values[key] = lab.public_code("victim")[0]
     lab.values.setdefault("attacker_verifier", random_value())
 
 

@@ -11,7 +11,7 @@ import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from oauth.http import Reply
+from oauth.http import ProviderError, Reply
 
 from .catalogue import CHECKS, CLIENT, PROVIDER
 from .model import Refusal
@@ -65,7 +65,7 @@ def app_json(reply: Reply) -> Refusal | None:
     """This app's JSON answer (POST /api/implicit/verify): `{"valid": false, "error", "check"}`, or None."""
     try:
         data = reply.json()
-    except Exception:  # a non-JSON answer is still a refusal, said as it came
+    except ProviderError:  # a non-JSON answer is still a refusal, said as it came
         data = {}
     if reply.status < 400 and data.get("valid") is True:
         return None
@@ -90,7 +90,7 @@ def token_endpoint(reply: Reply, check: str = "") -> Refusal | None:
         return None
     try:
         data = reply.json()
-    except Exception:
+    except ProviderError:
         data = {}
     error, detail = str(data.get("error", "")), str(data.get("error_description", ""))[:MAX_DETAIL]
     return Refusal(PROVIDER, check or provider_check(error, detail), reply.status, error, detail)

@@ -134,6 +134,32 @@ class Lab:
             self.held.append([client, tokens["refresh_token"]])
         return tokens
 
+    def public_code(self, who: str, nonce: str = "") -> tuple[str, str]:
+        """`who` signs in through the browser-only app (the public client, PKCE) as that app does; the code on
+        its redirect back, and the app's code_verifier."""
+        verifier = random_value()
+        url = authorize_url(
+            self.target,
+            self.target.public_client_id,
+            self.target.spa_callback,
+            state=random_value(),
+            nonce=nonce or random_value(),
+            **pkce_params(verifier),
+        )
+        back = self.sign_in(who, url, self.target.spa_callback)
+        return query_of(back).get("code", ""), verifier
+
+    def public_tokens(self, who: str, nonce: str = "") -> dict:
+        """`who`'s browser-only app signs in and redeems its code (with its verifier, no secret)."""
+        code, verifier = self.public_code(who, nonce)
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.target.spa_callback,
+            "code_verifier": verifier,
+        }
+        return self.redeem(who, "POST /oauth2/token: the browser-only app redeems its code", form)
+
     def page_csrf(self, who: str) -> str:
         """Open this app's implicit callback page, as the browser does after the redirect, and read the
         anti-forgery token its script sends."""
@@ -268,6 +294,13 @@ def pkce_params(verifier: str) -> dict[str, str]:
 def query_of(url: str, fragment: bool = False) -> dict[str, str]:
     parts = urlsplit(url)
     return dict(parse_qsl(parts.fragment if fragment else parts.query))
+
+
+def username_in(claims: object) -> str:
+    """Whom a token's (or a session's) claims name."""
+    if not isinstance(claims, dict):
+        return "someone"
+    return str(claims.get("cognito:username") or claims.get("username") or claims.get("sub") or "someone")
 
 
 def provider_refused_via_app(lab: Lab, refusal: Refusal | None, label: str) -> Refusal | None:

@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from oauth.http import Reply
+from oauth.http import ProviderError, Reply
 from oauth.times import format_time
 from oauth.tokens import LEEWAY
 
 from . import forge, locker, refusals
 from .model import Prepared, Target
-from .runner import Lab, Move, RunError, authorize_url, pkce_params, query_of, random_value
+from .runner import Lab, Move, RunError, authorize_url, query_of, random_value, username_in
 
 FORM = "application/x-www-form-urlencoded"
 MAX_GRACE_WAIT = 10  # seconds a run waits for a rotated-out refresh token's grace period to end
@@ -91,10 +91,10 @@ def _bearer(title: str, key: str) -> Callable[[Lab], Prepared | None]:
 
 def _api_answered(lab: Lab, reply: Reply) -> str:
     try:
-        who = reply.json().get("username") or reply.json().get("sub")
-    except Exception:
-        who = None
-    return f"The API answered HTTP {reply.status}, as {who or 'someone'}."
+        who = username_in(reply.json())
+    except ProviderError:
+        who = "someone"
+    return f"The API answered HTTP {reply.status}, as {who}."
 
 
 FORGERIES = (
@@ -133,23 +133,7 @@ def rotation_off(target: Target) -> str:
 
 
 def _stolen_and_rotated(lab: Lab) -> None:
-    verifier = random_value()
-    url = authorize_url(
-        lab.target,
-        lab.target.public_client_id,
-        lab.target.spa_callback,
-        state=random_value(),
-        nonce=random_value(),
-        **pkce_params(verifier),
-    )
-    back = lab.sign_in("victim", url, lab.target.spa_callback)
-    form = {
-        "grant_type": "authorization_code",
-        "code": query_of(back).get("code", ""),
-        "redirect_uri": lab.target.spa_callback,
-        "code_verifier": verifier,
-    }
-    first = lab.redeem("victim", "POST /oauth2/token: the browser-only app redeems its code", form)
+    first = lab.public_tokens("victim")
     lab.values["stolen"] = str(first.get("refresh_token", ""))  # what the XSS copied
     refreshed = lab.redeem(
         "victim",

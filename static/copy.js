@@ -1,4 +1,4 @@
-// Attack lab: copy a request's curl command (the text is already redacted on the server).
+// "Copy curl" buttons (the trace, the attack lab): copy the text of the element the button names.
 for (const button of document.querySelectorAll("button.copy")) {
   button.addEventListener("click", async () => {
     const text = document.getElementById(button.dataset.copy).textContent;
