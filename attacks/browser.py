@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from http.cookiejar import Cookie
 from urllib.parse import urlencode, urlsplit
 
-from oauth.http import Http, Reply
+from oauth.http import Http, ProviderError, Reply
 
 from .model import Party, Target
 
@@ -29,16 +30,19 @@ def origin(url: str) -> str:
 class Browser:
     """One scripted browser (the victim's or the attacker's)."""
 
-    def __init__(self, name: str, target: Target, cookies: list[dict] | None = None):
+    def __init__(self, name: str, target: Target, cookies: list[dict] | None = None, deadline: float | None = None):
         self.name = name
         self.target = target
+        self.deadline = deadline  # time.monotonic() after which the run sends nothing more
         self.http = Http(timeout=target.timeout)
         self.http.session.headers["User-Agent"] = f"flowlab-attack-lab ({name})"
         for saved in cookies or []:
             self.http.session.cookies.set_cookie(_cookie(saved))
 
     def send(self, step: str, method: str, url: str, headers: dict[str, str] | None = None, body: str = "") -> Reply:
-        """One request, as it is (a redirect is returned, not followed)."""
+        """One request, as it is (a redirect is returned, not followed); none after the run's deadline."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ProviderError(step, "was not sent: the run took too long (this app or the provider is slow)")
         return self.http.request(step, method, url, headers=headers or {}, data=body.encode() if body else None)
 
     def get(self, step: str, url: str) -> Reply:

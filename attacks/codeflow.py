@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 from oauth.http import ProviderError, Reply
 
 from . import refusals
-from .model import Prepared, Refusal
+from .model import Prepared, Refusal, Target
 from .runner import (
     Lab,
     Move,
@@ -80,6 +80,20 @@ def _redeem_stolen(key: str, verifier: bool) -> Move:
 
 def stolen_code() -> list[Move]:
     return [_redeem_stolen("code_1", verifier=False), _redeem_stolen("code_2", verifier=True)]
+
+
+def own_sign_in_url(target: Target, state: str) -> str:
+    """Attack 1 with a real provider: where the user's own browser signs in, through the browser-only client
+    (scope openid); the PKCE verifier is thrown away at once, as the attacker never has it."""
+    return authorize_url(
+        target,
+        target.public_client_id,
+        target.spa_callback,
+        scope="openid",
+        state=state,
+        nonce=random_value(),
+        **pkce_params(random_value()),
+    )
 
 
 def stolen_own_code() -> list[Move]:

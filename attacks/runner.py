@@ -10,6 +10,7 @@ pause keeps server-side; nothing of it reaches a page unredacted.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -27,6 +28,7 @@ APP_SESSION_COOKIES = ("flowlab_session", "__Host-flowlab")
 TRACE_COOKIES = ("flowlab_trace", "__Host-flowlab_trace")
 PROVIDER_SESSION_COOKIE = "cognito"  # the local provider's sign-in session
 SCOPE = "openid email profile"
+RUN_SECONDS = 25  # one request to the lab runs (or goes on with) one attack for at most this long, cleanup aside
 
 
 class RunError(Exception):
@@ -67,7 +69,8 @@ class Lab:
         self.notes: list[str] = list(state.get("notes") or [])
         self.entries = [Entry.from_dict(e) for e in state.get("entries") or []]
         jars = state.get("jars") or {}
-        self.browsers = {name: Browser(name, target, jars.get(name)) for name in ("victim", "attacker")}
+        deadline = time.monotonic() + RUN_SECONDS
+        self.browsers = {name: Browser(name, target, jars.get(name), deadline) for name in ("victim", "attacker")}
 
     def state(self) -> dict:
         """Everything needed to go on after a pause (server-side only: it holds codes, tokens and cookies)."""
@@ -207,6 +210,7 @@ class Lab:
             count += self._revoke(client, token)
         traces = []
         for browser in self.browsers.values():
+            browser.deadline = None  # cleanup runs even after a run that ran out of time
             count += self._sign_out(browser)
             traces += [v for name in TRACE_COOKIES if (v := browser.cookie(name))]
         self.held = []
@@ -283,6 +287,7 @@ def random_value() -> str:
 
 
 def authorize_url(target: Target, client_id: str, redirect_uri: str, **params: str) -> str:
+    """An authorize request of the code flow (scope openid email profile unless `params` says otherwise)."""
     query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": SCOPE, **params}
     return target.authorization_endpoint + "?" + urlencode(query)
 

@@ -17,10 +17,12 @@ from werkzeug.wrappers import Response
 
 from attacks import scripts
 from attacks.catalogue import ATTACK_FOR_CHECK, ATTACKS, CHECKS, words
+from attacks.codeflow import own_sign_in_url
 from attacks.model import Prepared, Target
 from attacks.present import run_view, screen_rows
 from attacks.record import Entry
-from attacks.runner import Lab, Pause, RunError, advance, authorize_url, pkce_params, random_value
+from attacks.runner import Lab, Pause, RunError, advance, random_value
+from lab.steps import PARAM_HELP
 from oauth.errors import ClientError
 from tracing import recorder
 
@@ -143,7 +145,7 @@ def _screen(lab: Lab, target: Target, pause: Pause, changed: bool = False) -> st
         channel=f"attack {lab.number} · request {pause.index + 1} of {pause.total} · sent by {sender}",
         method=prepared.method,
         endpoint=endpoint,
-        params=[(k, v, "") for k, v in pairs],
+        params=[(k, v, PARAM_HELP.get(k, "")) for k, v in pairs],
         expect=f"The check meant to refuse it: {check.name} ({checker}: {check.rule}). The lab shows what answers.",
         go_url=None,
         form=(url_for("attacks.resume"), {SHOWN: _mac(prepared)}),
@@ -180,16 +182,7 @@ def _through_your_browser(target: Target) -> Response:
     (`_your_code`), recognised by the state kept here."""
     state = random_value()
     ATTACK_TX.set({"state": state, "created": int(time.time())})
-    url = authorize_url(
-        target,
-        target.public_client_id,
-        target.spa_callback,
-        state=state,
-        nonce=random_value(),
-        **pkce_params(random_value()),  # the verifier is thrown away: the attacker never has it
-    )
-    url = url.replace("scope=openid+email+profile", "scope=openid")
-    return redirect(url)
+    return redirect(own_sign_in_url(target, state))
 
 
 @bp.before_app_request
