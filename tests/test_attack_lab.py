@@ -18,6 +18,7 @@ from attacks.runner import Lab, advance
 from local_cognito.pool import Pool
 from oauth import tokens, transactions
 from oauth.client import OAuthClient
+from oauth.http import ProviderError
 from tests.support import build_stack
 from tests.support.pages import read_screen
 from tracing.redact import JWT_RE
@@ -263,3 +264,15 @@ def test_codes_never_redeemed_do_not_pile_up_at_the_local_provider(stack):
     stack.pool.clock = lambda: time.time() + 301  # five minutes on: expired
     run(stack, 2)
     assert left.isdisjoint(stack.pool.codes) and len(stack.pool.codes) == 1
+
+
+def test_a_run_past_its_deadline_sends_nothing_more(stack):
+    """A slow app or provider must not hold a worker: after the run's deadline the scripted browsers send
+    nothing, and the run ends with a ClientError the page reports (cleanup still runs)."""
+    target = Target.of(stack.settings, stack.client.metadata())
+    lab = Lab(target, 7)
+    for browser in lab.browsers.values():
+        browser.deadline = 0.0  # long past
+    with pytest.raises(ProviderError, match="took too long"):
+        advance(lab, scripts.moves(7, target), presenting=False)
+    assert lab.clean_up() == [] and [e for e in lab.entries if e.kind == "attack"] == []

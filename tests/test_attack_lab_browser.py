@@ -154,7 +154,8 @@ def test_dashboard_checks_link_to_the_attack_they_stop(stack, projector: Page):
     page = projector
     page.goto(stack.url + "/login")
     sign_in(page, stack)
-    link = page.locator("#check-id-nonce a.attack-link")
+    expect(page.locator("#check-id-nonce")).to_have_text("nonce")  # the anchor the lab links to
+    link = page.locator('#token-id [data-check="nonce"] a.attack-link')
     expect(link).to_have_attribute("href", "/attacks#attack-4")
     page.locator("#token-id .checks-row > summary").click()
     link.click()
