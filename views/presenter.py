@@ -7,7 +7,6 @@ import time
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, redirect, render_template, request
-from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
 from lab.display import shorten
@@ -48,11 +47,6 @@ def toggle() -> Response:
     else:
         response.delete_cookie(_cookie_name(), path="/", secure=secure, httponly=True, samesite="Lax")
     return response
-
-
-@bp.record
-def _template_global(state: BlueprintSetupState) -> None:
-    state.app.jinja_env.globals["presenting"] = presenting
 
 
 def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, render_template, request, session
+from flask import Blueprint, Response, jsonify, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lab.causes import LIKELY_CAUSES
@@ -15,7 +15,7 @@ from oauth.tokens import IF_PRESENT
 from tracing import recorder
 from tracing.model import Exchange
 
-from . import oauth_client, settings
+from . import oauth_client, request_state, settings
 from .errors import problem
 from .session_keys import SPA_RUN, TX
 
@@ -45,7 +45,8 @@ def _page(template: str, **extra: object) -> Response | str:
     if not settings().public_client_id:
         return _not_configured()
     meta = oauth_client().metadata()  # a clear 502 when discovery fails
-    g.csp_connect_src = spa.connect_origins(meta)  # this page, and only this page, may fetch() the provider
+    # this page, and only this page, may fetch() the provider
+    request_state.current().connect_src = tuple(spa.connect_origins(meta))
     return render_template(
         template,
         config=spa.page_config(settings().client_config, meta),
