@@ -8,6 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
 from lab.compare import spa_run_record
+from lab.display import REFRESH_IN_PAGE
 from lab.steps import PARAM_HELP, SPA_PARAM_HELP
 from oauth import safejson, spa, transactions
 from oauth.client import is_jwt
@@ -69,7 +70,7 @@ def callback() -> Response | str:
     # sessionStorage transaction the first load took, says
     last = SPA_RUN.get()
     last_run = {"verified": last.get("verified") is True, "error": str(last.get("error", ""))} if last else None
-    return _page("spa_callback.html", last_run=last_run)
+    return _page("spa_callback.html", last_run=last_run, refresh_hidden=REFRESH_IN_PAGE)
 
 
 MAX_BODY = 64 * 1024
