@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 JWT = "eyJraWQiOiJrMSIsImFsZyI6IlJTMjU2In0." + "eyJzdWIiOiJ1c2VyIn0" * 20 + ".c2lnbmF0dXJl"
 TOKENS = ["", "abc", "x" * 24, "y" * 25, "z" * 26, JWT]
-RESPONSES = [
+RESPONSES: list[dict] = [
     {"id_token": JWT, "access_token": JWT[::-1], "refresh_token": "eyJjdHkiOiJKV1QifQ.a.b.c.d", "expires_in": 3600},
     {"access_token": "short", "token_type": "Bearer", "issued_token_type": None, "ok": True, "n": 1.5},
     {"error": "invalid_grant", "error_description": "code used"},
