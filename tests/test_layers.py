@@ -72,8 +72,15 @@ def test_signing_is_neutral_ground():
 
 
 def test_lab_builds_on_the_protocol_only():
+    """lab/ (the words, the doctor's reading of its probes, the pool rules) imports oauth/ and nothing above."""
     for path, names in imports_of("lab").items():
-        assert not names & {"flask", "werkzeug", "tracing", "views", "config", "local_cognito"}, path
+        assert not names & ((project_modules() - {"lab", "oauth"}) | {"flask", "werkzeug"}), path
+
+
+def test_aws_setup_uses_the_rules_and_the_protocols_paths_only():
+    """The Cognito commands share lab/pool_rules.py with the doctor; they import no Flask layer."""
+    for path, names in imports_of("aws_setup").items():
+        assert not names & ((project_modules() - {"aws_setup", "lab", "oauth"}) | {"flask", "werkzeug"}), path
 
 
 def test_tracing_imports_nothing_above_it():
