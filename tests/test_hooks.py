@@ -3,16 +3,12 @@ request carries between them is one typed object in `g` (views/request_state.py)
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from app import create_app
-from config import load_settings
-from local_cognito.settings import default_pool
-from tests.support import script_csrf_of
+from tests.support import offline_app, script_csrf_of
 from views import hooks, request_state
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,10 +19,7 @@ OUR_CODE = ("app.py", "cli.py", "signing.py", "views", "tracing", "lab", "oauth"
 @pytest.fixture
 def app(tmp_path):
     """The app with a local pool file but no provider running: only pages that never call it are used."""
-    pool_file = tmp_path / "local_cognito.json"
-    pool_file.write_text(json.dumps(default_pool(APP, port=9)))
-    env = {"APP_URL": APP, "INSTANCE_PATH": str(tmp_path / "instance"), "LOCAL_COGNITO_FILE": str(pool_file)}
-    return create_app(load_settings({**env, "SECRET_KEY": "test-secret-key"}))
+    return offline_app(tmp_path, APP)
 
 
 def sources() -> dict[str, str]:
