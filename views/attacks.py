@@ -11,12 +11,11 @@ from __future__ import annotations
 import hmac
 import time
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from attacks import scripts
-from attacks.catalogue import ATTACK_FOR_CHECK, ATTACKS, CHECKS, words
+from attacks.catalogue import ATTACKS, CHECKS, words
 from attacks.codeflow import own_sign_in_url
 from attacks.model import Prepared, Target
 from attacks.present import run_view, screen_rows
@@ -33,12 +32,6 @@ from .session_keys import ATTACK_RUN, ATTACK_TX
 bp = Blueprint("attacks", __name__)
 SHOWN = "shown_request"
 TX_TTL = 600
-
-
-@bp.record
-def _template_global(state: BlueprintSetupState) -> None:
-    """`attack_for(check)`: the attack a dashboard check stops, for its "see the attack" link (or None)."""
-    state.app.jinja_env.globals["attack_for"] = ATTACK_FOR_CHECK.get
 
 
 def _target(with_provider: bool) -> Target:
@@ -179,15 +172,15 @@ def resume() -> Response | tuple[str, int] | str:
 # -- attack 1 with a real provider: the user's own browser brings a code back -------------------------------
 def _through_your_browser(target: Target) -> Response:
     """Send the browser to sign in through the browser-only client; its redirect back is the lab's
-    (`_your_code`), recognised by the state kept here."""
+    (`your_code`), recognised by the state kept here."""
     state = random_value()
     ATTACK_TX.set({"state": state, "created": int(time.time())})
     return redirect(own_sign_in_url(target, state))
 
 
-@bp.before_app_request
-def _your_code() -> Response | tuple[str, int] | str | None:
-    """The browser-only callback carrying the lab's state: the attacker "steals" that code."""
+def your_code() -> Response | None:
+    """Before each request (views/hooks.py): the browser-only callback carrying the lab's state brings the
+    code of attack 1 with a real provider, which the attacker "steals"; any other request goes on."""
     if request.endpoint != "spa.callback" or "state" not in request.args:
         return None
     pending = ATTACK_TX.get()
@@ -197,10 +190,10 @@ def _your_code() -> Response | tuple[str, int] | str | None:
     target = _target(with_provider=True)
     code = request.args.get("code", "")
     if not code or time.time() - int(pending.get("created", 0)) > TX_TTL:
-        return _page(run_view(target, 1, [], [], failed="no code came back (or the sign-in took too long)"), 400)
+        return make_response(_page(run_view(target, 1, [], [], failed="no code came back, or too late"), 400))
     lab = Lab(target, 1)
     lab.values["code_1"] = code
     lab.entries.append(
         Entry("setup", "victim", "provider", "your browser signs in (browser-only client)", "302 → /spa/callback")
     )
-    return _go(lab, target)
+    return make_response(_go(lab, target))
