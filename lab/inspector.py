@@ -28,7 +28,7 @@ from oauth.tokens import (
     AccessTokenRules,
     CheckName,
     IdTokenRules,
-    _b64,
+    b64url_decode,
     decode_unverified,
     verify_access_token,
     verify_id_token,
@@ -196,7 +196,7 @@ def _clock(claims: dict, now: float) -> list[str]:
 def _jwe(token: str, parts: list[str], api: dict) -> Inspection | None:
     """An encrypted token (JWE): Cognito's refresh tokens. Only its header is readable."""
     try:
-        header = json.loads(_b64(parts[0]).decode())
+        header = json.loads(b64url_decode(parts[0]).decode())
     except (ValueError, UnicodeError, binascii.Error):
         return None
     if not isinstance(header, dict) or "enc" not in header:
