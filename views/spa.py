@@ -11,7 +11,6 @@ from lab.compare import spa_run_record
 from lab.steps import PARAM_HELP
 from oauth import safejson, spa
 from oauth.client import is_jwt
-from oauth.tokens import IF_PRESENT
 from tracing import recorder
 from tracing.model import Exchange
 
@@ -138,18 +137,11 @@ def verify() -> Response:
     values, error = spa.read_verify_body(body)
     if error:
         return _refuse(error)
-    client = oauth_client()
-    id_result = client.verify_id_token(
-        values["id_token"],
-        nonce=values["nonce"],
-        access_token=values["access_token"],
-        at_hash=IF_PRESENT,
-        at_login=True,
-        client_id=s.public_client_id,
-    )
+    preset = oauth_client().presets.browser_only  # the public client's tokens, the page's own nonce
+    id_result = preset.verify_id(values["id_token"], nonce=values["nonce"], access_token=values["access_token"])
     results = [id_result]
     if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
-        results.append(client.verify_access_token(values["access_token"], (s.public_client_id,)))
+        results.append(preset.verify_access(values["access_token"]))
     failed = first_failure(results)
     if failed is not None:
         failure, message = failed
