@@ -278,10 +278,11 @@ def parse_token(token: str) -> tuple[dict, dict, bytes, bytes]:
     serialisation of RFC 7515 §7.1), none of them trusted yet. ValueError says what is wrong."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise ValueError("not a token string of reasonable size")
-    parts = token.encode("ascii", "replace").split(b".")  # a non-ASCII character becomes `?`: refused below
-    if len(parts) != 3 or not parts[0] or not parts[1]:
-        raise ValueError(f"has {len(parts)} dot-separated parts, not 3")
-    head, body, sig = parts
+    raw = token.encode("ascii", "replace")  # a non-ASCII character becomes `?`, which _b64 refuses
+    head, _, rest = raw.partition(b".")  # two partitions (memchr) cost a fraction of a split
+    body, dot, sig = rest.partition(b".")
+    if not (head and body and dot) or b"." in sig:
+        raise ValueError(f"has {raw.count(b'.') + 1} dot-separated parts, not 3")
     try:
         header, payload, signature = _json(_b64(head)), _json(_b64(body)), _b64(sig)
     except NotCanonical as exc:
