@@ -15,7 +15,7 @@ built once with the client (`OAuthClient.presets`), so each rule is written in o
 | `api`          | (none: /api/me refuses ID tokens by token_use)   | API_ALLOWED_CLIENT_IDS     |
 | `machine`      | (none)                                           | the machine client         |
 
-token_use is REQUIRED for Cognito's ID tokens and IF_PRESENT for other providers' (`TOKEN_USE`,
+token_use is REQUIRED for Cognito's ID tokens and IF_PRESENT for other providers' (`token_use_rule`,
 the one place that says so); access tokens always need it, except pasted ones, which follow the
 same provider rule so that another provider's token reads as such. Values that belong to one token
 (the login's nonce, the access token issued alongside) are given to `verify_id` with the token.
