@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
-    app.extensions["oauth_client"] = OAuthClient(settings.client_config)
+    app.extensions["oauth_client"] = OAuthClient(settings.client)
     app.extensions["verified_tokens"] = verified = VerifiedTokenCache[str](settings.api_token_cache_size)
     app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
     app.extensions["signer"] = signer = Signer(settings.secret_key)
@@ -157,8 +157,8 @@ def _install_tracing(app: Flask, settings: Settings, signer: Signer) -> None:
         trace_id=TRACE_ID,
         refresh_token=signin.refresh_token,
         state=request_state.trace,
-        secrets=settings,
-        app_url=settings.app_url,
+        secrets=settings.client,
+        app_url=settings.client.app_url,
         secure_cookies=settings.secure_cookies,
     )
     cache = recorder.trace_cache(settings.instance_path, app.config.get("SESSION_REDIS"))
@@ -169,12 +169,12 @@ def _banner(settings: Settings, provider_url: str | None, demo: list[tuple[str, 
     lines = [
         "",
         "  Cognito Flow Lab",
-        f"  App:       {settings.app_url}",
+        f"  App:       {settings.client.app_url}",
     ]
     if provider_url:
         lines += [
             f"  Provider:  {provider_url}  (local Cognito-compatible provider)",
-            f"  Issuer:    {settings.issuer}",
+            f"  Issuer:    {settings.client.issuer}",
         ]
         for index, (username, password) in enumerate(demo or []):
             label = "Demo users:" if index == 0 else ""
@@ -184,11 +184,11 @@ def _banner(settings: Settings, provider_url: str | None, demo: list[tuple[str, 
             "(see README.md)."
         )
     else:
-        lines.append(f"  Provider:  {settings.issuer}")
+        lines.append(f"  Provider:  {settings.client.issuer}")
     lines += [
         "",
         "  Open exactly this URL (sign-in cookies belong to this host name; localhost and 127.0.0.1 differ):",
-        f"  Open this URL: {settings.app_url}",
+        f"  Open this URL: {settings.client.app_url}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -155,7 +155,7 @@ def test_compare_rows_come_from_the_runs():
 @pytest.fixture
 def settings(tmp_path):
     env = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "APP_URL": "http://localhost:5000"}
-    return load_settings({**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"})
+    return load_settings({**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"}).client
 
 
 def test_doctor_cookie_trap(settings):

@@ -130,7 +130,7 @@ def test_logout_revokes_clears_and_ends_the_provider_session(stack, http):
     location = response.headers["Location"]
     q = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
     assert location.startswith(stack.provider_url + "/logout?")
-    assert q == {"client_id": stack.settings.client_id, "logout_uri": stack.url + "/signed-out"}
+    assert q == {"client_id": stack.settings.client.client_id, "logout_uri": stack.url + "/signed-out"}
     assert stack.pool.refresh_tokens[token].revoked
     assert stack.session_json(http)["authenticated"] is False
     back = http.get(location, allow_redirects=False)  # the provider ends its own session
@@ -289,7 +289,7 @@ def nonce_check(page: str) -> str:
 def test_the_sign_in_keeps_its_verified_issuer_and_the_checks_it_made(stack, http):
     stack.login(http)
     stored = stored_sign_in(stack, http)
-    assert stored["iss"] == stack.settings.issuer and "nonce" not in stored  # the nonce was used up at sign-in
+    assert stored["iss"] == stack.settings.client.issuer and "nonce" not in stored  # the nonce was used up at sign-in
     kept = {c["name"]: c for c in stored["id_checks"]}
     assert kept["nonce"] == {"name": "nonce", "passed": True, "detail": "matches the one sent at login"}
     assert [c["name"] for c in stored["access_checks"]][:3] == ["structure", "alg", "signature"]

@@ -69,7 +69,7 @@ def who_am_i(header: str, query: Mapping[str, str] | None = None, form: Mapping[
                 verified.append(client.presets.api.verify_access(t))
                 return verified[-1]
 
-            identity = check_bearer(token, verify, s.api_required_scope)
+            identity = check_bearer(token, verify, s.client.api_required_scope)
             body = current_app.json.dumps(identity) + "\n"
             cache.put(token, body, identity["exp"], verified[-1].kid)
     except BearerError as exc:
@@ -114,7 +114,7 @@ def call_api_traced(token: str) -> dict:
     exchange = Exchange(
         "api",
         "GET",
-        s.app_url + "/api/me",
+        s.client.app_url + "/api/me",
         request_headers={"Authorization": header},
         status=reply.status_code,
         response_headers=dict(reply.headers),

@@ -39,8 +39,15 @@ def _target(with_provider: bool) -> Target:
     request to the provider: never made for a page view)."""
     metadata = oauth_client().metadata() if with_provider else None
     user = signin.load()
-    own = user.access_token if user and not settings().local_provider else ""
-    return Target.of(settings(), metadata, own_access_token=own)
+    s = settings()
+    own = user.access_token if user and not s.client.local_provider else ""
+    return Target.of(
+        s.client,
+        metadata,
+        demo_users=s.demo_users,
+        public_rotation_grace=s.public_refresh_grace_seconds,
+        own_access_token=own,
+    )
 
 
 def _cards(target: Target) -> list[dict]:

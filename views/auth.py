@@ -74,7 +74,7 @@ def store_login(
     )
     signin.start(user)
     s = settings()
-    CODE_RUN.set(code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes)))
+    CODE_RUN.set(code_run_record(tokens, s.client.client_auth, bool(s.client.client_secret), list(s.client.scopes)))
     SEEN_AT.set(now)
     antiforgery.rotate()
     recorder.start_new(keep_login=state)
@@ -256,7 +256,7 @@ def _end_sessions(switch: bool) -> Response | str:
             log.warning("logout: could not revoke the refresh token: %s", exc)
             revoked = failed = signout_note.revoke_failed(exc)
     try:
-        provider_logout = client.logout_url(s.signed_out_uri, user.id_token if user else None)
+        provider_logout = client.logout_url(s.client.signed_out_uri, user.id_token if user else None)
     except ProviderError:
         provider_logout = None
     presenting = presenter.presenting()

@@ -6,7 +6,6 @@ from flask import Blueprint, render_template
 
 from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows
 
-from . import settings
 from .session_keys import CODE_RUN, IMPLICIT_RUN, SPA_RUN
 
 bp = Blueprint("compare", __name__)
@@ -24,5 +23,4 @@ def compare() -> str:
         code_sequence=CODE_SEQUENCE,
         implicit_sequence=IMPLICIT_SEQUENCE,
         spa_sequence=SPA_SEQUENCE,
-        settings=settings(),
     )

@@ -57,7 +57,7 @@ def soft_breaks(value: object) -> Markup:
 
 def arrival(auth: SignIn) -> str:
     """One sentence on how the session's tokens reached this app."""
-    s = settings()
+    s = settings().client
     how = f"with client authentication ({s.client_auth})" if s.client_secret else "as a public client (no secret)"
     refreshed = (auth.last_refresh or {}).get("ok")
     grant = "a refresh" if refreshed else "the code exchange"

@@ -26,7 +26,8 @@ def reject_cross_site() -> Response | None:
     # Referrer-Policy: no-referrer (the callback), so only a real, different origin is refused.
     fetch_site = request.headers.get("Sec-Fetch-Site")
     sent_origin = request.headers.get("Origin")
-    if fetch_site in ("cross-site", "same-site") or sent_origin not in (None, "null", origin(settings().app_url)):
+    ours = origin(settings().client.app_url)
+    if fetch_site in ("cross-site", "same-site") or sent_origin not in (None, "null", ours):
         return errors.problem(403, "Cross-site request refused", "This action must come from the app's own pages.")
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     if not antiforgery.valid(sent):

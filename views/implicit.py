@@ -36,10 +36,10 @@ def start() -> Response | str:
     response_type = client.implicit_response_type()  # fetches discovery: fails before storing
     tx = transactions.begin(session, "implicit", key=TX)
     url = client.authorize_url(tx, response_type=response_type)
-    if client.config.discovery_base:  # an emulator: its discovery may list what its authorize endpoint refuses
+    if settings().client.discovery_base:  # an emulator: its discovery may list what its authorize endpoint refuses
         try:
             authorize_probe.refused_outright(
-                client.http, "implicit_authorize", url, client.config.implicit_redirect_uri
+                client.http, "implicit_authorize", url, settings().client.implicit_redirect_uri
             )
         except ProviderError:
             transactions.take(session, tx.state, "implicit", key=TX)  # nothing of this attempt stays stored
@@ -84,7 +84,8 @@ def _note_fragment(body: dict, values: dict) -> None:
     pairs = [pair + values[pair[:-1]] if pair in ("id_token=", "access_token=") else pair for pair in shape.split("&")]
     elapsed = body.get("elapsed_ms")  # how long the page had the fragment before posting it
     elapsed = float(elapsed) if isinstance(elapsed, (int, float)) and 0 <= elapsed <= 600_000 else 0.0
-    recorder.note_browser_step("implicit_callback", f"{settings().implicit_redirect_uri}#{'&'.join(pairs)}", elapsed)
+    url = f"{settings().client.implicit_redirect_uri}#{'&'.join(pairs)}"
+    recorder.note_browser_step("implicit_callback", url, elapsed)
 
 
 @bp.post("/api/implicit/verify")

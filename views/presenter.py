@@ -67,7 +67,7 @@ def call_rows(call: PreparedCall) -> tuple[str, list[tuple[str, str]]]:
     """The call's URL, then its form parameters and credential headers as they will be sent,
     through the trace's redactor: the same placeholders the trace shows for this call."""
     s = settings()
-    redactor = Redactor.for_app(s)
+    redactor = Redactor.for_app(s.client)
     content_type = call.header("Content-Type") or ""
     form = redactor.body(call.body(), content_type, revoke=call.step == "revoke")
     headers = redactor.headers(dict(call.headers))

@@ -35,21 +35,21 @@ def _not_configured() -> Response:
         404,
         "No public app client is configured",
         "The browser-only flow needs an app client without a secret, allowed the authorization code grant, "
-        f"with the callback URL {settings().spa_redirect_uri}.",
+        f"with the callback URL {settings().client.spa_redirect_uri}.",
         hint="Set OAUTH_PUBLIC_CLIENT_ID in .env (the local provider has one built in).",
         error="not_configured",
     )
 
 
 def _page(template: str, **extra: object) -> Response | str:
-    if not settings().public_client_id:
+    if not settings().client.public_client_id:
         return _not_configured()
     meta = oauth_client().metadata()  # a clear 502 when discovery fails
     # this page, and only this page, may fetch() the provider
     request_state.current().connect_src = tuple(spa.connect_origins(meta))
     return render_template(
         template,
-        config=spa.page_config(settings().client_config, meta),
+        config=spa.page_config(settings().client, meta),
         meanings=CLAIMS,
         why=WHY,
         causes=LIKELY_CAUSES,
@@ -122,7 +122,7 @@ def trace() -> Response:
             f"spa_{body['step']}",
             method,
             url,
-            request_headers={"Origin": settings().app_url},
+            request_headers={"Origin": settings().client.app_url},
             status=status,
             response_body=note,
         )
@@ -136,7 +136,7 @@ def begin() -> Response:
     """Start a browser-only sign-in: the server makes its `state` and `nonce` and keeps them in this
     browser's session (single use, 10 minutes), as for the implicit flow. The page makes its own PKCE
     verifier (the transaction's is unused). The first request of the flow that stores anything."""
-    if not settings().public_client_id:
+    if not settings().client.public_client_id:
         return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
     tx = transactions.begin(session, "spa", "/spa", key=TX)
     return jsonify({"state": tx.state, "nonce": tx.nonce})
@@ -152,7 +152,7 @@ def verify() -> Response:
         return refused
     recorder.note_incoming("spa_verify", keep_tokens=False)
     s = settings()
-    if not s.public_client_id:
+    if not s.client.public_client_id:
         return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
     values, error = spa.read_verify_body(body)
     if error:

@@ -20,7 +20,7 @@ from jose import jws
 from werkzeug.serving import WSGIRequestHandler
 
 from app import create_app
-from config import load_settings
+from config import Settings, load_settings
 from local_cognito import create_provider_app
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME, default_pool
 from oauth.http import Reply
@@ -55,8 +55,8 @@ class Stack:
         return self.provider_app.extensions["local_cognito"]
 
     @property
-    def settings(self):
-        return self.app.extensions["settings"]
+    def settings(self) -> Settings:
+        return cast(Flask, self.app).extensions["settings"]
 
     @property
     def client(self):
@@ -160,7 +160,7 @@ class Stack:
 
     @property
     def public_client(self) -> dict:
-        return next(c for c in self.pool_config["clients"] if c["client_id"] == self.settings.public_client_id)
+        return next(c for c in self.pool_config["clients"] if c["client_id"] == self.settings.client.public_client_id)
 
     def spa_begin(self, http: requests.Session) -> dict:
         """POST /api/spa/begin as the /spa page does: this sign-in's state and nonce, made by the server."""
@@ -176,7 +176,7 @@ class Stack:
         digest = hashlib.sha256(verifier.encode()).digest()
         params = {
             "response_type": "code",
-            "client_id": self.settings.public_client_id,
+            "client_id": self.settings.client.public_client_id,
             "redirect_uri": self.url + "/spa/callback",
             "scope": "openid email profile",
             "state": started["state"],
@@ -189,7 +189,7 @@ class Stack:
         code = parse_qs(urlsplit(back).query)["code"][0]
         form = {
             "grant_type": "authorization_code",
-            "client_id": self.settings.public_client_id,
+            "client_id": self.settings.client.public_client_id,
             "code": code,
             "redirect_uri": params["redirect_uri"],
             "code_verifier": verifier,
