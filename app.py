@@ -21,7 +21,9 @@ import local_defaults
 from cli import cognito_cli, doctor_command, inspect_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
+from flows.state import is_signed_in
 from oauth.client import OAuthClient
+from oauth.resource_server import ResourceServer
 from oauth.verified_cache import VerifiedTokenCache
 from signing import Signer
 from tracing import recorder
@@ -31,6 +33,7 @@ from views.attacks import bp as attacks_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
 from views.compare import bp as compare_bp
+from views.context import TraceIdSlot
 from views.dashboard import bp as dashboard_bp
 from views.doctor import bp as doctor_bp
 from views.implicit import bp as implicit_bp
@@ -39,7 +42,6 @@ from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
 from views.presenter import bp as presenter_bp
 from views.raw_tokens import bp as raw_tokens_bp
-from views.session_keys import TRACE_ID
 from views.spa import bp as spa_bp
 from views.trace import bp as trace_bp
 
@@ -62,7 +64,7 @@ class SplitSessionCache:
         return value if value is not None else self.others.get(key)
 
     def set(self, key: str, value: dict, timeout: int | None = None) -> bool:
-        signed_in = isinstance(value, dict) and signin.is_signed_in(value)
+        signed_in = isinstance(value, dict) and is_signed_in(value)
         target, other = (self.users, self.others) if signed_in else (self.others, self.users)
         other.delete(key)
         return target.set(key, value, timeout=timeout)
@@ -122,6 +124,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["oauth_client"] = OAuthClient(settings.client)
     app.extensions["verified_tokens"] = verified = VerifiedTokenCache[str](settings.api_token_cache_size)
     app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
+    app.extensions["resource_server"] = ResourceServer(
+        app.extensions["oauth_client"], verified, settings.client.api_required_scope
+    )
     app.extensions["signer"] = signer = Signer(settings.secret_key)
     _configure_sessions(app, settings)
     _install_tracing(app, settings, signer)
@@ -154,7 +159,7 @@ def _install_tracing(app: Flask, settings: Settings, signer: Signer) -> None:
     client: OAuthClient = app.extensions["oauth_client"]
     wiring = recorder.Wiring(
         signer=signer,
-        trace_id=TRACE_ID,
+        trace_id=TraceIdSlot(),
         refresh_token=signin.refresh_token,
         state=request_state.trace,
         secrets=settings.client,

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from flows.keys import SIGN_IN
 from oauth.grants import logout_url
 from tests.support import answer
-from views.signin import SESSION_KEY
 
 
 def refresh_token_of(stack) -> str:
@@ -272,12 +272,12 @@ def edit_stored_sign_in(stack, http, change) -> None:
     cache = stack.app.config["SESSION_CACHELIB"]
     key = "flowlab:" + http.cookies["flowlab_session"]
     data = cache.get(key)
-    change(data[SESSION_KEY])
+    change(data[SIGN_IN])
     cache.set(key, data)
 
 
 def stored_sign_in(stack, http) -> dict:
-    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])[SESSION_KEY]
+    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])[SIGN_IN]
 
 
 def nonce_check(page: str) -> str:

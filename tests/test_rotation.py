@@ -9,11 +9,11 @@ import botocore.session
 import pytest
 import requests
 
+from flows.keys import SCREEN, SIGN_IN
 from local_cognito import create_provider_app
 from local_cognito.rotation import RotationConfigError, normalize, rotation_of
 from local_cognito.settings import default_pool, ensure_pool_file
 from oauth.rotation import fingerprint, rotation_outcome
-from views.signin import SESSION_KEY
 
 
 def web_client(stack) -> dict:
@@ -184,8 +184,12 @@ def test_rotation_outcome_tells_tokens_apart_without_them():
     assert rotation_outcome("a", {}, now=1000, grace_seconds=5).new is None
 
 
+def stored_session(stack, http) -> dict:
+    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])
+
+
 def stored_sign_in(stack, http) -> dict:
-    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])[SESSION_KEY]
+    return stored_session(stack, http)[SIGN_IN]
 
 
 def test_the_app_keeps_the_new_token_and_records_the_rotation(make_stack, http):
@@ -196,7 +200,7 @@ def test_the_app_keeps_the_new_token_and_records_the_rotation(make_stack, http):
     record = stored_sign_in(stack, http)
     new = record["refresh_token"]
     assert new != old  # the app holds the token the provider rotated to
-    rotation = record["last_refresh"]["rotation"]
+    rotation = stored_session(stack, http)[SCREEN]["last_refresh"]["rotation"]  # the dashboard's screen state
     assert rotation["rotated"] and rotation["old"] == fingerprint(old) and rotation["new"] == fingerprint(new)
     assert rotation["grace_seconds"] == 15 and rotation["grace_ends"] == rotation["at"] + 15
     at(stack, stack.pool.clock() + 20)  # the old one's grace is over (and iat stays in the app's leeway)

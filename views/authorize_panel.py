@@ -7,6 +7,7 @@ import dataclasses
 from flask import Blueprint, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
+from flows.keys import TX
 from lab import authorize_panel as words
 from oauth import authorize_request as panel
 from oauth import transactions
@@ -14,7 +15,6 @@ from tracing import recorder
 
 from . import oauth_client, presenter, settings
 from .errors import problem
-from .session_keys import TX
 
 bp = Blueprint("authorize_panel", __name__)
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, session
 
+from flows.keys import CODE_RUN, IMPLICIT_RUN, SPA_RUN
 from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows
-
-from .session_keys import CODE_RUN, IMPLICIT_RUN, SPA_RUN
 
 bp = Blueprint("compare", __name__)
 
 
 @bp.get("/compare")
 def compare() -> str:
-    code_run, implicit_run, spa_run = CODE_RUN.get(), IMPLICIT_RUN.get(), SPA_RUN.get()
+    code_run, implicit_run, spa_run = CODE_RUN.get(session), IMPLICIT_RUN.get(session), SPA_RUN.get(session)
     return render_template(
         "compare.html",
         rows=compare_rows(code_run, implicit_run, spa_run),
