@@ -109,6 +109,7 @@ def test_trace_is_bounded_and_can_be_cleared(stack, http, monkeypatch):
     assert "No exchanges yet" in http.get(stack.url + "/trace").text
 
 
+@pytest.mark.live  # curl, a process of its own, calls the app and the provider
 def test_copied_curl_really_works(stack, http):
     stack.login(http)
     stack.post(http, "/refresh")

@@ -26,6 +26,7 @@ from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME, default_pool
 from oauth.http import Reply
 from oauth.transactions import pkce_challenge
 
+from .inproc import InProcessServer
 from .pages import csrf_of, script_csrf_of
 from .servers import LiveServer, TokenRewriter
 
@@ -34,8 +35,8 @@ from .servers import LiveServer, TokenRewriter
 class Stack:
     """A running provider + app pair, and helpers to drive them over HTTP."""
 
-    app_server: LiveServer
-    provider_server: LiveServer
+    app_server: LiveServer | InProcessServer
+    provider_server: LiveServer | InProcessServer
     provider_app: object
     rewriter: TokenRewriter
     app: object
@@ -238,15 +239,22 @@ def build_stack(
     env: dict | None = None,
     edit_pool: Callable[[dict], object] | None = None,
     provider_handler: type[WSGIRequestHandler] | None = None,
+    live: bool = True,
     **overrides,
 ) -> Stack:
     """The app and the local provider on loopback ports; `edit_pool` changes the pool file before the
     provider loads it, `provider_handler` how the provider's server writes its answers (LowercaseHeaders),
-    `env` and `overrides` the app's settings."""
-    app_server, provider_server = LiveServer(), LiveServer(handler=provider_handler)
+    `env` and `overrides` the app's settings. `live`: each a real server on its port (else both in-process,
+    tests/support/inproc.py: the same apps, no socket)."""
+    app_server: LiveServer | InProcessServer
+    provider_server: LiveServer | InProcessServer
+    if live or provider_handler is not None:
+        app_server, provider_server = LiveServer(), LiveServer(handler=provider_handler)
+    else:
+        app_server, provider_server = InProcessServer(), InProcessServer()
     keys = tmp_path / "provider-keys"
     shutil.copytree(key_dir, keys)
-    pool = default_pool(app_server.url, port=provider_server.server.server_port)
+    pool = default_pool(app_server.url, port=provider_server.port)
     pool["clients"][0]["logout_urls"].append(app_server.url + "/")
     if edit_pool is not None:
         edit_pool(pool)
