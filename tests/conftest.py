@@ -12,6 +12,7 @@ import requests
 
 from local_cognito.keys import KeyRing, SigningKey
 from tests.support import Stack, build_stack, start_redis, stop
+from tests.support.flows import FlowLab, build_flow_lab
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -69,6 +70,14 @@ def make_stack(request, tmp_path, key_dir) -> Iterator[Callable[..., Stack]]:
     for s in stacks:
         s.app_server.stop()
         s.provider_server.stop()
+
+
+@pytest.fixture
+def flow_lab(tmp_path, key_dir) -> Iterator[FlowLab]:
+    """The flows without the app: the local provider in-process, a dict session, a trace that keeps notes."""
+    lab = build_flow_lab(tmp_path, key_dir)
+    yield lab
+    lab.provider.stop()
 
 
 @pytest.fixture
