@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from lab.causes import likely_cause
 from lab.claims import WHY
 from lab.compare import code_run_record
+from lab.remembered import remembered
 from oauth import authorize_probe, transactions
 from oauth.calls import PreparedCall
 from oauth.errors import ClientError, IssuerMismatch, ProviderRefused
@@ -55,11 +56,17 @@ def _callback_error() -> Response:
     return problem(400, "Sign-in did not complete", detail, hint=hint, error=error)
 
 
-def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state: str = "") -> None:
+def store_login(
+    tokens: dict, claims: dict, nonce: str | None, flow: str, state: str = "", started: float | None = None
+) -> None:
     """Put verified tokens in the server-side session and give it a new id, a new anti-forgery
-    token and a new trace (which keeps only this sign-in's own steps, found by its `state`)."""
+    token and a new trace (which keeps only this sign-in's own steps, found by its `state`). `started`:
+    when the app began this sign-in's authorize request, to tell a sign-in the provider remembered."""
     now = int(time.time())
-    signin.start(signin.SignIn.from_tokens(tokens, claims, nonce=nonce, flow=flow, now=now))
+    user = signin.SignIn.from_tokens(tokens, claims, nonce=nonce, flow=flow, now=now)
+    skipped = remembered(claims.get("auth_time"), started)
+    user.remembered = skipped.as_dict() if skipped else None
+    signin.start(user)
     s = settings()
     CODE_RUN.set(code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes)))
     SEEN_AT.set(now)
@@ -215,7 +222,7 @@ def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response 
                 error="invalid_id_token",
             )
         claims = result.claims
-    store_login(tokens, claims, tx.nonce, "code", tx.state)
+    store_login(tokens, claims, tx.nonce, "code", tx.state, started=tx.created)
     COMPLETED_LOGIN.set({"state": tx.state, "code": _code_mac(dict(call.form).get("code", "")), "next": tx.next})
     if presenter.presenting():
         return presenter.came_back_screen(
