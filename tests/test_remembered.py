@@ -95,13 +95,9 @@ def test_the_remembered_notice_survives_a_refresh_of_the_tokens(stack, http):
 
 def test_what_counts_as_remembered():
     started = 1_765_120_000
-    assert remembered(started - 300, started + 0.5) is not None
-    assert (
-        remembered(started - 300, started)
-        .sentence()
-        .endswith(  # type: ignore[union-attr]
-            "5 min before this one started, through its own session cookie (an hour at Cognito)."
-        )
+    five = remembered(started - 300, started + 0.5)
+    assert five is not None and five.sentence().endswith(
+        "5 min before this one started, through its own session cookie (an hour at Cognito)."
     )
     assert remembered(started - SKEW_SECONDS, started) is None  # within the clocks' tolerance
     assert remembered(started + 3, started) is None  # signed in after the request started: the form
