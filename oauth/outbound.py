@@ -23,6 +23,7 @@ No Flask, no trace: the views record the exchange; tests/test_api_call.py attack
 from __future__ import annotations
 
 import contextlib
+import http.client
 import ipaddress
 import socket
 import threading
@@ -288,7 +289,7 @@ def _read(response: BaseHTTPResponse, deadline: float) -> tuple[bytes, str]:
             return b"".join(chunks), "time"
         try:
             chunk = response.read1(8192, decode_content=False)  # what has come so far: never waits for more
-        except (OSError, Urllib3Error):
+        except (OSError, Urllib3Error, http.client.HTTPException):
             if time.monotonic() >= deadline:
                 return b"".join(chunks), "time"
             raise
@@ -360,7 +361,7 @@ def send(
                 truncated=cut,
                 request_headers=headers,
             )
-        except (OSError, Urllib3Error, CertificateError) as exc:
+        except (OSError, Urllib3Error, CertificateError, http.client.HTTPException) as exc:
             late = time.monotonic() >= deadline
             failure = f"no answer within {deadline_seconds:g} s" if late else _why(exc)
             if late:
@@ -392,4 +393,6 @@ def _why(exc: BaseException) -> str:
         return "its TLS certificate was not valid for this name"
     if any(isinstance(e, TimeoutError) for e in chain) or "timed out" in text.lower():
         return "timed out"
+    if any(isinstance(e, http.client.HTTPException) for e in chain):
+        return f"the answer was not HTTP this client reads ({exc.__class__.__name__})"
     return (str(exc) or exc.__class__.__name__)[:200]

@@ -9,6 +9,7 @@ import gzip
 import html
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -292,6 +293,46 @@ def test_no_answer_is_a_502_that_says_so_and_the_attempt_is_traced(make_stack, h
     assert "The API gave no answer" in failed.text and "connection refused" in failed.text
     (step,) = api_steps(stack, http)
     assert step["response"]["status"] == 0
+
+
+@pytest.fixture
+def raw_server() -> Iterator[tuple[str, list[bytes]]]:
+    """A TCP server on loopback that answers each connection with the next of the bytes it is given."""
+    answers: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answers.pop(0) if answers else b"")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", answers
+    listener.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"y" * 70000 + b"\r\n\r\n",
+        b"",
+    ],
+    ids=["not-http", "too-many-headers", "header-too-long", "hang-up"],
+)
+def test_an_answer_that_is_not_http_is_no_answer_never_an_error_page(make_stack, http, raw_server, answer):
+    url, answers = raw_server
+    answers.append(answer)
+    stack = make_stack({"API_CALL_ALLOWLIST": url})
+    stack.login(http)
+    failed = call(stack, http, url + "/x")
+    assert failed.status_code == 502 and "The API gave no answer" in failed.text
 
 
 def test_rate_limited_with_the_other_outbound_calls(make_stack, api, http):
