@@ -6,10 +6,7 @@ tokens that expire in minutes."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -28,9 +25,7 @@ from local_cognito.lifetimes import (
     normalize,
 )
 from local_cognito.settings import default_pool, ensure_pool_file
-from tests.support import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import launch_app, wait_until_healthy
 
 
 def web_client(pool: dict) -> dict:
@@ -209,40 +204,13 @@ def test_local_token_minutes_outside_cognitos_limits_is_refused(raw):
     assert minutes_from_env({"LOCAL_TOKEN_MINUTES": " "}) is None and minutes_from_env({}) is None
 
 
-def launch(tmp_path: Path, minutes: str) -> tuple[subprocess.Popen, Path, dict]:
-    port, provider_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "APP_URL": f"http://localhost:{port}",
-        "LOCAL_COGNITO_PORT": str(provider_port),
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "LOCAL_COGNITO_FILE": str(tmp_path / "instance" / "local_cognito.json"),
-        "LOCAL_TOKEN_MINUTES": minutes,
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("COGNITO_USER_POOL_ID", "OAUTH_ISSUER", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET"):
-        env[name] = ""  # the local provider, whatever a .env says
-    out = tmp_path / "out.txt"
-    with out.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT
-        )
-    return proc, out, env
-
-
 def test_make_run_with_local_token_minutes_mints_five_minute_tokens(tmp_path):
     """`LOCAL_TOKEN_MINUTES=5 make run`: the banner says so, and a sign-in gets tokens that live 5 minutes;
     the pool file keeps its own lifetimes."""
-    proc, out, env = launch(tmp_path, "5")
+    proc, out, env = launch_app(tmp_path, LOCAL_TOKEN_MINUTES="5")
     try:
         provider = f"http://127.0.0.1:{env['LOCAL_COGNITO_PORT']}"
-        for _ in range(200):
-            try:
-                if requests.get(f"http://127.0.0.1:{env['PORT']}/api/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_healthy(env["PORT"])
         pool = json.loads(Path(env["LOCAL_COGNITO_FILE"]).read_text())
         client = web_client(pool)
         answer = requests.post(  # the machine client: a token without a browser, from the same pool
@@ -261,7 +229,7 @@ def test_make_run_with_local_token_minutes_mints_five_minute_tokens(tmp_path):
 
 
 def test_make_run_with_a_local_token_minutes_cognito_refuses_stops_with_one_line(tmp_path):
-    proc, out, _ = launch(tmp_path, "2")
+    proc, out, _ = launch_app(tmp_path, LOCAL_TOKEN_MINUTES="2")
     assert proc.wait(timeout=30) != 0
     lines = [line for line in out.read_text().splitlines() if line.strip()]
     assert lines == [

@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import redis
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -168,3 +171,41 @@ def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def launch_app(tmp_path: Path, **extra: str) -> tuple[subprocess.Popen, Path, dict[str, str]]:
+    """`python app.py` (what `make run` runs) with the local provider on free ports and its files in
+    `tmp_path`, plus `extra` environment; its output goes to the returned file. (The process, that file,
+    its environment.)"""
+    port, provider_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "APP_URL": f"http://localhost:{port}",
+        "LOCAL_COGNITO_PORT": str(provider_port),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "LOCAL_COGNITO_FILE": str(tmp_path / "instance" / "local_cognito.json"),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+    for name in ("COGNITO_USER_POOL_ID", "OAUTH_ISSUER", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET"):
+        env[name] = ""  # the local provider, whatever a .env says (set values win over .env)
+    out = tmp_path / "out.txt"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    return proc, out, env
+
+
+def wait_until_healthy(port: str | int) -> None:
+    """Until the app launched on `port` answers /api/health (up to 20 s)."""
+    for _ in range(200):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
