@@ -88,7 +88,7 @@ def test_mermaid_parses_and_renders_every_step_with_its_label_as_written(mermaid
     assert shown["messages"] == [
         "authorize: GET /oauth2/authorize → redirect",
         "code exchange: POST /oauth2/token → 200",
-        "api_call: GET /" + HOSTILE.replace(" ", "%20") + " → 418",
+        "call another API: GET /" + HOSTILE.replace(" ", "%20") + " → 418",
         "call the API: GET /api/me → 401",
         "probe: doctor probe: GET /.well-known/x → 200",
     ]
