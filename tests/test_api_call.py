@@ -155,7 +155,7 @@ def test_a_listed_url_gets_the_access_token_and_the_answer_is_shown_escaped(list
     assert sent.status_code == 303 and sent.headers["Location"] == "/call#result"
     (got,) = api.seen
     token = got["authorization"].removeprefix("Bearer ")
-    assert listed.client.verify_access_token(token).claims["jti"] == access["jti"]  # this session's token
+    assert listed.client.presets.sign_in.verify_access(token).claims["jti"] == access["jti"]  # this session's token
     assert got["host"] == api.url.removeprefix("http://") and got["path"] == "/api/echo?x=1"
     page = http.get(listed.url + "/call").text
     assert EVIL not in page and html.escape(EVIL, quote=False) in page.replace("&#39;", "'")  # escaped text
