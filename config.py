@@ -20,6 +20,7 @@ from limits import parse_many
 
 import local_defaults
 from oauth.config import ClientConfig
+from oauth.outbound import Entry, parse_allowlist
 from oauth.resource import is_scope_token
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -87,6 +88,7 @@ class Settings:
     jwks_max_age: float = 600.0
     discovery_base: str = ""
     pool_id: str = ""
+    api_call_allowlist: tuple[Entry, ...] = ()  # where /call may send the access token (empty: the page is off)
 
     @cached_property
     def client_config(self) -> ClientConfig:
@@ -367,6 +369,14 @@ def _grace_seconds(env: dict[str, str], local_default: int | None) -> int | None
     return value
 
 
+def _allowlist(env: dict[str, str]) -> tuple[Entry, ...]:
+    """API_CALL_ALLOWLIST: the origins and URL prefixes /call may send the access token to."""
+    try:
+        return parse_allowlist(env.get("API_CALL_ALLOWLIST", ""))
+    except ValueError as exc:
+        raise ConfigError(f"API_CALL_ALLOWLIST: {exc}.") from None
+
+
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Build Settings from `env` (default: os.environ after loading `.env`)."""
     if env is None:
@@ -491,6 +501,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
         "discovery_base": discovery_base,
         "pool_id": "" if local else pool_id,
+        "api_call_allowlist": _allowlist(env),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -62,6 +62,7 @@ STEP_TITLES = {
     "spa_refresh": "The page refreshes its tokens itself (refresh token in JavaScript)",
     "spa_revoke": "The page revokes its refresh token itself",
     "api": "Call the protected API",
+    "api_call": "Call another API with the access token",
     "doctor": "Setup doctor probe",
 }
 
@@ -85,6 +86,7 @@ LANES = {
     "spa_refresh": ("browser", "provider"),
     "spa_revoke": ("browser", "provider"),
     "api": ("app", "app"),
+    "api_call": ("app", "api"),  # another API, one the operator listed (API_CALL_ALLOWLIST)
 }
 
 
@@ -112,6 +114,7 @@ ARROW_LABELS = {
     "implicit_verify": "verify the implicit tokens",
     "logout": "logout",
     "api": "call the API",
+    "api_call": "call another API",
     "doctor": "doctor probe",
 }
 

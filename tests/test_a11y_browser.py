@@ -204,7 +204,7 @@ def test_every_page_the_app_serves_passes_the_audit(stack, page: Page):
     for rule in stack.app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.arguments or rule.endpoint in NOT_A_PAGE:
             continue
-        if rule.rule.startswith("/api/") or rule.rule.endswith((".har", ".md", ".json")):
+        if rule.rule.startswith("/api/") or rule.rule.endswith((".har", ".md", ".mmd", ".json")):
             continue
         response = page.goto(stack.url + rule.rule)
         if response is None or "text/html" not in response.headers.get("content-type", ""):

@@ -146,6 +146,8 @@ def test_latest_lifecycle_result_only_and_a_plain_refresh_diff(stack, page: Page
     result = page.locator("#last-refresh")
     expect(result).to_be_visible()
     diff = result.locator('[data-diff="ID token"]')
+    expect(diff.locator(".diff-summary")).to_contain_text("Nothing but exp and iat moved")
+    expect(diff.locator('tr[data-claim="exp"]')).to_contain_text(re.compile(r"\(\d\d:\d\d:\d\d UTC, iat \+ 1 h\)"))
     expect(diff.locator('tr[data-claim="jti"]')).to_contain_text("Changed: every token has its own id")
     expect(diff.locator('tr[data-claim="nonce"]')).to_contain_text("not in the new token")
     expect(diff.locator('tr[data-claim="nonce"]')).to_contain_text("Removed")

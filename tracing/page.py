@@ -58,7 +58,8 @@ def arrow(step: Step) -> Arrow:
     else:
         text = f"{label} → {status}\n{step.method} {path}"
     channel = "front" if step.kind == "browser" else "back"
-    return step.source, step.target, text, channel + (" probe" if step.probe else "")
+    source, target = (step.source, step.target) if step.target != "api" else ("app", "app")  # no API lane here
+    return source, target, text, channel + (" probe" if step.probe else "")
 
 
 def cause(step: Step) -> str:

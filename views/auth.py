@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from lab.causes import likely_cause
 from lab.claims import WHY
 from lab.compare import code_run_record
+from lab.remembered import remembered
 from oauth import authorize_probe, transactions
 from oauth.calls import PreparedCall
 from oauth.client import is_jwt
@@ -58,20 +59,29 @@ def _callback_error() -> Response:
 
 
 def store_login(
-    tokens: dict, id_result: Verification | None, access_result: Verification | None, flow: str, state: str = ""
+    tokens: dict,
+    id_result: Verification | None,
+    access_result: Verification | None,
+    flow: str,
+    state: str = "",
+    started: float | None = None,
 ) -> None:
     """Put verified tokens in the server-side session, with the checks made on them, and give it a new
     id, a new anti-forgery token and a new trace (which keeps only this sign-in's own steps, found by
-    its `state`)."""
+    its `state`). `started`: when the app began this sign-in's authorize request, to tell a sign-in the
+    provider remembered."""
     now = int(time.time())
+    claims = id_result.claims if id_result else {}
     user = signin.SignIn.from_tokens(
         tokens,
-        id_result.claims if id_result else {},
+        claims,
         id_checks=KeptVerification.of(id_result) if id_result else None,
         access_checks=KeptVerification.of(access_result) if access_result else None,
         flow=flow,
         now=now,
     )
+    skipped = remembered(claims.get("auth_time"), started)
+    user.remembered = skipped.as_dict() if skipped else None
     signin.start(user)
     s = settings()
     CODE_RUN.set(code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes)))
@@ -229,7 +239,7 @@ def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response 
     # the access token is for the resource server (RFC 6749 §1.4): its checks are kept for the dashboard,
     # and a failed one does not refuse the sign-in
     access = preset.verify_access(tokens["access_token"]) if is_jwt(tokens["access_token"]) else None
-    store_login(tokens, result, access, "code", tx.state)
+    store_login(tokens, result, access, "code", tx.state, started=tx.created)
     COMPLETED_LOGIN.set({"state": tx.state, "code": _code_mac(dict(call.form).get("code", "")), "next": tx.next})
     if presenter.presenting():
         return presenter.came_back_screen(

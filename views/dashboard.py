@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from lab.claims import explain_claims
 from lab.display import PAGE_NAMES
+from lab.remembered import from_stored
 from oauth import transactions
 from oauth.client import is_jwt
 from oauth.kept import KeptVerification
@@ -117,6 +118,7 @@ def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", a
         raw_response=auth.token_response,
         revoke_failed=revoke_failed,
         already=already,
+        remembered=from_stored(auth.remembered),
     )
     return Response(html, status=status, mimetype="text/html")
 

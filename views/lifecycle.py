@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from lab.causes import likely_cause
 from lab.display import shorten_response
-from lab.lifecycle import claim_diff
+from lab.lifecycle import claim_diff, diff_summary
 from oauth.client import is_jwt
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
@@ -118,6 +118,9 @@ def refresh() -> Response | str:
         "id_diff": claim_diff(before_id, _claims(new_id)) if new_id else [],
         "access_diff": claim_diff(before_access, _claims(tokens["access_token"])),
     }
+    for kind in ("id", "access"):  # one sentence each: did anything but exp and iat move?
+        rows = auth.last_refresh[f"{kind}_diff"]
+        auth.last_refresh[f"{kind}_summary"] = diff_summary(rows) if rows else ""
     _save(auth, "refresh")
     if presenter.presenting():
         return presenter.came_back_screen(

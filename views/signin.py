@@ -57,6 +57,8 @@ class SignIn:
     api_call: dict[str, Any] | None = None
     refresh_revoked: bool = False
     last_action: str | None = None
+    # the provider skipped its sign-in form (lab/remembered.py): {"auth_time", "started"}, else None
+    remembered: dict[str, int] | None = None
 
     @classmethod
     def from_tokens(
