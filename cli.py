@@ -113,6 +113,10 @@ def _endpoint_note() -> str:
     return f"Cognito endpoint: {url} (from {name}; {kind})"
 
 
+def _env_keys() -> set[str]:
+    return set(dotenv_values(ENV_FILE)) if ENV_FILE.exists() else set()
+
+
 def _allowed_ids(added: str) -> str:
     """API_ALLOWED_CLIENT_IDS with `added`, keeping the ids .env already lists."""
     current = (dotenv_values(ENV_FILE).get("API_ALLOWED_CLIENT_IDS") or "") if ENV_FILE.exists() else ""
@@ -138,9 +142,26 @@ def _allowed_ids(added: str) -> str:
     show_default=True,
     help="A new pool's issuer form (IssuerConfiguration); a reused pool keeps its own.",
 )
+@click.option(
+    "--refresh-token-rotation",
+    "rotation",
+    type=click.IntRange(0, 60),
+    is_flag=False,
+    flag_value=0,
+    default=None,
+    metavar="[GRACE_SECONDS]",
+    help="Turn on refresh-token rotation for the web client; the old token works GRACE_SECONDS more (0-60, "
+    "default 0). Also writes REFRESH_TOKEN_GRACE_SECONDS.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 def cognito_setup(
-    region: str, domain_prefix: str, test_user: str, permanent_password: bool, issuer_type: str, dry_run: bool
+    region: str,
+    domain_prefix: str,
+    test_user: str,
+    permanent_password: bool,
+    issuer_type: str,
+    rotation: int | None,
+    dry_run: bool,
 ) -> None:
     """Create or reuse a user pool, domain, app clients and resource server; write .env."""
     settings = current_app.extensions["settings"]
@@ -164,6 +185,7 @@ def cognito_setup(
             permanent_password=permanent_password,
             issuer_type=issuer_type.upper(),
             endpoint=emulator_endpoint(dict(os.environ)),
+            refresh_token_rotation=rotation,
         )
     except SetupError as exc:
         raise click.ClickException(str(exc)) from None
@@ -174,6 +196,8 @@ def cognito_setup(
         return
     env = outcome.env
     env["API_ALLOWED_CLIENT_IDS"] = _allowed_ids(env["API_ALLOWED_CLIENT_IDS"])
+    if not env["REFRESH_TOKEN_GRACE_SECONDS"] and "REFRESH_TOKEN_GRACE_SECONDS" not in _env_keys():
+        del env["REFRESH_TOKEN_GRACE_SECONDS"]  # no rotation, and no old value to clear: no line for it
     written = update_env_file(ENV_FILE, env)
     if not outcome.changed and not written:
         click.echo("Nothing to change: the user pool, domain, app clients and resource server already match.")
@@ -195,6 +219,16 @@ def _summary(outcome, region: str, written: list[str], test_user: str, app_url: 
         f"Web app client {env['OAUTH_CLIENT_ID']}; machine client {env['M2M_CLIENT_ID']} (scopes flowlab-api/*, "
         "accepted by /api/me: API_ALLOWED_CLIENT_IDS)"
     )
+    if outcome.rotation_grace is None:
+        click.echo(
+            "Refresh-token rotation: off for the web client (--refresh-token-rotation [GRACE_SECONDS] turns it on)."
+        )
+    else:
+        grace = outcome.rotation_grace
+        click.echo(
+            f"Refresh-token rotation: on for the web client; a rotated-out refresh token works {grace} s more "
+            f"(REFRESH_TOKEN_GRACE_SECONDS={grace})."
+        )
     click.echo(f".env: {'updated ' + ', '.join(written) if written else 'already up to date'} (secrets not shown)")
     for warning in outcome.warnings:
         click.echo(f"Warning: {warning}")
