@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from lab.claims import explain_claims, why
 from lab.display import PAGE_NAMES
+from lab.rotation import rotation_panel
 from oauth import transactions
 from oauth.client import is_jwt
 from oauth.times import format_time
@@ -131,6 +132,7 @@ def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", a
         access_exp=access.claims.get("exp") if access and isinstance(access.claims.get("exp"), int) else None,
         raw_tokens=[(t, k) for t, k, _ in tokens],
         raw_response=auth.token_response,
+        rotation=rotation_panel(auth.last_refresh, held=bool(auth.rotated_out), now=now),
         revoke_failed=revoke_failed,
         already=already,
     )

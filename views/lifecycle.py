@@ -13,7 +13,7 @@ from lab.display import shorten_response
 from lab.lifecycle import claim_diff
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
-from oauth.rotation import rotation_outcome
+from oauth.rotation import fingerprint, replay_record, replay_wait, rotation_outcome
 from oauth.tokens import CheckName
 from tracing import recorder
 
@@ -99,6 +99,7 @@ def refresh() -> Response | str:
         auth.refresh_token, tokens, now=int(time.time()), grace_seconds=settings().refresh_token_grace_seconds
     )
     rotated = rotation.rotated
+    auth.rotated_out = auth.refresh_token if rotated else None  # held only for the replay button
     auth.access_token = tokens["access_token"]
     auth.id_token = new_id or auth.id_token
     auth.refresh_token = tokens.get("refresh_token") or auth.refresh_token
@@ -129,6 +130,63 @@ def refresh() -> Response | str:
             go_url=url_for("dashboard.dashboard", _anchor="lifecycle"),
         )
     return _to_dashboard()
+
+
+@bp.post("/refresh/replay-old")
+@login_required
+def replay_old() -> Response | str:
+    """Send the refresh token a rotation replaced, once its grace is over: the provider's refusal is what
+    rotation protects against. The old token is dropped before the call, whatever the answer."""
+    auth = current()
+    rotation = (auth.last_refresh or {}).get("rotation") or {}
+    if not auth.rotated_out or not rotation.get("rotated"):
+        return problem(
+            400,
+            "No rotated-out refresh token to replay",
+            "The app holds a replaced refresh token only after a refresh that rotated it, until it is replayed "
+            "or a few minutes after its grace period.",
+            action=(url_for("dashboard.dashboard", _anchor="lifecycle"), "Back to the dashboard"),
+        )
+    now = time.time()
+    if wait := replay_wait(rotation, now):
+        return problem(
+            409,
+            "The old refresh token is still in its grace period",
+            f"The provider still accepts it for {wait} s more, so a replay now would only mint more tokens. "
+            "Replay it when the countdown ends.",
+            action=(url_for("dashboard.dashboard", _anchor="rotation"), "Back to the countdown"),
+        )
+    client = oauth_client()
+    call = client.prepare_refresh(auth.rotated_out)
+    confirmed = request.form.get("confirmed") == "1"
+    if presenter.presenting() and not (confirmed and presenter.is_the_shown_call(call)):
+        return presenter.call_screen(
+            title="Replay the rotated-out refresh token",
+            call=call,
+            changed=confirmed,
+            expect="400 invalid_grant: after its grace period the provider refuses a refresh token that rotation "
+            "replaced. A copy of it (from a log, a backup, a stolen cookie jar) is now worthless.",
+            action=url_for("lifecycle.replay_old"),
+            fields={"confirmed": "1"},
+        )
+    sent, auth.rotated_out = fingerprint(auth.rotated_out), None
+    try:
+        with recorder.probes():  # an expected refusal: shown with the tool's own probes in the trace
+            client.send(call)
+    except ProviderRefused as exc:
+        replay = replay_record(
+            at=int(now), fingerprint_sent=sent, status=exc.status, error=exc.error, description=exc.description
+        )
+    except ProviderError as exc:
+        replay = replay_record(
+            at=int(now), fingerprint_sent=sent, status=502, error="provider_error", description=exc.message
+        )
+    else:  # the provider's grace was longer than the app was told: its new tokens are not kept
+        replay = replay_record(at=int(now), fingerprint_sent=sent, accepted=True)
+    if auth.last_refresh is not None:
+        auth.last_refresh = {**auth.last_refresh, "replay": replay}
+    _save(auth, "refresh")
+    return _to_dashboard("rotation")
 
 
 @bp.post("/auto-refresh")
@@ -187,6 +245,7 @@ def revoke() -> Response | str:
         )
     client.send(call)
     auth.refresh_revoked = True
+    auth.rotated_out = None  # revoking a refresh token ends every token of the sign-in: nothing left to replay
     _save(auth, "revoke")
     if presenter.presenting():
         return presenter.came_back_screen(

@@ -9,6 +9,7 @@ is treated as signed out, never as an error. Every other session key is named in
 from __future__ import annotations
 
 import functools
+import time
 import types
 import typing
 from collections.abc import Callable, Mapping, MutableMapping
@@ -19,7 +20,7 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from lab.display import shorten_response
-from oauth.rotation import fingerprint
+from oauth.rotation import fingerprint, keep_rotated_out
 
 from .session_guard import GuardedSessions
 from .session_keys import AUTO_REFRESH, KEPT_ACROSS_LOGIN, SIGN_IN
@@ -39,6 +40,9 @@ class SignIn:
     login_at: int = 0  # when the user signed in (epoch seconds); the session's maximum age counts from it
     id_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
+    # the refresh token a rotation replaced, held server-side only for the dashboard's replay button (never
+    # shown, traced or exported); dropped at the replay, the next refresh, or REPLAY_KEEP_SECONDS after its grace
+    rotated_out: str | None = field(default=None, repr=False)
     nonce: str | None = None  # the login's nonce; None after a refresh replaced the ID token
     # a refresh replaced the login's ID token (set by the refresh view): only then is the nonce check skipped
     id_token_refreshed: bool = False
@@ -94,6 +98,14 @@ class SignIn:
     def refresh_fingerprint(self) -> str | None:
         """The held refresh token told apart from others ("…" + 4 hex digits of its SHA-256), never shown."""
         return fingerprint(self.refresh_token) if self.refresh_token else None
+
+    def drop_stale_rotated_out(self, now: float) -> bool:
+        """Forget the rotated-out refresh token once the replay button can no longer use it (oauth/rotation.py:
+        REPLAY_KEEP_SECONDS after its grace, or no rotation on record). True when it was dropped."""
+        if self.rotated_out and not keep_rotated_out((self.last_refresh or {}).get("rotation") or {}, now):
+            self.rotated_out = None
+            return True
+        return False
 
     def revealable(self) -> set[str]:
         """The tokens its user may see in full: the access and ID tokens, never the refresh token."""
@@ -175,6 +187,8 @@ def require_login(post_refusal: Callable[[], Response] | None = None) -> Respons
     with `next` set to it (a POST gets `post_refusal()` instead, when given)."""
     g.user = load()
     if g.user is not None:
+        if g.user.drop_stale_rotated_out(time.time()):
+            g.user.save(session)
         return None
     if post_refusal is not None and request.method == "POST":
         return post_refusal()
