@@ -41,22 +41,21 @@ def client_rotation(grace_seconds: int | None, local_provider: bool) -> str:
     )
 
 
-def _replay_said(replay: Mapping[str, object], new: object) -> tuple[str, bool]:
-    """The replay's outcome in one sentence, and whether it is the refusal rotation promises."""
-    token = replay.get("token") or "the old token"
+def _replay_said(replay: Mapping[str, object]) -> tuple[str, bool]:
+    """What the replay got, said after "Replayed <token>:", and whether it is the refusal rotation promises."""
     if replay.get("accepted"):
         return (
-            f"Replayed {token}: the provider still accepted it, so its grace period is longer than the app was told "
+            "the provider still accepted it, so its grace period is longer than the app was told "
             "(REFRESH_TOKEN_GRACE_SECONDS). The tokens it answered with were discarded.",
             False,
         )
     status, error, description = replay.get("status"), replay.get("error"), replay.get("description")
-    said = f"HTTP {status} {error}" + (f" ({description})" if description else "")
     if status == 502:
-        return f"Replayed {token}: the provider failed ({description}); nothing can be said about the old token.", False
+        return f"the provider failed ({description}); nothing can be said about the old token.", False
+    said = f"HTTP {status} {error}" + (f" ({description})" if description else "")
     return (
-        f"Replayed {token}: refused by the provider, {said}. The rotated-out token is dead: a copy of it can no "
-        f"longer mint tokens, while the token that replaced it ({new}) still works.",
+        f"refused by the provider, {said}. The rotated-out token is dead: a copy of it can no longer mint tokens, "
+        "while the token that replaced it still works:",
         True,
     )
 
@@ -71,7 +70,7 @@ def rotation_panel(last_refresh: Mapping[str, object] | None, *, held: bool, now
         return None
     rotated = bool(rotation.get("rotated"))
     replay = last_refresh.get("replay")
-    said, refused = _replay_said(replay, rotation.get("new")) if isinstance(replay, Mapping) else ("", False)
+    said, refused = _replay_said(replay) if isinstance(replay, Mapping) else ("", False)
     grace = rotation.get("grace_seconds")
     return {
         "rotated": rotated,
@@ -81,7 +80,7 @@ def rotation_panel(last_refresh: Mapping[str, object] | None, *, held: bool, now
         "assumed_grace": MAX_GRACE_SECONDS,
         "wait": replay_wait(rotation, now) if rotated else 0,
         "can_replay": rotated and held,
-        "replayed": said,
-        "refused": refused,
+        "replayed": said,  # after "Replayed <the old token's fingerprint>:"
+        "refused": refused,  # then "<the new token's fingerprint>"
         "protects": PROTECTS,
     }

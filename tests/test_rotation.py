@@ -266,10 +266,9 @@ def test_the_replayed_old_token_is_refused_and_then_forgotten(make_stack, http, 
     answer = stack.post(http, "/refresh/replay-old")
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/dashboard#rotation")
     shown = " ".join(dashboard_text(stack, http).split())
-    assert (
-        f"Replayed {fingerprint(old)}: refused by the provider, HTTP 400 invalid_grant (Invalid Refresh Token)" in shown
-    )
-    assert f"while the token that replaced it ({fingerprint(new)}) still works" in shown
+    refused = "refused by the provider, HTTP 400 invalid_grant (Invalid Refresh Token)"
+    assert f"Replayed {fingerprint(old)} : {refused}" in shown
+    assert f"while the token that replaced it still works: {fingerprint(new)} ." in shown
     record = stored_sign_in(stack, http)
     assert record["rotated_out"] is None and record["refresh_token"] == new  # dropped; the new one kept
     assert record["last_refresh"]["replay"]["status"] == 400
@@ -334,3 +333,27 @@ def test_no_rotation_no_panel_and_revoking_forgets_the_old_token(make_stack, htt
         assert stored_sign_in(rotating, other)["rotated_out"]
         rotating.post(other, "/revoke")
         assert stored_sign_in(rotating, other)["rotated_out"] is None
+
+
+def page_text(stack, http, path: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", http.get(stack.url + path).text)).split())
+
+
+def test_the_revocation_lab_and_compare_say_what_rotation_protects_against(make_stack, http):
+    stack = make_stack(refresh_token_grace_seconds=20)
+    stack.login(http)
+    lab = page_text(stack, http, "/revocation")
+    assert "Revocation and refresh-token rotation" in lab
+    assert "a copy of the old token, from a log, a backup, a stolen cookie jar or browser storage, is refused" in lab
+    assert "It does not stop a thief who uses a copy first" in lab
+    assert "For this app: rotation is on for this app client, grace 20 s ." in lab
+    compare = page_text(stack, http, "/compare")
+    assert "If the refresh token is copied" in compare
+    assert "refresh-token rotation is on for this app client, grace 20 s" in compare
+    assert "there is no refresh token: the implicit flow never returns one" not in compare  # implicit not run yet
+    plain = make_stack()
+    with requests.Session() as other:
+        plain.login(other)
+        assert "off for this app client (its RefreshTokenRotation in the local provider's pool file)" in page_text(
+            plain, other, "/revocation"
+        )

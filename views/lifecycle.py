@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from lab.causes import likely_cause
 from lab.display import shorten_response
 from lab.lifecycle import claim_diff
+from lab.rotation import GRACE, PROTECTS, client_rotation
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
 from oauth.rotation import fingerprint, replay_record, replay_wait, rotation_outcome
@@ -287,7 +288,13 @@ def revocation() -> str:
             "exp": exp.detail if (exp := offline.check(CheckName.EXP)) else "",
             **attempts,
         }
-    return render_template("revocation.html", auth=auth, lab=lab)
+    s = settings()
+    rotation = {
+        "protects": PROTECTS,
+        "grace": GRACE,
+        "client": client_rotation(s.refresh_token_grace_seconds, s.local_provider),
+    }
+    return render_template("revocation.html", auth=auth, lab=lab, rotation=rotation)
 
 
 @bp.post("/call-api")
