@@ -12,6 +12,7 @@ from lab.causes import likely_cause
 from lab.display import shorten_response
 from lab.lifecycle import claim_diff
 from lab.rotation import GRACE, PROTECTS, client_rotation
+from lab.scopes import scope_refusal
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
 from oauth.rotation import fingerprint, replay_record, replay_wait, rotation_outcome
@@ -306,6 +307,9 @@ def call_api() -> Response:
     token = auth.id_token if kind == "id" else auth.access_token
     if not token:
         return problem(400, "No such token", "This sign-in has no ID token.")
-    auth.api_call = {"token": kind, **api.call_api_traced(token)}
+    answer = api.call_api_traced(token)
+    challenge = answer["headers"].get("WWW-Authenticate", "")
+    why = scope_refusal(answer["status"], challenge, _claims(token).get("scope"))  # a 403 names the missing scope
+    auth.api_call = {"token": kind, **answer, "scope_refusal": why}
     _save(auth, "api")
     return _to_dashboard("api")
