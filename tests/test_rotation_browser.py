@@ -12,11 +12,10 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.support.browser import sign_in, watch_console
+from tests.test_demo_browser import PROJECTOR
 from tests.test_rotation import rotate
 
 pytestmark = pytest.mark.browser
-
-PROJECTOR = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1.5}
 
 
 def on_screen(page: Page, locator: Locator) -> None:
