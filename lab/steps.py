@@ -63,6 +63,7 @@ STEP_TITLES = {
     "spa_revoke": "The page revokes its refresh token itself",
     "api": "Call the protected API",
     "doctor": "Setup doctor probe",
+    "token_customization": "Read the local provider's record of a token's customization (its own endpoint)",
 }
 
 LANES = {
@@ -85,6 +86,7 @@ LANES = {
     "spa_refresh": ("browser", "provider"),
     "spa_revoke": ("browser", "provider"),
     "api": ("app", "app"),
+    "token_customization": ("app", "provider"),
 }
 
 

@@ -18,6 +18,7 @@ from oauth.times import format_time
 from oauth.tokens import IF_PRESENT, SKIP, Rule, Verification
 
 from . import oauth_client, settings, signout_note, unverified_claims
+from .customization import customized
 from .signin import SignIn, current, login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -73,9 +74,11 @@ def arrival(auth: SignIn) -> str:
 
 
 def _token_view(result: Verification, now: float, how: str) -> dict:
+    rows = explain_claims(result.claims, now)
     return {
         "header": result.header,
-        "claims": explain_claims(result.claims, now),
+        "claims": rows,
+        "customization": customized(rows, result.claims, result.kind),  # marks rows from customization
         "checks": result.checks,
         "ok": result.ok,
         "arrival": how,
