@@ -22,9 +22,11 @@ from aws_setup.teardown import teardown
 from config import emulator_endpoint, endpoint_override
 from lab import inspector as inspect
 from lab.causes import refusal_message
+from lab.offline import inspect_with_keyset
 from oauth import doctor
 from oauth.errors import ProviderRefused
-from oauth.http import ProviderError
+from oauth.http import Http, ProviderError
+from oauth.keyset import MAX_KEYSET, KeySetError, fetch_keyset
 
 token_cli = AppGroup("token", help="Get tokens without a browser.")
 
@@ -45,15 +47,28 @@ def doctor_command() -> None:
 
 @click.command("inspect")
 @click.argument("token", default="-")
+@click.option("--jwks", "jwks", metavar="FILE_OR_URL", help="Verify offline against this saved key set (JWKS).")
+@click.option("--at", "at", metavar="TIME", help="Check the times at this moment: ISO 8601 or epoch seconds.")
+@click.option("--issuer", metavar="ISS", help="The issuer to trust (offline; without it iss is not checked).")
+@click.option("--client-id", metavar="ID", help="The app client to expect (offline; else aud/client_id unchecked).")
 @with_appcontext
-def inspect_command(token: str) -> None:
-    """Decode and verify TOKEN against the configured provider (`-` or nothing: read standard input,
-    which keeps the token out of your shell history). Exit 1 when a check fails, 2 for no token."""
-    client = current_app.extensions["oauth_client"]
+def inspect_command(token: str, jwks: str | None, at: str | None, issuer: str | None, client_id: str | None) -> None:
+    """Decode and verify TOKEN (`-` or nothing: read standard input, which keeps it out of your shell history):
+    against the configured provider, or with --jwks offline against a saved key set. Exit 0 when every check
+    made passes, 1 when one fails, 2 for no token or unusable options (one line, on standard error)."""
     raw = sys.stdin.read(inspect.MAX_PASTE + 1024) if token == "-" else token
     try:
-        result = inspect.inspect_token(raw, client.config, client.jwks)
-    except inspect.InspectError as exc:
+        if jwks is None:
+            if at or issuer or client_id:
+                raise inspect.InspectError(
+                    400, "--at, --issuer and --client-id go with --jwks (offline inspection against a saved key set)."
+                )
+            client = current_app.extensions["oauth_client"]
+            result = inspect.inspect_token(raw, client.config, client.jwks)
+        else:
+            keyset, source = _keyset(jwks)
+            result = inspect_with_keyset(raw, keyset, source=source, at=at, issuer=issuer, client_id=client_id)
+    except (inspect.InspectError, KeySetError) as exc:
         click.echo(f"Error: {exc.message}", err=True)
         raise SystemExit(2) from None
     except ProviderError as exc:
@@ -61,6 +76,18 @@ def inspect_command(token: str) -> None:
     click.echo(inspect.as_text(result))
     if result.verdict == "invalid":
         raise SystemExit(1)
+
+
+def _keyset(where: str) -> tuple[str | dict, str]:
+    """The key set from a URL (fetched and parsed) or a file (its text, at most one byte past the limit), and
+    how to name it."""
+    if where.startswith(("https://", "http://")):
+        return fetch_keyset(where, Http(timeout=10)), f"the key set at {where}"
+    try:
+        with Path(where).open(encoding="utf-8") as file:
+            return file.read(MAX_KEYSET + 1), f"the key set file {where}"  # a longer file is refused by its size
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeySetError(f"the key set file {where} cannot be read ({exc.__class__.__name__})") from None
 
 
 @token_cli.command("client-credentials")

@@ -74,6 +74,8 @@ class Inspection:
     api: dict = field(default_factory=dict)  # status, and body or error + description
     clock: list[str] = field(default_factory=list)
     verdict: str = "not verified"  # valid | invalid | not verified
+    not_checked: list[str] = field(default_factory=list)  # checks that could not be made, and why (offline)
+    keys: str = ""  # where the keys came from, when not from the configured provider (offline)
 
     def header_text(self) -> str:
         """The header for display, compactly: one member a line, each value on one line, so the echo is
@@ -92,6 +94,7 @@ class Inspection:
             "api": self.api,
             "clock": self.clock,
             "verdict": self.verdict,
+            "not_checked": self.not_checked,
         }
 
 
@@ -189,8 +192,10 @@ def _not_times(claims: dict) -> list[str]:
     ]
 
 
-def _clock(claims: dict, now: float) -> list[str]:
-    notes = [f"This server's clock: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(now))}."]
+def _clock(claims: dict, now: float, chosen: bool = False) -> list[str]:
+    """Notes on a token's times against `now`: this server's clock, or a moment `chosen` to check it at."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now))
+    notes = [f"Checked at the moment chosen: {stamp}." if chosen else f"This server's clock: {stamp}."]
     notes += _not_times(claims)
     iat, exp, auth_time = (
         v if is_time(v) else None for v in (claims.get("iat"), claims.get("exp"), claims.get("auth_time"))
@@ -200,9 +205,14 @@ def _clock(claims: dict, now: float) -> list[str]:
         if iat > now:
             ahead = iat - now
             verdict = "within" if ahead <= LEEWAY else "beyond"
+            why = (
+                "the moment chosen is before the token was issued"
+                if chosen
+                else "this machine's clock is behind the issuer's by at least that"
+            )
+            fix = "" if chosen else " Sync the clock (NTP)."
             notes.append(
-                f"Issued {ahead:.0f} s in the future: this machine's clock is behind the issuer's by at least that, "
-                f"{verdict} the {LEEWAY} s leeway the app allows. Sync the clock (NTP)."
+                f"Issued {ahead:.0f} s in the future: {why}, {verdict} the {LEEWAY} s leeway the app allows.{fix}"
             )
         else:
             notes.append(f"Issued {humanize_delta(iat - now)}; no sign of clock skew.")
@@ -384,9 +394,13 @@ def as_text(result: Inspection) -> str:
         lines.append(f"  {row['name']:<18} {row['value']}" + (f"  ({row['time']})" if row["time"] else ""))
     if result.checks:
         lines.append("Checks:")
+    if result.keys:
+        lines.append(f"Keys: {result.keys}")
     for check in result.checks:
-        mark = {"pass": "PASS", "fail": "FAIL", "skipped": "SKIP"}[check["status"]]
+        mark = {"pass": "PASS", "fail": "FAIL", "skipped": "SKIP", "unchecked": "----"}[check["status"]]
         lines.append(f"  {mark:<4} {check['name']}: {check['detail']}")
+    if result.not_checked:
+        lines.append("Could not check: " + "; ".join(result.not_checked) + ".")
     if result.clock:
         lines.append("Clock:")
         lines += [f"  {note}" for note in result.clock]
