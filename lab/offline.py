@@ -29,7 +29,9 @@ from .claims import WHY, explain_claims
 from .customization import customization_marks, mark_rows
 from .inspector import SKIPPED, InspectError, Inspection, _clock, _jwe, _opaque, clean, issuer_name
 
-COGNITO_ISSUER = re.compile(r"^https://(?:issuer-)?cognito-idp\.[a-z0-9-]+\.amazonaws\.com/[\w-]+$")
+COGNITO_ISSUER = re.compile(
+    r"^https://(?:issuer-)?cognito-idp\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[\w-]+)$"
+)
 MAX_OPTION = 2048  # an issuer URL or a client id longer than this is no issuer or client id
 
 REVOCATION = (
@@ -91,7 +93,10 @@ def _named_clients(claims: dict, kind: str) -> list[str]:
 
 def _summary(claims: dict, kind: str, source: str, at: float, chosen: bool, failed: list[str]) -> str:
     moment = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(at)) + (" (the moment chosen)" if chosen else " (now)")
-    said = f"Issued by {issuer_name(claims.get('iss'))}. Verified against {source}, at {moment}"
+    iss = claims.get("iss")
+    pool = COGNITO_ISSUER.match(iss) if isinstance(iss, str) else None
+    whose = f"the Amazon Cognito user pool {pool['pool']} in {pool['region']}" if pool else issuer_name(iss)
+    said = f"Issued by {whose}. Verified against {source}, at {moment}"
     said += f": the checks marked below fail ({', '.join(failed)})." if failed else ": every check made passes."
     if kind == "access" and not claims.get("username") and claims.get("client_id") == claims.get("sub"):
         said += " It carries no user: a machine-to-machine token from the client credentials grant."

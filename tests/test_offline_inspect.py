@@ -53,6 +53,7 @@ def test_a_genuine_id_token_verifies_with_its_pools_keys_at_a_moment_in_its_life
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.startswith("A Cognito ID token, verified offline")
+    assert "Issued by the Amazon Cognito user pool us-east-1_iWcTPhZBA in us-east-1. Verified against" in out
     assert f"Keys: the key set file {keys} (2 keys)" in out
     assert "PASS signature: RS256, verified with the JWKS key kid gQpiUD80i1clqVSTeCVFv9QqAFqLTMfsxqmOfhF6B5Q=" in out
     for check in ("iss", "aud", "token_use", "sub", "exp", "iat"):
