@@ -8,26 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import redis
 from cachelib import FileSystemCache
-from flask import Flask, Response, g, redirect, request, session, url_for
+from flask import Flask
 from flask_session import Session
 from werkzeug.serving import make_server
-from werkzeug.wrappers import Response as BaseResponse
 
 import local_defaults
 from cli import cognito_cli, doctor_command, inspect_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
 from oauth.client import OAuthClient
-from oauth.spa import origin
 from oauth.verified_cache import VerifiedTokenCache
+from signing import Signer
 from tracing import recorder
-from views import antiforgery, app_host, errors, limits, session_guard, signin
+from views import hooks, limits, request_state, session_guard, signin
 from views.api import bp as api_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
@@ -40,12 +38,10 @@ from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
 from views.presenter import bp as presenter_bp
 from views.raw_tokens import bp as raw_tokens_bp
-from views.session_keys import SEEN_AT
+from views.session_keys import TRACE_ID
 from views.spa import bp as spa_bp
 from views.trace import bp as trace_bp
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-BEARER_ONLY = {"api.me"}  # authenticated by the Authorization header, never by the cookie
 SESSION_THRESHOLD = 100_000
 
 
@@ -72,9 +68,6 @@ class SplitSessionCache:
 
     def delete(self, key: str) -> bool:
         return bool(self.users.delete(key) | self.others.delete(key))
-
-
-SEEN_AT_EVERY = 60  # seconds: how often a signed-in request records its time for the idle timeout
 
 
 def _configure_sessions(app: Flask, settings: Settings) -> None:
@@ -112,99 +105,6 @@ def _configure_sessions(app: Flask, settings: Settings) -> None:
     session_guard.install(app)
 
 
-def _content_security_policy(app: Flask) -> str:
-    """The CSP; forms may post to the provider (logout redirects). Rebuilt only when discovery changes."""
-    client: OAuthClient = app.extensions["oauth_client"]
-    meta = client.discovery.cached()
-    cached = app.extensions.get("csp")
-    if cached is not None and cached[0] is meta:
-        return cached[1]
-    origins = {origin(client.config.issuer)}
-    if meta is not None:
-        origins |= {origin(meta.authorization_endpoint), origin(meta.end_session_endpoint)}
-    if client.config.cognito_domain:
-        origins.add(origin(client.config.cognito_domain))
-    forms = " ".join(sorted(o for o in origins if o))
-    policy = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'; form-action 'self' {forms}; base-uri 'none'; "
-        "object-src 'none'; frame-ancestors 'none'"
-    )
-    app.extensions["csp"] = (meta, policy)
-    return policy
-
-
-def _install_hooks(app: Flask, settings: Settings) -> None:
-    _install_request_guards(app, settings)
-    _install_security_headers(app, settings)
-
-
-def _install_request_guards(app: Flask, settings: Settings) -> None:
-    """Before each request: move a sign-in to APP_URL's host name, refuse cross-site state changes,
-    and end timed-out sessions."""
-    app_origin = origin(settings.app_url)
-    app_host.install(app, settings)
-
-    @app.before_request
-    def _reject_cross_site() -> Response | None:
-        if request.method in SAFE_METHODS or request.endpoint in BEARER_ONLY or request.routing_exception:
-            return None  # (an unknown route or method gets its own 404/405)
-        # Sec-Fetch-Site is authoritative when the browser sends it; Origin is "null" on pages with
-        # Referrer-Policy: no-referrer (the callback), so only a real, different origin is refused.
-        fetch_site = request.headers.get("Sec-Fetch-Site")
-        origin = request.headers.get("Origin")
-        if fetch_site in ("cross-site", "same-site") or origin not in (None, "null", app_origin):
-            return errors.problem(403, "Cross-site request refused", "This action must come from the app's own pages.")
-        sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
-        if not antiforgery.valid(sent):
-            return errors.problem(403, "Missing or wrong anti-forgery token", "Reload the page and try again.")
-        return None
-
-    @app.before_request
-    def _session_timeouts() -> BaseResponse | None:
-        user = signin.load()
-        if user is None:
-            return None
-        now, seen_at = time.time(), SEEN_AT.get()
-        reason = None
-        if now - user.login_at > settings.session_max_hours * 3600:
-            reason = "max"
-        elif seen_at is not None and now - seen_at > settings.session_idle_minutes * 60:
-            reason = "idle"
-        if reason:
-            session.clear()
-            antiforgery.rotate()
-            recorder.start_new()  # nothing of the timed-out user stays readable at this browser
-            if request.path.startswith("/api/") or request.endpoint in ("auth.logout", "static"):
-                return None
-            return redirect(url_for("dashboard.index", expired=reason))
-        if request.endpoint != "static" and (seen_at is None or now - seen_at >= SEEN_AT_EVERY):
-            SEEN_AT.set(int(now))  # so an idle timeout can come up to a minute early
-        return None
-
-
-def _install_security_headers(app: Flask, settings: Settings) -> None:
-    """After each request: the strict headers every page carries."""
-
-    @app.after_request
-    def _security_headers(response: Response) -> Response:
-        h = response.headers
-        policy = _content_security_policy(app)
-        extra = g.get("csp_connect_src")  # set by the pages that call the provider from the browser (/spa)
-        if extra:
-            policy = policy.replace("connect-src 'self'", "connect-src 'self' " + " ".join(extra), 1)
-        h["Content-Security-Policy"] = policy
-        h["X-Content-Type-Options"] = "nosniff"
-        h.setdefault("Referrer-Policy", "same-origin")
-        h["X-Frame-Options"] = "DENY"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
-        if settings.secure_cookies:
-            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.path.startswith("/static/"):
-            h["Cache-Control"] = "no-store"
-        return response
-
-
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from `settings` (default: the environment and `.env`)."""
     check_dependencies()
@@ -221,11 +121,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["oauth_client"] = OAuthClient(settings.client_config)
     app.extensions["verified_tokens"] = verified = VerifiedTokenCache[str](settings.api_token_cache_size)
     app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
+    app.extensions["signer"] = signer = Signer(settings.secret_key)
     _configure_sessions(app, settings)
-    _install_hooks(app, settings)
-    app.jinja_env.globals.update(settings=settings)
-    antiforgery.install(app)
-    signin.install(app)
+    _install_tracing(app, settings, signer)
+    hooks.install(app, settings)  # every app-wide request hook and template global, in their order
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(implicit_bp)
@@ -240,14 +139,28 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(inspect_bp)
     app.register_blueprint(authorize_panel_bp)
     app.register_blueprint(raw_tokens_bp)
-    recorder.install(app, settings, app.config.get("SESSION_REDIS"))
-    limits.install(app, settings)
+    limits.install(app, settings)  # after the blueprints: it wraps their views (its hooks come last)
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)
     app.cli.add_command(inspect_command)
     app.cli.add_command(cognito_cli)
-    errors.register(app)
     return app
+
+
+def _install_tracing(app: Flask, settings: Settings, signer: Signer) -> None:
+    """The trace recorder, handed what it needs of the views (tracing/ imports nothing above it)."""
+    client: OAuthClient = app.extensions["oauth_client"]
+    wiring = recorder.Wiring(
+        signer=signer,
+        trace_id=TRACE_ID,
+        refresh_token=signin.refresh_token,
+        state=request_state.trace,
+        secrets=settings,
+        app_url=settings.app_url,
+        secure_cookies=settings.secure_cookies,
+    )
+    cache = recorder.trace_cache(settings.instance_path, app.config.get("SESSION_REDIS"))
+    recorder.install(app, wiring, cache, client.http)
 
 
 def _banner(settings: Settings, provider_url: str | None, demo: list[tuple[str, str]] | None) -> str:

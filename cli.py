@@ -20,10 +20,10 @@ from aws_setup.envfile import update_env_file
 from aws_setup.inspect import inspect as inspect_pool
 from aws_setup.teardown import teardown
 from config import emulator_endpoint, endpoint_override
+from lab import doctor
 from lab import inspector as inspect
 from lab.causes import refusal_message
 from lab.offline import inspect_with_keyset
-from oauth import doctor
 from oauth.errors import ProviderRefused
 from oauth.http import Http, ProviderError
 from oauth.keyset import MAX_KEYSET, KeySetError, fetch_keyset

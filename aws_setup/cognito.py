@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from lab.pool_rules import rule
+
 from .api import IAM_ACTIONS, CognitoApi, SetupError, Unsupported, explain_aws_error
 from .clients import (
     CUSTOM_SCOPES,
@@ -100,6 +102,12 @@ def _changes(missing: list[str], wanted: dict) -> str:
     if "ExplicitAuthFlows" in missing:
         parts.append("take ALLOW_REFRESH_TOKEN_AUTH out of ExplicitAuthFlows (AWS: incompatible with rotation)")
     return "; ".join(parts)
+
+
+def _need(name: str) -> str:
+    """lab/pool_rules.py's rule `name` as a clause: what the app needs, which setup could not give."""
+    need = rule(name).need
+    return need[:1].lower() + need[1:].rstrip(".")
 
 
 def _password() -> str:
@@ -312,8 +320,7 @@ class CognitoSetup(CognitoApi):
         if tier == "LITE":
             raise SetupError(
                 f"The user pool {POOL_NAME} ({pool_id}) is on the Lite feature plan, which has no managed "
-                "login. Switch it to Essentials (console: Settings → Feature plan; see the README for the "
-                "cost), or delete it, then run setup again."
+                f"login. {rule('feature_plan').fix} Or delete it. Then run setup again."
             )
         ours = self.owned("user_pool", pool_id)
         if not ours and (pool.get("UserPoolTags") or {}).get("created-by") == TAGS["created-by"] and not run.dry_run:
@@ -467,13 +474,14 @@ class CognitoSetup(CognitoApi):
         if wanted.get("GenerateSecret") and not has_secret(existing):
             raise SetupError(
                 f"App client {name} ({existing['ClientId']}) exists without a secret, and a secret cannot be added "
-                "later. Delete it in the console (or with teardown, if setup created it) and run setup again."
+                f"later ({_need('confidential_client')}). Delete it in the console (or with "
+                "teardown, if setup created it) and run setup again."
             )
         if not wanted.get("GenerateSecret") and has_secret(existing):
             raise SetupError(
                 f"App client {name} ({existing['ClientId']}) has a secret, but the browser-only flow needs a public "
-                "client, and a secret cannot be removed. Delete it in the console (or with teardown, if setup "
-                "created it) and run setup again."
+                f"client, and a secret cannot be removed ({_need('public_client_secret')}). Delete "
+                "it in the console (or with teardown, if setup created it) and run setup again."
             )
         missing = drift(existing, wanted)
         if not missing:

@@ -1,5 +1,6 @@
 """`cognito inspect`: every setting of a pool and app client that would break this app, each with its fix.
 
+What the app needs, and each fix, is lab/pool_rules.py's list (the setup doctor uses the same rules).
 Each part reads what it needs on its own: a call that fails or that the endpoint does not implement
 (an emulator) becomes a finding of its own, and the other parts are still checked and reported.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lab.pool_rules import rule
 from oauth.config import CALLBACK_PATH, IMPLICIT_CALLBACK_PATH, SIGNED_OUT_PATH
 
 from .api import CognitoApi, SetupError, Unsupported
@@ -22,6 +24,11 @@ class Findings:
 
     def check(self, ok: bool, text: str, fix: str, severity: str = "fail") -> None:
         self.items.append(("pass", text, "") if ok else (severity, text, fix))
+
+    def rule(self, name: str, ok: bool, text: str, **values: str) -> None:
+        """A check of lab/pool_rules.py's rule `name`: its severity and its fix (fields filled in)."""
+        found = rule(name)
+        self.check(ok, text, found.fix_for(**values), found.severity)
 
     def info(self, text: str) -> None:
         self.items.append(("info", text, ""))
@@ -67,23 +74,21 @@ def inspect(api: CognitoApi, *, pool_id: str, client_id: str, app_url: str) -> l
 
 def _pool(out: Findings, pool: dict) -> None:
     tier = pool.get("UserPoolTier") or "ESSENTIALS"
-    out.check(
+    out.rule(
+        "feature_plan",
         tier != "LITE",
         f"feature plan: {tier}"
         + (" (managed login is available)" if tier != "LITE" else " (no managed login: classic hosted UI only)"),
-        "Switch the pool to Essentials (console: Settings → Feature plan) to use managed login; see the README "
-        "for the cost.",
-        "warn",
     )
     issuer = ((pool.get("IssuerConfiguration") or {}).get("Type") or "ORIGINAL").upper()
     out.info(f"issuer: {issuer} (set COGNITO_ISSUER_TYPE={issuer} in .env; setup writes it)")
     protected = pool.get("DeletionProtection") == "ACTIVE"
     out.info(f"deletion protection: {'on (teardown refuses until it is off)' if protected else 'off'}")
     domain = pool.get("CustomDomain") or pool.get("Domain")
-    out.check(
+    out.rule(
+        "domain",
         bool(domain),
         f"domain: {domain}" if domain else "the user pool has no domain, so the hosted UI endpoints do not exist",
-        "Add a domain (App integration → Domain), or run `flask --app app cognito setup`.",
     )
 
 
@@ -91,84 +96,52 @@ def _domain(out: Findings, api: CognitoApi, domain: str) -> None:
     found = api.describe_domain(domain)
     version = found.get("ManagedLoginVersion")
     status = found.get("Status") or "ACTIVE"
-    out.check(
-        status == "ACTIVE",
-        f"domain status: {status}",
-        "A new domain takes about a minute to become ACTIVE; wait and run inspect again.",
-        "warn",
-    )
+    out.rule("domain_active", status == "ACTIVE", f"domain status: {status}")
     label = {1: "1 (classic hosted UI)", 2: "2 (managed login)"}.get(version or 0, str(version))
     out.info(f"domain managed login version: {label}")
 
 
 def _branding(out: Findings, api: CognitoApi, pool_id: str, client_id: str) -> None:
     branded = api.find_branding(pool_id, client_id) is not None
-    out.check(
-        branded,
-        f"the app client has {'a' if branded else 'no'} managed login branding style",
-        "Without a style the sign-in page shows 'Login pages unavailable'. Create one (console: Branding → "
-        "Managed login → Create a style, with Cognito's defaults) or run `flask --app app cognito setup`.",
-    )
+    out.rule("branding", branded, f"the app client has {'a' if branded else 'no'} managed login branding style")
 
 
 def _client(out: Findings, client: dict, app_url: str) -> None:
     callbacks = client.get("CallbackURLs") or []
-    for uri, severity in ((app_url + CALLBACK_PATH, "fail"), (app_url + IMPLICIT_CALLBACK_PATH, "warn")):
+    for name, uri in (
+        ("callback_url", app_url + CALLBACK_PATH),
+        ("implicit_callback_url", app_url + IMPLICIT_CALLBACK_PATH),
+    ):
         allowed = uri in callbacks
-        out.check(
-            allowed,
-            f"callback URL {uri} is {'' if allowed else 'not '}allowed",
-            f"Add {uri} to the app client's allowed callback URLs, exactly.",
-            severity,
-        )
+        out.rule(name, allowed, f"callback URL {uri} is {'' if allowed else 'not '}allowed", uri=uri)
     logout = app_url + SIGNED_OUT_PATH
     allowed = logout in (client.get("LogoutURLs") or [])
-    out.check(
-        allowed,
-        f"sign-out URL {logout} is {'' if allowed else 'not '}allowed",
-        f"Add {logout} to the allowed sign-out URLs, or sign-out ends on a Cognito error page.",
-        "warn",
-    )
+    out.rule("sign_out_url", allowed, f"sign-out URL {logout} is {'' if allowed else 'not '}allowed", uri=logout)
     flows = client.get("AllowedOAuthFlows") or []
-    out.check(
-        "code" in flows,
-        f"authorization code grant is {'on' if 'code' in flows else 'off'}",
-        "Enable the Authorization code grant on the app client.",
-    )
-    out.check(
-        "implicit" in flows,
-        f"implicit grant is {'on' if 'implicit' in flows else 'off'}",
-        "Enable the Implicit grant to try the implicit page (a legacy flow, for comparison).",
-        "warn",
-    )
-    out.check(
+    out.rule("code_grant", "code" in flows, f"authorization code grant is {'on' if 'code' in flows else 'off'}")
+    out.rule("implicit_grant", "implicit" in flows, f"implicit grant is {'on' if 'implicit' in flows else 'off'}")
+    out.rule(
+        "oauth_grants",
         bool(client.get("AllowedOAuthFlowsUserPoolClient")),
         "OAuth 2.0 grants are enabled on the client",
-        "Enable OAuth 2.0 grants on the app client.",
     )
     scopes = client.get("AllowedOAuthScopes") or []
     missing = [s for s in SCOPES if s not in scopes]
-    out.check(not missing, f"scopes: {' '.join(scopes) or '(none)'}", f"Enable the scopes {' '.join(missing)}.")
+    out.rule("scopes", not missing, f"scopes: {' '.join(scopes) or '(none)'}", scopes="scopes " + " ".join(missing))
     custom = [s for s in CUSTOM_SCOPES if s not in scopes]
-    out.check(
-        not custom,
-        f"custom scopes {'allowed' if not custom else 'missing: ' + ' '.join(custom)}",
-        "The authorize panel offers them; a request for a scope the client may not use is refused "
-        f"(invalid_scope). Allow {' '.join(custom)} on the app client, or run `flask --app app cognito setup`.",
-        "warn",
-    )
+    shown = "allowed" if not custom else "missing: " + " ".join(custom)
+    out.rule("custom_scopes", not custom, f"custom scopes {shown}", scopes=" ".join(custom))
     hides = client.get("PreventUserExistenceErrors") == "ENABLED"
-    out.check(
+    out.rule(
+        "user_existence_errors",
         hides,
         f"the sign-in pages {'do not reveal' if hides else 'may reveal'} whether a user exists "
         f"(PreventUserExistenceErrors={client.get('PreventUserExistenceErrors') or 'LEGACY'})",
-        "Turn on 'Prevent user existence errors' on the app client (PreventUserExistenceErrors=ENABLED).",
-        "warn",
     )
     arn = client.get("ClientSecretArn")
-    out.check(
+    out.rule(
+        "confidential_client",
         bool(client.get("ClientSecret") or arn),
         "the app client has a secret"
         + (f" (kept in AWS Secrets Manager: {arn})" if arn and not client.get("ClientSecret") else ""),
-        "Create a confidential app client with a secret (a secret cannot be added later).",
     )

@@ -11,6 +11,8 @@ def shorten(token: str, keep: int = 12) -> str:
 
 
 REFRESH_HIDDEN = "(present: kept server-side, never shown)"
+REFRESH_IN_PAGE = "(present, kept in page memory, not shown)"  # the browser-only flow's (static/dom.js)
+REFRESH_PLACEHOLDER = "$REFRESH_TOKEN"  # a presenter screen's, as the trace shows it
 
 # what "Sign in first to open ..." calls a page that needs a sign-in
 PAGE_NAMES = {
@@ -20,12 +22,13 @@ PAGE_NAMES = {
 }
 
 
-def shorten_response(body: dict) -> dict:
-    """The token-endpoint JSON for display: every token shortened, the refresh token hidden."""
+def shorten_response(body: dict, refresh_hidden: str = REFRESH_HIDDEN) -> dict:
+    """The token-endpoint JSON for display: every token shortened, the refresh token replaced by
+    `refresh_hidden`. The one rule for it: static/dom.js's shortenResponse follows it in the browser."""
     out: dict = {}
     for key, value in body.items():
         if key == "refresh_token":
-            out[key] = REFRESH_HIDDEN
+            out[key] = refresh_hidden
         elif key.endswith("_token") and isinstance(value, str):
             out[key] = shorten(value)
         elif isinstance(value, str | int | float | bool) or value is None:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
+from .calls import prepare_get, send
 from .http import Http, ProviderError, Reply
 
 LOGIN_UNAVAILABLE = b"login pages unavailable"
@@ -80,16 +81,16 @@ def read_answer(reply: Reply, redirect_uri: str, authorize_url: str) -> Authoriz
 
 
 def probe(http: Http, step: str, authorization_endpoint: str, params: dict[str, str]) -> AuthorizeAnswer:
-    """Ask the authorize endpoint (without following a redirect); ProviderError when it cannot be reached."""
-    url = authorization_endpoint + "?" + urlencode(params)
-    return read_answer(http.request(step, "GET", url), params.get("redirect_uri", ""), authorization_endpoint)
+    """Ask the authorize endpoint (a prepared GET, not followed); ProviderError when it cannot be reached."""
+    call = prepare_get(step, "authorize", authorization_endpoint + "?" + urlencode(params))
+    return read_answer(send(http, call), params.get("redirect_uri", ""), authorization_endpoint)
 
 
 def refused_outright(http: Http, step: str, url: str, redirect_uri: str) -> None:
     """Raise ProviderError when the authorize endpoint answers `url` with an error body instead of a sign-in
     (the browser would be left on a bare JSON error at the provider): MiniStack answers response_type=token
     with 400 unsupported_response_type while its discovery document lists token."""
-    answer = read_answer(http.request(step, "GET", url), redirect_uri, url.split("?", 1)[0])
+    answer = read_answer(send(http, prepare_get(step, "authorize", url)), redirect_uri, url.split("?", 1)[0])
     if answer.kind == "refused" and not answer.location:
         raise ProviderError(
             step,

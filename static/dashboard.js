@@ -1,5 +1,7 @@
 // Optional auto-refresh: 60 s before the access token expires, ask the server to refresh.
 // The tokens never pass through this script; it only triggers the server-side refresh.
+import { postToApp } from "./post.js";
+
 const summary = document.getElementById("summary");
 
 function scheduleAutoRefresh() {
@@ -7,11 +9,7 @@ function scheduleAutoRefresh() {
   const due = Number(summary.dataset.accessExp) * 1000 - 60_000;
   const delay = Math.max(due - Date.now(), 1000);
   window.setTimeout(async () => {
-    await fetch(summary.dataset.refreshUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRF-Token": summary.dataset.csrf },
-    });
+    await postToApp(summary.dataset.refreshUrl, summary.dataset.csrf);
     window.location.reload();
   }, Math.min(delay, 2 ** 31 - 1));
 }

@@ -1,4 +1,8 @@
-// Small DOM helpers shared by the pages that show tokens in the browser (implicit, browser-only).
+// The token pages' shared rendering (the implicit landing page and the browser-only callback): steps,
+// token cards with their claims table and checks, shortened tokens and token responses. Text only
+// through textContent. The shortening rules are lab/display.py's (the one source of truth; a browser
+// test holds this file to it).
+import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -7,9 +11,27 @@ export function el(tag, className, text) {
   return node;
 }
 
-// A token shortened the way the server shortens it: enough to recognise, not to use.
-export function shortToken(value) {
-  return typeof value === "string" && value.length > 24 ? `${value.slice(0, 12)}…${value.slice(-4)}` : value;
+// lab/display.py's shorten(): enough to recognise a token, not to use it.
+export function shortToken(value, keep = 12) {
+  if (typeof value !== "string") return value;
+  return value.length <= 2 * keep + 1 ? `${value.slice(0, 4)}…` : `${value.slice(0, keep)}…${value.slice(-4)}`;
+}
+
+// lab/display.py's shorten_response(): a token endpoint's answer for display, every token shortened and
+// the refresh token replaced by `refreshHidden` (the page says where it is kept).
+export function shortenResponse(body, refreshHidden) {
+  const out = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === "refresh_token") out[key] = refreshHidden;
+    else if (key.endsWith("_token") && typeof value === "string") out[key] = shortToken(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+// A list of steps the page took, in order: step(text) marks one done, step(text, false) failed.
+export function stepList(list) {
+  return (text, ok = true) => list.append(el("li", ok ? "done" : "failed", text));
 }
 
 // One verification check as the server sent it: mark, name, result and why.
@@ -23,6 +45,86 @@ export function checkItem(check) {
     el("span", "why", check.why || ""),
   );
   return item;
+}
+
+// The decoded claims, one row each, with the time claims in words and what each claim means
+// (`meanings`): below the value, or in a column of its own with `meaningColumn`.
+export function claimsTable(payload, meanings, { meaningColumn = false } = {}) {
+  const table = el("table", "claims");
+  const head = table.createTHead().insertRow();
+  for (const name of meaningColumn ? ["Claim", "Value", "Meaning"] : ["Claim", "Value and meaning"]) {
+    const th = el("th", "", name);
+    if (!meaningColumn) th.scope = "col";
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const [name, value] of Object.entries(payload)) {
+    const row = body.insertRow();
+    row.dataset.claim = name;
+    const th = el("th");
+    th.scope = "row";
+    th.append(el("code", "", name));
+    const td = el("td");
+    td.append(el("code", "", JSON.stringify(value)));
+    if (TIME_CLAIMS.has(name)) td.append(el("div", "time", describeTime(value)));
+    if (meaningColumn) {
+      row.append(th, td, el("td", "", meanings[name] || ""));
+    } else {
+      if (meanings[name]) td.append(el("div", "meaning", meanings[name]));
+      row.append(th, td);
+    }
+  }
+  return table;
+}
+
+// A token's card, its checks pending until the server answers. `arrival`: a line on how it came;
+// `sections`: checks, header and claims under headings (the browser-only page), rather than claims
+// first with the checks and the header folded (the implicit page).
+export function tokenCard(title, kind, token, { meanings = {}, arrival = "", sections = false } = {}) {
+  const card = el("article", "card token");
+  card.id = `token-${kind}`;
+  const head = el("header", "token-head");
+  head.append(el("h2", "", title), el("span", "pill pending", "verifying…"));
+  if (arrival) head.append(el("p", "arrival", arrival));
+  card.append(head);
+  try {
+    const { header, payload } = decodeJwt(token);
+    if (sections) {
+      card.append(el("h3", "", "Verification checks"), el("ul", "checks"));
+      card.append(el("h3", "", "Header"), el("pre", "json", JSON.stringify(header, null, 2)));
+      card.append(el("h3", "", "Claims"), claimsTable(payload, meanings, { meaningColumn: true }));
+    } else {
+      card.append(claimsTable(payload, meanings));
+      const checks = el("details", "checks-row");
+      checks.append(el("summary", "checks-summary", "Checks: waiting for the server"), el("ul", "checks"));
+      const headerRow = el("details", "header-row");
+      headerRow.append(el("summary", "", "JWT header"), el("pre", "json", JSON.stringify(header, null, 2)));
+      card.append(checks, headerRow);
+    }
+  } catch (error) {
+    card.append(el("p", "hint", `Not decodable as a JWT: ${error.message}`));
+  }
+  return card;
+}
+
+// The server's verdict on a token card: the pill, the summary (when the card folds its checks; opened
+// when one failed) and every check.
+export function showChecks(kind, checks) {
+  const card = document.getElementById(`token-${kind}`);
+  if (!card || !checks) return;
+  const list = card.querySelector(".checks");
+  const pill = card.querySelector(".pill");
+  const failed = checks.filter((c) => !c.passed);
+  pill.className = failed.length ? "pill bad" : "pill ok";
+  pill.textContent = failed.length ? `failed: ${failed.map((c) => c.name).join(", ")}` : "verified";
+  if (!list) return;
+  const summary = card.querySelector(".checks-summary");
+  if (summary) {
+    summary.textContent = `${checks.length - failed.length} of ${checks.length} checks passed`;
+    summary.className = `checks-summary ${failed.length ? "bad-text" : "good-text"}`;
+    if (failed.length) card.querySelector(".checks-row").open = true;
+  }
+  for (const check of checks) list.append(checkItem(check));
 }
 
 // How this page was reached: a reload or Back/Forward opens a callback page again, after its first

@@ -1,7 +1,7 @@
 // The implicit-grant landing page. Order matters: read the fragment once, remove it from the
 // address bar before any request, then show and verify. Tokens live in this module's memory only.
-import { checkItem, el, openedAgain, openedAgainText, shortToken } from "./dom.js";
-import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
+import { el, openedAgain, openedAgainText, shortToken, showChecks, stepList, tokenCard } from "./dom.js";
+import { postToApp } from "./post.js";
 
 const rawFragment = window.location.hash.slice(1);
 const fragment = new URLSearchParams(rawFragment);
@@ -20,14 +20,15 @@ let tokens = {
   state: fragment.get("state"),
 };
 
-function step(text, ok = true) {
-  const item = el("li", ok ? "done" : "failed", text);
-  steps.append(item);
-}
+const step = stepList(steps);
+const ARRIVAL =
+  "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel.";
 
 const TOKEN_PARAMS = new Set(["access_token", "id_token"]);
 
-// The fragment exactly as it arrived: tokens shortened, the full value on click.
+// The fragment exactly as it arrived: tokens shortened, the full value on click (kept in this module only).
+const fullValues = new WeakMap();
+
 function showFragment() {
   const box = document.getElementById("fragment");
   const line = document.getElementById("fragment-value");
@@ -45,6 +46,7 @@ function showFragment() {
       button.dataset.param = name;
       button.setAttribute("aria-expanded", "false");
       button.title = `Show the whole ${name}`;
+      fullValues.set(button, value);
       button.addEventListener("click", () => {
         const open = button.getAttribute("aria-expanded") === "true";
         button.textContent = open ? shortToken(value) : value;
@@ -61,7 +63,7 @@ function showFragment() {
 // Once the tokens are discarded, the fragment view keeps only their shortened form.
 function forgetFragmentTokens() {
   for (const button of document.querySelectorAll("#fragment-value .frag-token")) {
-    button.replaceWith(el("span", "frag-value", shortToken(button.textContent)));
+    button.replaceWith(el("span", "frag-value", shortToken(fullValues.get(button))));
   }
 }
 
@@ -75,88 +77,16 @@ function discard(title, detail) {
   step("Tokens discarded from page memory", false);
 }
 
-function claimsTable(payload) {
-  const table = el("table", "claims");
-  const head = table.createTHead().insertRow();
-  for (const name of ["Claim", "Value and meaning"]) {
-    const th = el("th", "", name);
-    th.scope = "col";
-    head.append(th);
-  }
-  const body = table.createTBody();
-  for (const [name, value] of Object.entries(payload)) {
-    const row = body.insertRow();
-    row.dataset.claim = name;
-    const th = el("th");
-    th.scope = "row";
-    th.append(el("code", "", name));
-    const td = el("td");
-    td.append(el("code", "", JSON.stringify(value)));
-    if (TIME_CLAIMS.has(name)) td.append(el("div", "time", describeTime(value)));
-    if (meanings[name]) td.append(el("div", "meaning", meanings[name]));
-    row.append(th, td);
-  }
-  return table;
-}
-
-function tokenCard(title, kind, token) {
-  const card = el("article", "card token");
-  card.id = `token-${kind}`;
-  const head = el("header", "token-head");
-  head.append(el("h2", "", title), el("span", "pill pending", "verifying…"));
-  head.append(
-    el(
-      "p",
-      "arrival",
-      "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel.",
-    ),
-  );
-  card.append(head);
-  try {
-    const { header, payload } = decodeJwt(token);
-    card.append(claimsTable(payload));
-    const checks = el("details", "checks-row");
-    checks.append(el("summary", "checks-summary", "Checks: waiting for the server"), el("ul", "checks"));
-    const head = el("details", "header-row");
-    head.append(el("summary", "", "JWT header"), el("pre", "json", JSON.stringify(header, null, 2)));
-    card.append(checks, head);
-  } catch (error) {
-    card.append(el("p", "hint", `Not decodable as a JWT: ${error.message}`));
-  }
-  return card;
-}
-
-function showChecks(kind, checks) {
-  const card = document.getElementById(`token-${kind}`);
-  if (!card || !checks) return;
-  const list = card.querySelector(".checks");
-  const pill = card.querySelector(".pill");
-  const failed = checks.filter((c) => !c.passed);
-  pill.className = failed.length ? "pill bad" : "pill ok";
-  pill.textContent = failed.length ? `failed: ${failed.map((c) => c.name).join(", ")}` : "verified";
-  if (!list) return;
-  const summary = card.querySelector(".checks-summary");
-  summary.textContent = `${checks.length - failed.length} of ${checks.length} checks passed`;
-  summary.className = `checks-summary ${failed.length ? "bad-text" : "good-text"}`;
-  if (failed.length) card.querySelector(".checks-row").open = true;
-  for (const check of checks) list.append(checkItem(check));
-}
-
 async function verify() {
-  const response = await fetch(root.dataset.verifyUrl, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-    body: JSON.stringify({
-      ...tokens,
-      // the fragment's shape, token values left out (the server fills in the ones posted above)
-      fragment: rawFragment
-        .split("&")
-        .map((pair) => (TOKEN_PARAMS.has(pair.split("=")[0]) ? `${pair.split("=")[0]}=` : pair))
-        .join("&")
-        .slice(0, 4096),
-      elapsed_ms: Math.round(performance.now()),
-    }),
+  const response = await postToApp(root.dataset.verifyUrl, root.dataset.csrf, {
+    ...tokens,
+    // the fragment's shape, token values left out (the server fills in the ones posted above)
+    fragment: rawFragment
+      .split("&")
+      .map((pair) => (TOKEN_PARAMS.has(pair.split("=")[0]) ? `${pair.split("=")[0]}=` : pair))
+      .join("&")
+      .slice(0, 4096),
+    elapsed_ms: Math.round(performance.now()),
   });
   let result;
   try {
@@ -200,7 +130,11 @@ async function main() {
     return;
   }
   step("Decoded the tokens for display (not trusted until the server verifies them)");
-  tokensBox.append(tokenCard("ID token", "id", tokens.id_token), tokenCard("Access token", "access", tokens.access_token));
+  const card = { meanings, arrival: ARRIVAL };
+  tokensBox.append(
+    tokenCard("ID token", "id", tokens.id_token, card),
+    tokenCard("Access token", "access", tokens.access_token, card),
+  );
   step("Posted the tokens and state to /api/implicit/verify");
   const result = await verify();
   if (!result.valid) {

@@ -1,5 +1,7 @@
 // Raw tokens on demand: Reveal asks the server for one token of this session (POST + anti-forgery
 // token), shows it coloured by segment, and offers Copy. Also a live countdown to the access token's expiry.
+import { postToApp } from "./post.js";
+
 const box = document.getElementById("raw-tokens");
 
 function span(className, text) {
@@ -21,12 +23,7 @@ function segments(token) {
 }
 
 async function reveal(card) {
-  const response = await fetch(box.dataset.revealUrl, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": box.dataset.csrf },
-    body: JSON.stringify({ which: card.dataset.which }),
-  });
+  const response = await postToApp(box.dataset.revealUrl, box.dataset.csrf, { which: card.dataset.which });
   const body = await response.json().catch(() => ({}));
   const pre = card.querySelector("pre");
   if (!response.ok || !body.token) {

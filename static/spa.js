@@ -1,6 +1,7 @@
 // The browser-only flow's start: get this sign-in's state and nonce from the server (it keeps them,
 // single use, to check the ID token the callback posts back), make the PKCE pair here, keep them in
 // sessionStorage, and send the browser to the authorize endpoint. No secret exists in this flow.
+import { postToApp } from "./post.js";
 import { randomString, s256, saveTransaction } from "./spa_pkce.js";
 import { pause } from "./spa_presenter.js";
 
@@ -17,11 +18,7 @@ function step(text) {
 }
 
 async function begin() {
-  const response = await fetch(root.dataset.beginUrl, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "X-CSRF-Token": root.dataset.csrf },
-  });
+  const response = await postToApp(root.dataset.beginUrl, root.dataset.csrf);
   const body = await response.json().catch(() => ({}));
   if (!response.ok || typeof body.state !== "string" || typeof body.nonce !== "string") {
     throw new Error(body.error || `the server answered HTTP ${response.status}`);

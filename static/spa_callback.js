@@ -2,8 +2,9 @@
 // address bar, take the transaction out of sessionStorage, then trade the code at the provider's
 // token endpoint from this page (no secret; PKCE proves it is the same browser). The tokens live in
 // this module's memory only: never in storage, a cookie or the server session.
-import { checkItem, el, openedAgain, openedAgainText, shortToken } from "./dom.js";
-import { decodeJwt, describeTime, TIME_CLAIMS } from "./jwt.js";
+import { openedAgain, openedAgainText, shortenResponse, showChecks, stepList, tokenCard } from "./dom.js";
+import { decodeJwt, describeTime } from "./jwt.js";
+import { postToApp } from "./post.js";
 import { takeTransaction, TX_MAX_AGE_MS } from "./spa_pkce.js";
 import { pause } from "./spa_presenter.js";
 
@@ -21,9 +22,7 @@ const result = document.getElementById("spa-result");
 
 let tokens = null; // page memory only
 
-function step(text, ok = true) {
-  steps.append(el("li", ok ? "done" : "failed", text));
-}
+const step = stepList(steps);
 
 function discard(title, detail, hint = "") {
   tokens = null;
@@ -36,73 +35,14 @@ function discard(title, detail, hint = "") {
   step("Nothing kept: tokens (if any) dropped from page memory", false);
 }
 
-function claimsTable(payload) {
-  const table = el("table", "claims");
-  const head = table.createTHead().insertRow();
-  for (const name of ["Claim", "Value", "Meaning"]) head.append(el("th", "", name));
-  const body = table.createTBody();
-  for (const [name, value] of Object.entries(payload)) {
-    const row = body.insertRow();
-    row.dataset.claim = name;
-    const th = el("th");
-    th.scope = "row";
-    th.append(el("code", "", name));
-    const td = el("td");
-    td.append(el("code", "", JSON.stringify(value)));
-    if (TIME_CLAIMS.has(name)) td.append(el("div", "time", describeTime(value)));
-    row.append(th, td, el("td", "", meanings[name] || ""));
-  }
-  return table;
-}
-
-function tokenCard(title, kind, token) {
-  const card = el("article", "card token");
-  card.id = `token-${kind}`;
-  const head = el("header", "token-head");
-  head.append(el("h2", "", title), el("span", "pill pending", "verifying…"));
-  card.append(head);
-  try {
-    const { header, payload } = decodeJwt(token);
-    card.append(el("h3", "", "Verification checks"), el("ul", "checks"));
-    card.append(el("h3", "", "Header"), el("pre", "json", JSON.stringify(header, null, 2)));
-    card.append(el("h3", "", "Claims"), claimsTable(payload));
-  } catch (error) {
-    card.append(el("p", "hint", `Not decodable as a JWT: ${error.message}`));
-  }
-  return card;
-}
-
-function showChecks(kind, checks) {
-  const card = document.getElementById(`token-${kind}`);
-  if (!card || !checks) return;
-  const list = card.querySelector(".checks");
-  const pill = card.querySelector(".pill");
-  const failed = checks.filter((c) => !c.passed);
-  pill.className = failed.length ? "pill bad" : "pill ok";
-  pill.textContent = failed.length ? `failed: ${failed.map((c) => c.name).join(", ")}` : "verified";
-  if (!list) return;
-  for (const check of checks) list.append(checkItem(check));
-}
-
-// What the token endpoint answered, with tokens shortened and the refresh token never shown.
+// What the token endpoint answered, as lab/display.py shows a token response (the refresh token hidden).
 function describeResponse(body) {
-  const out = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (key === "refresh_token") out[key] = "(present, kept in page memory, not shown)";
-    else if (key.endsWith("_token")) out[key] = shortToken(value);
-    else out[key] = value;
-  }
-  return JSON.stringify(out, null, 2);
+  return JSON.stringify(shortenResponse(body, root.dataset.refreshHidden), null, 2);
 }
 
 // Tell this browser's trace (/trace) what the page did at the provider: method, URL and status only.
 function report(step, method, url, status) {
-  fetch(root.dataset.traceUrl, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-    body: JSON.stringify({ step, method, url, status }),
-  }).catch(() => {});
+  postToApp(root.dataset.traceUrl, root.dataset.csrf, { step, method, url, status }).catch(() => {});
 }
 
 async function readJson(response) {
@@ -137,16 +77,11 @@ function explainTokenError(status, body) {
 }
 
 async function verify() {
-  const response = await fetch(root.dataset.verifyUrl, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-    body: JSON.stringify({
-      id_token: tokens.id_token,
-      access_token: tokens.access_token,
-      state: tx.state,
-      received: Object.keys(tokens).filter((k) => k.endsWith("_token")),
-    }),
+  const response = await postToApp(root.dataset.verifyUrl, root.dataset.csrf, {
+    id_token: tokens.id_token,
+    access_token: tokens.access_token,
+    state: tx.state,
+    received: Object.keys(tokens).filter((k) => k.endsWith("_token")),
   });
   const body = await readJson(response);
   return body.valid === undefined ? { valid: false, error: `the server answered HTTP ${response.status}` } : body;
@@ -321,7 +256,11 @@ async function main() {
   tokens = body;
   step("POSTed the code and code_verifier to the token endpoint from this page (no secret); tokens are in page memory");
   result.textContent = `Token endpoint answered HTTP ${response.status}\n${describeResponse(body)}`;
-  tokensBox.append(tokenCard("ID token", "id", tokens.id_token), tokenCard("Access token", "access", tokens.access_token));
+  const card = { meanings, sections: true };
+  tokensBox.append(
+    tokenCard("ID token", "id", tokens.id_token, card),
+    tokenCard("Access token", "access", tokens.access_token, card),
+  );
   step("Posted the ID and access tokens with the state to /api/spa/verify (the server checks its nonce)");
   const verdict = await verify();
   // reported now: a verified sign-in starts a new trace, which this report then joins

@@ -23,8 +23,9 @@ import requests
 from jose import jws
 from jose.utils import calculate_at_hash
 
+from lab import doctor
 from lab.causes import likely_cause
-from oauth import doctor, grants
+from oauth import grants
 from oauth.discovery import parse_metadata
 from oauth.errors import ProviderRefused
 from oauth.http import Reply

@@ -8,7 +8,8 @@ import time
 
 import requests
 
-from oauth import doctor
+from lab import doctor
+from oauth import authorize_probe, calls, grants, probes
 from tests.support import answer, csrf_of
 
 DISCOVERY = "/us-east-1_LocalDemo/.well-known/openid-configuration"
@@ -240,3 +241,24 @@ def test_a_missing_revocation_endpoint_is_a_plain_warning(make_stack):
     assert result["revocation"].status == "warn" and "no OAuth revocation endpoint" in result["revocation"].message
     assert "SerializationException" in result["revocation"].message
     assert findings(make_stack())["revocation"].status == "pass"
+
+
+# -- issue 20.6: the probes are prepared calls, each sent once -------------------------------------------
+def test_each_probe_is_one_prepared_call_and_none_repeats(stack, monkeypatch):
+    """Every request the doctor makes goes through oauth/calls.py's `send` (so the HTTP client sends exactly
+    the prepared call's method, URL and headers), and no authorize request is sent twice."""
+    sent, seen = [], []
+
+    def recording_send(http, call):
+        sent.append((call.method, call.url))
+        return calls.send(http, call)
+
+    for module in (probes, authorize_probe, grants):
+        monkeypatch.setattr(module, "send", recording_send)
+    monkeypatch.setattr(stack.client.http, "observers", [lambda reply: seen.append((reply.method, reply.url))])
+    result = findings(stack)
+    assert result["public_client"].status == "pass"
+    assert seen == sent  # nothing sent outside a prepared call
+    authorize = [url for method, url in sent if "/oauth2/authorize?" in url]
+    assert len(authorize) == 3 and len(set(authorize)) == 3  # code, implicit, the public client's: once each
+    assert {method for method, _ in sent} == {"GET", "POST"}

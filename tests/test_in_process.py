@@ -13,10 +13,10 @@ import pytest
 from jose import jws
 
 from config import load_settings
+from lab import doctor
 from lab.compare import code_run_record, compare_rows, implicit_run_record, spa_run_record
 from lab.lifecycle import NOTES, claim_diff, shorten
 from local_cognito.keys import KeyRing, SigningKey
-from oauth import doctor
 from oauth.client import OAuthClient, check_issuer, check_subject, is_jwt
 from oauth.config import ClientConfig
 from oauth.discovery import JwksCache

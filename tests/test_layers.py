@@ -47,20 +47,50 @@ def test_run_time_imports_skip_type_checking_blocks(tmp_path):
     assert run_time_imports(module) == {"oauth"}  # an import inside a function still counts
 
 
+def project_modules() -> set[str]:
+    """The project's own top-level modules and packages (app, config, oauth, views, ...)."""
+    found = {p.stem for p in ROOT.glob("*.py")}
+    return found | {p.parent.name for p in ROOT.glob("*/__init__.py")}
+
+
+def test_the_project_modules_are_found():
+    assert {"app", "config", "signing", "oauth", "lab", "tracing", "views", "aws_setup", "local_cognito"} <= (
+        project_modules()
+    )
+
+
 def test_oauth_is_the_protocol_only():
+    """oauth/ is the bottom layer: it imports no module of this project but its own, and no Flask."""
+    above = (project_modules() - {"oauth"}) | {"flask", "werkzeug"}
     for path, names in imports_of("oauth").items():
-        assert not names & {"flask", "werkzeug", "lab", "views", "tracing", "config", "local_cognito"}, path
+        assert not names & above, (path, names & above)
+
+
+def test_signing_is_neutral_ground():
+    """The signer (trace ids, the anti-forgery cookie) imports nothing of the project and no Flask."""
+    assert not run_time_imports(ROOT / "signing.py") & (project_modules() | {"flask", "werkzeug"})
 
 
 def test_lab_builds_on_the_protocol_only():
+    """lab/ (the words, the doctor's reading of its probes, the pool rules) imports oauth/ and nothing above."""
     for path, names in imports_of("lab").items():
-        assert not names & {"flask", "werkzeug", "tracing", "views", "config", "local_cognito"}, path
+        assert not names & ((project_modules() - {"lab", "oauth"}) | {"flask", "werkzeug"}), path
 
 
-def test_only_the_recorder_in_tracing_touches_flask_and_views():
+def test_aws_setup_uses_the_rules_and_the_protocols_paths_only():
+    """The Cognito commands share lab/pool_rules.py with the doctor; they import no Flask layer."""
+    for path, names in imports_of("aws_setup").items():
+        assert not names & ((project_modules() - {"aws_setup", "lab", "oauth"}) | {"flask", "werkzeug"}), path
+
+
+def test_tracing_imports_nothing_above_it():
+    """tracing/ is given what it needs of views/ and config.py at install time (recorder.Wiring):
+    it builds on oauth/, lab/ and signing.py only, and only the recorder touches Flask."""
+    allowed = {"tracing", "oauth", "lab", "signing"}
     for path, names in imports_of("tracing").items():
+        assert not names & (project_modules() - allowed), (path, names & (project_modules() - allowed))
         if not path.endswith("recorder.py"):
-            assert not names & {"flask", "werkzeug", "views", "config", "local_cognito"}, path
+            assert not names & {"flask", "werkzeug"}, path
 
 
 def test_the_client_side_and_the_local_provider_never_import_each_other():

@@ -194,7 +194,7 @@ def test_sign_in_as_someone_else(stack, http):
 def clock(monkeypatch):
     """Move the app's clock (session timeouts) without touching the servers' threads."""
     now = [time.time()]
-    monkeypatch.setattr("app.time", types.SimpleNamespace(time=lambda: now[0]))
+    monkeypatch.setattr("views.guards.time", types.SimpleNamespace(time=lambda: now[0]))
     return now
 
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 import cli as cli_module
 from app import create_app
 from config import load_settings
-from oauth import doctor
+from lab import doctor
 from tests.support import LiveServer, stop
 from tests.support.ministack import start_ministack
 

@@ -222,7 +222,7 @@ def test_5_nothing_of_the_signed_out_user_is_readable_after_logout(stack, http):
 
 def test_5_a_timed_out_sign_in_leaves_nothing_readable_either(make_stack, http, monkeypatch):
     now = [time.time()]
-    monkeypatch.setattr("app.time", types.SimpleNamespace(time=lambda: now[0]))
+    monkeypatch.setattr("views.guards.time", types.SimpleNamespace(time=lambda: now[0]))
     stack = make_stack({"SESSION_IDLE_MINUTES": "5"})
     stack.login(http)
     http.post(stack.url + "/userinfo", data={"csrf_token": stack.form_csrf(http, "/dashboard")})

@@ -3,15 +3,11 @@ app did not write reads as signed out on every page that asks, and never gives a
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 
-from app import create_app
-from config import load_settings
-from local_cognito.settings import default_pool
-from tests.support import script_csrf_of
+from tests.support import offline_app, script_csrf_of
 from views.signin import SESSION_KEY, SignIn
 
 APP = "http://localhost:5000"
@@ -28,10 +24,7 @@ MALFORMED = [
 @pytest.fixture
 def app(tmp_path):
     """The app with a local pool file but no provider running: only pages that never call it are used."""
-    pool_file = tmp_path / "local_cognito.json"
-    pool_file.write_text(json.dumps(default_pool(APP, port=9)))
-    env = {"APP_URL": APP, "INSTANCE_PATH": str(tmp_path / "instance"), "LOCAL_COGNITO_FILE": str(pool_file)}
-    return create_app(load_settings({**env, "SECRET_KEY": "test-secret-key"}))
+    return offline_app(tmp_path, APP)
 
 
 def browser(app, stored: object):

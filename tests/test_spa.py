@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from config import load_settings
-from oauth import doctor
+from lab import doctor
 
 # Cognito's documented CORS for browser apps:
 # https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html

@@ -7,12 +7,14 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
-from flask import Flask, g
+from flask import Flask
 
 from lab.display import shorten
 from oauth.http import Reply
+from signing import Signer
 from tracing import exports, recorder
 from tracing.markers import Segment, marked, segments, shorten_markers
 from tracing.model import Exchange, Step, Trace
@@ -238,8 +240,30 @@ def test_exports_from_step_objects_shorten_tokens_and_keep_placeholders():
 
 
 # -- the recorder's typed entries --------------------------------------------------------------------
+class _Slot:
+    """A session's trace-id slot, outside any session."""
+
+    value: str | None = None
+
+    def get(self) -> str | None:
+        return self.value
+
+    def set(self, value: str) -> None:
+        self.value = value
+
+
 def test_the_recorder_turns_each_typed_entry_into_a_redacted_step():
     app = Flask(__name__)
+    state = recorder.TraceRequest()
+    app.extensions["trace_wiring"] = recorder.Wiring(  # what install hands it: no views/, no config.py
+        signer=Signer("k"),
+        trace_id=_Slot(),
+        refresh_token=lambda: None,
+        state=lambda: state,
+        secrets=SimpleNamespace(client_id="client-1", client_secret=SECRET, m2m_client_secret=""),
+        app_url="https://app.example",
+        secure_cookies=True,
+    )
     reply = Reply(
         "userinfo",
         "GET",
@@ -251,18 +275,18 @@ def test_the_recorder_turns_each_typed_entry_into_a_redacted_step():
         request_headers={"Authorization": f"Bearer {ACCESS}"},
     )
     with app.test_request_context("/x"):
-        g.trace_started = 1_800_000_000.0
+        state.started = 1_800_000_000.0
         recorder.note_exchange(Exchange("api", "GET", "https://app.example/api/me", duration_ms=5.0))
         recorder.note_redirect("authorize", f"https://auth.example/oauth2/authorize?state=s&id_token_hint={ID}")
         recorder.note_browser_step("implicit_callback", f"https://app.example/cb#access_token={ACCESS}", 100.0)
         with recorder.probes():
             recorder._on_reply(reply)
-        pending = list(g.trace_pending)
+        pending = list(state.pending)
         assert [type(e).__name__ for e in pending] == ["BrowserStep", "Exchange", "BrowserStep", "ServerCall"]
         exchange = pending[1]
         assert isinstance(exchange, Exchange) and exchange.started is not None  # noted "now" minus its duration
         redact = redactor()
-        steps = recorder._steps(pending, app.response_class(), redact, None)
+        steps = recorder._steps(pending, app.response_class(), redact, "https://app.example")
     names = [(step.name, step.kind, step.probe) for step, _ in steps]
     assert names == [
         ("implicit_callback", "browser", False),

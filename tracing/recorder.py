@@ -8,7 +8,10 @@ of its steps. The `flowlab_trace` cookie carries the same id; without a session 
 a trace a sign-out (or a timeout) left behind, signed for that purpose. The trace is separate from
 the login session, so the logout step can be recorded while the login session itself is destroyed.
 Steps are redacted before they are stored (see tracing/redact.py). This is the package's only
-module that imports Flask.
+module that imports Flask, and it imports nothing of views/ or config.py: what it needs of them (the
+signer, where the session keeps its trace id, the user's refresh token, this request's state) is
+handed to `install` in a `Wiring`. Its hooks (`note_session`, `start_clock`, `flush`) are placed by
+views/hooks.py, the one ordered list of the app's request hooks.
 
 Bounds: nothing is written for a request that came without a session and starts no sign-in;
 a step's URL, header values and bodies are cut at fixed sizes, and one trace keeps at most
@@ -21,24 +24,22 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from cachelib import FileSystemCache
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.wrappers import Response
 
-from config import Settings
-from oauth.http import Reply
-from views import antiforgery, signin
-from views.session_keys import TRACE_ID
+from oauth.http import Http, Reply
+from signing import Signer
 
 from .model import Exchange, Step, Trace
-from .redact import MAX_BODY, Redactor
+from .redact import MAX_BODY, AppSecrets, Redactor
 from .stores import JsonRedisStore, KeyValueStore
 
 TRACE_COOKIE = "flowlab_trace"
@@ -73,9 +74,52 @@ class TraceStore:
             self.cache.delete(f"t:{trace_id}")
 
 
+class SessionSlot(Protocol):
+    """Where the login session records its trace id (views/session_keys.py's TRACE_ID)."""
+
+    def get(self) -> str | None: ...
+    def set(self, value: str) -> None: ...
+
+
+@dataclass
+class TraceRequest:
+    """What one request noted for its trace: this request's part of the typed per-request state
+    (views/request_state.py keeps it in `g`)."""
+
+    started: float | None = None  # when the request began: the start and duration of the steps it records
+    had_session: bool = False  # it came with a session (read before a timeout or a sign-out clears it)
+    start_id: str | None = None  # the trace id it began with
+    pending: list[Pending] = field(default_factory=list)
+    probe: bool = False  # calls made now are the tool's own probes
+    rotate: bool = False  # a sign-in or sign-out starts a new trace
+    keep: str = ""  # ... keeping the steps of the sign-in with this state
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the recorder is handed at install time, so that tracing/ imports nothing above it."""
+
+    signer: Signer  # signs trace ids (signing.py)
+    trace_id: SessionSlot  # where the session records its trace id
+    refresh_token: Callable[[], str | None]  # the signed-in user's, redacted wherever it appears
+    state: Callable[[], TraceRequest]  # this request's TraceRequest
+    secrets: AppSecrets  # the client ids and secrets the redactor hides
+    app_url: str  # the URL an incoming request is recorded under
+    secure_cookies: bool  # `__Host-` cookies under https
+
+
+def wiring() -> Wiring:
+    found: Wiring = current_app.extensions["trace_wiring"]
+    return found
+
+
+def _state() -> TraceRequest:
+    return wiring().state()
+
+
 def cookie_name() -> str:
     """`__Host-` prefixed under https, like the session cookie."""
-    return "__Host-" + TRACE_COOKIE if current_app.extensions["settings"].secure_cookies else TRACE_COOKIE
+    return "__Host-" + TRACE_COOKIE if wiring().secure_cookies else TRACE_COOKIE
 
 
 BOUND = "trace-id"  # the signature purpose of a trace id recorded in a session
@@ -85,13 +129,14 @@ UNBOUND = "trace-id-after-session"  # ... of the trace a sign-out leaves for a b
 def current_trace_id() -> str | None:
     """This browser's trace id: the one its session records; without a session, a sign-out's trace
     from the cookie. A cookie's id is never adopted by a session."""
-    bound = TRACE_ID.get()
+    wired = wiring()
+    bound = wired.trace_id.get()
     if bound is not None:
-        return bound if antiforgery.unsign(BOUND, bound) else None
+        return bound if wired.signer.unsign(BOUND, bound) else None
     if session:
         return None
     value = request.cookies.get(cookie_name(), "")
-    return value if antiforgery.unsign(UNBOUND, value) else None
+    return value if wired.signer.unsign(UNBOUND, value) else None
 
 
 def store() -> TraceStore:
@@ -137,26 +182,24 @@ Pending = ServerCall | BrowserStep | Incoming | Exchange  # Exchange: made witho
 
 
 def _pending() -> list[Pending]:
-    if "trace_pending" not in g:
-        g.trace_pending = []
-    pending: list[Pending] = g.trace_pending
-    return pending
+    return _state().pending
 
 
 def _on_reply(reply: Reply) -> None:
     if has_request_context():
         started = time.time() - reply.elapsed_ms / 1000
-        _pending().append(ServerCall(reply, bool(g.get("trace_probe")) or reply.step == "doctor", started))
+        _pending().append(ServerCall(reply, _state().probe or reply.step == "doctor", started))
 
 
 @contextmanager
 def probes() -> Iterator[None]:
     """Calls made inside are the tool's own probes (expected to fail), not steps of a flow."""
-    g.trace_probe = True
+    state = _state()
+    state.probe = True
     try:
         yield
     finally:
-        g.trace_probe = False
+        state.probe = False
 
 
 def note_redirect(name: str, url: str) -> None:
@@ -173,7 +216,8 @@ def note_incoming(name: str, keep_tokens: bool = True) -> None:
 def note_browser_step(name: str, url: str, duration_ms: float = 0.0) -> None:
     """A browser step the server only learns about afterwards (the implicit fragment), recorded
     before this request's own step; it began `duration_ms` before this request."""
-    started = g.get("trace_started", time.time()) - duration_ms / 1000
+    began = _state().started
+    started = (time.time() if began is None else began) - duration_ms / 1000
     _pending().insert(0, BrowserStep(name, url, started, duration_ms))
 
 
@@ -191,8 +235,9 @@ def start_new(keep_login: str = "") -> None:
     The old trace is deleted. With `keep_login` (the sign-in's state) the new trace keeps that
     sign-in's own steps: the request that sent the browser to authorize, and the callback.
     """
-    g.trace_rotate = True
-    g.trace_keep = keep_login
+    state = _state()
+    state.rotate = True
+    state.keep = keep_login
 
 
 def _login_steps(trace: Trace, state: str) -> Trace:
@@ -228,23 +273,12 @@ def _size(trace: Trace) -> int:
     return len(json.dumps(trace.to_record(), ensure_ascii=False).encode())
 
 
-def _secure() -> bool:
-    secure: bool = current_app.extensions["settings"].secure_cookies
-    return secure
-
-
-def _allowed() -> bool:
+def _allowed(state: TraceRequest) -> bool:
     """A trace is written only for a browser with a session, or for a request that starts a sign-in."""
-    return bool(g.get("trace_had_session") or session)
+    return bool(state.had_session or session)
 
 
-def _refresh_token() -> str:
-    """The signed-in user's refresh token, to be redacted wherever it appears."""
-    auth = signin.load()
-    return (auth.refresh_token if auth else None) or ""
-
-
-def _exchange(entry: Pending, response: Response, settings: Settings) -> Exchange:
+def _exchange(entry: Pending, response: Response, app_url: str) -> Exchange:
     """The exchange a pending entry stands for."""
     if isinstance(entry, ServerCall):
         r = entry.reply
@@ -264,10 +298,11 @@ def _exchange(entry: Pending, response: Response, settings: Settings) -> Exchang
         return Exchange(entry.name, "GET", entry.url, duration_ms=entry.duration_ms, started=entry.started)
     if isinstance(entry, Incoming):
         body = request.get_data(cache=True, as_text=True) if request.method == "POST" else ""
+        began = _state().started
         return Exchange(
             name=entry.name,
             method=request.method,
-            url=settings.app_url + request.full_path.rstrip("?"),
+            url=app_url + request.full_path.rstrip("?"),
             request_headers={"Content-Type": request.content_type} if request.content_type else {},
             request_body=body,
             status=response.status_code,
@@ -275,19 +310,19 @@ def _exchange(entry: Pending, response: Response, settings: Settings) -> Exchang
                 k: v for k, v in response.headers.items() if k in ("Location", "Content-Type", "X-OAuth-Error")
             },
             response_body=response.get_data(as_text=True) if response.is_json else "",
-            duration_ms=(time.time() - g.trace_started) * 1000 if g.get("trace_started") else 0.0,
-            started=g.get("trace_started"),
+            duration_ms=(time.time() - began) * 1000 if began else 0.0,
+            started=began,
         )
     return entry
 
 
 def _steps(
-    entries: list[Pending], response: Response, redactor: Redactor, settings: Settings
+    entries: list[Pending], response: Response, redactor: Redactor, app_url: str
 ) -> list[tuple[Step, list[str]]]:
     """Each entry as a redacted step, with the full tokens its markers stand for."""
     steps = []
     for entry in entries:
-        step = Step.from_exchange(redactor, _exchange(entry, response, settings))
+        step = Step.from_exchange(redactor, _exchange(entry, response, app_url))
         step.probe = isinstance(entry, ServerCall) and entry.probe
         keep = not (isinstance(entry, Incoming) and not entry.keep_tokens)
         steps.append((step, list(redactor.vault) if keep else []))
@@ -295,54 +330,38 @@ def _steps(
     return steps
 
 
-def _target(rotate: bool, keep: str) -> tuple[str, Trace, bool]:
+def _target(wired: Wiring, old_id: str | None, rotate: bool, keep: str) -> tuple[str, Trace, bool]:
     """The trace this request writes to: (its id, its record, whether the id is new).
 
-    The id the request began with (read before sign-in or sign-out changed the session) goes on,
-    unless the trace rotates (a new one, keeping a sign-in's own steps when `keep` is its state) or
+    The id the request began with (`old_id`, read before sign-in or sign-out changed the session) goes
+    on, unless the trace rotates (a new one, keeping a sign-in's own steps when `keep` is its state) or
     the id is not of the kind the session now needs: a session only ever writes to the trace it
     records, and a browser left without one gets a sign-out's trace (signed for the cookie alone)."""
-    old_id = g.get("trace_start_id")
     bind = bool(session)
     trace = store().read(old_id)
     if rotate:
         store().delete(old_id)
         trace = _login_steps(trace, keep) if keep else Trace(next=trace.next)
-    elif old_id is None or bind != bool(antiforgery.unsign(BOUND, old_id)):
+    elif old_id is None or bind != bool(wired.signer.unsign(BOUND, old_id)):
         trace = Trace()  # never continue a trace this session does not record
     else:
         return old_id, trace, False
-    trace_id = antiforgery.sign(BOUND if bind else UNBOUND, secrets.token_urlsafe(32))
+    trace_id = wired.signer.sign(BOUND if bind else UNBOUND, secrets.token_urlsafe(32))
     if bind:
-        TRACE_ID.set(trace_id)
+        wired.trace_id.set(trace_id)
     return trace_id, trace, True
 
 
-def _flush(response: Response) -> Response:
-    entries = g.pop("trace_pending", None)
-    rotate = g.pop("trace_rotate", False)
-    if not entries and not rotate:
-        return response
-    if not _allowed() or (not entries and not session):
-        if rotate:  # signed out with nothing to record (a timeout): drop the old trace, store nothing
-            store().delete(g.get("trace_start_id"))
-            if request.cookies.get(cookie_name()):
-                response.delete_cookie(cookie_name(), path="/", secure=_secure(), httponly=True, samesite="Lax")
-        return response
-    settings: Settings = current_app.extensions["settings"]
-    redactor = Redactor.for_app(settings, _refresh_token())
-    keep = g.pop("trace_keep", "")
-    trace_id, trace, new_id = _target(rotate, keep)
+def _append(trace: Trace, steps: list[tuple[Step, list[str]]]) -> None:
+    """Add this request's steps (one request id), then drop the oldest past MAX_STEPS or MAX_TRACE_BYTES."""
     request_id = secrets.token_hex(8)
-    for step, vault in _steps(entries or [], response, redactor, settings):
+    for step, vault in steps:
         step.id = trace.next
         step.req = request_id
         trace.next += 1
         trace.steps.append(_capped(step))
         for index, full in enumerate(vault):
             trace.vault[f"{step.id}.{index}"] = full
-    if rotate and not keep:  # signed out: no full token of anyone stays behind
-        trace.vault = {}
     dropped = trace.steps[:-MAX_STEPS]
     trace.steps = trace.steps[-MAX_STEPS:]
     while trace.steps and _size(trace) > MAX_TRACE_BYTES:
@@ -350,6 +369,43 @@ def _flush(response: Response) -> Response:
     for step in dropped:
         prefix = f"{step.id}."
         trace.vault = {k: v for k, v in trace.vault.items() if not k.startswith(prefix)}
+
+
+# -- the hooks (placed by views/hooks.py, the app's one ordered list) ---------------------------------
+def note_session() -> None:
+    """Before anything else can change the session (a timeout clears it): whether this request came
+    with one, and the trace id it records."""
+    state = _state()
+    state.had_session = bool(session)
+    state.start_id = current_trace_id()
+
+
+def start_clock() -> None:
+    """When this request began: the start time and duration of the steps it records."""
+    _state().started = time.time()
+
+
+def flush(response: Response) -> Response:
+    """After the view: this request's steps, redacted, into its trace (and the trace cookie)."""
+    wired, state = wiring(), _state()
+    entries, rotate, keep = state.pending, state.rotate, state.keep
+    state.pending, state.rotate, state.keep = [], False, ""
+    if not entries and not rotate:
+        return response
+    if not _allowed(state) or (not entries and not session):
+        if rotate:  # signed out with nothing to record (a timeout): drop the old trace, store nothing
+            store().delete(state.start_id)
+            if request.cookies.get(cookie_name()):
+                response.delete_cookie(
+                    cookie_name(), path="/", secure=wired.secure_cookies, httponly=True, samesite="Lax"
+                )
+        return response
+    redactor = Redactor.for_app(wired.secrets, wired.refresh_token() or "")
+    trace_id, trace, new_id = _target(wired, state.start_id, rotate, keep)
+    steps = _steps(entries, response, redactor, wired.app_url)
+    _append(trace, steps)
+    if rotate and not keep:  # signed out: no full token of anyone stays behind
+        trace.vault = {}
     store().save(trace_id, trace)
     if new_id:
         response.set_cookie(
@@ -358,33 +414,23 @@ def _flush(response: Response) -> Response:
             max_age=TRACE_TTL,
             httponly=True,
             samesite="Lax",
-            secure=settings.secure_cookies,
+            secure=wired.secure_cookies,
             path="/",
         )
     return response
 
 
-def install(app: Flask, settings: Settings, redis_client: Any = None) -> None:
-    cache: KeyValueStore
+def trace_cache(instance_path: str, redis_client: Any = None) -> KeyValueStore:
+    """Where traces are kept: Redis (as JSON) when the sessions are there, else files under instance/traces."""
     if redis_client is not None:
-        cache = JsonRedisStore(redis_client, "flowlab-trace:", TRACE_TTL)
-    else:
-        directory = Path(settings.instance_path) / "traces"
-        directory.mkdir(parents=True, exist_ok=True)
-        cache = FileSystemCache(str(directory), threshold=100_000, mode=0o600, default_timeout=TRACE_TTL)
+        return JsonRedisStore(redis_client, "flowlab-trace:", TRACE_TTL)
+    directory = Path(instance_path) / "traces"
+    directory.mkdir(parents=True, exist_ok=True)
+    return FileSystemCache(str(directory), threshold=100_000, mode=0o600, default_timeout=TRACE_TTL)
+
+
+def install(app: Flask, wired: Wiring, cache: KeyValueStore, http: Http) -> None:
+    """Keep traces in `cache` and listen to `http` (the OAuth client's); the hooks are placed by the caller."""
+    app.extensions["trace_wiring"] = wired
     app.extensions["trace_store"] = TraceStore(cache)
-    app.extensions["oauth_client"].http.observers.append(_on_reply)
-    app.before_request(_start)
-
-    def _note_session() -> None:
-        g.trace_had_session = bool(session)
-        g.trace_start_id = current_trace_id()
-
-    # first of all hooks: before a timeout (app.py) clears the session, and with it the trace's id
-    app.before_request_funcs.setdefault(None, []).insert(0, _note_session)
-    app.after_request(_flush)
-
-
-def _start() -> None:
-    """When this request began: the start time and duration of the steps it records."""
-    g.trace_started = time.time()
+    http.observers.append(_on_reply)

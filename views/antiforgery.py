@@ -8,39 +8,39 @@ server-side. A new value (so a new token) is issued at every sign-in and sign-ou
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
-from flask import Flask, Response, current_app, g, request
+from flask import current_app, request
+from werkzeug.wrappers import Response
+
+from signing import Signer
+
+from . import request_state
 
 COOKIE = "flowlab_csrf"
 MAX_AGE = 8 * 3600
 
 
-def _key(purpose: str) -> bytes:
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+def signer() -> Signer:
+    """This app's Signer (signing.py), made from SECRET_KEY at start-up."""
+    found: Signer = current_app.extensions["signer"]
+    return found
 
 
 def mac(purpose: str, value: bytes) -> str:
     """An HMAC of `value` under this server's key for `purpose`: it reveals nothing of the value."""
-    return hmac.new(_key(purpose), value, hashlib.sha256).hexdigest()
+    return signer().mac(purpose, value)
 
 
 def sign(purpose: str, value: str) -> str:
-    """`value.signature`: a value only this server can issue (also used for trace ids)."""
-    return f"{value}.{mac(purpose, value.encode())}"
+    """`value.signature`: a value only this server can issue."""
+    return signer().sign(purpose, value)
 
 
 def unsign(purpose: str, signed: str | None) -> str | None:
     """The value inside `signed`, or None when the server did not issue it."""
-    if not signed or len(signed) > 200 or "." not in signed:
-        return None
-    value, _, signature = signed.rpartition(".")
-    if not value or not hmac.compare_digest(signature.encode(), mac(purpose, value.encode()).encode()):
-        return None
-    return value
+    return signer().unsign(purpose, signed)
 
 
 def cookie_name() -> str:
@@ -49,8 +49,9 @@ def cookie_name() -> str:
 
 
 def _current_seed() -> str | None:
-    if g.get("csrf_new"):  # issued (or rotated) during this request
-        return g.csrf_new
+    issued = request_state.current().csrf_seed
+    if issued:  # issued (or rotated) during this request
+        return issued
     return unsign("csrf-cookie", request.cookies.get(cookie_name()))
 
 
@@ -58,7 +59,7 @@ def token() -> str:
     """This browser's anti-forgery token; issues the signed cookie when there is none yet."""
     seed = _current_seed()
     if seed is None:
-        seed = g.csrf_new = secrets.token_urlsafe(32)
+        seed = request_state.current().csrf_seed = secrets.token_urlsafe(32)
     return mac("csrf-token", seed.encode())
 
 
@@ -72,11 +73,12 @@ def valid(sent: str | None) -> bool:
 
 def rotate() -> None:
     """A new token from this response on (at sign-in and sign-out): a token known before is useless."""
-    g.csrf_new = secrets.token_urlsafe(32)
+    request_state.current().csrf_seed = secrets.token_urlsafe(32)
 
 
-def _set_cookie(response: Response) -> Response:
-    seed = g.get("csrf_new")
+def set_cookie(response: Response) -> Response:
+    """After the view: the signed cookie, when this request issued a new value."""
+    seed = request_state.current().csrf_seed
     if seed:
         response.set_cookie(
             cookie_name(),
@@ -88,8 +90,3 @@ def _set_cookie(response: Response) -> Response:
             path="/",
         )
     return response
-
-
-def install(app: Flask) -> None:
-    app.after_request(_set_cookie)
-    app.jinja_env.globals["csrf_token"] = token

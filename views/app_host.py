@@ -11,23 +11,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, redirect, request
+from flask import redirect, request
 from werkzeug.wrappers import Response
 
-from config import Settings
+from . import settings
 
 # the views that begin a login transaction (or, for /spa, keep one in this origin's sessionStorage)
 SIGN_IN_STARTS = frozenset({"auth.login", "implicit.start", "authorize_panel.page", "spa.start"})
 
 
-def install(app: Flask, settings: Settings) -> None:
-    app_url = urlsplit(settings.app_url)
-
-    @app.before_request
-    def _sign_in_on_the_app_host() -> Response | None:
-        if request.endpoint not in SIGN_IN_STARTS or request.method not in ("GET", "HEAD"):
-            return None
-        here = urlsplit(f"//{request.host}")
-        if here.hostname == app_url.hostname or here.port != app_url.port:
-            return None  # the right name, or another server (a proxy's port): nothing to move
-        return redirect(settings.app_url + request.full_path.rstrip("?"))
+def sign_in_on_the_app_host() -> Response | None:
+    """Before a view that starts a sign-in: at the other loopback name, go to APP_URL's first."""
+    if request.endpoint not in SIGN_IN_STARTS or request.method not in ("GET", "HEAD"):
+        return None
+    app_url = settings().app_url
+    wanted, here = urlsplit(app_url), urlsplit(f"//{request.host}")
+    if here.hostname == wanted.hostname or here.port != wanted.port:
+        return None  # the right name, or another server (a proxy's port): nothing to move
+    return redirect(app_url + request.full_path.rstrip("?"))

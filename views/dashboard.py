@@ -9,7 +9,7 @@ import time
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
-from lab.claims import explain_claims, why
+from lab.claims import explain_claims
 from lab.display import PAGE_NAMES
 from lab.rotation import rotation_panel
 from oauth import transactions
@@ -50,13 +50,6 @@ def index() -> Response:
 BREAK_AFTER = re.compile(r"([/.:_,&?=-])")
 
 
-@bp.record
-def _why_global(state) -> None:
-    """`why(c.name)` in templates: what a check is for (the words live in lab/, not on the check)."""
-    state.app.jinja_env.globals["why"] = why
-
-
-@bp.app_template_filter("soft_breaks")
 def soft_breaks(value: object) -> Markup:
     """Escape a claim value and let it wrap only after separators (`/`, `.`, `-`, ...), so URLs and
     ids break at sensible points and numbers never break."""

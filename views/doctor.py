@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, current_app, render_template, request
 
-from oauth import doctor as checks
+from lab import doctor as checks
 
 from . import oauth_client, settings
 

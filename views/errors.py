@@ -72,7 +72,7 @@ def untrusted_host() -> Response | None:
 
 
 def register(app: Flask) -> None:
-    app.before_request_funcs.setdefault(None, []).insert(0, untrusted_host)
+    """The error handlers (views/hooks.py places `untrusted_host` first of the request hooks)."""
     app.register_error_handler(ProviderError, provider_failed)
     app.register_error_handler(ProviderRefused, provider_refused)
 

@@ -7,10 +7,9 @@ import time
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, redirect, render_template, request
-from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
-from lab.display import shorten
+from lab.display import REFRESH_PLACEHOLDER, shorten_response
 from lab.steps import PARAM_HELP, RESPONSE_HELP
 from oauth import transactions
 from oauth.calls import PreparedCall
@@ -50,24 +49,13 @@ def toggle() -> Response:
     return response
 
 
-@bp.record
-def _template_global(state: BlueprintSetupState) -> None:
-    state.app.jinja_env.globals["presenting"] = presenting
-
-
 def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return [(k, v, PARAM_HELP.get(k, "")) for k, v in pairs]
 
 
 def _response_rows(fields: dict[str, object]) -> list[tuple[str, str, str]]:
-    rows = []
-    for name, value in fields.items():
-        if name == "refresh_token":
-            value = "$REFRESH_TOKEN"
-        elif name in ("id_token", "access_token") and isinstance(value, str):
-            value = shorten(value)
-        rows.append((name, str(value), RESPONSE_HELP.get(name) or PARAM_HELP.get(name, "")))
-    return rows
+    shown = shorten_response(fields, REFRESH_PLACEHOLDER)
+    return [(name, str(value), RESPONSE_HELP.get(name) or PARAM_HELP.get(name, "")) for name, value in shown.items()]
 
 
 # The headers a call screen shows: the credentials. Content-Type and Accept are the same on every

@@ -13,7 +13,6 @@ from .spa import json_body
 bp = Blueprint("raw_tokens", __name__)
 
 
-@bp.app_template_filter("pretty_json")
 def pretty_json(value: object) -> str:
     """JSON for reading (the shortened tokens' "…" stays a character); Jinja escapes it for HTML."""
     return json.dumps(value, indent=2, ensure_ascii=False)

@@ -13,9 +13,11 @@ import logging
 
 import msgspec
 import redis
-from flask import Flask, Request, Response, g, render_template
+from flask import Flask, Request, Response, render_template
 from flask.sessions import SessionInterface, SessionMixin
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
+
+from . import request_state
 
 log = logging.getLogger("flowlab")
 STORE_ERRORS = (redis.RedisError, OSError)
@@ -76,11 +78,11 @@ class GuardedSessions(SessionInterface):
             return self.inner.session_class(sid=sid, permanent=self.inner.permanent)
         except STORE_ERRORS as exc:
             log.error("session store unavailable on open: %s", type(exc).__name__)
-            g.session_store_down = True
+            request_state.current().store_down = True
             return self.inner.session_class(sid=None, permanent=True)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        if g.get("session_store_down"):
+        if request_state.current().store_down:
             _unavailable_page(response)
             return
         try:
@@ -95,13 +97,15 @@ class GuardedSessions(SessionInterface):
 
 
 def install(app: Flask) -> None:
+    """Put the guard in front of Flask-Session's interface (its hook is placed by views/hooks.py)."""
     app.session_interface = GuardedSessions(app.session_interface)
 
-    @app.before_request
-    def _store_down() -> Response | None:
-        return _unavailable_page() if g.get("session_store_down") else None
 
-    @app.errorhandler(redis.RedisError)
-    def _redis_error(exc: redis.RedisError) -> Response:
-        log.error("session store unavailable: %s", type(exc).__name__)
-        return _unavailable_page()
+def store_down() -> Response | None:
+    """Before the view: a 503 page when the session store failed as the session opened."""
+    return _unavailable_page() if request_state.current().store_down else None
+
+
+def redis_error(exc: redis.RedisError) -> Response:
+    log.error("session store unavailable: %s", type(exc).__name__)
+    return _unavailable_page()

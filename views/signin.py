@@ -2,8 +2,9 @@
 
 The session (Flask-Session: files or Redis) stores a plain dict under `SESSION_KEY`; `SignIn` is its
 typed form. Views read it through `load()` or, behind `login_required` (flaskr's pattern), `current()`
-(`g.user`), and write it back with `SignIn.save()`. A stored value that does not have this layout
-is treated as signed out, never as an error. Every other session key is named in views/session_keys.py.
+(kept in the request's typed state, views/request_state.py), and write it back with `SignIn.save()`.
+A stored value that does not have this layout is treated as signed out, never as an error. Every other
+session key is named in views/session_keys.py.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from lab.display import shorten_response
 from oauth.rotation import fingerprint, keep_rotated_out
 
+from . import request_state
 from .session_guard import GuardedSessions
 from .session_keys import AUTO_REFRESH, KEPT_ACROSS_LOGIN, SIGN_IN
 
@@ -154,6 +156,12 @@ def load() -> SignIn | None:
     return SignIn.from_session(session)
 
 
+def refresh_token() -> str | None:
+    """This request's signed-in user's refresh token (the trace recorder redacts it wherever it appears)."""
+    user = load()
+    return user.refresh_token if user else None
+
+
 def start(user: SignIn) -> None:
     """A new sign-in: the session is cleared except the keys kept across login, holds `user`, and
     gets a new id (no session fixation)."""
@@ -161,7 +169,7 @@ def start(user: SignIn) -> None:
     session.clear()
     session.update(kept)
     user.save(session)
-    g.user = user
+    request_state.current().user = user
     new_session_id()
 
 
@@ -174,21 +182,22 @@ def new_session_id() -> None:
 
 
 def current() -> SignIn:
-    """The signed-in user of a view behind `login_required` (flaskr's `g.user`)."""
-    user = g.get("user")
-    if not isinstance(user, SignIn):
+    """The signed-in user of a view behind `login_required` (RequestState.user, as flaskr keeps its user in g)."""
+    user = request_state.current().user
+    if user is None:
         raise RuntimeError("current() outside a view behind login_required")
     return user
 
 
 def require_login(post_refusal: Callable[[], Response] | None = None) -> Response | None:
-    """None with the sign-in in `g.user`; else the answer to a signed-out request: back to the home
+    """None with the sign-in in RequestState.user; else the answer to a signed-out request: back to the home
     page, which says "Sign in first" and, for a page other than the dashboard, names it and signs in
     with `next` set to it (a POST gets `post_refusal()` instead, when given)."""
-    g.user = load()
-    if g.user is not None:
-        if g.user.drop_stale_rotated_out(time.time()):
-            g.user.save(session)
+    state = request_state.current()
+    state.user = load()
+    if state.user is not None:
+        if state.user.drop_stale_rotated_out(time.time()):
+            state.user.save(session)
         return None
     if post_refusal is not None and request.method == "POST":
         return post_refusal()
@@ -198,7 +207,7 @@ def require_login(post_refusal: Callable[[], Response] | None = None) -> Respons
 
 
 def login_required(view: Callable[_P, _R]) -> Callable[_P, _R | Response]:
-    """flaskr's decorator: the view runs only for a signed-in user, who is in `g.user` (`current()`)."""
+    """flaskr's decorator: the view runs only for a signed-in user, who is in RequestState.user (`current()`)."""
 
     @functools.wraps(view)
     def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> _R | Response:
@@ -210,12 +219,12 @@ def login_required(view: Callable[_P, _R]) -> Callable[_P, _R | Response]:
     return wrapped
 
 
-def _template_values() -> dict[str, bool]:
-    return {"signed_in": load() is not None, "auto_refresh": AUTO_REFRESH.get() is True}
+def signed_in() -> bool:
+    """For templates: read afresh at each render, so a page rendered after a sign-out in the same
+    request already shows the signed-out navigation."""
+    return load() is not None
 
 
-def install(app: Flask) -> None:
-    """Templates get `signed_in` (read afresh at each render, so a page rendered after a sign-out
-    in the same request already shows the signed-out navigation) and `auto_refresh` (the dashboard's
-    auto-refresh is on: session_keys.AUTO_REFRESH)."""
-    app.context_processor(_template_values)
+def auto_refresh() -> bool:
+    """For templates: the dashboard's auto-refresh is on (session_keys.AUTO_REFRESH)."""
+    return AUTO_REFRESH.get() is True

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, render_template, request, session
+from flask import Blueprint, Response, jsonify, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lab.causes import LIKELY_CAUSES
 from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
 from lab.compare import spa_run_record
+from lab.display import REFRESH_IN_PAGE
 from lab.steps import PARAM_HELP, SPA_PARAM_HELP
 from oauth import safejson, spa, transactions
 from oauth.client import is_jwt
@@ -15,7 +16,7 @@ from oauth.tokens import IF_PRESENT
 from tracing import recorder
 from tracing.model import Exchange
 
-from . import oauth_client, settings
+from . import oauth_client, request_state, settings
 from .errors import problem
 from .session_keys import SPA_RUN, TX
 
@@ -45,7 +46,8 @@ def _page(template: str, **extra: object) -> Response | str:
     if not settings().public_client_id:
         return _not_configured()
     meta = oauth_client().metadata()  # a clear 502 when discovery fails
-    g.csp_connect_src = spa.connect_origins(meta)  # this page, and only this page, may fetch() the provider
+    # this page, and only this page, may fetch() the provider
+    request_state.current().connect_src = tuple(spa.connect_origins(meta))
     return render_template(
         template,
         config=spa.page_config(settings().client_config, meta),
@@ -68,7 +70,7 @@ def callback() -> Response | str:
     # sessionStorage transaction the first load took, says
     last = SPA_RUN.get()
     last_run = {"verified": last.get("verified") is True, "error": str(last.get("error", ""))} if last else None
-    return _page("spa_callback.html", last_run=last_run)
+    return _page("spa_callback.html", last_run=last_run, refresh_hidden=REFRESH_IN_PAGE)
 
 
 MAX_BODY = 64 * 1024

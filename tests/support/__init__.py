@@ -5,7 +5,7 @@ Import from here (`from tests.support import answer`); conftest.py holds only th
 
 from .pages import csrf_of, extract, script_csrf_of
 from .servers import LiveServer, LowercaseHeaders, TokenRewriter, answer, free_port, start_redis, stop
-from .stack import VERIFIER, Stack, authorize_params, build_stack
+from .stack import VERIFIER, Stack, authorize_params, build_stack, offline_app
 
 __all__ = [
     "VERIFIER",
@@ -19,6 +19,7 @@ __all__ = [
     "csrf_of",
     "extract",
     "free_port",
+    "offline_app",
     "script_csrf_of",
     "start_redis",
     "stop",

@@ -269,3 +269,11 @@ def build_stack(
     stack = Stack(app_server, provider_server, provider_app, rewriter, app, pool)
     app.extensions["oauth_client"].http.observers.append(stack.exchanges.append)
     return stack
+
+
+def offline_app(tmp_path: Path, app_url: str = "http://localhost:5000") -> Flask:
+    """The app with a local pool file but no provider running: for pages and hooks that never call it."""
+    pool_file = tmp_path / "local_cognito.json"
+    pool_file.write_text(json.dumps(default_pool(app_url, port=9)))
+    env = {"APP_URL": app_url, "INSTANCE_PATH": str(tmp_path / "instance"), "LOCAL_COGNITO_FILE": str(pool_file)}
+    return create_app(load_settings({**env, "SECRET_KEY": "test-secret-key"}))
