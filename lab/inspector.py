@@ -267,17 +267,13 @@ def _jwe(token: str, parts: list[str], api: dict) -> Inspection | None:
     )
 
 
-def inspect_token(raw: object, settings: ClientConfig, keys: JwksCache, now: float | None = None) -> Inspection:
-    """Inspect one pasted token. Raises InspectError for a paste that is no token at all, and
-    ProviderError when the JWKS cannot be fetched."""
-    now = time.time() if now is None else now
-    token = clean(raw)
+def read_paste(token: str, api: dict) -> Inspection | tuple[list[str], dict, dict, str]:
+    """A cleaned paste taken apart: an Inspection already when it is an encrypted token (JWE) or no JWT at all;
+    else its parts, header, claims and kind (id | access, by token_use, else by aud / client_id). InspectError
+    for three parts that do not decode."""
     parts = token.split(".")
-    api = _api_answer(token, settings, keys, now)
-    if len(parts) in (2, 5):
-        found = _jwe(token, parts, api)
-        if found is not None:
-            return found
+    if len(parts) in (2, 5) and (found := _jwe(token, parts, api)) is not None:
+        return found
     if len(parts) != 3:
         return _opaque(token, parts, api)
     try:
@@ -286,9 +282,23 @@ def inspect_token(raw: object, settings: ClientConfig, keys: JwksCache, now: flo
         raise InspectError(
             400, f"It has the three parts of a JWT, but it {exc}: a truncated or mangled copy?"
         ) from None
-    iss = claims.get("iss")
     use = claims.get("token_use")
     kind = use if use in ("id", "access") else ("access" if "client_id" in claims or "aud" not in claims else "id")
+    return parts, header, claims, kind
+
+
+def inspect_token(raw: object, settings: ClientConfig, keys: JwksCache, now: float | None = None) -> Inspection:
+    """Inspect one pasted token. Raises InspectError for a paste that is no token at all, and
+    ProviderError when the JWKS cannot be fetched."""
+    now = time.time() if now is None else now
+    token = clean(raw)
+    api = _api_answer(token, settings, keys, now)
+    read = read_paste(token, api)
+    if isinstance(read, Inspection):  # a refresh token or no JWT: nothing to verify
+        return read
+    parts, header, claims, kind = read
+    iss = claims.get("iss")
+    use = claims.get("token_use")
     known = [c for c in (settings.client_id, settings.public_client_id, settings.m2m_client_id) if c]
     clients = frozenset([*known, *settings.api_allowed_client_ids])
     token_use = REQUIRED if settings.is_cognito else IF_PRESENT  # only Cognito sets token_use

@@ -20,14 +20,13 @@ from oauth.tokens import (
     CheckName,
     IdTokenRules,
     Verification,
-    decode_unverified,
     verify_access_token,
     verify_id_token,
 )
 
 from .claims import WHY, explain_claims
 from .customization import customization_marks, mark_rows
-from .inspector import SKIPPED, InspectError, Inspection, _clock, _jwe, _opaque, clean, issuer_name
+from .inspector import SKIPPED, InspectError, Inspection, _clock, clean, issuer_name, read_paste
 
 COGNITO_ISSUER = re.compile(
     r"^https://(?:issuer-)?cognito-idp\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[\w-]+)$"
@@ -118,20 +117,11 @@ def inspect_offline(
     chosen = at is not None
     at = time.time() if at is None else at
     issuer, client_id = _option(issuer, "The issuer"), _option(client_id, "The client id")
-    token = clean(raw)
-    parts = token.split(".")
-    if len(parts) in (2, 5) and (found := _jwe(token, parts, {})) is not None:
-        return found
-    if len(parts) != 3:
-        return _opaque(token, parts, {})
-    try:
-        header, claims = decode_unverified(token)
-    except ValueError as exc:
-        raise InspectError(
-            400, f"It has the three parts of a JWT, but it {exc}: a truncated or mangled copy?"
-        ) from None
-    use = claims.get("token_use")
-    kind = use if use in ("id", "access") else ("access" if "client_id" in claims or "aud" not in claims else "id")
+    read = read_paste(clean(raw), {})
+    if isinstance(read, Inspection):  # a refresh token or no JWT: nothing to verify
+        return read
+    parts, header, claims, kind = read
+    token = ".".join(parts)
     own = _named_clients(claims, kind)
     iss = claims.get("iss")
     trusted = issuer or (iss if isinstance(iss, str) else "")

@@ -61,17 +61,15 @@ def refresh() -> Response | str:
         return problem(400, "No refresh token", "This sign-in returned no refresh token to use.")
     client = oauth_client()
     call = client.prepare_refresh(auth.refresh_token)
-    confirmed = request.form.get("confirmed") == "1"
-    if presenter.presenting() and not (confirmed and presenter.is_the_shown_call(call)):
-        return presenter.call_screen(
-            title="Refresh the tokens",
-            call=call,  # Continue prepares it again from the session and sends it only if it is this one
-            changed=confirmed,
-            expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
-            "back only if the client rotates refresh tokens.",
-            action=url_for("lifecycle.refresh"),
-            fields={"confirmed": "1"},
-        )
+    paused = presenter.pause_before(
+        call,
+        title="Refresh the tokens",
+        expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
+        "back only if the client rotates refresh tokens.",
+        action=url_for("lifecycle.refresh"),
+    )
+    if paused is not None:  # presenter mode: the call is shown first (see presenter.pause_before)
+        return paused
     before_id, before_access = _claims(auth.id_token), _claims(auth.access_token)
     try:
         tokens = client.send(call)
@@ -160,17 +158,15 @@ def replay_old() -> Response | str:
         )
     client = oauth_client()
     call = client.prepare_refresh(auth.rotated_out)
-    confirmed = request.form.get("confirmed") == "1"
-    if presenter.presenting() and not (confirmed and presenter.is_the_shown_call(call)):
-        return presenter.call_screen(
-            title="Replay the rotated-out refresh token",
-            call=call,
-            changed=confirmed,
-            expect="400 invalid_grant: after its grace period the provider refuses a refresh token that rotation "
-            "replaced. A copy of it (from a log, a backup, a stolen cookie jar) is now worthless.",
-            action=url_for("lifecycle.replay_old"),
-            fields={"confirmed": "1"},
-        )
+    paused = presenter.pause_before(
+        call,
+        title="Replay the rotated-out refresh token",
+        expect="400 invalid_grant: after its grace period the provider refuses a refresh token that rotation "
+        "replaced. A copy of it (from a log, a backup, a stolen cookie jar) is now worthless.",
+        action=url_for("lifecycle.replay_old"),
+    )
+    if paused is not None:  # presenter mode: the call is shown first (see presenter.pause_before)
+        return paused
     sent, auth.rotated_out = fingerprint(auth.rotated_out), None
     try:
         with recorder.probes():  # an expected refusal: shown with the tool's own probes in the trace
@@ -233,18 +229,16 @@ def revoke() -> Response | str:
         return problem(400, "No refresh token", "There is no refresh token to revoke.")
     client = oauth_client()
     call = client.prepare_revoke(auth.refresh_token)
-    confirmed = request.form.get("confirmed") == "1"
-    if presenter.presenting() and not (confirmed and presenter.is_the_shown_call(call)):
-        return presenter.call_screen(
-            title="Revoke the refresh token",
-            call=call,  # Continue prepares it again from the session and sends it only if it is this one
-            changed=confirmed,
-            expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
-            "at the provider. The access token you hold still verifies offline until it expires: the "
-            "revocation lab shows both.",
-            action=url_for("lifecycle.revoke"),
-            fields={"confirmed": "1"},
-        )
+    paused = presenter.pause_before(
+        call,
+        title="Revoke the refresh token",
+        expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
+        "at the provider. The access token you hold still verifies offline until it expires: the "
+        "revocation lab shows both.",
+        action=url_for("lifecycle.revoke"),
+    )
+    if paused is not None:  # presenter mode: the call is shown first (see presenter.pause_before)
+        return paused
     client.send(call)
     auth.refresh_revoked = True
     auth.rotated_out = None  # revoking a refresh token ends every token of the sign-in: nothing left to replay
