@@ -64,7 +64,16 @@ STEP_TITLES = {
     "api": "Call the protected API",
     "doctor": "Setup doctor probe",
     "token_customization": "Read the local provider's record of a token's customization (its own endpoint)",
+    "refresh_replay": "Replay the rotated-out refresh token (as a thief with a copy would)",
 }
+
+# Who made a group of probes in the trace (the tool's own calls, whose refusals are expected), by step name.
+PROBE_SOURCES = {
+    "doctor": "the setup doctor",
+    "refresh_replay": "the rotation replay",
+    "token_customization": "the customization marks",
+}
+DEFAULT_PROBE_SOURCE = "the revocation lab"
 
 LANES = {
     "discovery": ("app", "provider"),
@@ -87,6 +96,7 @@ LANES = {
     "spa_revoke": ("browser", "provider"),
     "api": ("app", "app"),
     "token_customization": ("app", "provider"),
+    "refresh_replay": ("app", "provider"),
 }
 
 
@@ -115,6 +125,8 @@ ARROW_LABELS = {
     "logout": "logout",
     "api": "call the API",
     "doctor": "doctor probe",
+    "refresh_replay": "replay the old refresh token",
+    "token_customization": "customization record",
 }
 
 

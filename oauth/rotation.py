@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+
+from .calls import PreparedCall
 
 FINGERPRINT_DIGITS = 4
 
@@ -63,6 +65,14 @@ MAX_GRACE_SECONDS = 60
 # How long after its grace the rotated-out token is still held for the replay button: a presenter may pause a
 # few minutes; after that it is dropped unused (it is refused by the provider from its grace's end on anyway).
 REPLAY_KEEP_SECONDS = 600
+
+
+REPLAY_STEP = "refresh_replay"
+
+
+def as_replay(refresh: PreparedCall) -> PreparedCall:
+    """A refresh call with the rotated-out token, named as the replay it is (the trace and its probes say so)."""
+    return replace(refresh, step=REPLAY_STEP)
 
 
 def replay_ready_at(rotation: Mapping[str, object]) -> int:

@@ -280,6 +280,9 @@ def test_the_replayed_old_token_is_refused_and_then_forgotten(make_stack, http, 
         assert old not in page and new not in page, path
     assert old not in caplog.text and new not in caplog.text
     assert "$REFRESH_TOKEN" in http.get(stack.url + "/trace.md").text
+    trace = html.unescape(http.get(stack.url + "/trace").text)
+    assert "Replay the rotated-out refresh token (as a thief with a copy would)" in trace
+    assert "by the rotation replay" in trace  # grouped with the tool's own probes: its refusal is expected
 
 
 def test_the_replay_pauses_in_presenter_mode_showing_a_placeholder(make_stack, http):

@@ -15,7 +15,7 @@ from lab.rotation import GRACE, PROTECTS, client_rotation
 from lab.scopes import scope_refusal
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
-from oauth.rotation import fingerprint, replay_record, replay_wait, rotation_outcome
+from oauth.rotation import as_replay, fingerprint, replay_record, replay_wait, rotation_outcome
 from oauth.tokens import CheckName
 from tracing import recorder
 
@@ -157,7 +157,7 @@ def replay_old() -> Response | str:
             action=(url_for("dashboard.dashboard", _anchor="rotation"), "Back to the countdown"),
         )
     client = oauth_client()
-    call = client.prepare_refresh(auth.rotated_out)
+    call = as_replay(client.prepare_refresh(auth.rotated_out))
     paused = presenter.pause_before(
         call,
         title="Replay the rotated-out refresh token",

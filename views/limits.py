@@ -36,7 +36,13 @@ DOCTOR_ENDPOINTS = ("doctor.doctor",)
 INSPECT_ENDPOINTS = ("inspect.page",)
 # The routes that make the app call the provider for a signed-in user; sign-out is not among them (its
 # one revocation ends the session, and signing out must never be refused).
-PROVIDER_ENDPOINTS = ("machine.machine", "lifecycle.refresh", "lifecycle.userinfo", "lifecycle.revoke")
+PROVIDER_ENDPOINTS = (
+    "machine.machine",
+    "lifecycle.refresh",
+    "lifecycle.replay_old",
+    "lifecycle.userinfo",
+    "lifecycle.revoke",
+)
 PROVIDER_PAGES = ("lifecycle.revocation",)  # a GET: each visit tries the revoked tokens at the provider
 
 
