@@ -7,14 +7,16 @@ itself is tested against the local provider elsewhere.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import botocore.session
 import pytest
-from aws_fidelity import AwsLikeMoto, SplitClient, strict_params
+from aws_fidelity import AwsLikeMoto, SplitClient, _check, strict_params
 from botocore.stub import ANY, Stubber
 from click.testing import Result
 from dotenv import dotenv_values
@@ -972,3 +974,25 @@ def test_the_dry_run_plans_the_rotation(aws, cli):
     assert result.exit_code == 0, result.output
     assert "create app client cognito-flow-lab-web (refresh-token rotation on, grace 30 s)" in result.output
     assert pools(aws) == []
+
+
+def test_setup_prints_the_line_that_attaches_a_token_customization_trigger(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-trigger")
+    assert result.exit_code == 0, result.output
+    (pool,) = pools(aws)
+    line = re.search(r"aws cognito-idp update-user-pool --user-pool-id (\S+) --lambda-config '(.*?)'", result.output)
+    assert line and line.group(1) == pool["Id"]
+    config = re.fullmatch(r"PreTokenGenerationConfig=\{LambdaVersion=(\w+),LambdaArn=<function-arn>\}", line[2])
+    assert config and config.group(1) == "V3_0"
+    assert "UpdateUserPool resets every setting it is not given" in result.output
+    arn = f"arn:aws:lambda:{REGION}:123456789012:function:flowlab-pre-token"  # what the reader puts in
+    params = {
+        "UserPoolId": line.group(1),
+        "LambdaConfig": {"PreTokenGenerationConfig": {"LambdaVersion": config.group(1), "LambdaArn": arn}},
+    }
+    problems: list[str] = []
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    _check(model.operation_model("UpdateUserPool").input_shape, params, "UpdateUserPool", problems)
+    assert problems == []
