@@ -20,6 +20,7 @@ from lab.pool_rules import rule
 from .api import IAM_ACTIONS, CognitoApi, SetupError, Unsupported, explain_aws_error
 from .clients import (
     CUSTOM_SCOPES,
+    REFRESH_TOKEN_AUTH,
     RESOURCE_SERVER,
     drift,
     has_secret,
@@ -100,7 +101,7 @@ def _changes(missing: list[str], wanted: dict) -> str:
         grace = wanted["RefreshTokenRotation"]["RetryGracePeriodSeconds"]
         parts.append(f"turn on refresh-token rotation (RefreshTokenRotation, grace {grace} s)")
     if "ExplicitAuthFlows" in missing:
-        parts.append("take ALLOW_REFRESH_TOKEN_AUTH out of ExplicitAuthFlows (AWS: incompatible with rotation)")
+        parts.append(f"take {REFRESH_TOKEN_AUTH} out of ExplicitAuthFlows (AWS: incompatible with rotation)")
     return "; ".join(parts)
 
 
