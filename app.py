@@ -27,6 +27,7 @@ from signing import Signer
 from tracing import recorder
 from views import hooks, limits, request_state, session_guard, signin
 from views.api import bp as api_bp
+from views.attacks import bp as attacks_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
 from views.compare import bp as compare_bp
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(inspect_bp)
     app.register_blueprint(authorize_panel_bp)
     app.register_blueprint(raw_tokens_bp)
+    app.register_blueprint(attacks_bp)
     limits.install(app, settings)  # after the blueprints: it wraps their views (its hooks come last)
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)

@@ -64,6 +64,7 @@ class Settings:
     m2m_client_secret: str = field(default="", repr=False)
     api_required_scope: str = ""
     refresh_token_grace_seconds: int | None = None  # RefreshTokenRotation.RetryGracePeriodSeconds, if known
+    public_refresh_grace_seconds: int | None = None  # the local public client's, when it rotates (attack lab)
     api_allowed_client_ids: tuple[str, ...] = ()
     api_token_cache_size: int = 10_000
     app_url: str = "http://localhost:5000"
@@ -82,6 +83,7 @@ class Settings:
     rate_limit_doctor: str = "5 per minute"
     rate_limit_inspect: str = "60 per minute"
     rate_limit_provider_calls: str = "30 per minute"
+    rate_limit_attacks: str = "20 per minute"
     jwks_max_age: float = 600.0
     discovery_base: str = ""
     pool_id: str = ""
@@ -310,6 +312,7 @@ def read_local_provider(path: Path, port: int = local_defaults.PORT) -> dict:
             "m2m_client_secret": machine.get("client_secret", ""),
             "public_client_id": public.get("client_id", ""),
             "refresh_token_grace_seconds": _rotation_grace(client),
+            "public_refresh_grace_seconds": _rotation_grace(public) if public else None,
         }
     except FileNotFoundError:
         # Not started yet (the local provider writes this file): the app still loads, so CLI
@@ -325,13 +328,14 @@ def read_local_provider(path: Path, port: int = local_defaults.PORT) -> dict:
             "public_client_id": "",
             "resource_scopes": [],
             "refresh_token_grace_seconds": None,
+            "public_refresh_grace_seconds": None,
         }
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path} is not a valid local provider file: {exc}") from None
 
 
 def _rotation_grace(client: dict) -> int | None:
-    """The local web client's RetryGracePeriodSeconds when it rotates refresh tokens (AWS's field names,
+    """A local app client's RetryGracePeriodSeconds when it rotates refresh tokens (AWS's field names,
     see local_cognito/rotation.py), else None."""
     rotation = client.get("RefreshTokenRotation") or {}
     if not isinstance(rotation, dict) or rotation.get("Feature") != "ENABLED":
@@ -409,7 +413,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         public_id = env.get("OAUTH_PUBLIC_CLIENT_ID", "").strip() or provider["public_client_id"]
         resource_scopes = tuple(env.get("OAUTH_RESOURCE_SCOPES", "").split()) or tuple(provider["resource_scopes"])
         grace_default = provider["refresh_token_grace_seconds"]
+        public_grace = provider["public_refresh_grace_seconds"]
     else:
+        public_grace = None
         grace_default = None
         demo_user, demo_users = None, ()
         m2m_id, m2m_secret = env.get("M2M_CLIENT_ID", "").strip(), env.get("M2M_CLIENT_SECRET", "")
@@ -457,6 +463,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "resource_scopes": resource_scopes,
         "api_required_scope": _scope_setting(env, "API_REQUIRED_SCOPE"),
         "refresh_token_grace_seconds": _grace_seconds(env, grace_default),
+        "public_refresh_grace_seconds": public_grace,
         "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         "api_allowed_client_ids": tuple(
             dict.fromkeys(
@@ -480,6 +487,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "rate_limit_doctor": _rate_limit(env, "RATE_LIMIT_DOCTOR", "5 per minute"),
         "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
         "rate_limit_provider_calls": _rate_limit(env, "RATE_LIMIT_PROVIDER_CALLS", "30 per minute"),
+        "rate_limit_attacks": _rate_limit(env, "RATE_LIMIT_ATTACKS", "20 per minute"),
         "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
         "discovery_base": discovery_base,
         "pool_id": "" if local else pool_id,

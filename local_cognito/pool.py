@@ -366,6 +366,9 @@ class Pool:
             expires=self.clock() + CODE_TTL,
         )
         with self.lock:
+            now = self.clock()  # a code never redeemed (a sign-in abandoned at its callback) is dropped once expired
+            for old in [c for c, g in self.codes.items() if g.expires < now]:
+                del self.codes[old]
             self.codes[code] = grant
         return code
 

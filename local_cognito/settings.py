@@ -150,7 +150,9 @@ def public_client(app_url: str) -> dict:
         "allowed_flows": ["code"],
         "require_pkce": True,
         "allowed_scopes": ["openid", "email", "profile"],
-        "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0},
+        # RFC 9700 §4.14.2: a public client's refresh tokens must be sender-constrained or rotated. On here
+        # (grace 0), so the attack lab can show a stolen one refused after rotation (attack 9).
+        "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
         "access_token_minutes": 60,
         "id_token_minutes": 60,
         "refresh_token_days": 30,

@@ -120,6 +120,11 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     page.wait_for_selector("#machine-api")
     shot("machine")
 
+    page.goto(app_url + "/attacks")  # the attack lab: attack 3 (code injection), run for real
+    page.locator("#run-3").click()
+    page.wait_for_selector("#result")
+    shot("attacks", False)
+
     page.goto(app_url + "/doctor")
     page.get_by_role("button", name="Run the live checks").click()
     page.wait_for_selector('[data-finding="discovery"]')

@@ -1,15 +1,5 @@
-// Trace page: copy a curl command; reveal a full token (signed-in owner only, fetched on demand).
-for (const button of document.querySelectorAll("button.copy")) {
-  button.addEventListener("click", async () => {
-    const text = document.getElementById(button.dataset.copy).textContent;
-    try {
-      await navigator.clipboard.writeText(text);
-      button.textContent = "Copied";
-    } catch {
-      button.textContent = "Select and copy the text above";
-    }
-  });
-}
+// Trace page: copy a curl command (copy.js); reveal a full token (signed-in owner only, fetched on demand).
+import "./copy.js";
 
 for (const button of document.querySelectorAll("button.reveal")) {
   button.addEventListener("click", async () => {

@@ -93,8 +93,15 @@ def test_tracing_imports_nothing_above_it():
             assert not names & {"flask", "werkzeug"}, path
 
 
+def test_the_attack_lab_runner_talks_to_the_app_over_http_only():
+    """attacks/ builds on oauth/, lab/ and tracing/'s redactor and exports; it never reaches into the app (Flask,
+    views, settings) or the provider: both are attacked over HTTP, as any client would."""
+    for path, names in imports_of("attacks").items():
+        assert not names & {"flask", "werkzeug", "views", "config", "local_cognito", "app"}, path
+
+
 def test_the_client_side_and_the_local_provider_never_import_each_other():
-    client_side = ("oauth", "lab", "tracing", "views")
+    client_side = ("oauth", "lab", "tracing", "views", "attacks")
     for folder in client_side:
         for path, names in imports_of(folder).items():
             assert "local_cognito" not in names, path

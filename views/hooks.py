@@ -9,6 +9,8 @@ Before each request, in this order (the first that answers ends the request; the
   5. guards.reject_cross_site        state changes only from the app's own pages, with the anti-forgery token
   6. guards.session_timeouts         idle timeout and maximum age: the session cleared, a new trace
   7. recorder.start_clock            when the request began (the steps it records are timed from here)
+  8. attacks.your_code               the browser-only callback bringing back the code of the attack lab's
+                                     attack 1 (a real provider: the user's own sign-in) is the lab's
   then Flask-Limiter's own check (views/limits.py installs it after the blueprints, so it comes last).
 
 After each request, in the order they run (Flask runs them in reverse order of registration; Flask-Limiter's
@@ -31,11 +33,12 @@ import redis
 from flask import Flask
 from werkzeug.wrappers import Response as BaseResponse
 
+from attacks.catalogue import ATTACK_FOR_CHECK
 from config import Settings
 from lab.claims import why
 from tracing import recorder
 
-from . import antiforgery, app_host, errors, guards, headers, presenter, session_guard, signin
+from . import antiforgery, app_host, attacks, errors, guards, headers, presenter, session_guard, signin
 from .dashboard import soft_breaks
 from .raw_tokens import pretty_json
 
@@ -47,6 +50,7 @@ BEFORE_REQUEST: tuple[Callable[[], BaseResponse | None], ...] = (
     guards.reject_cross_site,
     guards.session_timeouts,
     recorder.start_clock,
+    attacks.your_code,
 )
 AFTER_REQUEST: tuple[Callable[[BaseResponse], BaseResponse], ...] = (  # in the order they run
     recorder.flush,
@@ -63,6 +67,7 @@ def template_globals(settings: Settings) -> dict[str, Any]:
         "csrf_token": antiforgery.token,  # the anti-forgery token (issues its cookie on first use)
         "presenting": presenter.presenting,  # presenter mode is on (its own cookie)
         "why": why,  # what a check is for (the words live in lab/, not on the check)
+        "attack_for": ATTACK_FOR_CHECK.get,  # the attack lab's attack a check stops (None: none)
     }
 
 

@@ -1,5 +1,6 @@
 """Rate limits (Flask-Limiter) on the routes that start work: sign-ins, callbacks, live doctor checks,
-the inspector, and the provider calls a signed-in user makes the app send (one budget for all of them).
+the inspector, the attack lab's runs, and the provider calls a signed-in user makes the app send (one
+budget for all of them).
 
 Counted per client address, in memory by default and in Redis (keys with a TTL) when
 SESSION_BACKEND=redis, so several instances share the counts. Over the limit: 429 with
@@ -44,6 +45,8 @@ PROVIDER_ENDPOINTS = (
     "lifecycle.revoke",
 )
 PROVIDER_PAGES = ("lifecycle.revocation",)  # a GET: each visit tries the revoked tokens at the provider
+# the attack lab: a run is some twenty requests to this app and the provider, each presenter Continue one or more
+ATTACK_ENDPOINTS = ("attacks.run", "attacks.resume")
 
 
 def _too_many(exc: RateLimitExceeded) -> Response:
@@ -86,6 +89,7 @@ def install(app: Flask, settings: Settings) -> None:
         (SIGN_IN_ENDPOINTS, limiter.limit(settings.rate_limit_sign_in)),
         (DOCTOR_ENDPOINTS, limiter.limit(settings.rate_limit_doctor, methods=["POST"])),
         (INSPECT_ENDPOINTS, limiter.limit(settings.rate_limit_inspect, methods=["POST"])),
+        (ATTACK_ENDPOINTS, limiter.shared_limit(settings.rate_limit_attacks, scope="attacks")),
         (PROVIDER_ENDPOINTS, provider_calls),
         (PROVIDER_PAGES, provider_page),
     ):

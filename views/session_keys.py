@@ -64,6 +64,10 @@ AFTER_LOGOUT: Key[str] = Key("after_logout", str)  # "switch": /signed-out goes 
 AUTO_REFRESH: Key[bool] = Key("auto_refresh", bool)  # the dashboard refreshes before the access token expires
 MACHINE_TOKEN: Key[str] = Key("machine_token", str)  # /machine: the client-credentials access token
 MACHINE_SCOPE: Key[str] = Key("machine_scope", str)  # ... and the scope it was asked for
+# the attack lab (views/attacks.py): a run paused in presenter mode (its scripted browsers' cookies, the codes and
+# tokens it holds: server-side only), and attack 1's sign-in through this browser with a real provider (its state)
+ATTACK_RUN: Key[dict] = Key("attack_run", dict)
+ATTACK_TX: Key[dict] = Key("attack_tx", dict)
 
 # what a new sign-in keeps of the session (signin.start clears the rest): a sign-in in progress and the /compare runs
 KEPT_ACROSS_LOGIN = (TX, IMPLICIT_RUN.name, SPA_RUN.name)
