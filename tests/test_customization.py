@@ -20,8 +20,8 @@ from lab.customization import customization_marks, is_standard_claim
 from local_cognito import create_provider_app
 from local_cognito.customization import EXCLUDED_CLAIMS, CustomizationError, load
 from local_cognito.settings import default_pool
-from oauth.customization import fetch_customization
-from oauth.http import Http
+from oauth.customization import CustomizationRecords, fetch_customization
+from oauth.http import Http, ProviderError
 from tests.aws_fidelity import _check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,3 +304,18 @@ def test_against_real_cognito_only_claims_outside_its_set_are_marked_and_the_lim
     assert "Against real Cognito the app can mark only claims outside Cognito's own claim set" in words(id_card)
     assert "customized" not in claim_row(token_card(page, "access"), "scope")
     assert stack.steps("token_customization") == []  # Cognito has no such endpoint: never asked
+
+
+def test_a_record_that_cannot_be_read_falls_back_to_what_the_token_shows(make_stack, http, monkeypatch):
+    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    stack.login(http)
+
+    def down(self, jti: str) -> dict:
+        raise ProviderError("token_customization", "did not answer within 5 s (timeout)")
+
+    monkeypatch.setattr(CustomizationRecords, "get", down)
+    answer = http.get(stack.url + "/dashboard")
+    assert answer.status_code == 200
+    id_card = token_card(answer.text, "id")
+    assert "The local provider's customization record could not be read (did not answer within 5 s" in words(id_card)
+    assert "not a Cognito claim: likely added by a pre token generation trigger" in claim_row(id_card, "tenant")
