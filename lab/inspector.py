@@ -393,19 +393,29 @@ def _opaque(token: str, parts: list[str], api: dict) -> Inspection:
     )
 
 
+def _claim_line(row: dict) -> str:
+    line = f"  {row['name']:<18} {row['value']}" + (f"  ({row['time']})" if row["time"] else "")
+    return line + (f"  [customized? {row['custom']}]" if row.get("custom") else "")
+
+
+def _api_line(api: dict) -> str:
+    if api["status"] == 200:
+        return f"GET /api/me would answer 200: {json.dumps(api['body'])}"
+    return f"GET /api/me would answer {api['status']} {api['error'] or ''}: {api['description']}".rstrip()
+
+
 def as_text(result: Inspection) -> str:
     """The CLI's rendering."""
     lines = [result.title, "", result.summary, ""]
+    if result.keys:
+        lines.append(f"Keys: {result.keys}")
     if result.client:
         lines.append(f"App client: {result.client}")
     if result.header:
         lines.append("Header: " + json.dumps(result.header, ensure_ascii=False))
-    for row in result.claims:
-        lines.append(f"  {row['name']:<18} {row['value']}" + (f"  ({row['time']})" if row["time"] else ""))
+    lines += [_claim_line(row) for row in result.claims]
     if result.checks:
         lines.append("Checks:")
-    if result.keys:
-        lines.append(f"Keys: {result.keys}")
     for check in result.checks:
         mark = {"pass": "PASS", "fail": "FAIL", "skipped": "SKIP", "unchecked": "----"}[check["status"]]
         lines.append(f"  {mark:<4} {check['name']}: {check['detail']}")
@@ -414,13 +424,8 @@ def as_text(result: Inspection) -> str:
     if result.clock:
         lines.append("Clock:")
         lines += [f"  {note}" for note in result.clock]
-    api = result.api
-    if api:
-        if api["status"] == 200:
-            lines.append(f"GET /api/me would answer 200: {json.dumps(api['body'])}")
-        else:
-            lines.append(
-                f"GET /api/me would answer {api['status']} {api['error'] or ''}: {api['description']}".rstrip()
-            )
-    lines.append(f"Verdict: {result.verdict}")
+    if result.api:
+        lines.append(_api_line(result.api))
+    qualified = result.verdict == "valid" and result.not_checked
+    lines.append(f"Verdict: {result.verdict}" + (" (every check that could be made passes)" if qualified else ""))
     return "\n".join(lines)
