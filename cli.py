@@ -64,7 +64,7 @@ def inspect_command(token: str, jwks: str | None, at: str | None, issuer: str | 
                     400, "--at, --issuer and --client-id go with --jwks (offline inspection against a saved key set)."
                 )
             client = current_app.extensions["oauth_client"]
-            result = inspect.inspect_token(raw, client.config, client.jwks)
+            result = inspect.inspect_token(raw, client.config, client.presets)
         else:
             keyset, source = _keyset(jwks)
             result = inspect_with_keyset(raw, keyset, source=source, at=at, issuer=issuer, client_id=client_id)

@@ -10,19 +10,12 @@ from __future__ import annotations
 import re
 import time
 
+from oauth.config import ClientConfig
 from oauth.discovery import JwksCache
 from oauth.keyset import KeySetError, SavedKeys, parse_keyset
+from oauth.presets import Presets
 from oauth.times import parse_moment
-from oauth.tokens import (
-    IF_PRESENT,
-    SKIP,
-    AccessTokenRules,
-    CheckName,
-    IdTokenRules,
-    Verification,
-    verify_access_token,
-    verify_id_token,
-)
+from oauth.tokens import CheckName, Verification
 
 from .claims import WHY, explain_claims
 from .customization import customization_marks, mark_rows
@@ -47,15 +40,17 @@ def _option(value: str | None, name: str) -> str | None:
     return value.strip()
 
 
-def _verify(token: str, kind: str, keys: JwksCache, issuer: str, clients: frozenset[str], at: float) -> Verification:
-    """Every check under the rules a pasted token gets: no login behind it (nonce skipped, at_hash only checked
-    when present), any age, token_use checked when present (only Cognito sets it)."""
-    if kind == "id":
-        rules = IdTokenRules(
-            issuer, clients, nonce=SKIP, access_token=None, at_hash=IF_PRESENT, token_use=IF_PRESENT, max_age=SKIP
-        )
-        return verify_id_token(token, keys, rules, at)
-    return verify_access_token(token, keys, AccessTokenRules(issuer, clients, IF_PRESENT), at)
+def _verify(
+    token: str, kind: str, keys: JwksCache, issuer: str, clients: frozenset[str], cognito: bool, at: float
+) -> Verification:
+    """Every check under the `pasted` preset (oauth/presets.py: no login behind the token, so no nonce and
+    at_hash only when present, any age; token_use required of a Cognito issuer's tokens), configured for the
+    issuer and app clients of this one inspection, with the saved keys."""
+    config = ClientConfig(
+        issuer=issuer, client_id="", client_secret="", is_cognito=cognito, api_allowed_client_ids=tuple(sorted(clients))
+    )
+    pasted = Presets(config, keys).pasted
+    return pasted.verify_id(token, now=at) if kind == "id" else pasted.verify_access(token, at)
 
 
 def _checks(result: Verification, kind: str, issuer_given: bool, client_given: bool) -> tuple[list[dict], list[str]]:
@@ -125,10 +120,10 @@ def inspect_offline(
     own = _named_clients(claims, kind)
     iss = claims.get("iss")
     trusted = issuer or (iss if isinstance(iss, str) else "")
-    result = _verify(token, kind, keys, trusted, frozenset([client_id] if client_id else own), at)
+    cognito = isinstance(iss, str) and bool(COGNITO_ISSUER.match(iss))
+    result = _verify(token, kind, keys, trusted, frozenset([client_id] if client_id else own), cognito, at)
     checks, could_not = _checks(result, kind, issuer is not None, client_id is not None)
     failed = [c["name"] for c in checks if c["status"] == "fail"]
-    cognito = isinstance(iss, str) and bool(COGNITO_ISSUER.match(iss))
     rows = explain_claims(claims, at)
     if cognito:  # what the token alone shows of a pre token generation trigger
         mark_rows(rows, customization_marks(claims, kind, None))
