@@ -7,6 +7,8 @@ import json
 from oauth.times import format_time, is_time
 from oauth.tokens import Check, Verification
 
+from .scopes import custom_scopes
+
 WHY = {
     "structure": "A JWT is header.payload.signature in base64url; anything else is refused.",
     "alg": "Only RS256 is allowed, so a forged 'none' or HS256 token signed with the public key is refused.",
@@ -85,10 +87,18 @@ def explain_claims(claims: dict, now: float | None = None) -> list[dict]:
                 "name": name,
                 "value": json.dumps(value, ensure_ascii=False),
                 "time": format_time(value, now) if name in TIME_CLAIMS and is_time(value) else "",
-                "meaning": CLAIMS.get(name) or _custom_meaning(name),
+                "meaning": _scope_meaning(value) if name == "scope" else CLAIMS.get(name) or _custom_meaning(name),
             }
         )
     return rows
+
+
+def _scope_meaning(value: object) -> str:
+    """The `scope` claim's meaning, naming its custom (resource-server) scopes, which an API can require."""
+    custom = custom_scopes(value)
+    if not custom:
+        return CLAIMS["scope"]
+    return f"{CLAIMS['scope']} Custom scopes of a resource server: {', '.join(custom)}; an API can require them."
 
 
 def _custom_meaning(name: str) -> str:

@@ -14,7 +14,7 @@ from jose import jws
 
 from config import load_settings
 from lab import doctor
-from lab.compare import code_run_record, compare_rows, implicit_run_record
+from lab.compare import code_run_record, compare_rows, implicit_run_record, spa_run_record
 from lab.lifecycle import NOTES, claim_diff, diff_summary, duration_words, shorten
 from local_cognito.keys import KeyRing, SigningKey
 from oauth.client import OAuthClient, check_issuer, check_subject, is_jwt
@@ -181,6 +181,21 @@ def test_compare_rows_come_from_the_runs():
     assert rows["Server-side verification"].implicit == "failed: nonce check failed"
     public = code_run_record({"access_token": "a"}, "client_secret_basic", False, [])
     assert {r.topic: r for r in compare_rows(public, None)}["Client secret used"].code == "no (public client)"
+
+
+def test_compare_says_what_a_copied_refresh_token_can_do_in_each_flow():
+    code = code_run_record(
+        {"id_token": "i", "access_token": "a", "refresh_token": "r"}, "client_secret_basic", True, []
+    )
+    spa = spa_run_record(["access_token", "id_token", "refresh_token"], True)
+    row = {r.topic: r for r in compare_rows(code, implicit_run_record("i", "a", True), spa, "on, grace 5 s")}[
+        "If the refresh token is copied"
+    ]
+    assert "never leaves the server-side session" in row.code and "rotation is on, grace 5 s" in row.code
+    assert row.implicit == "there is no refresh token: the implicit flow never returns one"
+    assert "RFC 9700 §4.14.2 requires public clients to rotate refresh tokens" in row.spa
+    without = code_run_record({"access_token": "a"}, "client_secret_basic", True, [])
+    assert "none to copy" in {r.topic: r for r in compare_rows(without, None)}["If the refresh token is copied"].code
 
 
 # -- doctor findings ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows
+from lab.rotation import client_rotation
 
 from . import settings
 from .session_keys import CODE_RUN, IMPLICIT_RUN, SPA_RUN
@@ -15,14 +16,16 @@ bp = Blueprint("compare", __name__)
 @bp.get("/compare")
 def compare() -> str:
     code_run, implicit_run, spa_run = CODE_RUN.get(), IMPLICIT_RUN.get(), SPA_RUN.get()
+    s = settings()
+    rotation = client_rotation(s.refresh_token_grace_seconds, s.local_provider)
     return render_template(
         "compare.html",
-        rows=compare_rows(code_run, implicit_run, spa_run),
+        rows=compare_rows(code_run, implicit_run, spa_run, rotation),
         code_run=code_run,
         implicit_run=implicit_run,
         spa_run=spa_run,
         code_sequence=CODE_SEQUENCE,
         implicit_sequence=IMPLICIT_SEQUENCE,
         spa_sequence=SPA_SEQUENCE,
-        settings=settings(),
+        settings=s,
     )

@@ -11,11 +11,13 @@ from werkzeug.wrappers import Response
 from lab.causes import likely_cause
 from lab.display import shorten_response
 from lab.lifecycle import claim_diff, diff_summary
+from lab.rotation import GRACE, PROTECTS, client_rotation
+from lab.scopes import scope_refusal
 from oauth.client import is_jwt
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
 from oauth.kept import KeptVerification
-from oauth.rotation import rotation_outcome
+from oauth.rotation import as_replay, fingerprint, replay_record, replay_wait, rotation_outcome
 from oauth.tokens import CheckName
 from tracing import recorder
 
@@ -61,17 +63,15 @@ def refresh() -> Response | str:
         return problem(400, "No refresh token", "This sign-in returned no refresh token to use.")
     client = oauth_client()
     call = client.prepare_refresh(auth.refresh_token)
-    confirmed = request.form.get("confirmed") == "1"
-    if presenter.presenting() and not (confirmed and presenter.is_the_shown_call(call)):
-        return presenter.call_screen(
-            title="Refresh the tokens",
-            call=call,  # Continue prepares it again from the session and sends it only if it is this one
-            changed=confirmed,
-            expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
-            "back only if the client rotates refresh tokens.",
-            action=url_for("lifecycle.refresh"),
-            fields={"confirmed": "1"},
-        )
+    paused = presenter.pause_before(
+        call,
+        title="Refresh the tokens",
+        expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
+        "back only if the client rotates refresh tokens.",
+        action=url_for("lifecycle.refresh"),
+    )
+    if paused is not None:  # presenter mode: the call is shown first (see presenter.pause_before)
+        return paused
     before_id, before_access = _claims(auth.id_token), _claims(auth.access_token)
     try:
         tokens = client.send(call)
@@ -105,6 +105,7 @@ def refresh() -> Response | str:
         auth.refresh_token, tokens, now=int(time.time()), grace_seconds=settings().refresh_token_grace_seconds
     )
     rotated = rotation.rotated
+    auth.rotated_out = auth.refresh_token if rotated else None  # held only for the replay button
     auth.access_token, auth.access_checks = access, access_checks
     auth.id_token, auth.id_checks = new_id or auth.id_token, id_checks
     auth.refresh_token = tokens.get("refresh_token") or auth.refresh_token
@@ -136,6 +137,61 @@ def refresh() -> Response | str:
             go_url=url_for("dashboard.dashboard", _anchor="lifecycle"),
         )
     return _to_dashboard()
+
+
+@bp.post("/refresh/replay-old")
+@login_required
+def replay_old() -> Response | str:
+    """Send the refresh token a rotation replaced, once its grace is over: the provider's refusal is what
+    rotation protects against. The old token is dropped before the call, whatever the answer."""
+    auth = current()
+    rotation = (auth.last_refresh or {}).get("rotation") or {}
+    if not auth.rotated_out or not rotation.get("rotated"):
+        return problem(
+            400,
+            "No rotated-out refresh token to replay",
+            "The app holds a replaced refresh token only after a refresh that rotated it, until it is replayed "
+            "or a few minutes after its grace period.",
+            action=(url_for("dashboard.dashboard", _anchor="lifecycle"), "Back to the dashboard"),
+        )
+    now = time.time()
+    if wait := replay_wait(rotation, now):
+        return problem(
+            409,
+            "The old refresh token is still in its grace period",
+            f"The provider still accepts it for {wait} s more, so a replay now would only mint more tokens. "
+            "Replay it when the countdown ends.",
+            action=(url_for("dashboard.dashboard", _anchor="rotation"), "Back to the countdown"),
+        )
+    client = oauth_client()
+    call = as_replay(client.prepare_refresh(auth.rotated_out))
+    paused = presenter.pause_before(
+        call,
+        title="Replay the rotated-out refresh token",
+        expect="400 invalid_grant: after its grace period the provider refuses a refresh token that rotation "
+        "replaced. A copy of it (from a log, a backup, a stolen cookie jar) is now worthless.",
+        action=url_for("lifecycle.replay_old"),
+    )
+    if paused is not None:  # presenter mode: the call is shown first (see presenter.pause_before)
+        return paused
+    sent, auth.rotated_out = fingerprint(auth.rotated_out), None
+    try:
+        with recorder.probes():  # an expected refusal: shown with the tool's own probes in the trace
+            client.send(call)
+    except ProviderRefused as exc:
+        replay = replay_record(
+            at=int(now), fingerprint_sent=sent, status=exc.status, error=exc.error, description=exc.description
+        )
+    except ProviderError as exc:
+        replay = replay_record(
+            at=int(now), fingerprint_sent=sent, status=502, error="provider_error", description=exc.message
+        )
+    else:  # the provider's grace was longer than the app was told: its new tokens are not kept
+        replay = replay_record(at=int(now), fingerprint_sent=sent, accepted=True)
+    if auth.last_refresh is not None:
+        auth.last_refresh = {**auth.last_refresh, "replay": replay}
+    _save(auth, "refresh")
+    return _to_dashboard("rotation")
 
 
 @bp.post("/auto-refresh")
@@ -180,20 +236,19 @@ def revoke() -> Response | str:
         return problem(400, "No refresh token", "There is no refresh token to revoke.")
     client = oauth_client()
     call = client.prepare_revoke(auth.refresh_token)
-    confirmed = request.form.get("confirmed") == "1"
-    if presenter.presenting() and not (confirmed and presenter.is_the_shown_call(call)):
-        return presenter.call_screen(
-            title="Revoke the refresh token",
-            call=call,  # Continue prepares it again from the session and sends it only if it is this one
-            changed=confirmed,
-            expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
-            "at the provider. The access token you hold still verifies offline until it expires: the "
-            "revocation lab shows both.",
-            action=url_for("lifecycle.revoke"),
-            fields={"confirmed": "1"},
-        )
+    paused = presenter.pause_before(
+        call,
+        title="Revoke the refresh token",
+        expect="The provider answers 200 with an empty body, and every token from this sign-in is revoked "
+        "at the provider. The access token you hold still verifies offline until it expires: the "
+        "revocation lab shows both.",
+        action=url_for("lifecycle.revoke"),
+    )
+    if paused is not None:  # presenter mode: the call is shown first (see presenter.pause_before)
+        return paused
     client.send(call)
     auth.refresh_revoked = True
+    auth.rotated_out = None  # revoking a refresh token ends every token of the sign-in: nothing left to replay
     _save(auth, "revoke")
     if presenter.presenting():
         return presenter.came_back_screen(
@@ -235,7 +290,13 @@ def revocation() -> str:
             "exp": exp.detail if (exp := offline.check(CheckName.EXP)) else "",
             **attempts,
         }
-    return render_template("revocation.html", auth=auth, lab=lab)
+    s = settings()
+    rotation = {
+        "protects": PROTECTS,
+        "grace": GRACE,
+        "client": client_rotation(s.refresh_token_grace_seconds, s.local_provider),
+    }
+    return render_template("revocation.html", auth=auth, lab=lab, rotation=rotation)
 
 
 @bp.post("/call-api")
@@ -247,6 +308,9 @@ def call_api() -> Response:
     token = auth.id_token if kind == "id" else auth.access_token
     if not token:
         return problem(400, "No such token", "This sign-in has no ID token.")
-    auth.api_call = {"token": kind, **api.call_api_traced(token)}
+    answer = api.call_api_traced(token)
+    challenge = answer["headers"].get("WWW-Authenticate", "")
+    why = scope_refusal(answer["status"], challenge, _claims(token).get("scope"))  # a 403 names the missing scope
+    auth.api_call = {"token": kind, **answer, "scope_refusal": why}
     _save(auth, "api")
     return _to_dashboard("api")

@@ -14,6 +14,7 @@ from oauth.errors import ProviderRefused
 
 from . import oauth_client, settings, signin
 from .api import call_api_traced
+from .customization import customized
 from .errors import problem
 from .session_keys import MACHINE_SCOPE, MACHINE_TOKEN
 
@@ -68,8 +69,10 @@ def machine() -> tuple[str, int]:
             error, status = refusal_message(exc), 400
     if token:
         verification = client.presets.machine.verify_access(token)
+        rows = _claims(verification.claims)
         result = {
-            "claims": _claims(verification.claims),
+            "claims": rows,
+            "customization": customized(rows, verification.claims, "access"),  # V3_0 customizes these too
             "checks": verification.checks,
             "ok": verification.ok,
             "header": verification.header,

@@ -156,6 +156,18 @@ def call_screen(
     )
 
 
+def pause_before(call: PreparedCall, *, title: str, expect: str, action: str) -> str | None:
+    """In presenter mode, the screen that shows `call` before it is sent (None: send it now). Its Continue posts
+    `confirmed=1` back to `action`, where the view prepares the call again from the session and sends it only
+    if it is the one shown; a changed call is shown again, marked Not sent."""
+    confirmed = request.form.get("confirmed") == "1"
+    if not presenting() or (confirmed and is_the_shown_call(call)):
+        return None
+    return call_screen(
+        title=title, call=call, changed=confirmed, expect=expect, action=action, fields={"confirmed": "1"}
+    )
+
+
 def is_the_shown_call(call: PreparedCall) -> bool:
     """Whether `call`, prepared again on Continue from the same inputs, is exactly the call the
     screen showed, on a screen whose Continue posts here (its MAC came back with the form): only

@@ -10,6 +10,7 @@ session key is named in views/session_keys.py.
 from __future__ import annotations
 
 import functools
+import time
 import types
 import typing
 from collections.abc import Callable, Mapping, MutableMapping
@@ -22,7 +23,7 @@ from werkzeug.wrappers import Response
 from lab.display import shorten_response
 from oauth.client import is_jwt
 from oauth.kept import KeptVerification
-from oauth.rotation import fingerprint
+from oauth.rotation import fingerprint, keep_rotated_out
 
 from . import request_state
 from .session_guard import GuardedSessions
@@ -43,6 +44,9 @@ class SignIn:
     login_at: int = 0  # when the user signed in (epoch seconds); the session's maximum age counts from it
     id_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
+    # the refresh token a rotation replaced, held server-side only for the dashboard's replay button (never
+    # shown, traced or exported); dropped at the replay, the next refresh, or REPLAY_KEEP_SECONDS after its grace
+    rotated_out: str | None = field(default=None, repr=False)
     # each token's checks as verified when it was stored, by the sign-in or the refresh that replaced it
     # (oauth/kept.py): what the dashboard shows, never verified again (None: no such token, or opaque)
     id_checks: KeptVerification | None = None
@@ -112,6 +116,14 @@ class SignIn:
     def refresh_fingerprint(self) -> str | None:
         """The held refresh token told apart from others ("…" + 4 hex digits of its SHA-256), never shown."""
         return fingerprint(self.refresh_token) if self.refresh_token else None
+
+    def drop_stale_rotated_out(self, now: float) -> bool:
+        """Forget the rotated-out refresh token once the replay button can no longer use it (oauth/rotation.py:
+        REPLAY_KEEP_SECONDS after its grace, or no rotation on record). True when it was dropped."""
+        if self.rotated_out and not keep_rotated_out((self.last_refresh or {}).get("rotation") or {}, now):
+            self.rotated_out = None
+            return True
+        return False
 
     def revealable(self) -> set[str]:
         """The tokens its user may see in full: the access and ID tokens, never the refresh token."""
@@ -206,6 +218,8 @@ def require_login(post_refusal: Callable[[], Response] | None = None) -> Respons
     state = request_state.current()
     state.user = load()
     if state.user is not None:
+        if state.user.drop_stale_rotated_out(time.time()):
+            state.user.save(session)
         return None
     if post_refusal is not None and request.method == "POST":
         return post_refusal()
