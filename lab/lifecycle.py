@@ -101,7 +101,7 @@ def diff_summary(rows: list[dict]) -> str:
     other = [n for n in moved if n not in TIMES and n not in OWN]
     if other:
         return f"Not only the times moved: {', '.join(other)} changed too."
-    times = " and ".join(n for n in TIMES if n in moved) or "nothing"
+    times = " and ".join(n for n in TIMES if n in moved)
     new = [n for n in OWN if status.get(n) in ("changed", "added")]
     gone = [n for n in OWN if status.get(n) == "removed"]
     besides = "; ".join(
@@ -113,4 +113,9 @@ def diff_summary(rows: list[dict]) -> str:
         if part
     )
     kept = "who you are, your scopes and your sign-in" + (" (auth_time)" if status.get("auth_time") == "same" else "")
+    if not times:  # minted in the same second as the tokens it replaced: whole seconds, so the times are equal
+        return (
+            f"The times did not move (both tokens were minted in the same second){f'; {besides}' if besides else ''}: "
+            f"{kept} stay the same."
+        )
     return f"Nothing but {times} moved{f' ({besides})' if besides else ''}: {kept} stay the same."

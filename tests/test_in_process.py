@@ -142,6 +142,11 @@ def test_a_refresh_diff_says_times_in_words_next_to_their_epochs():
     )
     changed = claim_diff({**before, "email": "a@example.com"}, {**after, "email": "b@example.com"})
     assert diff_summary(changed) == "Not only the times moved: email changed too."
+    same_second = claim_diff({**before, "iat": iat, "exp": iat + 3600}, after)  # refreshed in the sign-in's second
+    assert diff_summary(same_second) == (
+        "The times did not move (both tokens were minted in the same second); this token's own jti is new; "
+        "the nonce is gone: who you are, your scopes and your sign-in (auth_time) stay the same."
+    )
 
 
 def test_durations_read_as_people_say_them():
