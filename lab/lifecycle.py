@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from .claims import order_claims
 from .display import shorten
 
 __all__ = ["NOTES", "claim_diff", "shorten"]
@@ -20,9 +21,9 @@ NOTES = {
 
 
 def claim_diff(before: dict, after: dict) -> list[dict]:
-    """One row per claim in either token: before, after, and whether it changed."""
+    """One row per claim in either token, in reading order: before, after, and whether it changed."""
     rows = []
-    for name in list(dict.fromkeys([*before, *after])):
+    for name in order_claims(dict.fromkeys([*before, *after])):
         old, new = before.get(name), after.get(name)
         status = (
             "same" if old == new else ("added" if name not in before else "removed" if name not in after else "changed")

@@ -11,6 +11,7 @@ history.replaceState(null, "", window.location.pathname);
 
 const root = document.getElementById("implicit");
 const meanings = JSON.parse(root.dataset.meanings || "{}");
+const claimGroups = JSON.parse(root.dataset.claimGroups || "[]");
 const steps = document.getElementById("steps");
 const tokensBox = document.getElementById("tokens");
 
@@ -130,7 +131,7 @@ async function main() {
     return;
   }
   step("Decoded the tokens for display (not trusted until the server verifies them)");
-  const card = { meanings, arrival: ARRIVAL };
+  const card = { meanings, arrival: ARRIVAL, groups: claimGroups };
   tokensBox.append(
     tokenCard("ID token", "id", tokens.id_token, card),
     tokenCard("Access token", "access", tokens.access_token, card),

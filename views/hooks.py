@@ -35,7 +35,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from attacks.catalogue import ATTACK_FOR_CHECK
 from config import Settings
-from lab.claims import why
+from lab.claims import CLAIM_GROUPS, why
 from tracing import recorder
 
 from . import antiforgery, app_host, attacks, errors, guards, headers, presenter, session_guard, signin
@@ -68,6 +68,7 @@ def template_globals(settings: Settings) -> dict[str, Any]:
         "presenting": presenter.presenting,  # presenter mode is on (its own cookie)
         "why": why,  # what a check is for (the words live in lab/, not on the check)
         "attack_for": ATTACK_FOR_CHECK.get,  # the attack lab's attack a check stops (None: none)
+        "claim_groups": CLAIM_GROUPS,  # the order of every claims table, for static/dom.js
     }
 
 
