@@ -23,7 +23,7 @@ let tokens = {
 
 const step = stepList(steps);
 const ARRIVAL =
-  "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel.";
+  "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel (no server-to-server call).";
 
 const TOKEN_PARAMS = new Set(["access_token", "id_token"]);
 

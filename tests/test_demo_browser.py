@@ -251,7 +251,7 @@ def test_implicit_page_shows_the_fragment_first(stack, screen: Page):
 def test_presenter_continue_is_on_the_first_screen(stack, screen: Page):
     page = screen
     page.goto(stack.url + "/presenter?on=1&next=/")
-    page.get_by_role("link", name="Sign in (authorization code)").click()
+    page.get_by_role("link", name="Sign in with authorization code + PKCE").click()
     expect(page.locator("#presenter h1")).to_have_text("Send the browser to the authorize endpoint")
     above_the_fold(page, page.locator("#continue"))
     above_the_fold(page, page.locator("#presenter .expect"))
