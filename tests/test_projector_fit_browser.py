@@ -73,7 +73,7 @@ def fits(page: Page, name: str, key: Locator) -> None:
 
 def between_words(pair: str, separators: str) -> bool:
     """A line break at a space, or after a separator: never inside a word."""
-    before, after = pair
+    before, after = pair[0], pair[1]
     return before.isspace() or after.isspace() or before in separators
 
 
@@ -144,11 +144,11 @@ def test_the_authorize_preview_stays_in_view_and_shows_what_changed(stack, scree
     hint = page.locator("#login_hint")
     hint.scroll_into_view_if_needed()
     hint.fill("demo")
-    screen = screen_height(page)
+    height = screen_height(page)
     assert page.evaluate("() => window.scrollY") > 0  # the controls scrolled
     for element in (hint, preview):  # the control being edited and the URL, on screen together
         box = element.bounding_box()
-        assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 60) <= screen, box
+        assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 60) <= height, box
     changed = preview.locator(".changed")
     expect(changed).to_have_count(1)
     expect(changed).to_have_text("login_hint=demo")
