@@ -86,7 +86,8 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     token = card.locator("pre").inner_text()
     page.goto(app_url + "/inspect")
     page.fill("#token", token)
-    page.wait_for_selector("#token[data-decoded=jwt]")  # decoded as you type
+    page.wait_for_selector("#token[data-decoded=jwt]")  # decoded as you type, in the page
+    shot("inspect-decoded")
     page.get_by_role("button", name="Verify on the server").click()
     page.wait_for_selector("#inspection")
     shot("inspect")
@@ -106,6 +107,9 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     page.locator("#run-3").click()
     page.wait_for_selector("#result")
     shot("attacks", False)
+
+    page.goto(app_url + "/glossary")
+    shot("glossary")
 
     page.goto(app_url + "/doctor")
     page.get_by_role("button", name="Run the live checks").click()
