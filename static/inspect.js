@@ -1,6 +1,7 @@
 // The inspector's decoder: as you type, the pasted token is split into its parts (coloured as on jwt.io)
 // and its header and payload decoded side by side. In this page only: nothing is sent and nothing here is
 // trusted; verification is the server's, on request (the form's POST). Text only through textContent.
+import { el } from "./dom.js";
 import { decodeSegment, describeTime, TIME_CLAIMS } from "./jwt.js";
 
 const field = document.getElementById("token");
@@ -11,13 +12,6 @@ const headerBox = document.getElementById("decoded-header");
 const payloadBox = document.getElementById("decoded-payload");
 const times = document.getElementById("decoded-times");
 const idle = status.textContent;
-
-function span(className, text) {
-  const node = document.createElement("span");
-  node.className = className;
-  node.textContent = text;
-  return node;
-}
 
 // lab/inspector.py's clean(): surrounding space, quotes and a "Bearer " prefix are not part of the token.
 function clean(raw) {
@@ -38,8 +32,8 @@ function decoded(part) {
 function showSegments(pieces, names) {
   const nodes = [];
   pieces.forEach((piece, i) => {
-    if (i) nodes.push(span("seg-dot", "."));
-    nodes.push(span(`seg seg-${names[i]}`, piece));
+    if (i) nodes.push(el("span", "seg-dot", "."));
+    nodes.push(el("span", `seg seg-${names[i]}`, piece));
   });
   encoded.replaceChildren(...nodes);
   encoded.hidden = false;
@@ -90,8 +84,8 @@ function render() {
     ...Object.entries(payload || {})
       .filter(([name, value]) => TIME_CLAIMS.has(name) && typeof value === "number")
       .map(([name, value]) => {
-        const item = document.createElement("li");
-        item.append(span("claim-name", name), document.createTextNode(`: ${describeTime(value)}`));
+        const item = el("li");
+        item.append(el("span", "claim-name", name), `: ${describeTime(value)}`);
         return item;
       }),
   );

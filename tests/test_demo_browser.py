@@ -5,45 +5,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from typing import TypedDict
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-class Screen(TypedDict):
-    """The demo sizes, as `browser.new_context` keywords."""
-
-    viewport: ViewportSize
-    device_scale_factor: float
-
-
-PROJECTOR: Screen = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1.5}
-LAPTOP: Screen = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
-
-
-@pytest.fixture(params=["projector", "laptop"])
-def screen(request, browser: Browser) -> Iterator[Page]:
-    """A page at each demo size."""
-    context = browser.new_context(**(PROJECTOR if request.param == "projector" else LAPTOP))
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == []
-
-
-@pytest.fixture
-def projector(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(**PROJECTOR)
-    yield context.new_page()
-    context.close()
 
 
 def viewport(page: Page) -> ViewportSize:

@@ -5,25 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
-from tests.test_projector_fit_browser import SCREENS
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(params=["projector", "laptop"])
-def screen(request, browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(**SCREENS[request.param])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == []
 
 
 def b64(value: dict) -> str:

@@ -5,13 +5,11 @@ button font, no empty box, no stray rule, a visible affordance on trace steps, n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.support.browser import sign_in
-from tests.test_demo_browser import BREAKS, LAPTOP, PROJECTOR, Screen
+from tests.test_demo_browser import BREAKS
 
 # Each line break inside an element: the character before it and the one after it.
 BREAK_PAIRS = """e => {
@@ -32,26 +30,6 @@ BREAK_PAIRS = """e => {
 }"""
 
 pytestmark = pytest.mark.browser
-
-SCREENS: dict[str, Screen] = {"projector": PROJECTOR, "laptop": LAPTOP}
-
-
-@pytest.fixture(params=["projector", "laptop"])
-def screen(request, browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(**SCREENS[request.param])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == []
-
-
-@pytest.fixture
-def projector(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(**PROJECTOR)
-    yield context.new_page()
-    context.close()
 
 
 def screen_height(page: Page) -> int:
