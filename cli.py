@@ -52,7 +52,7 @@ def inspect_command(token: str) -> None:
     client = current_app.extensions["oauth_client"]
     raw = sys.stdin.read(inspect.MAX_PASTE + 1024) if token == "-" else token
     try:
-        result = inspect.inspect_token(raw, client.config, client.jwks)
+        result = inspect.inspect_token(raw, client.config, client.presets)
     except inspect.InspectError as exc:
         click.echo(f"Error: {exc.message}", err=True)
         raise SystemExit(2) from None

@@ -37,16 +37,10 @@ import local_defaults
 from local_cognito.keys import KeyRing, SigningKey
 from local_cognito.pool import Grant, Pool
 from local_cognito.settings import default_pool
+from oauth.config import ClientConfig
 from oauth.discovery import JwksCache
-from oauth.tokens import (
-    IF_PRESENT,
-    REQUIRED,
-    SKIP,
-    AccessTokenRules,
-    IdTokenRules,
-    verify_access_token,
-    verify_id_token,
-)
+from oauth.presets import Presets
+from oauth.tokens import verify_access_token, verify_id_token
 from tests.support import build_stack, free_port, start_redis, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,11 +94,12 @@ def bench_verification() -> None:
         signing_input = f"{head}.{payload}".encode()
         return lambda: public.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
 
-    issuer, cid = pool.issuer, client["client_id"]
-    access_rules = AccessTokenRules(issuer, frozenset([cid]))
-    id_rules = IdTokenRules(
-        issuer, frozenset([cid]), nonce="n", access_token=access, at_hash=IF_PRESENT, token_use=REQUIRED, max_age=SKIP
-    )
+    cid = client["client_id"]
+    app_client = ClientConfig(pool.issuer, cid, "", is_cognito=True, api_allowed_client_ids=(cid,))
+    presets = Presets(app_client, cache)  # the rules the app builds: /api/me's, and a sign-in's
+    access_rules = presets.api.access_token
+    assert presets.sign_in.id_token is not None and access_rules is not None
+    id_rules = presets.sign_in.id_token.rules(nonce="n", access_token=access)
     for label, token, key, kind, verify in (
         ("access token", access, keys.access_key, "access", lambda: verify_access_token(access, cache, access_rules)),
         ("ID token", id_token, keys.id_key, "id", lambda: verify_id_token(id_token, cache, id_rules)),

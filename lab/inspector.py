@@ -18,23 +18,10 @@ from urllib.parse import urlsplit
 
 from oauth import safejson
 from oauth.config import ClientConfig
-from oauth.discovery import JwksCache
+from oauth.presets import Presets
 from oauth.resource import BearerError, check_bearer
 from oauth.times import humanize_delta, is_time
-from oauth.tokens import (
-    IF_PRESENT,
-    LEEWAY,
-    MAX_TOKEN_LENGTH,
-    REQUIRED,
-    SKIP,
-    AccessTokenRules,
-    CheckName,
-    IdTokenRules,
-    _b64,
-    decode_unverified,
-    verify_access_token,
-    verify_id_token,
-)
+from oauth.tokens import LEEWAY, MAX_TOKEN_LENGTH, CheckName, b64url_decode, decode_unverified
 
 from .claims import WHY, explain_claims
 from .display import shorten
@@ -158,15 +145,10 @@ def issuer_name(iss: object) -> str:
     return iss[:200]
 
 
-def _api_answer(token: str, settings: ClientConfig, keys: JwksCache, now: float) -> dict:
-    """What GET /api/me with `Authorization: Bearer <token>` would answer, by the same code."""
-
-    def verify(t: str):
-        rules = AccessTokenRules(settings.issuer, frozenset(settings.api_allowed_client_ids))
-        return verify_access_token(t, keys, rules, now)
-
+def _api_answer(token: str, settings: ClientConfig, presets: Presets, now: float) -> dict:
+    """What GET /api/me with `Authorization: Bearer <token>` would answer, by the same code and preset."""
     try:
-        identity = check_bearer(token, verify, settings.api_required_scope)
+        identity = check_bearer(token, lambda t: presets.api.verify_access(t, now), settings.api_required_scope)
     except BearerError as exc:
         return {"status": exc.status, "error": exc.error, "description": exc.description}
     return {"status": 200, "body": identity}
@@ -223,7 +205,7 @@ def _clock(claims: dict, now: float) -> list[str]:
 def _jwe(token: str, parts: list[str], api: dict) -> Inspection | None:
     """An encrypted token (JWE): Cognito's refresh tokens. Only its header is readable."""
     try:
-        header = safejson.loads(_b64(parts[0]).decode())  # the one guard: bounded nesting
+        header = safejson.loads(b64url_decode(parts[0]).decode())  # the one guard: bounded nesting
     except safejson.JsonRefused as exc:
         raise InspectError(
             400, f"It has the parts of an encrypted token (JWE), but its header is refused: {exc}."
@@ -257,13 +239,14 @@ def _jwe(token: str, parts: list[str], api: dict) -> Inspection | None:
     )
 
 
-def inspect_token(raw: object, settings: ClientConfig, keys: JwksCache, now: float | None = None) -> Inspection:
-    """Inspect one pasted token. Raises InspectError for a paste that is no token at all, and
-    ProviderError when the JWKS cannot be fetched."""
+def inspect_token(raw: object, settings: ClientConfig, presets: Presets, now: float | None = None) -> Inspection:
+    """Inspect one pasted token, verified by the `pasted` preset (and by the `api` one for what /api/me
+    would answer). Raises InspectError for a paste that is no token at all, and ProviderError when the
+    JWKS cannot be fetched."""
     now = time.time() if now is None else now
     token = clean(raw)
     parts = token.split(".")
-    api = _api_answer(token, settings, keys, now)
+    api = _api_answer(token, settings, presets, now)
     if len(parts) in (2, 5):
         found = _jwe(token, parts, api)
         if found is not None:
@@ -279,23 +262,9 @@ def inspect_token(raw: object, settings: ClientConfig, keys: JwksCache, now: flo
     iss = claims.get("iss")
     use = claims.get("token_use")
     kind = use if use in ("id", "access") else ("access" if "client_id" in claims or "aud" not in claims else "id")
-    known = [c for c in (settings.client_id, settings.public_client_id, settings.m2m_client_id) if c]
-    clients = frozenset([*known, *settings.api_allowed_client_ids])
-    token_use = REQUIRED if settings.is_cognito else IF_PRESENT  # only Cognito sets token_use
-    if kind == "id":
-        # a pasted ID token has no login behind it: no nonce to compare, no access token for at_hash
-        id_rules = IdTokenRules(
-            settings.issuer,
-            clients,
-            nonce=SKIP,
-            access_token=None,
-            at_hash=IF_PRESENT,
-            token_use=token_use,
-            max_age=SKIP,
-        )
-        result = verify_id_token(token, keys, id_rules, now)
-    else:
-        result = verify_access_token(token, keys, AccessTokenRules(settings.issuer, clients, token_use), now)
+    # a pasted ID token has no login behind it: no nonce to compare, no access token for at_hash
+    pasted = presets.pasted
+    result = pasted.verify_id(token, now=now) if kind == "id" else pasted.verify_access(token, now)
     checks = [
         {"name": c.name, "status": "pass" if c.passed else "fail", "detail": c.detail, "why": WHY.get(c.name, "")}
         for c in result.checks

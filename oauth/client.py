@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import calls, grants
-from . import tokens as token_rules
 from .calls import PreparedCall
 from .config import ClientConfig
 from .discovery import Discovery, JwksCache, JwksReply, ProviderMetadata, cache_max_age
 from .errors import IssuerMismatch, SubjectMismatch, TokenRejected
 from .http import Http, ProviderError
-from .tokens import IF_PRESENT, REQUIRED, SKIP, AccessTokenRules, IdTokenRules, Rule, Verification
+from .presets import Presets
+from .tokens import Verification
 from .transactions import Transaction
 
-LOGIN_MAX_AGE = 600
 COGNITO_CODE_LIFETIME = 300
 
 
@@ -45,7 +44,7 @@ class OAuthClient:
         self.http = Http(timeout=config.http_timeout)
         self.discovery = Discovery(self.http, config.issuer, config.cognito_domain, config.discovery_url)
         self.jwks = JwksCache(self._fetch_jwks, config.jwks_min_refetch_seconds, max_age=config.jwks_max_age)
-        self._access_rules: dict[tuple[str, ...], AccessTokenRules] = {}
+        self.presets = Presets(config, self.jwks)  # how each place verifies tokens, configured once
 
     def _fetch_jwks(self) -> JwksReply:
         url = self.metadata().jwks_uri
@@ -128,42 +127,6 @@ class OAuthClient:
             raise ProviderError("token", "answered without an id_token although openid was requested")
         return tokens
 
-    def verify_id_token(
-        self,
-        id_token: str,
-        *,
-        nonce: str | Rule,
-        access_token: str | None,
-        at_hash: Rule,
-        at_login: bool,
-        client_id: str | None = None,
-    ) -> Verification:
-        """Every ID token check for this app's client (or `client_id`, e.g. the public client). Each
-        choice is the caller's, stated at every call (no default turns a check off):
-        `nonce`: the login's nonce, or SKIP (a refreshed ID token has none, OIDC Core §12.2);
-        `at_hash`: REQUIRED when the ID token came with an access token through the browser (implicit,
-        OIDC Core §3.2.2.9), else IF_PRESENT (§3.1.3.6);
-        `at_login`: True when the token was just issued by a sign-in, so `iat` must be recent."""
-        s = self.config
-        rules = IdTokenRules(
-            issuer=s.issuer,
-            client_ids=frozenset((client_id or s.client_id,)),
-            nonce=nonce,
-            access_token=access_token,
-            at_hash=at_hash,
-            token_use=REQUIRED if s.is_cognito else IF_PRESENT,  # only Cognito sets token_use
-            max_age=LOGIN_MAX_AGE if at_login else SKIP,  # iat freshness is a login-time rule
-        )
-        return token_rules.verify_id_token(id_token, self.jwks, rules)
-
-    def verify_access_token(self, token: str, client_ids: tuple[str, ...] | None = None) -> Verification:
-        """Every access token check, against this app client or the given trusted clients."""
-        clients = client_ids if client_ids is not None else (self.config.client_id,)
-        rules = self._access_rules.get(clients)
-        if rules is None:  # built once per set of clients: the API's hot path reuses it
-            rules = self._access_rules[clients] = AccessTokenRules(self.config.issuer, frozenset(clients))
-        return token_rules.verify_access_token(token, self.jwks, rules)
-
     def prepare_refresh(self, refresh_token: str) -> PreparedCall:
         """grant_type=refresh_token, ready to show or send."""
         return self._token_call("refresh", {"grant_type": "refresh_token", "refresh_token": refresh_token})
@@ -244,9 +207,7 @@ class OAuthClient:
         """An ID token from a refresh: every check (the nonce skipped on purpose: a refreshed ID token
         carries none), then OIDC Core §12.2: its `iss` and `sub` are the sign-in's (`iss`, `sub`).
         Raises TokenRejected (a check failed) or SubjectMismatch / IssuerMismatch (someone else's)."""
-        result = self.verify_id_token(
-            id_token, nonce=SKIP, access_token=access_token, at_hash=IF_PRESENT, at_login=False
-        )
+        result = self.presets.refresh.verify_id(id_token, access_token=access_token)
         failure = result.failure
         if failure is not None:
             raise TokenRejected("refresh", failure.name, failure.detail)

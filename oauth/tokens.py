@@ -13,14 +13,13 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
-import json
 import time
-from binascii import a2b_base64
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import Any
 
+import msgspec
+import pybase64
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -54,23 +53,6 @@ class CheckName(StrEnum):
     NBF = "nbf"
     NONCE = "nonce"
     AT_HASH = "at_hash"
-
-
-# Python 3.11 resolves `CheckName.ISS` through EnumType.__getattr__, about 0.5 µs a time (more than a
-# whole claim check): the hot path names the members through these module constants instead.
-_STRUCTURE = CheckName.STRUCTURE
-_ALG = CheckName.ALG
-_SIGNATURE = CheckName.SIGNATURE
-_ISS = CheckName.ISS
-_AUD = CheckName.AUD
-_CLIENT_ID = CheckName.CLIENT_ID
-_TOKEN_USE = CheckName.TOKEN_USE
-_SUB = CheckName.SUB
-_EXP = CheckName.EXP
-_IAT = CheckName.IAT
-_NBF = CheckName.NBF
-_NONCE = CheckName.NONCE
-_AT_HASH = CheckName.AT_HASH
 
 
 # A check's detail sentence, built only when read (the API's hot path never reads the details of
@@ -242,77 +224,69 @@ class IdTokenRules:
 # -- parsing --------------------------------------------------------------------------------------
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _SIX_BITS = bytes(_ALPHABET.find(bytes([c])) % 64 for c in range(256))  # character -> its 6-bit value
-_URLSAFE = bytes.maketrans(b"-_", b"+/")
-_FROM_URLSAFE = bytes.maketrans(b"-_+/=", b"+/***")  # + / = are not base64url: to a byte a2b refuses
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
-_NOT_ALPHABET = bytes(c for c in range(256) if c not in _ALPHABET)
 _UNUSED_BITS = (0, 0, 0x0F, 0x03)  # by length % 4: the bits of the last character that carry nothing
 _PADDING = (b"", b"", b"==", b"=")
+_NOT_BASE64URL = "is not canonical base64url (only A-Z a-z 0-9 - _, no padding)"
 
 
 class NotCanonical(ValueError):
     """A part is not canonical base64url: other characters, padding, or non-zero unused bits."""
 
 
-def _b64(part: str) -> bytes:
+def b64url_decode(part: str) -> bytes:
     """Canonical base64url only (RFC 7515 §2): no `+`, `/` or `=`, and zero unused bits in the last
-    character, so one token has exactly one spelling (and one cache entry)."""
-    rem = len(part) % 4
-    if rem == 1 or not part.isascii():
-        raise NotCanonical("is not canonical base64url (only A-Z a-z 0-9 - _, no padding)")
-    data = part.encode("ascii")
-    standard = data.translate(_URLSAFE, _NOT_ALPHABET)  # one pass: maps - _ to + / and drops the rest
-    if len(standard) != len(data):
-        raise NotCanonical("is not canonical base64url (only A-Z a-z 0-9 - _, no padding)")
+    character, so one token has exactly one spelling (and one cache entry). Raises NotCanonical."""
+    return _b64(part.encode("ascii", "replace"))  # any other character becomes `?`, which is refused
+
+
+def _b64(data: bytes) -> bytes:
+    """b64url_decode's work, on the part's bytes. pybase64 (pinned) decodes several times faster than
+    binascii; it takes `+ /` besides `- _` and `=` as padding, so the part must have none of them."""
+    rem = len(data) % 4
+    if rem == 1 or b"=" in data or b"+" in data or b"/" in data:
+        raise NotCanonical(_NOT_BASE64URL)
+    try:  # validating: any other byte but A-Z a-z 0-9 - _ is an error, as is a wrong length
+        decoded = pybase64.b64decode(data + _PADDING[rem], b"-_", True)
+    except binascii.Error:
+        raise NotCanonical(_NOT_BASE64URL) from None
     if rem and _SIX_BITS[data[-1]] & _UNUSED_BITS[rem]:
         raise NotCanonical("is not canonical base64url (its last character has unused bits set)")
-    return binascii.a2b_base64(standard + _PADDING[rem], strict_mode=True)
+    return decoded
 
 
-def _parse(token: str) -> tuple[dict, dict, bytes, bytes]:
-    """Header, payload, signing input and signature of a JWT (RFC 7519 §7.2), none of them trusted yet.
+_DECODE_JSON = msgspec.json.Decoder().decode
 
-    The usual token (a header seen before, canonical base64url, a JSON object small enough to need
-    no depth walk) is taken apart here in one go; anything else goes to `_parse_checked`, which
-    accepts exactly the same tokens and says what is wrong with the others. The signature part is
-    not decoded twice, the payload not parsed twice: a token leaves this fast path only untouched.
+
+def _json(raw: bytes) -> object:
+    """JSON of at most MAX_DEPTH levels, as the standard library reads it (safejson.loads).
+
+    msgspec (a pinned dependency already) decodes the usual text several times faster and gives the
+    same values; whatever it refuses goes to safejson.loads, which decides: so NaN, 1e400 or a lone
+    surrogate, which Python's json accepts and msgspec does not, are still accepted (and their
+    checks fail, as before), and refused text gets the standard library's reason. Text with at most
+    MAX_DEPTH brackets cannot nest deeper than that, so only longer text needs safejson's depth walk.
     """
-    if isinstance(token, str) and len(token) <= MAX_TOKEN_LENGTH and token.isascii():
-        raw = token.encode("ascii")
-        head, _, rest = raw.partition(b".")  # two partitions cost a fraction of one split
-        body, dot, sig = rest.partition(b".")
-        header = _HEADERS.get(head)  # only headers that _parse_checked accepted are cached
-        nb, ns = len(body) & 3, len(sig) & 3
-        if (
-            header is not None
-            and dot  # a third dot stays in `sig`, and strict a2b refuses it below
-            and body
-            and nb != 1
-            and ns != 1
-            and not (nb and _SIX_BITS[body[-1]] & _UNUSED_BITS[nb])
-            and not (ns and _SIX_BITS[sig[-1]] & _UNUSED_BITS[ns])
-        ):
-            try:  # strict a2b refuses any byte but A-Z a-z 0-9 + / (and the token's own + / = became *)
-                text = a2b_base64(body.translate(_FROM_URLSAFE) + _PADDING[nb], strict_mode=True).decode()
-                signature = a2b_base64(sig.translate(_FROM_URLSAFE) + _PADDING[ns], strict_mode=True)
-                if text.count("{") + text.count("[") <= MAX_DEPTH:  # too few brackets to nest too deeply
-                    payload, end = _SCAN(text, 0)
-                    if end == len(text) and type(payload) is dict:
-                        return dict(header), payload, raw[: len(head) + 1 + len(body)], signature
-            except (ValueError, StopIteration):  # binascii.Error, UnicodeDecodeError, JSONDecodeError
-                pass
-    return _parse_checked(token)
+    if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
+        try:
+            return _DECODE_JSON(raw)
+        except (msgspec.DecodeError, ValueError):  # ValueError: UnicodeDecodeError
+            pass
+    return loads(raw.decode())
 
 
-def _parse_checked(token: str) -> tuple[dict, dict, bytes, bytes]:
-    """`_parse`, one step at a time, raising ValueError with what is wrong."""
+def parse_token(token: str) -> tuple[dict, dict, bytes, bytes]:
+    """Header, payload, signing input and signature of a JWT (RFC 7519 §7.2, the JWS compact
+    serialisation of RFC 7515 §7.1), none of them trusted yet. ValueError says what is wrong."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise ValueError("not a token string of reasonable size")
-    parts = token.split(".")
-    if len(parts) != 3 or not parts[0] or not parts[1]:
-        raise ValueError(f"has {len(parts)} dot-separated parts, not 3")
+    raw = token.encode("ascii", "replace")  # a non-ASCII character becomes `?`, which _b64 refuses
+    head, _, rest = raw.partition(b".")  # two partitions (memchr) cost a fraction of a split
+    body, dot, sig = rest.partition(b".")
+    if not (head and body and dot) or b"." in sig:
+        raise ValueError(f"has {raw.count(b'.') + 1} dot-separated parts, not 3")
     try:
-        header, payload, signature = _header(parts[0]), _json(_b64(parts[1])), _b64(parts[2])
+        header, payload, signature = _json(_b64(head)), _json(_b64(body)), _b64(sig)
     except NotCanonical as exc:
         raise ValueError(f"has a part that {exc}") from None
     except JsonRefused as exc:
@@ -321,40 +295,12 @@ def _parse_checked(token: str) -> tuple[dict, dict, bytes, bytes]:
         raise ValueError(f"is not base64url JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise ValueError("header and payload must be JSON objects")
-    return header, payload, token[: len(parts[0]) + 1 + len(parts[1])].encode("ascii"), signature
-
-
-_HEADERS: dict[bytes, dict] = {}  # a provider signs with a handful of headers: parse each once
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def _json(raw: bytes) -> object:
-    """safejson.loads, minus its depth walk when the text has too few brackets to nest too deeply."""
-    text = raw.decode()
-    if text.count("{") + text.count("[") <= MAX_DEPTH:
-        try:
-            value, end = _SCAN(text, 0)
-        except StopIteration:  # not JSON at the first character: let the general path say why
-            pass
-        else:
-            if end == len(text):
-                return value
-    return loads(text)  # deep, surrounded by whitespace, or not JSON: the general path decides
-
-
-def _header(part: str) -> object:
-    header = _json(_b64(part))
-    if isinstance(header, dict):
-        if len(_HEADERS) >= 64:  # random headers (an attacker's kids) only ever cost a reparse
-            _HEADERS.clear()
-        _HEADERS[part.encode("ascii")] = header  # _b64 accepted it: ASCII
-        return dict(header)
-    return header
+    return header, payload, b".".join((head, body)), signature
 
 
 def decode_unverified(token: str) -> tuple[dict, dict]:
     """Split a JWT into its header and payload without trusting either."""
-    header, payload, _, _ = _parse(token)
+    header, payload, _, _ = parse_token(token)
     return header, payload
 
 
@@ -366,19 +312,19 @@ def check_alg(header: dict) -> Result:
     """RFC 8725 §3.1 and RFC 7515 §4.1.1: accept only the algorithm we expect (RS256), never `none`
     or an HMAC keyed with the public key."""
     alg = header.get("alg")
-    return (_ALG, alg in ALGORITHMS, ("header alg is {!r}; allowed: RS256", alg))
+    return (CheckName.ALG, alg in ALGORITHMS, ("header alg is {!r}; allowed: RS256", alg))
 
 
 def check_signature(header: dict, signing_input: bytes, signature: bytes, keys: JwksCache) -> tuple[Result, str | None]:
     """RFC 7515 §5.2: verify the signature with the JWKS key named by `kid` (§4.1.4); refuse `crit`
     extensions we do not understand (§4.1.11). Returns the check and the kid that verified it."""
     if header.get("alg") not in ALGORITHMS:
-        return (_SIGNATURE, False, "not checked: the algorithm is not allowed"), None
+        return (CheckName.SIGNATURE, False, "not checked: the algorithm is not allowed"), None
     if "crit" in header:
-        return (_SIGNATURE, False, ("the header lists critical extensions {!r}", header["crit"])), None
+        return (CheckName.SIGNATURE, False, ("the header lists critical extensions {!r}", header["crit"])), None
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
-        return (_SIGNATURE, False, "the kid header is not a string"), None
+        return (CheckName.SIGNATURE, False, "the kid header is not a string"), None
     try:
         key = keys.entry_for(kid)  # prepared once per kid, when the JWKS was fetched
         if key.rsa is not None:  # RS256 (RFC 7518 §3.3) straight through `cryptography`, as python-jose does
@@ -386,21 +332,21 @@ def check_signature(header: dict, signing_input: bytes, signature: bytes, keys: 
         elif not key.key.verify(signing_input, signature):  # any other key object: python-jose decides
             raise InvalidSignature
     except InvalidSignature:
-        return (_SIGNATURE, False, "RS256 signature does not verify"), None
+        return (CheckName.SIGNATURE, False, "RS256 signature does not verify"), None
     except UnknownKey as exc:
-        return (_SIGNATURE, False, str(exc)), None
+        return (CheckName.SIGNATURE, False, str(exc)), None
     except ProviderError:
         raise
     except Exception as exc:  # python-jose raises JWKError and others
-        return (_SIGNATURE, False, f"RS256 signature does not verify ({type(exc).__name__})"), None
-    return (_SIGNATURE, True, ("RS256, verified with the JWKS key kid {}", key.kid or "(none)")), key.kid
+        return (CheckName.SIGNATURE, False, f"RS256 signature does not verify ({type(exc).__name__})"), None
+    return (CheckName.SIGNATURE, True, ("RS256, verified with the JWKS key kid {}", key.kid or "(none)")), key.kid
 
 
 def check_iss(claims: dict, issuer: str) -> Result:
     """OIDC Core §3.1.3.7 step 2, RFC 7519 §4.1.1 and the AWS page on verifying a JWT (AWS_VERIFY):
     iss must equal the user pool's issuer exactly."""
     iss = claims.get("iss")
-    return (_ISS, iss == issuer, ("iss is {!r}; expected {!r}", iss, issuer))
+    return (CheckName.ISS, iss == issuer, ("iss is {!r}; expected {!r}", iss, issuer))
 
 
 def check_aud(claims: dict, clients: frozenset[str]) -> Result:
@@ -410,22 +356,22 @@ def check_aud(claims: dict, clients: frozenset[str]) -> Result:
     if isinstance(aud, str):  # the usual case, decided without building a list
         ok = aud in clients
         return (
-            _AUD,
+            CheckName.AUD,
             ok,
             ("aud is {!r}, this app client" if ok else "aud is {!r}; expected this app client", aud),
         )
     if aud is None:
-        return (_AUD, False, "aud is missing")
+        return (CheckName.AUD, False, "aud is missing")
     auds = aud if isinstance(aud, list) else [aud]
     strings = [a for a in auds if isinstance(a, str)]
     azp = claims.get("azp")
     if len(strings) != len(auds):
-        return (_AUD, False, "aud must be a string or a list of strings")
+        return (CheckName.AUD, False, "aud must be a string or a list of strings")
     if clients.isdisjoint(strings):
-        return (_AUD, False, f"aud is {aud!r}; expected this app client")
+        return (CheckName.AUD, False, f"aud is {aud!r}; expected this app client")
     if len(auds) > 1 and not (isinstance(azp, str) and azp in clients):
-        return (_AUD, False, f"aud lists several audiences {aud!r} and azp is not this client")
-    return (_AUD, True, f"aud is {aud!r}, this app client")
+        return (CheckName.AUD, False, f"aud lists several audiences {aud!r} and azp is not this client")
+    return (CheckName.AUD, True, f"aud is {aud!r}, this app client")
 
 
 def check_client_id(claims: dict, clients: frozenset[str]) -> Result:
@@ -433,29 +379,33 @@ def check_client_id(claims: dict, clients: frozenset[str]) -> Result:
     must be an app client we trust (RFC 9068 §4 plays the same role with aud)."""
     cid = claims.get("client_id")
     ok = isinstance(cid, str) and cid in clients
-    return (_CLIENT_ID, ok, ("client_id is {!r}; trusted" if ok else "client_id is {!r}; not an allowed client", cid))
+    return (
+        CheckName.CLIENT_ID,
+        ok,
+        ("client_id is {!r}; trusted" if ok else "client_id is {!r}; not an allowed client", cid),
+    )
 
 
 def check_token_use(claims: dict, kind: str) -> Result:
     """AWS page on verifying a JWT (AWS_VERIFY): token_use is `id` or `access`, and must be the kind
     this place accepts."""
     use = claims.get("token_use")
-    return (_TOKEN_USE, use == kind, ("token_use is {!r}; expected {!r}", use, kind))
+    return (CheckName.TOKEN_USE, use == kind, ("token_use is {!r}; expected {!r}", use, kind))
 
 
 def check_sub(claims: dict) -> Result:
     """OIDC Core §2 (sub is REQUIRED) and RFC 9068 §2.2: a non-empty string, the user's stable id."""
     sub = claims.get("sub")
-    return (_SUB, isinstance(sub, str) and bool(sub), ("sub is {!r}", sub))
+    return (CheckName.SUB, isinstance(sub, str) and bool(sub), ("sub is {!r}", sub))
 
 
 def check_exp(claims: dict, now: float, leeway: int) -> Result:
     """RFC 7519 §4.1.4 and OIDC Core §3.1.3.7 step 9: refuse the token after exp (plus leeway)."""
     exp = claims.get("exp")
     if type(exp) is not int and not _is_time(exp):  # the usual int decided without a call
-        return (_EXP, False, "exp is missing or not a number")
+        return (CheckName.EXP, False, "exp is missing or not a number")
     live = now <= exp + leeway
-    return (_EXP, live, lambda: f"{'expires' if live else 'expired'} {format_time(exp, now)}")
+    return (CheckName.EXP, live, lambda: f"{'expires' if live else 'expired'} {format_time(exp, now)}")
 
 
 def check_iat(claims: dict, now: float, leeway: int, max_age: int | Rule) -> Result:
@@ -463,16 +413,16 @@ def check_iat(claims: dict, now: float, leeway: int, max_age: int | Rule) -> Res
     login not older than `max_age`."""
     iat = claims.get("iat")
     if type(iat) is not int and not _is_time(iat):
-        return (_IAT, False, "iat is missing or not a number")
+        return (CheckName.IAT, False, "iat is missing or not a number")
     if iat > now + leeway:
-        return (_IAT, False, lambda: f"issued in the future: {format_time(iat, now)}")
+        return (CheckName.IAT, False, lambda: f"issued in the future: {format_time(iat, now)}")
     if isinstance(max_age, int) and now - iat > max_age:  # an int, or SKIP
         return (
-            _IAT,
+            CheckName.IAT,
             False,
             lambda: f"issued {format_time(iat, now)}, older than {max_age} s allowed at login",
         )
-    return (_IAT, True, lambda: f"issued {format_time(iat, now)}")
+    return (CheckName.IAT, True, lambda: f"issued {format_time(iat, now)}")
 
 
 def check_nbf(claims: dict, now: float, leeway: int) -> Result | None:
@@ -481,7 +431,7 @@ def check_nbf(claims: dict, now: float, leeway: int) -> Result | None:
         return None
     nbf = claims["nbf"]
     ok = _is_time(nbf) and nbf <= now + leeway
-    return (_NBF, ok, lambda: f"not before {format_time(nbf, now)}")
+    return (CheckName.NBF, ok, lambda: f"not before {format_time(nbf, now)}")
 
 
 def check_nonce(claims: dict, nonce: str) -> Result:
@@ -489,7 +439,7 @@ def check_nonce(claims: dict, nonce: str) -> Result:
     got = claims.get("nonce")
     ok = isinstance(got, str) and hmac.compare_digest(got.encode(), nonce.encode())
     return (
-        _NONCE,
+        CheckName.NONCE,
         ok,
         "matches the one sent at login" if ok else ("nonce {!r} is not the one sent", got),
     )
@@ -502,26 +452,26 @@ def check_at_hash(claims: dict, access_token: str | None, rule: Rule) -> Result:
     if at_hash is None:
         required = rule is REQUIRED
         detail = "missing, but required for tokens from the authorization endpoint"
-        return (_AT_HASH, not required, detail if required else "absent (optional in the code flow)")
+        return (CheckName.AT_HASH, not required, detail if required else "absent (optional in the code flow)")
     if not access_token:
-        return (_AT_HASH, False, "present, but there is no access token to compare it with")
+        return (CheckName.AT_HASH, False, "present, but there is no access token to compare it with")
     left_half = hashlib.sha256(access_token.encode()).digest()[:16]  # RS256: SHA-256, 128 bits
     expected = binascii.b2a_base64(left_half, newline=False).translate(_TO_URLSAFE).rstrip(b"=")
     ok = isinstance(at_hash, str) and hmac.compare_digest(at_hash.encode(), expected)
-    return (_AT_HASH, ok, "matches the access token" if ok else "does not match the access token")
+    return (CheckName.AT_HASH, ok, "matches the access token" if ok else "does not match the access token")
 
 
 # -- the two verifiers ----------------------------------------------------------------------------
-_PARSED: Result = (_STRUCTURE, True, "three base64url parts with JSON header and payload")
+_PARSED: Result = (CheckName.STRUCTURE, True, "three base64url parts with JSON header and payload")
 
 
 def _start(token: str, kind: str, keys: JwksCache) -> Verification:
     """Parse, then check alg and signature: the result's first checks (only `structure` if unparseable)."""
     try:
-        header, claims, signing_input, signature = _parse(token)
+        header, claims, signing_input, signature = parse_token(token)
     except ValueError as exc:
         result = Verification(kind)
-        result.results.append((_STRUCTURE, False, f"the token {exc}"))
+        result.results.append((CheckName.STRUCTURE, False, f"the token {exc}"))
         return result
     signed, kid = check_signature(header, signing_input, signature, keys)
     result = Verification(kind, header, claims, kid)

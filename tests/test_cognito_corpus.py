@@ -29,7 +29,7 @@ from oauth import grants
 from oauth.discovery import parse_metadata
 from oauth.errors import ProviderRefused
 from oauth.http import Reply
-from oauth.tokens import IF_PRESENT, REQUIRED, SKIP, CheckName, check_at_hash
+from oauth.tokens import REQUIRED, CheckName, check_at_hash
 from tests.support import answer
 
 CORPUS = Path(__file__).parent / "fixtures" / "cognito"
@@ -354,44 +354,40 @@ def resign(stack, name: str, *, access_token: str | None = None, drop: tuple = (
 
 @pytest.mark.parametrize("flow", ["code", "implicit", "refresh"])
 def test_the_client_accepts_the_corpus_tokens(stack, flow):
-    client = stack.client
+    presets = stack.client.presets
+    preset = {"code": presets.sign_in, "implicit": presets.implicit, "refresh": presets.refresh}[flow]
     access = resign(stack, f"{flow}_access")
     id_token = resign(stack, f"{flow}_id", access_token=access)
-    nonce = corpus("tokens.json")["value"][f"{flow}_id"]["claims"].get("nonce", SKIP)  # a refreshed one has none
-    result = client.verify_id_token(
-        id_token,
-        nonce=nonce,
-        access_token=access,
-        at_hash=REQUIRED if flow == "implicit" else IF_PRESENT,
-        at_login=False,
-    )
-    assert result.ok, [c for c in result.checks if not c.ok]
-    assert client.verify_access_token(access).ok
+    nonce = corpus("tokens.json")["value"][f"{flow}_id"]["claims"].get("nonce")  # a refreshed one has none
+    result = preset.verify_id(id_token, nonce=nonce, access_token=access)
+    assert result.ok, [c for c in result.checks if not c.passed]
+    assert preset.verify_access(access).ok and presets.stored.verify_access(access).ok
 
 
 def test_the_client_accepts_optional_claims_being_absent(stack):
-    """Optional claims (groups, nonce when none was sent, at_hash in the code flow) may be missing."""
+    """Optional claims (groups, nonce where none was sent: a refresh, at_hash in the code flow) may be missing."""
+    presets = stack.client.presets
     access = resign(stack, "code_access", drop=("cognito:groups",))
     id_token = resign(stack, "code_id", drop=("at_hash", "nonce", "cognito:groups"))
-    assert stack.client.verify_id_token(
-        id_token, nonce=SKIP, access_token=access, at_hash=IF_PRESENT, at_login=False
-    ).ok
-    assert stack.client.verify_access_token(access).ok
+    assert presets.refresh.verify_id(id_token, access_token=access).ok
+    with_nonce = resign(stack, "code_id", drop=("at_hash", "cognito:groups"))
+    nonce = corpus("tokens.json")["value"]["code_id"]["claims"]["nonce"]
+    assert presets.sign_in.verify_id(with_nonce, nonce=nonce, access_token=access).ok
+    assert presets.sign_in.verify_access(access).ok
 
 
 def test_an_implicit_id_token_without_at_hash_is_refused_clearly(stack):
     """Genuine implicit ID tokens carry at_hash (implicit-captured.json); the app requires it (OIDC Core 3.2.2.10)."""
     access = resign(stack, "implicit_access")
     id_token = resign(stack, "implicit_id", access_token=access, drop=("at_hash",))
-    result = stack.client.verify_id_token(
-        id_token, nonce="abcdefg", access_token=access, at_hash=REQUIRED, at_login=False
-    )
+    result = stack.client.presets.implicit.verify_id(id_token, nonce="abcdefg", access_token=access)
     assert not result.ok and result.failure.name is CheckName.AT_HASH and "missing" in result.failure.detail
 
 
 def test_the_client_accepts_a_client_credentials_token(stack):
     token = resign(stack, "client_credentials_access")
-    assert stack.client.verify_access_token(token, (machine(stack)["client_id"],)).ok
+    assert stack.settings.m2m_client_id == machine(stack)["client_id"]
+    assert stack.client.presets.machine.verify_access(token).ok
 
 
 def reply(status: int, body: object, headers: dict | None = None, step: str = "token") -> Reply:

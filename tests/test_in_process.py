@@ -29,6 +29,8 @@ from oauth.errors import (
     TokenRejected,
 )
 from oauth.http import ProviderError
+from oauth.kept import KeptVerification
+from oauth.presets import Presets
 from oauth.tokens import (
     IF_PRESENT,
     REQUIRED,
@@ -220,16 +222,24 @@ TOKENS = {
     "expires_in": 3600,
     "token_type": "Bearer",
 }
+KEPT = KeptVerification(
+    ((CheckName.SIGNATURE, True, "RS256, verified"), (CheckName.NONCE, False, "nonce 'm' is not the one sent"))
+)
+
+
+def signed_in(tokens: dict, claims: dict, now: int = 1) -> SignIn:
+    return SignIn.from_tokens(tokens, claims, id_checks=KEPT, access_checks=KEPT, flow="code", now=now)
 
 
 def test_a_sign_in_is_stored_as_a_plain_dict_and_read_back():
-    user = SignIn.from_tokens(TOKENS, {"sub": "u-1"}, nonce="n", flow="code", now=1000)
+    user = signed_in(TOKENS, {"sub": "u-1"}, now=1000)
     session: dict = {}
     user.save(session, "refresh")
     stored = session[SESSION_KEY]
     assert type(stored) is dict and json.loads(json.dumps(stored)) == stored  # what Flask-Session serialises
     assert stored["access_token"] == "a.b.c" and stored["sub"] == "u-1" and stored["last_action"] == "refresh"
     assert stored["token_response"]["refresh_token"] != "r"  # shortened for display: never the refresh token
+    assert stored["id_checks"][1] == {"name": "nonce", "passed": False, "detail": "nonce 'm' is not the one sent"}
     assert SignIn.from_session(session) == user and is_signed_in(session)
     assert "a.b.c" not in repr(user) and "'r'" not in repr(user)  # tokens stay out of logs
 
@@ -256,6 +266,11 @@ def test_a_sign_in_from_an_older_layout_takes_the_defaults():
         {"flow": "code", "access_token": "t", "last_refresh": "ok"},
         {"flow": "code", "access_token": "t", "refresh_revoked": "yes"},
         {"flow": "code", "access_token": "t", "expires_in": False},
+        {"flow": "code", "access_token": "t", "access_checks": "passed"},
+        {"flow": "code", "access_token": "t", "access_checks": []},
+        {"flow": "code", "access_token": "t", "access_checks": [{"name": "exp", "passed": "yes", "detail": ""}]},
+        {"flow": "code", "access_token": "t", "access_checks": [{"name": "made-up", "passed": True, "detail": ""}]},
+        {"flow": "code", "access_token": "t", "access_checks": [["exp", True, "expires soon"]]},
     ],
 )
 def test_a_malformed_stored_sign_in_reads_as_signed_out(stored):
@@ -267,20 +282,24 @@ def test_a_sign_in_in_progress_and_the_compare_runs_survive_the_login():
     assert set(KEPT_ACROSS_LOGIN) == {"tx", "implicit_run", "spa_run"}
 
 
-def test_a_sign_in_keeps_its_verified_issuer_and_whether_a_refresh_replaced_its_id_token():
-    user = SignIn.from_tokens(TOKENS, {"sub": "u-1", "iss": "https://issuer.example"}, nonce="n", flow="code", now=1)
-    assert user.iss == "https://issuer.example" and user.id_token_refreshed is False
-    assert SignIn.from_tokens(TOKENS, {"sub": "u-1", "iss": 5}, nonce="n", flow="code", now=1).iss is None
-    no_nonce = SignIn.from_tokens(TOKENS, {"sub": "u-1"}, nonce=None, flow="code", now=1)
+def test_a_sign_in_keeps_its_verified_issuer_and_the_checks_made_on_its_tokens():
+    user = signed_in(TOKENS, {"sub": "u-1", "iss": "https://issuer.example"})
+    assert user.iss == "https://issuer.example" and user.id_checks == KEPT and user.access_checks == KEPT
+    assert signed_in(TOKENS, {"sub": "u-1", "iss": 5}).iss is None
     session: dict = {}
-    no_nonce.save(session)  # a record of this layout says it was not refreshed, nonce or not
-    assert SignIn.from_session(session) == no_nonce and not no_nonce.id_token_refreshed
+    user.save(session)  # what the sign-in verified is kept as it was said, a failed check included
+    assert SignIn.from_session(session) == user and "nonce" not in session[SESSION_KEY]
+    for token in ("id_checks", "access_checks"):  # a token stored without its checks is never shown unverified
+        session[SESSION_KEY] = {**user.to_dict(), token: None}
+        assert SignIn.from_session(session) is None
 
 
-@pytest.mark.parametrize(("nonce", "refreshed"), [(None, True), ("n", False)])
-def test_a_sign_in_stored_before_the_refresh_flag_infers_it_from_its_nonce(nonce, refreshed):
-    user = SignIn.from_session({SESSION_KEY: {"flow": "code", "access_token": "t", "nonce": nonce}})
-    assert user is not None and user.id_token_refreshed is refreshed and user.iss is None
+@pytest.mark.parametrize("nonce", [None, "n"])
+def test_a_sign_in_stored_before_checks_were_kept_is_signed_out_unless_it_has_nothing_to_check(nonce):
+    legacy = {"flow": "code", "access_token": "a.b.c", "id_token": "i.d.t", "nonce": nonce, "id_token_refreshed": False}
+    assert SignIn.from_session({SESSION_KEY: legacy}) is None
+    user = SignIn.from_session({SESSION_KEY: {"flow": "code", "access_token": "opaque", "nonce": nonce}})
+    assert user is not None and user.id_checks is user.access_checks is None and user.iss is None
 
 
 def test_every_session_key_is_named_once_and_read_by_type():
@@ -296,7 +315,9 @@ def test_every_session_key_is_named_once_and_read_by_type():
 
 
 def test_a_provider_value_of_the_wrong_type_is_not_stored_as_if_typed():
-    user = SignIn.from_tokens({"access_token": "t", "expires_in": "3600"}, {"sub": 7}, nonce=None, flow="code", now=1)
+    user = SignIn.from_tokens(
+        {"access_token": "t", "expires_in": "3600"}, {"sub": 7}, id_checks=None, access_checks=None, flow="code", now=1
+    )
     assert user.expires_in is None and user.sub is None and user.id_token is None
     assert user.revealable() == {"t"}
 
@@ -349,6 +370,7 @@ def client(signing_key) -> OAuthClient:
     """A client whose JWKS is the test's own key: the ID token rules run with no provider."""
     client = OAuthClient(ClientConfig(issuer=ISSUER, client_id="c", client_secret=""))
     client.jwks = JwksCache(lambda: {"keys": [signing_key.public_jwk]})
+    client.presets = Presets(client.config, client.jwks)
     return client
 
 

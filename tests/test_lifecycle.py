@@ -286,39 +286,56 @@ def nonce_check(page: str) -> str:
     return found.group(1)
 
 
-def test_the_sign_in_keeps_its_verified_issuer_and_that_no_refresh_happened(stack, http):
+def test_the_sign_in_keeps_its_verified_issuer_and_the_checks_it_made(stack, http):
     stack.login(http)
     stored = stored_sign_in(stack, http)
-    assert stored["iss"] == stack.settings.issuer and stored["id_token_refreshed"] is False and stored["nonce"]
+    assert stored["iss"] == stack.settings.issuer and "nonce" not in stored  # the nonce was used up at sign-in
+    kept = {c["name"]: c for c in stored["id_checks"]}
+    assert kept["nonce"] == {"name": "nonce", "passed": True, "detail": "matches the one sent at login"}
+    assert [c["name"] for c in stored["access_checks"]][:3] == ["structure", "alg", "signature"]
     assert nonce_check(http.get(stack.url + "/dashboard").text) == "ok"
     shift_provider_clock(stack, 30)
     assert stack.post(http, "/refresh").status_code == 302
     stored = stored_sign_in(stack, http)
-    assert stored["id_token_refreshed"] is True and stored["nonce"] is None
+    assert "nonce" not in {c["name"] for c in stored["id_checks"]}  # the refresh's own checks now
     assert 'data-check="nonce"' not in http.get(stack.url + "/dashboard").text  # skipped: a refreshed one has none
 
 
-def test_a_sign_in_without_its_nonce_and_no_refresh_fails_the_nonce_check(stack, http):
+def test_the_dashboard_shows_the_checks_the_sign_in_made_and_never_makes_them_again(stack, http):
     stack.login(http)
-    edit_stored_sign_in(stack, http, lambda s: s.update(nonce=None))
+
+    def failed_at_sign_in(stored: dict) -> None:  # as if the sign-in had kept a failed nonce check
+        for check in stored["id_checks"]:
+            if check["name"] == "nonce":
+                check.update(passed=False, detail="nonce 'someone-elses' is not the one sent")
+
+    edit_stored_sign_in(stack, http, failed_at_sign_in)
     page = http.get(stack.url + "/dashboard").text
-    assert nonce_check(page) == "bad"  # never skipped
+    assert nonce_check(page) == "bad"
     assert re.search(r'data-check="nonce">.*?failed: nonce \S+ is not the one sent', page, re.S)
+    assert re.search(r'data-check="exp">.*?passed: expires \S+ \S+ UTC \(in 60 min\)', page, re.S)  # the clock, now
 
 
-def test_a_sign_in_stored_before_the_refresh_flag_reads_its_missing_nonce_as_refreshed(stack, http):
+def test_a_sign_in_stored_before_its_checks_were_kept_is_signed_out(stack, http):
     stack.login(http)
     shift_provider_clock(stack, 30)
     stack.post(http, "/refresh")
 
-    def legacy(stored: dict) -> None:  # the layout before `id_token_refreshed` and `iss` were kept
-        del stored["id_token_refreshed"], stored["iss"]
+    def without_iss(stored: dict) -> None:  # the layout before `iss` was kept
+        del stored["iss"]
 
-    edit_stored_sign_in(stack, http, legacy)
+    edit_stored_sign_in(stack, http, without_iss)
     page = http.get(stack.url + "/dashboard").text
     assert 'data-check="nonce"' not in page and 'class="check bad"' not in page
     assert stack.post(http, "/refresh").status_code == 302  # no stored iss: the configured issuer is the sign-in's
-    assert stored_sign_in(stack, http)["id_token_refreshed"] is True
+
+    def legacy(stored: dict) -> None:  # the layout before the checks were kept: the tokens, a nonce
+        del stored["id_checks"], stored["access_checks"]
+        stored.update(nonce=None, id_token_refreshed=True)
+
+    edit_stored_sign_in(stack, http, legacy)
+    assert http.get(stack.url + "/dashboard", allow_redirects=False).headers["Location"] == "/?login_required=1"
+    assert stack.session_json(http)["authenticated"] is False  # never tokens shown unverified
 
 
 def test_a_refreshed_id_token_from_another_issuer_than_the_stored_one_is_refused(stack, http):

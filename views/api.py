@@ -66,7 +66,7 @@ def who_am_i(header: str, query: Mapping[str, str] | None = None, form: Mapping[
             verified = []
 
             def verify(t: str) -> Verification:
-                verified.append(client.verify_access_token(t, s.api_allowed_client_ids))
+                verified.append(client.presets.api.verify_access(t))
                 return verified[-1]
 
             identity = check_bearer(token, verify, s.api_required_scope)

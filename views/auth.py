@@ -14,9 +14,11 @@ from lab.claims import WHY
 from lab.compare import code_run_record
 from oauth import authorize_probe, transactions
 from oauth.calls import PreparedCall
+from oauth.client import is_jwt
 from oauth.errors import ClientError, IssuerMismatch, ProviderRefused
 from oauth.http import ProviderError
-from oauth.tokens import IF_PRESENT
+from oauth.kept import KeptVerification
+from oauth.tokens import Verification
 from tracing import recorder
 
 from . import antiforgery, oauth_client, presenter, settings, signin, signout_note
@@ -55,11 +57,22 @@ def _callback_error() -> Response:
     return problem(400, "Sign-in did not complete", detail, hint=hint, error=error)
 
 
-def store_login(tokens: dict, claims: dict, nonce: str | None, flow: str, state: str = "") -> None:
-    """Put verified tokens in the server-side session and give it a new id, a new anti-forgery
-    token and a new trace (which keeps only this sign-in's own steps, found by its `state`)."""
+def store_login(
+    tokens: dict, id_result: Verification | None, access_result: Verification | None, flow: str, state: str = ""
+) -> None:
+    """Put verified tokens in the server-side session, with the checks made on them, and give it a new
+    id, a new anti-forgery token and a new trace (which keeps only this sign-in's own steps, found by
+    its `state`)."""
     now = int(time.time())
-    signin.start(signin.SignIn.from_tokens(tokens, claims, nonce=nonce, flow=flow, now=now))
+    user = signin.SignIn.from_tokens(
+        tokens,
+        id_result.claims if id_result else {},
+        id_checks=KeptVerification.of(id_result) if id_result else None,
+        access_checks=KeptVerification.of(access_result) if access_result else None,
+        flow=flow,
+        now=now,
+    )
+    signin.start(user)
     s = settings()
     CODE_RUN.set(code_run_record(tokens, s.client_auth, bool(s.client_secret), list(s.scopes)))
     SEEN_AT.set(now)
@@ -200,11 +213,10 @@ def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response 
     """Send the prepared code exchange, verify the ID token, and only then store the tokens."""
     client = oauth_client()
     tokens = client.exchange(call, tx.scope)
-    claims: dict = {}
+    preset = client.presets.sign_in
+    result = None
     if tokens.get("id_token"):
-        result = client.verify_id_token(
-            tokens["id_token"], nonce=tx.nonce, access_token=tokens["access_token"], at_hash=IF_PRESENT, at_login=True
-        )
+        result = preset.verify_id(tokens["id_token"], nonce=tx.nonce, access_token=tokens["access_token"])
         failure = result.failure
         if failure is not None:
             return problem(
@@ -214,8 +226,10 @@ def _finish_login(tx: transactions.Transaction, call: PreparedCall) -> Response 
                 hint=WHY.get(failure.name, "") + " Nothing was stored; sign in again.",
                 error="invalid_id_token",
             )
-        claims = result.claims
-    store_login(tokens, claims, tx.nonce, "code", tx.state)
+    # the access token is for the resource server (RFC 6749 §1.4): its checks are kept for the dashboard,
+    # and a failed one does not refuse the sign-in
+    access = preset.verify_access(tokens["access_token"]) if is_jwt(tokens["access_token"]) else None
+    store_login(tokens, result, access, "code", tx.state)
     COMPLETED_LOGIN.set({"state": tx.state, "code": _code_mac(dict(call.form).get("code", "")), "next": tx.next})
     if presenter.presenting():
         return presenter.came_back_screen(

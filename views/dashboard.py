@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 import time
 
 from flask import Blueprint, Response, render_template, request
@@ -14,10 +13,11 @@ from lab.display import PAGE_NAMES
 from lab.glossary import term_phrase
 from oauth import transactions
 from oauth.client import is_jwt
+from oauth.kept import KeptVerification
 from oauth.times import format_time
-from oauth.tokens import IF_PRESENT, SKIP, Rule, Verification
+from oauth.tokens import decode_unverified
 
-from . import oauth_client, settings, signout_note, unverified_claims
+from . import settings, signout_note, unverified_claims
 from .signin import SignIn, current, login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -69,12 +69,18 @@ def arrival(auth: SignIn) -> str:
     return f"{channel}: from the token endpoint in {grant}, {how}. Never through your browser."
 
 
-def _token_view(result: Verification, now: float, how: str) -> dict:
+def _token_view(token: str, kept: KeptVerification, now: float, how: str) -> dict:
+    """One kept token as the dashboard shows it: the checks made when it was stored (its clock read now)."""
+    try:
+        header, claims = decode_unverified(token)
+    except ValueError:  # its structure check failed when it was stored: nothing else to read
+        header, claims = {}, {}
+    checks = kept.checks_at(claims, now)
     return {
-        "header": result.header,
-        "claims": explain_claims(result.claims, now),
-        "checks": result.checks,
-        "ok": result.ok,
+        "header": header,
+        "claims": explain_claims(claims, now),
+        "checks": checks,
+        "ok": all(c.passed for c in checks),
         "arrival": how,
     }
 
@@ -90,31 +96,16 @@ def dashboard() -> Response:
     return signout_note.forget(response)
 
 
-def _nonce_rule(auth: SignIn) -> str | Rule:
-    """What the stored ID token's nonce must be: SKIP only after a refresh replaced it (a refreshed ID
-    token carries none, OIDC Core §12.2); else the login's nonce. A sign-in that has no nonce and was
-    never refreshed gets a fresh random value nobody has seen, so the check fails (never skipped)."""
-    if auth.id_token_refreshed:
-        return SKIP
-    return auth.nonce or secrets.token_urlsafe(32)
-
-
 def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", already: bool = False) -> Response:
-    """The dashboard; lifecycle steps that failed render it too, with their result inline."""
-    client = oauth_client()
+    """The dashboard; lifecycle steps that failed render it too, with their result inline. It shows the
+    checks the sign-in (or the refresh that replaced a token) made, never verifying a kept token again."""
     how = arrival(auth)
     now = time.time()
     tokens = []
-    if auth.id_token:
-        nonce = _nonce_rule(auth)
-        result = client.verify_id_token(
-            auth.id_token, nonce=nonce, access_token=auth.access_token, at_hash=IF_PRESENT, at_login=False
-        )
-        tokens.append(("ID token", "id", _token_view(result, now, how)))
-    access: Verification | None = None
-    if is_jwt(auth.access_token):
-        access = client.verify_access_token(auth.access_token)
-        tokens.append(("Access token", "access", _token_view(access, now, how)))
+    if auth.id_token and auth.id_checks:
+        tokens.append(("ID token", "id", _token_view(auth.id_token, auth.id_checks, now, how)))
+    if is_jwt(auth.access_token) and auth.access_checks:
+        tokens.append(("Access token", "access", _token_view(auth.access_token, auth.access_checks, now, how)))
     else:  # opaque (not a JWT): only the provider can tell what it means
         tokens.append(("Access token", "access", {"opaque": True, "arrival": how}))
     claims = unverified_claims(auth.id_token) or {}
@@ -126,10 +117,15 @@ def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", a
         tokens=tokens,
         login_at=format_time(auth.login_at, now),
         has_refresh=bool(auth.refresh_token),
-        access_exp=access.claims.get("exp") if access and isinstance(access.claims.get("exp"), int) else None,
+        access_exp=_int_claim(auth.access_token, "exp"),
         raw_tokens=[(t, k) for t, k, _ in tokens],
         raw_response=auth.token_response,
         revoke_failed=revoke_failed,
         already=already,
     )
     return Response(html, status=status, mimetype="text/html")
+
+
+def _int_claim(token: str, name: str) -> int | None:
+    value = (unverified_claims(token) or {}).get(name)
+    return value if isinstance(value, int) else None

@@ -12,7 +12,7 @@ from lab.compare import implicit_run_record
 from oauth import authorize_probe, safejson, transactions
 from oauth.client import is_jwt
 from oauth.http import ProviderError
-from oauth.tokens import MAX_TOKEN_LENGTH, REQUIRED
+from oauth.tokens import MAX_TOKEN_LENGTH
 from tracing import recorder
 
 from . import oauth_client, presenter, settings
@@ -115,17 +115,11 @@ def verify() -> Response:
         if session:  # recorded for /compare; a stranger with no session gets nothing stored
             IMPLICIT_RUN.set(implicit_run_record(None, None, False, "state did not match"))
         return _refuse("state does not match an implicit sign-in started in this browser, or was used already")
-    client = oauth_client()
-    id_result = client.verify_id_token(
-        values["id_token"],
-        nonce=tx.nonce,
-        access_token=values["access_token"],
-        at_hash=REQUIRED,  # it came with an access token through the browser (OIDC Core §3.2.2.9)
-        at_login=True,
-    )
+    preset = oauth_client().presets.implicit  # at_hash required: the tokens came through the browser
+    id_result = preset.verify_id(values["id_token"], nonce=tx.nonce, access_token=values["access_token"])
     results = [id_result]
     if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
-        results.append(client.verify_access_token(values["access_token"]))
+        results.append(preset.verify_access(values["access_token"]))
     failed = first_failure(results)
     if failed is not None:
         failure, error = failed

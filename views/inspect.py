@@ -27,7 +27,7 @@ def page() -> Response | str:
     client = oauth_client()
     try:
         # the pasted token lives in this request only: never in the session, the trace or a log
-        result = inspect_token(request.form.get("token", ""), settings().client_config, client.jwks)
+        result = inspect_token(request.form.get("token", ""), settings().client_config, client.presets)
     except InspectError as exc:
         html = render_template("inspect.html", result=None, error=exc.message, max_paste=MAX_PASTE)
         return Response(html, status=exc.status, mimetype="text/html")

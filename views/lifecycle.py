@@ -11,8 +11,10 @@ from werkzeug.wrappers import Response
 from lab.causes import likely_cause
 from lab.display import shorten_response
 from lab.lifecycle import claim_diff
+from oauth.client import is_jwt
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
+from oauth.kept import KeptVerification
 from oauth.rotation import rotation_outcome
 from oauth.tokens import CheckName
 from tracing import recorder
@@ -78,9 +80,10 @@ def refresh() -> Response | str:
         _save(auth, "refresh")
         return render_dashboard(auth, 400)  # the refusal shows inline, with a way forward
     new_id = tokens.get("id_token")
+    id_checks = auth.id_checks
     if new_id:
         try:  # every check (no nonce: a refreshed ID token has none), and the sign-in's verified iss and sub
-            client.verify_refreshed_id_token(
+            verified = client.verify_refreshed_id_token(
                 new_id, access_token=tokens["access_token"], sub=auth.sub, iss=auth.iss or client.config.issuer
             )
         except IdentityMismatch:
@@ -95,15 +98,16 @@ def refresh() -> Response | str:
                 "The refreshed ID token failed verification",
                 f"Check '{exc.check}' failed: {exc.detail}.",
             )
+        id_checks = KeptVerification.of(verified)  # the dashboard now shows the refresh's checks
+    access = tokens["access_token"]
+    access_checks = KeptVerification.of(client.presets.refresh.verify_access(access)) if is_jwt(access) else None
     rotation = rotation_outcome(
         auth.refresh_token, tokens, now=int(time.time()), grace_seconds=settings().refresh_token_grace_seconds
     )
     rotated = rotation.rotated
-    auth.access_token = tokens["access_token"]
-    auth.id_token = new_id or auth.id_token
+    auth.access_token, auth.access_checks = access, access_checks
+    auth.id_token, auth.id_checks = new_id or auth.id_token, id_checks
     auth.refresh_token = tokens.get("refresh_token") or auth.refresh_token
-    auth.nonce = None if new_id else auth.nonce
-    auth.id_token_refreshed = auth.id_token_refreshed or bool(new_id)
     auth.token_response = shorten_response(tokens)
     auth.last_refresh = {
         "ok": True,
@@ -216,7 +220,7 @@ def revocation() -> str:
     client = oauth_client()
     lab = None
     if auth.refresh_revoked:
-        offline = client.verify_access_token(auth.access_token)
+        offline = client.presets.stored.verify_access(auth.access_token)
         refresh_token = auth.refresh_token or ""
         with recorder.probes():  # expected refusals: shown as the lab's probes in the trace
             attempts = {

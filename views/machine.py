@@ -46,7 +46,6 @@ def _claims(claims: dict) -> list[dict]:
 
 @bp.route("/machine", methods=["GET", "POST"])
 def machine() -> tuple[str, int]:
-    s = settings()
     scope = (request.form.get("scope") or "").strip()[:500]
     result, error, token, api, response = None, "", None, None, None
     status = 200
@@ -68,7 +67,7 @@ def machine() -> tuple[str, int]:
         except ProviderRefused as exc:
             error, status = refusal_message(exc), 400
     if token:
-        verification = client.verify_access_token(token, (s.m2m_client_id,))
+        verification = client.presets.machine.verify_access(token)
         result = {
             "claims": _claims(verification.claims),
             "checks": verification.checks,

@@ -20,6 +20,8 @@ from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from lab.display import shorten_response
+from oauth.client import is_jwt
+from oauth.kept import KeptVerification
 from oauth.rotation import fingerprint
 
 from . import request_state
@@ -41,9 +43,10 @@ class SignIn:
     login_at: int = 0  # when the user signed in (epoch seconds); the session's maximum age counts from it
     id_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
-    nonce: str | None = None  # the login's nonce; None after a refresh replaced the ID token
-    # a refresh replaced the login's ID token (set by the refresh view): only then is the nonce check skipped
-    id_token_refreshed: bool = False
+    # each token's checks as verified when it was stored, by the sign-in or the refresh that replaced it
+    # (oauth/kept.py): what the dashboard shows, never verified again (None: no such token, or opaque)
+    id_checks: KeptVerification | None = None
+    access_checks: KeptVerification | None = None
     sub: str | None = None  # the verified ID token's subject, at sign-in
     iss: str | None = None  # the verified ID token's issuer, at sign-in (a refreshed ID token must have it too)
     expires_in: int | None = None  # the token response's, as sent
@@ -57,9 +60,16 @@ class SignIn:
 
     @classmethod
     def from_tokens(
-        cls, tokens: Mapping[str, Any], claims: Mapping[str, Any], *, nonce: str | None, flow: str, now: int
+        cls,
+        tokens: Mapping[str, Any],
+        claims: Mapping[str, Any],
+        *,
+        id_checks: KeptVerification | None,
+        access_checks: KeptVerification | None,
+        flow: str,
+        now: int,
     ) -> SignIn:
-        """A new sign-in from a verified token response and its ID token's claims."""
+        """A new sign-in from a verified token response, its ID token's claims, and both tokens' checks."""
         expires_in = tokens.get("expires_in")
         sub, iss = claims.get("sub"), claims.get("iss")
         return cls(
@@ -68,7 +78,8 @@ class SignIn:
             login_at=now,
             id_token=tokens.get("id_token"),
             refresh_token=tokens.get("refresh_token"),
-            nonce=nonce,
+            id_checks=id_checks,
+            access_checks=access_checks,
             sub=sub if isinstance(sub, str) else None,
             iss=iss if isinstance(iss, str) else None,
             expires_in=expires_in if type(expires_in) is int else None,
@@ -80,17 +91,20 @@ class SignIn:
         """The sign-in stored in `data` (a session, or a session's stored dict), or None: signed out,
         or a stored value without this layout (an unknown key is ignored, a missing one takes its default).
 
-        A sign-in stored before `id_token_refreshed` existed has no such key: its nonce was set to None
-        exactly when a refresh replaced the ID token, so for such a record the flag is inferred from that
-        (nonce None => refreshed). A record that has the key is taken as it says: a sign-in without a
-        nonce that was never refreshed then fails the dashboard's nonce check, never skips it."""
+        A token stored without its checks (a sign-in kept by a version before checks were kept) makes
+        the whole record read as signed out: the dashboard never shows a token it cannot say was verified."""
         stored = data.get(SESSION_KEY)
         if not isinstance(stored, Mapping) or not _has_layout(stored):
             return None
         values = {f.name: stored[f.name] for f in fields(cls) if f.name in stored}
-        if "id_token_refreshed" not in stored:  # a legacy record (see above)
-            values["id_token_refreshed"] = stored.get("nonce") is None
-        return cls(**values)
+        for name in _KEPT:
+            values[name] = KeptVerification.from_stored(stored.get(name))
+            if stored.get(name) is not None and values[name] is None:
+                return None
+        user = cls(**values)
+        if (user.id_token and user.id_checks is None) or (is_jwt(user.access_token) and user.access_checks is None):
+            return None
+        return user
 
     @property
     def refresh_fingerprint(self) -> str | None:
@@ -103,7 +117,11 @@ class SignIn:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form: a plain dict (the session store serialises it; never a pickled object)."""
-        return asdict(self)
+        data = asdict(self)
+        for name in _KEPT:
+            kept = getattr(self, name)
+            data[name] = None if kept is None else kept.to_stored()
+        return data
 
     def save(self, data: MutableMapping[str, Any], action: str | None = None) -> None:
         """Store this sign-in; `action` names the lifecycle result the dashboard shows (the latest only)."""
@@ -113,14 +131,16 @@ class SignIn:
 
 
 def _accepted(hint: Any) -> tuple[type, ...]:
-    """The runtime types a field's annotation allows: `str | None` -> (str, NoneType), `dict[str, Any]` -> (dict,)."""
+    """The runtime types a field's annotation allows: `str | None` -> (str, NoneType), `dict[str, Any]` -> (dict,);
+    kept checks are stored as a list (KeptVerification.to_stored)."""
     members = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
-    return tuple(typing.get_origin(m) or m for m in members)
+    return tuple(list if m is KeptVerification else typing.get_origin(m) or m for m in members)
 
 
 # the stored layout, from the dataclass itself: each key's accepted types, and the keys without a default
 _LAYOUT = {name: _accepted(hint) for name, hint in typing.get_type_hints(SignIn).items()}
 _REQUIRED = tuple(f.name for f in fields(SignIn) if f.default is MISSING and f.default_factory is MISSING)
+_KEPT = ("id_checks", "access_checks")
 
 
 def _has_layout(stored: Mapping[str, Any]) -> bool:

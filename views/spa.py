@@ -12,7 +12,6 @@ from lab.display import REFRESH_IN_PAGE
 from lab.steps import PARAM_HELP, SPA_PARAM_HELP
 from oauth import safejson, spa, transactions
 from oauth.client import is_jwt
-from oauth.tokens import IF_PRESENT
 from tracing import recorder
 from tracing.model import Exchange
 
@@ -161,18 +160,11 @@ def verify() -> Response:
     tx = transactions.take(session, values["state"], "spa", key=TX)
     if tx is None:  # a replay, or tokens from elsewhere: nothing is stored for it
         return _refuse("state does not match a browser-only sign-in started in this browser, or was used already")
-    client = oauth_client()
-    id_result = client.verify_id_token(
-        values["id_token"],
-        nonce=tx.nonce,
-        access_token=values["access_token"],
-        at_hash=IF_PRESENT,
-        at_login=True,
-        client_id=s.public_client_id,
-    )
+    preset = oauth_client().presets.browser_only  # the public client's tokens, the sign-in's own nonce
+    id_result = preset.verify_id(values["id_token"], nonce=tx.nonce, access_token=values["access_token"])
     results = [id_result]
     if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
-        results.append(client.verify_access_token(values["access_token"], (s.public_client_id,)))
+        results.append(preset.verify_access(values["access_token"]))
     failed = first_failure(results)
     if failed is not None:
         failure, message = failed

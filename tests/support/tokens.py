@@ -1,4 +1,4 @@
-"""What the pure token tests share (test_tokens.py, test_token_fast_path.py): the issuer and app client
+"""What the pure token tests share (test_tokens.py, test_token_parser.py): the issuer and app client
 their tokens name, a JWKS stand-in, and signing. The `key` and `other_key` fixtures are in conftest.py."""
 
 from __future__ import annotations

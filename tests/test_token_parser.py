@@ -1,21 +1,27 @@
-"""The verification fast path (issue 12 item 4, speed) changes nothing a user can see: the one-pass
-parser accepts exactly what the careful parser accepts and fails with the same sentence, the checks
-say the same things whichever path parsed the token, and the JWKS cache's prepared keys follow key
+"""One token parser (oauth/tokens.py `parse_token`), held to the rules rather than to a second
+parser: it accepts exactly the tokens the careful parser of issue 12 accepted and refuses the others
+with the same sentence (`expected` below states those rules plainly: canonical base64url, RFC 7515 §2;
+three parts, §7.1; JSON objects of at most 32 levels, as Python's json reads them), the checks say the
+same things however often a token is verified, and the JWKS cache's prepared keys follow key
 rotation. Pure logic, no servers."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from local_cognito.keys import SigningKey
 from oauth import tokens
 from oauth.discovery import JwksCache, UnknownKey
 from oauth.tokens import IF_PRESENT, REQUIRED, AccessTokenRules, IdTokenRules, verify_access_token, verify_id_token
+from tests.support.fuzz import FUZZ, json_values
 from tests.support.tokens import CLIENT, ISSUER, Jwks, sign
 
 
@@ -38,15 +44,74 @@ def access_claims(**changes) -> dict:
     return {k: v for k, v in claims.items() if v is not None}
 
 
+@pytest.fixture(scope="module")
+def signed(key) -> str:
+    return sign(key, access_claims())
+
+
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def outcome(parse, token: object) -> tuple:
+def outcome(parse, token: object) -> str:
+    """What `parse` answers for `token`, as text (so a NaN claim equals itself)."""
     try:
-        return ("parsed", *parse(token))
+        return repr(("parsed", *parse(token)))
     except ValueError as exc:
-        return ("refused", str(exc))
+        return repr(("refused", str(exc)))
+
+
+BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+NOT_BASE64URL = "has a part that is not canonical base64url (only A-Z a-z 0-9 - _, no padding)"
+UNUSED_BITS = "has a part that is not canonical base64url (its last character has unused bits set)"
+TOO_DEEP = "has a header or payload that is refused: the JSON is nested more than 32 levels deep"
+
+
+def refused(reason: str) -> str:
+    return repr(("refused", reason))
+
+
+def depth(value: object) -> int:
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level + 1)
+            stack += [(child, level + 1) for child in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def expected(token: object) -> str:
+    """The answer the rules give, worked out the plain way: each part checked and decoded in turn
+    (header, payload, signature), the first problem named."""
+    if not isinstance(token, str) or len(token) > 16 * 1024:
+        return refused("not a token string of reasonable size")
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[1]:
+        return refused(f"has {len(parts)} dot-separated parts, not 3")
+    values: list[object] = []
+    for part in parts:
+        if len(part) % 4 == 1 or not BASE64URL.fullmatch(part):
+            return refused(NOT_BASE64URL)
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        if b64(raw) != part:  # the same bytes have one spelling only
+            return refused(UNUSED_BITS)
+        if len(values) == 2:  # the signature: bytes, not JSON
+            values.append(raw)
+            break
+        try:
+            value = json.loads(raw.decode())
+        except RecursionError:
+            return refused(TOO_DEEP)
+        except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError, an integer past Python's digit limit
+            return refused(f"is not base64url JSON ({type(exc).__name__})")
+        if depth(value) > 32:
+            return refused(TOO_DEEP)
+        values.append(value)
+    header, payload, signature = values
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        return refused("header and payload must be JSON objects")
+    return repr(("parsed", header, payload, f"{parts[0]}.{parts[1]}".encode(), signature))
 
 
 def variants(token: str) -> list[str]:
@@ -68,14 +133,18 @@ def variants(token: str) -> list[str]:
     return out
 
 
-def test_fast_and_careful_parsers_accept_the_same_tokens_and_say_the_same(key):
+def test_the_parser_accepts_and_refuses_as_the_rules_say(key):
     token = sign(key, access_claims())
-    tokens._parse_checked(token)  # the careful path has seen this header: the fast path can take it
     tried = 0
     for variant in variants(token):
-        assert outcome(tokens._parse, variant) == outcome(tokens._parse_checked, variant), variant
+        assert outcome(tokens.parse_token, variant) == expected(variant), variant
         tried += 1
     assert tried > 300
+    assert expected(token).startswith("('parsed'")  # the reference itself takes the token as signed
+    assert outcome(tokens.parse_token, token.replace(".", "é", 1)) == repr(
+        ("refused", "has 2 dot-separated parts, not 3")
+    )
+    assert outcome(tokens.parse_token, token + "=") == repr(("refused", NOT_BASE64URL))
 
 
 @pytest.mark.parametrize(
@@ -95,11 +164,20 @@ def test_fast_and_careful_parsers_accept_the_same_tokens_and_say_the_same(key):
         b'{"ok":' + b"[" * 30 + b"]" * 30 + b"}",
         b'{"brackets in a string": "' + b"[" * 40 + b'"}',
         json.dumps({"sub": "x", "n": 1.5, "t": True, "z": None, "u": "\u00e9"}).encode(),
+        # JSON that Python's json reads and msgspec refuses: still accepted (their checks then fail)
+        b'{"exp": NaN}',
+        b'{"exp": Infinity, "iat": -Infinity}',
+        b'{"exp": 1e400}',
+        b'{"sub": "\\ud800"}',
+        b'{"n": ' + b"9" * 4300 + b"}",
+        b'{"n": ' + b"9" * 4301 + b"}",  # past Python's integer digit limit: refused by both
+        b'{"s": "\xed\xa0\x80"}',  # an encoded surrogate: not UTF-8
+        b'{"a": 1}\xff',
+        b"\xef\xbb\xbf{}",  # a byte-order mark
     ],
 )
-def test_odd_payloads_get_the_same_answer_from_both_parsers(key, payload):
+def test_odd_payloads_get_the_answer_the_rules_give(key, payload):
     token = sign(key, access_claims())
-    tokens._parse_checked(token)
     head, _, sig = token.split(".")
     body = b64(payload)
     for variant in (
@@ -110,7 +188,7 @@ def test_odd_payloads_get_the_same_answer_from_both_parsers(key, payload):
         f"{head}.{unused_bits_set(body)}.{sig}",  # the same bytes, spelt a second way: refused
         f"{head}.{body}.{unused_bits_set(sig)}",
     ):
-        assert outcome(tokens._parse, variant) == outcome(tokens._parse_checked, variant), variant
+        assert outcome(tokens.parse_token, variant) == expected(variant), variant
 
 
 def unused_bits_set(part: str) -> str:
@@ -122,19 +200,39 @@ def unused_bits_set(part: str) -> str:
     return part[:-1] + alphabet[alphabet.index(part[-1]) | 1]
 
 
-def test_the_usual_token_is_parsed_in_one_pass(key, monkeypatch):
+def test_the_usual_token_is_parsed_into_header_claims_signing_input_and_signature(key):
     token = sign(key, access_claims())
-    tokens._parse_checked(token)
-
-    def careful(token: str) -> None:
-        raise AssertionError("the usual token should not need the careful parser")
-
-    monkeypatch.setattr(tokens, "_parse_checked", careful)
-    header, claims, signing_input, signature = tokens._parse(token)
+    header, claims, signing_input, signature = tokens.parse_token(token)
     assert header["alg"] == "RS256" and header["kid"] == key.kid
     assert claims == json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     assert signing_input == token.rsplit(".", 1)[0].encode()
     assert b64(signature) == token.rsplit(".", 1)[1]
+    assert tokens.decode_unverified(token) == (header, claims)
+
+
+@settings(FUZZ)
+@given(
+    part=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=. \n\x00é", max_size=24),
+    where=st.integers(0, 2),
+)
+def test_any_text_in_any_part_gets_the_answer_the_rules_give(signed, part, where):
+    """Hypothesis: short runs of base64url, of its look-alikes (+ / =) and of stray characters, as
+    the header, the payload or the signature of a signed token."""
+    parts = signed.split(".")
+    parts[where] = part
+    token = ".".join(parts)
+    assert outcome(tokens.parse_token, token) == expected(token)
+
+
+@settings(FUZZ)
+@given(header=st.dictionaries(st.text(max_size=6), json_values, max_size=3), payload=json_values, cut=st.integers(0, 3))
+def test_any_json_in_any_part_gets_the_answer_the_rules_give(header, payload, cut):
+    """Hypothesis: JSON values of every kind (NaN and the infinities included) as header and payload,
+    whole or with their last characters cut off."""
+    parts = [b64(json.dumps(value).encode()) for value in ({"alg": "RS256", **header}, payload)]
+    token = ".".join([*parts, b64(b"signature")])
+    token = token[: len(token) - cut] if cut else token
+    assert outcome(tokens.parse_token, token) == expected(token)
 
 
 def shown(result) -> list[tuple[str, bool, str]]:
@@ -145,14 +243,13 @@ def shown(result) -> list[tuple[str, bool, str]]:
     "changes",
     [{}, {"exp": 1}, {"iat": 4102444800}, {"nbf": 4102444800}, {"client_id": "other"}, {"token_use": "id"}],
 )
-def test_checks_say_the_same_on_first_sight_and_from_the_fast_path(key, changes):
+def test_checks_say_the_same_each_time_a_token_is_verified(key, changes):
     now = time.time()
     token = sign(key, access_claims(**changes))
     cache = JwksCache(lambda: {"keys": [key.public_jwk]})
     rules = AccessTokenRules(ISSUER, frozenset([CLIENT]))
-    tokens._HEADERS.clear()  # first sight: the careful parser
-    first = verify_access_token(token, cache, rules, now)
-    again = verify_access_token(token, cache, rules, now)  # the header is known: the fast path
+    first = verify_access_token(token, cache, rules, now)  # nothing is kept between two verifications
+    again = verify_access_token(token, cache, rules, now)
     assert shown(first) == shown(again)
     assert first.ok is again.ok is (not changes)
 
