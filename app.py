@@ -34,6 +34,7 @@ from views.authorize_panel import bp as authorize_panel_bp
 from views.compare import bp as compare_bp
 from views.dashboard import bp as dashboard_bp
 from views.doctor import bp as doctor_bp
+from views.glossary import bp as glossary_bp
 from views.implicit import bp as implicit_bp
 from views.inspect import bp as inspect_bp
 from views.lifecycle import bp as lifecycle_bp
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(raw_tokens_bp)
     app.register_blueprint(attacks_bp)
     app.register_blueprint(api_call_bp)
+    app.register_blueprint(glossary_bp)
     limits.install(app, settings)  # after the blueprints: it wraps their views (its hooks come last)
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)

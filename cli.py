@@ -154,7 +154,7 @@ def _allowed_ids(added: str) -> str:
 @cognito_cli.command("setup")
 @click.option("--region", required=True, help="AWS region, e.g. eu-west-1.")
 @click.option(
-    "--domain-prefix", required=True, help="Hosted UI domain prefix (<prefix>.auth.<region>.amazoncognito.com)."
+    "--domain-prefix", required=True, help="Managed login domain prefix (<prefix>.auth.<region>.amazoncognito.com)."
 )
 @click.option("--test-user", default="", help="Also create this user, with a generated temporary password.")
 @click.option(

@@ -8,6 +8,7 @@ import time
 
 from oauth.times import is_time
 
+from .claims import order_claims
 from .display import shorten
 
 __all__ = ["NOTES", "claim_diff", "clock_time", "diff_summary", "duration_words", "shorten"]
@@ -66,11 +67,11 @@ def _time_note(name: str, claims: dict) -> str:
 
 
 def claim_diff(before: dict, after: dict) -> list[dict]:
-    """One row per claim in either token: before, after, and whether it changed. Time claims carry
-    their time of day and their distance from the token's iat (`before_note`, `after_note`), and a
-    moved one says by how much (`moved`)."""
+    """One row per claim in either token, in reading order: before, after, and whether it changed. Time claims
+    carry their time of day and their distance from the token's iat (`before_note`, `after_note`), and a moved
+    one says by how much (`moved`)."""
     rows = []
-    for name in list(dict.fromkeys([*before, *after])):
+    for name in order_claims(dict.fromkeys([*before, *after])):
         old, new = before.get(name), after.get(name)
         status = (
             "same" if old == new else ("added" if name not in before else "removed" if name not in after else "changed")

@@ -62,7 +62,7 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
 
     page.goto(app_url + "/")
     shot("home", False)
-    page.get_by_role("link", name="Sign in (authorization code)").click()
+    page.get_by_role("link", name="Sign in with authorization code + PKCE").click()
     page.wait_for_selector("input[name=username]")
     shot("provider-login", False)
     sign_in(page, user)
@@ -103,14 +103,16 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     token = card.locator("pre").inner_text()
     page.goto(app_url + "/inspect")
     page.fill("#token", token)
-    page.get_by_role("button", name="Inspect").click()
+    page.wait_for_selector("#token[data-decoded=jwt]")  # decoded as you type, in the page
+    shot("inspect-decoded")
+    page.get_by_role("button", name="Verify on the server").click()
     page.wait_for_selector("#inspection")
     shot("inspect")
     inspect_offline(page)
     shot("inspect-offline")
     page.goto(app_url + "/authorize-request")
     page.locator('input[name="scope"][value="phone"]').check()
-    page.locator("#prompt").select_option("login")
+    page.locator('input[name="prompt"][value="login"]').check()
     page.locator("#login_hint").fill("demo")
     shot("authorize-panel")
     page.goto(app_url + "/machine")
@@ -124,6 +126,9 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     page.locator("#run-3").click()
     page.wait_for_selector("#result")
     shot("attacks", False)
+
+    page.goto(app_url + "/glossary")
+    shot("glossary")
 
     page.goto(app_url + "/doctor")
     page.get_by_role("button", name="Run the live checks").click()

@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from lab.claims import explain_claims
 from lab.display import PAGE_NAMES
+from lab.glossary import term_phrase
 from lab.remembered import from_stored
 from lab.rotation import rotation_panel
 from oauth import transactions
@@ -61,10 +62,14 @@ def soft_breaks(value: object) -> Markup:
 def arrival(auth: SignIn) -> str:
     """One sentence on how the session's tokens reached this app."""
     s = settings()
-    how = f"with client authentication ({s.client_auth})" if s.client_secret else "as a public client (no secret)"
+    if s.client_secret:
+        how = f"with client authentication ({s.client_auth}), {term_phrase(s.client_auth)}"
+    else:
+        how = "as a public client (no secret)"
     refreshed = (auth.last_refresh or {}).get("ok")
     grant = "a refresh" if refreshed else "the code exchange"
-    return f"Arrived on the back channel: from the token endpoint in {grant}, {how}. Never through your browser."
+    channel = "Arrived on the back channel (server to server)"
+    return f"{channel}: from the token endpoint in {grant}, {how}. Never through your browser."
 
 
 def _token_view(token: str, kind: str, kept: KeptVerification, now: float, how: str) -> dict:

@@ -35,7 +35,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from attacks.catalogue import ATTACK_FOR_CHECK
 from config import Settings
-from lab.claims import why
+from lab.claims import CLAIM_GROUPS, why
+from lab.glossary import explained, link_terms
 from tracing import recorder
 
 from . import antiforgery, app_host, attacks, errors, guards, headers, presenter, session_guard, signin
@@ -57,7 +58,12 @@ AFTER_REQUEST: tuple[Callable[[BaseResponse], BaseResponse], ...] = (  # in the 
     antiforgery.set_cookie,
     headers.security_headers,
 )
-TEMPLATE_FILTERS: dict[str, Callable[..., Any]] = {"soft_breaks": soft_breaks, "pretty_json": pretty_json}
+TEMPLATE_FILTERS: dict[str, Callable[..., Any]] = {
+    "soft_breaks": soft_breaks,
+    "pretty_json": pretty_json,
+    "glossary": link_terms,  # a glossary term links to its entry on /glossary
+    "explained": explained,  # the same, with the term's short phrase after it
+}
 
 
 def template_globals(settings: Settings) -> dict[str, Any]:
@@ -68,6 +74,7 @@ def template_globals(settings: Settings) -> dict[str, Any]:
         "presenting": presenter.presenting,  # presenter mode is on (its own cookie)
         "why": why,  # what a check is for (the words live in lab/, not on the check)
         "attack_for": ATTACK_FOR_CHECK.get,  # the attack lab's attack a check stops (None: none)
+        "claim_groups": CLAIM_GROUPS,  # the order of every claims table, for static/dom.js
     }
 
 
