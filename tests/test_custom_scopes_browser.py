@@ -9,9 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.support.browser import sign_in, watch_console
+from tests.support.browser import PROJECTOR, sign_in, watch_console
 from tests.test_custom_scopes import SCOPE, allow_custom_scope
-from tests.test_demo_browser import PROJECTOR
 from tests.test_rotation_browser import on_screen
 
 pytestmark = pytest.mark.browser

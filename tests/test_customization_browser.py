@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import sign_in, watch_console
+from tests.support.browser import PROJECTOR, sign_in, watch_console
 from tests.test_customization import customize, readme_pool_settings
-from tests.test_demo_browser import PROJECTOR
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,7 @@ import types
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.support.browser import sign_in, watch_console
-from tests.test_demo_browser import PROJECTOR
+from tests.support.browser import PROJECTOR, sign_in, watch_console
 from tests.test_rotation import rotate
 
 pytestmark = pytest.mark.browser
