@@ -48,9 +48,9 @@ def _leaked_refresh_token(code: dict | None, rotation: str, not_run: str) -> str
     if "refresh_token" not in code["tokens"]:
         return "no refresh token came back, so there is none to copy"
     return (
-        "it never leaves the server-side session, so a copy needs the server itself (a log, a backup); refresh-token "
-        f"rotation is {rotation}. With rotation, such a copy is refused once the app has refreshed and the grace "
-        "period is over (the dashboard's Replay shows the refusal)."
+        "it never leaves the server-side session: a copy needs the server itself (a log, a backup); refresh-token "
+        f"rotation is {rotation}. With rotation a copy is refused after the next refresh and its grace (the "
+        "dashboard's Replay shows it)."
     )
 
 

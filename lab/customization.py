@@ -99,6 +99,7 @@ def mark_rows(rows: list[dict], marks: dict) -> dict:
     claims, scopes = marks["claims"], marks["scopes"]
     for row in rows:
         row["custom"] = MARK_WORDS.get(claims.get(row["name"], ""), "")
+        row["custom_guess"] = claims.get(row["name"]) == "not standard"  # from the claim's name, not a record
         if row["name"] == "scope":
             row["scopes_added"], row["scopes_suppressed"] = scopes["added"], scopes["suppressed"]
     marked = bool(claims or marks["suppressed"] or scopes["added"] or scopes["suppressed"])

@@ -122,7 +122,7 @@ def test_claim_diff_marks_each_claim():
     assert rows["jti"]["status"] == "same"
     assert rows["gone"]["status"] == "removed" and rows["gone"]["after"] == ""
     assert rows["new"]["status"] == "added" and rows["new"]["before"] == ""
-    assert list(rows) == ["iat", "jti", "gone", "new"]
+    assert list(rows) == ["gone", "new", "iat", "jti"]  # reading order (23.10): other claims, times, technical ids
 
 
 def test_a_refresh_diff_says_times_in_words_next_to_their_epochs():
