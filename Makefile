@@ -37,6 +37,13 @@ $(A11Y)/node_modules/.installed: $(A11Y)/package.json $(A11Y)/package-lock.json
 	cd $(A11Y) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Mermaid itself, for the test that parses and renders the trace's sequence diagram in Chromium.
+MERMAID := tests/mermaid
+
+$(MERMAID)/node_modules/.installed: $(MERMAID)/package.json $(MERMAID)/package-lock.json
+	cd $(MERMAID) && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
+	touch $@
+
 # MiniStack, the AWS emulator of the end-to-end emulator test, in its own virtualenv (it pins an
 # older botocore than the one the setup tests validate against; see tests/ministack/requirements.txt).
 MINISTACK := tests/ministack
@@ -53,7 +60,7 @@ TEST_WORKERS ?= 2
 test: $(VENV)/.dev
 	./scripts/system-deps.sh
 	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed $(A11Y)/node_modules/.installed \
-		$(MINISTACK)/.venv/.installed
+		$(MERMAID)/node_modules/.installed $(MINISTACK)/.venv/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy

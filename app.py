@@ -29,6 +29,7 @@ from signing import Signer
 from tracing import recorder
 from views import hooks, limits, request_state, session_guard, signin
 from views.api import bp as api_bp
+from views.api_call import bp as api_call_bp
 from views.attacks import bp as attacks_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
@@ -36,6 +37,7 @@ from views.compare import bp as compare_bp
 from views.context import TraceIdSlot
 from views.dashboard import bp as dashboard_bp
 from views.doctor import bp as doctor_bp
+from views.glossary import bp as glossary_bp
 from views.implicit import bp as implicit_bp
 from views.inspect import bp as inspect_bp
 from views.lifecycle import bp as lifecycle_bp
@@ -146,6 +148,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(authorize_panel_bp)
     app.register_blueprint(raw_tokens_bp)
     app.register_blueprint(attacks_bp)
+    app.register_blueprint(api_call_bp)
+    app.register_blueprint(glossary_bp)
     limits.install(app, settings)  # after the blueprints: it wraps their views (its hooks come last)
     app.cli.add_command(token_cli)
     app.cli.add_command(doctor_command)
@@ -170,7 +174,9 @@ def _install_tracing(app: Flask, settings: Settings, signer: Signer) -> None:
     recorder.install(app, wiring, cache, client.http)
 
 
-def _banner(settings: Settings, provider_url: str | None, demo: list[tuple[str, str]] | None) -> str:
+def _banner(
+    settings: Settings, provider_url: str | None, demo: list[tuple[str, str]] | None, lifetimes: str = ""
+) -> str:
     lines = [
         "",
         "  Cognito Flow Lab",
@@ -184,6 +190,8 @@ def _banner(settings: Settings, provider_url: str | None, demo: list[tuple[str, 
         for index, (username, password) in enumerate(demo or []):
             label = "Demo users:" if index == 0 else ""
             lines.append(f"  {label:<12}{username}  password: {password}")
+        if lifetimes:
+            lines.append(f"  Tokens:    {lifetimes}")
         lines.append(
             "  Real Cognito: .venv/bin/flask --app app cognito setup --region <region> --domain-prefix <prefix> "
             "(see README.md)."
@@ -208,15 +216,22 @@ def main() -> None:
     env = dict(os.environ)
     provider_url = None
     demo = None
+    lifetimes = ""
     if not local_defaults.provider_configured(env):
         import local_cognito
+        from local_cognito import lifetimes as token_lifetimes
 
+        try:
+            minutes = token_lifetimes.minutes_from_env(env)  # LOCAL_TOKEN_MINUTES: expiry in minutes for a demo
+        except token_lifetimes.LifetimeSettingError as exc:
+            sys.exit(f"Configuration error: {exc}")
         instance = Path(env.get("INSTANCE_PATH") or Path(__file__).with_name("instance"))
         app_url = (env.get("APP_URL") or "http://localhost:5000").rstrip("/")
         port = local_defaults.port(env)
         pool_file = local_defaults.pool_file(env, instance)
         try:
             pool = local_cognito.ensure_pool_file(pool_file, app_url, port)
+            token_lifetimes.apply_minutes(pool, minutes)  # for this run only: the file keeps its own
             provider = local_cognito.create_provider_app(pool, instance / "local_cognito_keys", pool_file=pool_file)
         except local_cognito.PoolFileError as exc:
             sys.exit(f"The local provider's pool file {pool_file} cannot be used: {exc}")
@@ -226,6 +241,7 @@ def main() -> None:
             sys.exit(f"Cannot start the local provider on 127.0.0.1:{port}: {exc}. Set LOCAL_COGNITO_PORT.")
         provider_url = f"http://127.0.0.1:{port}"
         demo = [(u["username"], u["password"]) for u in pool["users"]]
+        lifetimes = token_lifetimes.banner_line(pool, minutes)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -237,7 +253,7 @@ def main() -> None:
         server = make_server(settings.host, settings.port, app, threaded=True)
     except OSError as exc:
         sys.exit(f"Cannot start the app on {settings.host}:{settings.port}: {exc}. Set PORT.")
-    print(_banner(settings, provider_url, demo), flush=True)
+    print(_banner(settings, provider_url, demo, lifetimes), flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the demo without a traceback
         server.serve_forever()
 

@@ -23,8 +23,10 @@ from config import Settings, emulator_endpoint, endpoint_override
 from lab import doctor
 from lab import inspector as inspect
 from lab.causes import refusal_message
+from lab.offline import inspect_with_keyset
 from oauth.errors import ProviderRefused
-from oauth.http import ProviderError
+from oauth.http import Http, ProviderError
+from oauth.keyset import MAX_KEYSET, KeySetError, fetch_keyset
 
 token_cli = AppGroup("token", help="Get tokens without a browser.")
 
@@ -45,15 +47,28 @@ def doctor_command() -> None:
 
 @click.command("inspect")
 @click.argument("token", default="-")
+@click.option("--jwks", "jwks", metavar="FILE_OR_URL", help="Verify offline against this saved key set (JWKS).")
+@click.option("--at", "at", metavar="TIME", help="Check the times at this moment: ISO 8601 or epoch seconds.")
+@click.option("--issuer", metavar="ISS", help="The issuer to trust (offline; without it iss is not checked).")
+@click.option("--client-id", metavar="ID", help="The app client to expect (offline; else aud/client_id unchecked).")
 @with_appcontext
-def inspect_command(token: str) -> None:
-    """Decode and verify TOKEN against the configured provider (`-` or nothing: read standard input,
-    which keeps the token out of your shell history). Exit 1 when a check fails, 2 for no token."""
-    client = current_app.extensions["oauth_client"]
+def inspect_command(token: str, jwks: str | None, at: str | None, issuer: str | None, client_id: str | None) -> None:
+    """Decode and verify TOKEN (`-` or nothing: read standard input, which keeps it out of your shell history):
+    against the configured provider, or with --jwks offline against a saved key set. Exit 0 when every check
+    made passes, 1 when one fails, 2 for no token or unusable options (one line, on standard error)."""
     raw = sys.stdin.read(inspect.MAX_PASTE + 1024) if token == "-" else token
     try:
-        result = inspect.inspect_token(raw, client.config, client.presets)
-    except inspect.InspectError as exc:
+        if jwks is None:
+            if at or issuer or client_id:
+                raise inspect.InspectError(
+                    400, "--at, --issuer and --client-id go with --jwks (offline inspection against a saved key set)."
+                )
+            client = current_app.extensions["oauth_client"]
+            result = inspect.inspect_token(raw, client.config, client.presets)
+        else:
+            keyset, source = _keyset(jwks)
+            result = inspect_with_keyset(raw, keyset, source=source, at=at, issuer=issuer, client_id=client_id)
+    except (inspect.InspectError, KeySetError) as exc:
         click.echo(f"Error: {exc.message}", err=True)
         raise SystemExit(2) from None
     except ProviderError as exc:
@@ -61,6 +76,18 @@ def inspect_command(token: str) -> None:
     click.echo(inspect.as_text(result))
     if result.verdict == "invalid":
         raise SystemExit(1)
+
+
+def _keyset(where: str) -> tuple[str | dict, str]:
+    """The key set from a URL (fetched and parsed) or a file (its text, at most one byte past the limit), and
+    how to name it."""
+    if where.startswith(("https://", "http://")):
+        return fetch_keyset(where, Http(timeout=10)), f"the key set at {where}"
+    try:
+        with Path(where).open(encoding="utf-8") as file:
+            return file.read(MAX_KEYSET + 1), f"the key set file {where}"  # a longer file is refused by its size
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeySetError(f"the key set file {where} cannot be read ({exc.__class__.__name__})") from None
 
 
 @token_cli.command("client-credentials")
@@ -113,6 +140,10 @@ def _endpoint_note() -> str:
     return f"Cognito endpoint: {url} (from {name}; {kind})"
 
 
+def _env_keys() -> set[str]:
+    return set(dotenv_values(ENV_FILE)) if ENV_FILE.exists() else set()
+
+
 def _allowed_ids(added: str) -> str:
     """API_ALLOWED_CLIENT_IDS with `added`, keeping the ids .env already lists."""
     current = (dotenv_values(ENV_FILE).get("API_ALLOWED_CLIENT_IDS") or "") if ENV_FILE.exists() else ""
@@ -123,7 +154,7 @@ def _allowed_ids(added: str) -> str:
 @cognito_cli.command("setup")
 @click.option("--region", required=True, help="AWS region, e.g. eu-west-1.")
 @click.option(
-    "--domain-prefix", required=True, help="Hosted UI domain prefix (<prefix>.auth.<region>.amazoncognito.com)."
+    "--domain-prefix", required=True, help="Managed login domain prefix (<prefix>.auth.<region>.amazoncognito.com)."
 )
 @click.option("--test-user", default="", help="Also create this user, with a generated temporary password.")
 @click.option(
@@ -138,9 +169,26 @@ def _allowed_ids(added: str) -> str:
     show_default=True,
     help="A new pool's issuer form (IssuerConfiguration); a reused pool keeps its own.",
 )
+@click.option(
+    "--refresh-token-rotation",
+    "rotation",
+    type=click.IntRange(0, 60),
+    is_flag=False,
+    flag_value=0,
+    default=None,
+    metavar="[GRACE_SECONDS]",
+    help="Turn on refresh-token rotation for the web client; the old token works GRACE_SECONDS more (0-60, "
+    "default 0). Also writes REFRESH_TOKEN_GRACE_SECONDS.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 def cognito_setup(
-    region: str, domain_prefix: str, test_user: str, permanent_password: bool, issuer_type: str, dry_run: bool
+    region: str,
+    domain_prefix: str,
+    test_user: str,
+    permanent_password: bool,
+    issuer_type: str,
+    rotation: int | None,
+    dry_run: bool,
 ) -> None:
     """Create or reuse a user pool, domain, app clients and resource server; write .env."""
     settings: Settings = current_app.extensions["settings"]
@@ -164,6 +212,7 @@ def cognito_setup(
             permanent_password=permanent_password,
             issuer_type=issuer_type.upper(),
             endpoint=emulator_endpoint(dict(os.environ)),
+            refresh_token_rotation=rotation,
         )
     except SetupError as exc:
         raise click.ClickException(str(exc)) from None
@@ -174,6 +223,8 @@ def cognito_setup(
         return
     env = outcome.env
     env["API_ALLOWED_CLIENT_IDS"] = _allowed_ids(env["API_ALLOWED_CLIENT_IDS"])
+    if not env["REFRESH_TOKEN_GRACE_SECONDS"] and "REFRESH_TOKEN_GRACE_SECONDS" not in _env_keys():
+        del env["REFRESH_TOKEN_GRACE_SECONDS"]  # no rotation, and no old value to clear: no line for it
     written = update_env_file(ENV_FILE, env)
     if not outcome.changed and not written:
         click.echo("Nothing to change: the user pool, domain, app clients and resource server already match.")
@@ -195,6 +246,16 @@ def _summary(outcome, region: str, written: list[str], test_user: str, app_url: 
         f"Web app client {env['OAUTH_CLIENT_ID']}; machine client {env['M2M_CLIENT_ID']} (scopes flowlab-api/*, "
         "accepted by /api/me: API_ALLOWED_CLIENT_IDS)"
     )
+    if outcome.rotation_grace is None:
+        click.echo(
+            "Refresh-token rotation: off for the web client (--refresh-token-rotation [GRACE_SECONDS] turns it on)."
+        )
+    else:
+        grace = outcome.rotation_grace
+        click.echo(
+            f"Refresh-token rotation: on for the web client; a rotated-out refresh token works {grace} s more "
+            f"(REFRESH_TOKEN_GRACE_SECONDS={grace})."
+        )
     click.echo(f".env: {'updated ' + ', '.join(written) if written else 'already up to date'} (secrets not shown)")
     for warning in outcome.warnings:
         click.echo(f"Warning: {warning}")
@@ -207,6 +268,13 @@ def _summary(outcome, region: str, written: list[str], test_user: str, app_url: 
             "(Run setup with --permanent-password for a password that needs no change.)"
         )
     click.echo("/machine stays off with a real pool until MACHINE_PAGE=on (see the README for the risk).")
+    click.echo(
+        "Token customization (optional; README's 'Token customization' has the Lambda handler): once the function "
+        "may be invoked by Cognito, attach it with\n  aws cognito-idp update-user-pool --user-pool-id "
+        f"{env['COGNITO_USER_POOL_ID']} --lambda-config 'PreTokenGenerationConfig={{LambdaVersion=V3_0,"
+        "LambdaArn=<function-arn>}'\n  UpdateUserPool resets every setting it is not given: add the pool's "
+        "current ones (aws cognito-idp describe-user-pool), or attach it in the console (Extensions → Lambda triggers)."
+    )
     click.echo("Next: make run, then sign in at " + app_url)
 
 

@@ -19,6 +19,7 @@ from limits import parse_many
 
 import local_defaults
 from oauth.config import ClientConfig
+from oauth.outbound import Entry, parse_allowlist
 from oauth.resource import is_scope_token
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -69,6 +70,7 @@ class Settings:
     rate_limit_inspect: str = "60 per minute"
     rate_limit_provider_calls: str = "30 per minute"
     rate_limit_attacks: str = "20 per minute"
+    api_call_allowlist: tuple[Entry, ...] = ()  # where /call may send the access token (empty: the page is off)
 
     @property
     def secure_cookies(self) -> bool:
@@ -306,6 +308,14 @@ def _grace_seconds(env: dict[str, str], local_default: int | None) -> int | None
     return value
 
 
+def _allowlist(env: dict[str, str]) -> tuple[Entry, ...]:
+    """API_CALL_ALLOWLIST: the origins and URL prefixes /call may send the access token to."""
+    try:
+        return parse_allowlist(env.get("API_CALL_ALLOWLIST", ""))
+    except ValueError as exc:
+        raise ConfigError(f"API_CALL_ALLOWLIST: {exc}.") from None
+
+
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Build Settings from `env` (default: os.environ after loading `.env`)."""
     if env is None:
@@ -433,6 +443,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
         "rate_limit_provider_calls": _rate_limit(env, "RATE_LIMIT_PROVIDER_CALLS", "30 per minute"),
         "rate_limit_attacks": _rate_limit(env, "RATE_LIMIT_ATTACKS", "20 per minute"),
+        "api_call_allowlist": _allowlist(env),
     }
     # `overrides` (tests, the bench) name a field of either object: each goes where it belongs
     client.update({k: v for k, v in overrides.items() if k in CLIENT_FIELDS})

@@ -13,12 +13,57 @@ READ_ONLY_CLIENT_FIELDS = ("ClientSecret", "CreationDate", "LastModifiedDate")
 # List settings: setup adds what the app needs and keeps whatever else the user added in the console.
 ADDITIVE = ("AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs", "LogoutURLs", "SupportedIdentityProviders")
 # Single values setup owns: a different value is put back.
-OWNED = ("AllowedOAuthFlowsUserPoolClient", "EnableTokenRevocation", "PreventUserExistenceErrors")
+OWNED = (
+    "AllowedOAuthFlowsUserPoolClient",
+    "EnableTokenRevocation",
+    "PreventUserExistenceErrors",
+    "RefreshTokenRotation",  # only when setup is asked for it (--refresh-token-rotation): else the client's own
+)
 
 
-def web_client_settings(app_url: str) -> dict:
+# ExplicitAuthFlows when a client is created without them (botocore's model, CreateUserPoolClient). AWS's
+# refresh-token page: rotation "is incompatible with the REFRESH_TOKEN_AUTH authentication flow", which must be
+# off in a rotating client (https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html);
+# managed login refreshes at the token endpoint, which rotation does not affect.
+DEFAULT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
+REFRESH_TOKEN_AUTH = "ALLOW_REFRESH_TOKEN_AUTH"
+
+
+def flows_without_refresh_token_auth(client: dict) -> list[str]:
+    """The client's ExplicitAuthFlows (AWS's defaults when it has none) without ALLOW_REFRESH_TOKEN_AUTH; never
+    empty (an empty list would mean the defaults again), SRP sign-in when nothing else is left."""
+    flows = [f for f in (client.get("ExplicitAuthFlows") or DEFAULT_AUTH_FLOWS) if f != REFRESH_TOKEN_AUTH]
+    return flows or ["ALLOW_USER_SRP_AUTH"]
+
+
+def rotation_setting(grace_seconds: int) -> dict:
+    """RefreshTokenRotation turned on, as CreateUserPoolClient / UpdateUserPoolClient take it (botocore's
+    RefreshTokenRotationType: Feature ENABLED | DISABLED, RetryGracePeriodSeconds 0-60;
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RefreshTokenRotationType.html)."""
+    return {"Feature": "ENABLED", "RetryGracePeriodSeconds": grace_seconds}
+
+
+def rotation_grace(client: dict) -> int | None:
+    """The client's RetryGracePeriodSeconds when it rotates refresh tokens (0 when the field is absent), else
+    None: what .env's REFRESH_TOKEN_GRACE_SECONDS must say for this client."""
+    rotation = client.get("RefreshTokenRotation") or {}
+    if rotation.get("Feature") != "ENABLED":
+        return None
+    grace = rotation.get("RetryGracePeriodSeconds", 0)
+    return grace if isinstance(grace, int) else 0
+
+
+def web_client_settings(app_url: str, rotation_grace_seconds: int | None = None) -> dict:
     """The confidential web client. Its scopes include the resource server's, so the authorize
-    panel's custom scopes (flowlab-api/read) can be asked for at sign-in and shown in a user token."""
+    panel's custom scopes (flowlab-api/read) can be asked for at sign-in and shown in a user token.
+    With `rotation_grace_seconds` it rotates refresh tokens with that grace; without, setup leaves the
+    client's rotation as it is."""
+    rotation = {}
+    if rotation_grace_seconds is not None:
+        rotation = {
+            "RefreshTokenRotation": rotation_setting(rotation_grace_seconds),
+            "ExplicitAuthFlows": flows_without_refresh_token_auth({}),
+        }
     return {
         "GenerateSecret": True,
         "AllowedOAuthFlows": ["code", "implicit"],
@@ -29,6 +74,7 @@ def web_client_settings(app_url: str) -> dict:
         "SupportedIdentityProviders": ["COGNITO"],
         "EnableTokenRevocation": True,
         "PreventUserExistenceErrors": "ENABLED",
+        **rotation,
     }
 
 
@@ -69,7 +115,12 @@ def drift(actual: dict, wanted: dict) -> list[str]:
     """The settings this app needs that the client lacks: list items missing (extra items are the
     user's and stay), or an owned value that differs."""
     missing = [k for k in ADDITIVE if k in wanted and set(wanted[k]) - set(actual.get(k) or [])]
-    return missing + [k for k in OWNED if k in wanted and actual.get(k) != wanted[k]]
+    missing += [k for k in OWNED if k in wanted and actual.get(k) != wanted[k]]
+    if "RefreshTokenRotation" in wanted and REFRESH_TOKEN_AUTH in (
+        actual.get("ExplicitAuthFlows") or DEFAULT_AUTH_FLOWS
+    ):
+        missing.append("ExplicitAuthFlows")  # rotation needs ALLOW_REFRESH_TOKEN_AUTH off
+    return missing
 
 
 def repaired(actual: dict, wanted: dict) -> dict:
@@ -79,6 +130,8 @@ def repaired(actual: dict, wanted: dict) -> dict:
         if key in ADDITIVE:
             have = list(actual.get(key) or [])
             values[key] = have + [item for item in wanted[key] if item not in have]
+        elif key == "ExplicitAuthFlows":  # the client's own flows, less the one rotation cannot have
+            values[key] = flows_without_refresh_token_auth(actual)
         else:
             values[key] = wanted[key]
     return values

@@ -20,12 +20,14 @@ from lab.pool_rules import rule
 from .api import IAM_ACTIONS, CognitoApi, SetupError, Unsupported, explain_aws_error
 from .clients import (
     CUSTOM_SCOPES,
+    REFRESH_TOKEN_AUTH,
     RESOURCE_SERVER,
     drift,
     has_secret,
     machine_client_settings,
     public_client_settings,
     repair_request,
+    rotation_grace,
     web_client_settings,
 )
 
@@ -64,6 +66,7 @@ class Outcome:
     permanent_password: bool = False
     issuer_type: str = ""
     login_pages: str = f"managed login (version {MANAGED_LOGIN_VERSION})"
+    rotation_grace: int | None = None  # the web client's RetryGracePeriodSeconds when it rotates, else None
 
     @property
     def changed(self) -> bool:
@@ -87,6 +90,19 @@ def _one_domain(pool_id: str, existing: str, prefix: str) -> str:
         "To use another prefix, delete the domain first (console: App integration → Domain → Delete), then run "
         "setup with the new prefix."
     )
+
+
+def _changes(missing: list[str], wanted: dict) -> str:
+    """What an update of a drifted client does, in words: settings put back, rotation turned on."""
+    rotation = ("RefreshTokenRotation", "ExplicitAuthFlows")
+    put_back = [k for k in missing if k not in rotation]
+    parts = [f"add back {', '.join(put_back)}"] if put_back else []
+    if "RefreshTokenRotation" in missing:
+        grace = wanted["RefreshTokenRotation"]["RetryGracePeriodSeconds"]
+        parts.append(f"turn on refresh-token rotation (RefreshTokenRotation, grace {grace} s)")
+    if "ExplicitAuthFlows" in missing:
+        parts.append(f"take {REFRESH_TOKEN_AUTH} out of ExplicitAuthFlows (AWS: incompatible with rotation)")
+    return "; ".join(parts)
 
 
 def _need(name: str) -> str:
@@ -145,6 +161,7 @@ class Request:
     issuer_type: str = "UPDATED"
     dry_run: bool = False
     endpoint: str = ""  # boto3's endpoint override (an emulator): COGNITO_DOMAIN is then that URL
+    refresh_token_rotation: int | None = None  # turn rotation on for the web client with this grace (0-60 s)
 
 
 class CognitoSetup(CognitoApi):
@@ -177,12 +194,27 @@ class CognitoSetup(CognitoApi):
         permanent_password: bool = False,
         issuer_type: str = "UPDATED",
         endpoint: str = "",
+        refresh_token_rotation: int | None = None,
     ) -> Outcome:
         check_app_url(app_url)
         check_domain_prefix(domain_prefix)
         if issuer_type not in ISSUER_TYPES:
             raise SetupError(f"--issuer-type {issuer_type!r} must be UPDATED or ORIGINAL.")
-        run = Request(app_url, domain_prefix, test_user, permanent_password, issuer_type, dry_run, endpoint)
+        if refresh_token_rotation is not None and not 0 <= refresh_token_rotation <= 60:
+            raise SetupError(
+                f"--refresh-token-rotation {refresh_token_rotation} must be a grace of 0 to 60 seconds "
+                "(Cognito's RetryGracePeriodSeconds)."
+            )
+        run = Request(
+            app_url,
+            domain_prefix,
+            test_user,
+            permanent_password,
+            issuer_type,
+            dry_run,
+            endpoint,
+            refresh_token_rotation,
+        )
         out = Outcome()
         try:
             self._setup(out, run)
@@ -215,7 +247,10 @@ class CognitoSetup(CognitoApi):
                 )
                 self._created(out, {"type": "resource_server", "id": RESOURCE_SERVER, "pool": pool_id})
 
-        web = self._client(out, pool_id, new_pool, WEB_CLIENT, web_client_settings(run.app_url), run.dry_run)
+        wanted_web = web_client_settings(run.app_url, run.refresh_token_rotation)
+        web = self._client(out, pool_id, new_pool, WEB_CLIENT, wanted_web, run.dry_run)
+        # the rotation the web client has after this run: the one asked for, else its own
+        out.rotation_grace = rotation_grace(wanted_web if run.refresh_token_rotation is not None else web)
         self._branding(out, pool_id, web["ClientId"], run.dry_run)
         machine = self._client(out, pool_id, new_pool, MACHINE_CLIENT, machine_client_settings(), run.dry_run)
         public = self._client(out, pool_id, new_pool, PUBLIC_CLIENT, public_client_settings(run.app_url), run.dry_run)
@@ -238,6 +273,8 @@ class CognitoSetup(CognitoApi):
             # /machine's "Call the API" sends the machine client's token to /api/me: let the API take it.
             "API_ALLOWED_CLIENT_IDS": machine["ClientId"],
             "APP_URL": run.app_url,
+            # the grace the app waits out before it replays a rotated-out refresh token ("" : no rotation)
+            "REFRESH_TOKEN_GRACE_SECONDS": "" if out.rotation_grace is None else str(out.rotation_grace),
         }
         if run.endpoint:
             env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = run.endpoint  # boto3's name; the app's discovery
@@ -423,7 +460,11 @@ class CognitoSetup(CognitoApi):
     def _client(self, out: Outcome, pool_id: str, new_pool: bool, name: str, wanted: dict, dry_run: bool) -> dict:
         existing = None if new_pool else self.find_client(pool_id, name)
         if existing is None:
-            out.actions.append(f"create app client {name}")
+            rotation = wanted.get("RefreshTokenRotation")
+            rotating = (
+                f" (refresh-token rotation on, grace {rotation['RetryGracePeriodSeconds']} s)" if rotation else ""
+            )
+            out.actions.append(f"create app client {name}{rotating}")
             if dry_run:
                 return {"ClientId": "<new>", "ClientSecret": ""}
             created = self._call(
@@ -447,7 +488,7 @@ class CognitoSetup(CognitoApi):
         if not missing:
             out.actions.append(f"reuse app client {name}")
             return existing
-        out.actions.append(f"update app client {name}: add back {', '.join(missing)} (everything else kept)")
+        out.actions.append(f"update app client {name}: {_changes(missing, wanted)} (everything else kept)")
         if not dry_run:
             self._call(
                 f"update app client {name}",

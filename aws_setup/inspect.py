@@ -88,7 +88,7 @@ def _pool(out: Findings, pool: dict) -> None:
     out.rule(
         "domain",
         bool(domain),
-        f"domain: {domain}" if domain else "the user pool has no domain, so the hosted UI endpoints do not exist",
+        f"domain: {domain}" if domain else "the user pool has no domain, so the managed login endpoints do not exist",
     )
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.display import shorten
+from lab.scopes import scope_refusal
+from oauth.tokens import decode_unverified
 from tracing.model import Exchange
 
 from .context import Context
@@ -50,6 +52,14 @@ def call_api_traced(ctx: Context, token: str) -> dict[str, Any]:
     }
 
 
+def _scope_of(token: str) -> object:
+    """The token's unverified `scope` claim (None: no such claim, or not a JWT)."""
+    try:
+        return decode_unverified(token)[1].get("scope")
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class NoSuchToken:
     """This sign-in has no token of that kind (no ID token: the openid scope was not asked for)."""
@@ -61,7 +71,10 @@ def call_api(ctx: Context, user: SignIn, kind: str) -> dict[str, Any] | NoSuchTo
     token = user.id_token if kind == "id" else user.access_token
     if not token:
         return NoSuchToken()
-    shown = {"token": kind, **call_api_traced(ctx, token)}
+    answer = call_api_traced(ctx, token)
+    challenge = answer["headers"].get("WWW-Authenticate", "")
+    why = scope_refusal(answer["status"], challenge, _scope_of(token))  # a 403 names the missing scope
+    shown = {"token": kind, **answer, "scope_refusal": why}
     screen = Screen.load(ctx.session)
     screen.api_call = shown
     screen.save(ctx.session, "api")

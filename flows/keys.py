@@ -67,6 +67,7 @@ AFTER_LOGOUT: Key[str] = Key("after_logout", str)  # "switch": /signed-out goes 
 AUTO_REFRESH: Key[bool] = Key("auto_refresh", bool)  # the dashboard refreshes before the access token expires
 MACHINE_TOKEN: Key[str] = Key("machine_token", str)  # /machine: the client-credentials access token
 MACHINE_SCOPE: Key[str] = Key("machine_scope", str)  # ... and the scope it was asked for
+API_CALL: Key[dict] = Key("api_call", dict)  # /call: the last call to another API (lab/api_call.py's result)
 # the attack lab (views/attacks.py): a run paused in presenter mode (its scripted browsers' cookies, the codes and
 # tokens it holds: server-side only), and attack 1's sign-in through this browser with a real provider (its state)
 ATTACK_RUN: Key[dict] = Key("attack_run", dict)

@@ -13,12 +13,12 @@ from typing import Any
 
 from lab.causes import likely_cause
 from lab.display import shorten_response
-from lab.lifecycle import claim_diff
+from lab.lifecycle import claim_diff, diff_summary
 from oauth.client import is_jwt
 from oauth.errors import IdentityMismatch, ProviderRefused, SubjectMismatch, TokenRejected
 from oauth.http import ProviderError
 from oauth.kept import KeptVerification
-from oauth.rotation import RotationOutcome, rotation_outcome
+from oauth.rotation import RotationOutcome, as_replay, fingerprint, replay_record, replay_wait, rotation_outcome
 from oauth.tokens import CheckName, Verification, decode_unverified
 
 from .context import Approval, Context, Pending, pause
@@ -109,6 +109,7 @@ def refresh(
     access_checks = KeptVerification.of(client.presets.refresh.verify_access(access)) if is_jwt(access) else None
     now = ctx.clock()
     rotation = rotation_outcome(user.refresh_token, tokens, now=now, grace_seconds=ctx.grace_seconds)
+    user.rotated_out = user.refresh_token if rotation.rotated else None  # held only for the replay button
     user.access_token, user.access_checks = access, access_checks
     user.id_token, user.id_checks = new_id or user.id_token, id_checks
     user.refresh_token = tokens.get("refresh_token") or user.refresh_token
@@ -123,8 +124,70 @@ def refresh(
         "id_diff": claim_diff(before_id, _claims(new_id)) if new_id else [],
         "access_diff": claim_diff(before_access, _claims(access)),
     }
+    for kind in ("id", "access"):  # one sentence each: did anything but exp and iat move?
+        rows = screen.last_refresh[f"{kind}_diff"]
+        screen.last_refresh[f"{kind}_summary"] = diff_summary(rows) if rows else ""
     screen.save(ctx.session, "refresh")
     return Refreshed(tokens, rotation)
+
+
+@dataclass(frozen=True)
+class NothingToReplay:
+    """No rotated-out refresh token is held: only a refresh that rotated one leaves it, until it is replayed or
+    a few minutes after its grace period."""
+
+
+@dataclass(frozen=True)
+class InGrace:
+    """The old refresh token is still in its grace period: the provider would accept it for `wait` s more."""
+
+    wait: int
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The rotated-out refresh token was sent once; the screen's replay record says how the provider answered."""
+
+    record: dict[str, Any]
+
+
+def replay_rotated_out(
+    ctx: Context, user: SignIn, approval: Approval
+) -> Replayed | InGrace | NothingToReplay | Pending:
+    """Send the refresh token a rotation replaced, once its grace is over: the provider's refusal is what
+    rotation protects against. The old token is dropped before the call, whatever the answer; tokens the
+    provider might still mint for it are never kept."""
+    screen = Screen.load(ctx.session)
+    rotation = (screen.last_refresh or {}).get("rotation") or {}
+    if not user.rotated_out or not rotation.get("rotated"):
+        return NothingToReplay()
+    now = ctx.clock()
+    if wait := replay_wait(rotation, now):
+        return InGrace(wait)
+    call = as_replay(ctx.client.prepare_refresh(user.rotated_out))
+    pending = pause(call, approval)
+    if pending is not None:
+        return pending
+    sent = fingerprint(user.rotated_out)
+    user.rotated_out = None
+    user.save(ctx.session)
+    try:
+        with ctx.trace.probes():  # an expected refusal: shown with the tool's own probes in the trace
+            ctx.client.send(call)
+    except ProviderRefused as exc:
+        record = replay_record(
+            at=now, fingerprint_sent=sent, status=exc.status, error=exc.error, description=exc.description
+        )
+    except ProviderError as exc:
+        record = replay_record(
+            at=now, fingerprint_sent=sent, status=502, error="provider_error", description=exc.message
+        )
+    else:  # the provider's grace was longer than the app was told: its new tokens are not kept
+        record = replay_record(at=now, fingerprint_sent=sent, accepted=True)
+    if screen.last_refresh is not None:
+        screen.last_refresh = {**screen.last_refresh, "replay": record}
+    screen.save(ctx.session, "refresh")
+    return Replayed(record)
 
 
 @dataclass(frozen=True)
@@ -176,6 +239,7 @@ def revoke(ctx: Context, user: SignIn, approval: Approval) -> Revoked | NoRefres
         return pending
     ctx.client.send(call)
     user.refresh_revoked = True
+    user.rotated_out = None  # revoking a refresh token ends every token of the sign-in: nothing left to replay
     user.save(ctx.session)
     Screen.load(ctx.session).save(ctx.session, "revoke")
     return Revoked()

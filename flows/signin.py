@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.compare import code_run_record
+from lab.remembered import remembered
 from oauth import transactions
 from oauth.client import is_jwt
 from oauth.errors import ClientError, ProviderRefused
@@ -116,6 +117,8 @@ def complete_sign_in(
         flow="code",
         now=now,
     )
+    skipped = remembered((result.claims if result else {}).get("auth_time"), tx.created)  # the provider's own session
+    user.remembered = skipped.as_dict() if skipped else None
     session, config = ctx.session, client.config
     start(session, user)
     Screen.for_tokens(tokens).save(session)
@@ -181,7 +184,8 @@ def sign_out(ctx: Context, return_to: str, approval: Approval) -> SignedOut | Pe
     does not stop the sign-out: the session is cleared anyway, and `revoke_error` says why."""
     client = ctx.client
     user = SignIn.from_session(ctx.session)
-    revoked, failed = False, None
+    revoked: bool = False
+    failed: ClientError | None = None
     if user and user.refresh_token and not user.refresh_revoked:
         try:
             call = client.prepare_revoke(user.refresh_token)

@@ -19,7 +19,7 @@ from typing import Any
 from lab.display import shorten_response
 from oauth.client import is_jwt
 from oauth.kept import KeptVerification
-from oauth.rotation import fingerprint
+from oauth.rotation import fingerprint, keep_rotated_out
 
 from .keys import KEPT_ACROSS_LOGIN, SCREEN, SIGN_IN, Session
 
@@ -33,6 +33,9 @@ class SignIn:
     login_at: int = 0  # when the user signed in (epoch seconds); the session's maximum age counts from it
     id_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
+    # the refresh token a rotation replaced, held server-side only for the dashboard's replay button (never
+    # shown, traced or exported); dropped at the replay, the next refresh, or REPLAY_KEEP_SECONDS after its grace
+    rotated_out: str | None = field(default=None, repr=False)
     # each token's checks as verified when it was stored, by the sign-in or the refresh that replaced it
     # (oauth/kept.py): what the dashboard shows, never verified again (None: no such token, or opaque)
     id_checks: KeptVerification | None = None
@@ -41,6 +44,8 @@ class SignIn:
     iss: str | None = None  # the verified ID token's issuer, at sign-in (a refreshed ID token must have it too)
     expires_in: int | None = None  # the token response's, as sent
     refresh_revoked: bool = False
+    # the provider skipped its sign-in form (lab/remembered.py): {"auth_time", "started"}, else None
+    remembered: dict[str, int] | None = None
 
     @classmethod
     def from_tokens(
@@ -93,6 +98,15 @@ class SignIn:
     def refresh_fingerprint(self) -> str | None:
         """The held refresh token told apart from others ("…" + 4 hex digits of its SHA-256), never shown."""
         return fingerprint(self.refresh_token) if self.refresh_token else None
+
+    def drop_stale_rotated_out(self, rotation: Mapping[str, Any], now: float) -> bool:
+        """Forget the rotated-out refresh token once the replay button can no longer use it (oauth/rotation.py:
+        REPLAY_KEEP_SECONDS after its grace, or no rotation on record; `rotation` is the last refresh's record,
+        Screen.last_refresh["rotation"]). True when it was dropped."""
+        if self.rotated_out and not keep_rotated_out(rotation, now):
+            self.rotated_out = None
+            return True
+        return False
 
     def revealable(self) -> set[str]:
         """The tokens its user may see in full: the access and ID tokens, never the refresh token."""

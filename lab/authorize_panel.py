@@ -20,7 +20,7 @@ PROMPTS = {
 }
 RESPONSE_TYPES = {
     "code": "Authorization code (recommended): a one-time code in the query, traded on the back channel "
-    "with the secret and the PKCE verifier.",
+    "(server to server) with the secret and the PKCE verifier.",
     "token": "Implicit (legacy): the tokens come in the URL fragment; no PKCE, no refresh token.",
 }
 # Languages of Cognito's managed login pages (the lang parameter).

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from oauth.times import format_time, is_time
 from oauth.tokens import Check, Verification
+
+from .scopes import custom_scopes
 
 WHY = {
     "structure": "A JWT is header.payload.signature in base64url; anything else is refused.",
@@ -75,20 +78,93 @@ MACHINE_CLAIMS = {
 
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 
+# The order a person reads a token in: who it is about, what it allows, when, then the technical ids.
+# "custom:*" places the pool's custom attributes; "*" places every claim not named here. Every claims
+# table follows it: explain_claims and claim_diff here, and static/dom.js's claimsTable in the browser
+# (handed this table as data-claim-groups; tests/test_claim_order.py holds the two to the same order).
+CLAIM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "who",
+        (
+            "cognito:username",
+            "username",
+            "email",
+            "email_verified",
+            "name",
+            "given_name",
+            "family_name",
+            "phone_number",
+            "phone_number_verified",
+            "custom:*",
+            "identities",
+            "sub",
+        ),
+    ),
+    (
+        "what",
+        (
+            "scope",
+            "cognito:groups",
+            "cognito:roles",
+            "cognito:preferred_role",
+            "client_id",
+            "aud",
+            "azp",
+            "token_use",
+            "iss",
+            "amr",
+            "acr",
+            "*",
+        ),
+    ),
+    ("when", ("auth_time", "iat", "nbf", "exp")),
+    ("technical", ("nonce", "at_hash", "event_id", "origin_jti", "jti", "version", "device_key")),
+)
+
+
+_PLACES = {name: (g, i) for g, (_, names) in enumerate(CLAIM_GROUPS) for i, name in enumerate(names)}
+
+
+def claim_place(name: str) -> tuple[int, int]:
+    """Where a claim goes in a claims table: (its group, its place in the group)."""
+    if name in _PLACES:
+        return _PLACES[name]
+    return _PLACES["custom:*" if name.startswith("custom:") else "*"]
+
+
+def claim_group(name: str) -> str:
+    """who, what, when or technical: the technical group opens on request in a claims table."""
+    return CLAIM_GROUPS[claim_place(name)[0]][0]
+
+
+def order_claims(names: Iterable[str]) -> list[str]:
+    """Claim names in reading order (claims of one place keep the order they came in)."""
+    return sorted(names, key=claim_place)
+
 
 def explain_claims(claims: dict, now: float | None = None) -> list[dict]:
-    """Rows for display: name, value (JSON), time rendering, and meaning."""
+    """Rows for display, in reading order: name, value (JSON), time rendering, meaning and group."""
     rows = []
-    for name, value in claims.items():
+    for name in order_claims(claims):
+        value = claims[name]
         rows.append(
             {
                 "name": name,
                 "value": json.dumps(value, ensure_ascii=False),
                 "time": format_time(value, now) if name in TIME_CLAIMS and is_time(value) else "",
-                "meaning": CLAIMS.get(name) or _custom_meaning(name),
+                "meaning": _scope_meaning(value) if name == "scope" else CLAIMS.get(name) or _custom_meaning(name),
+                "group": claim_group(name),
             }
         )
     return rows
+
+
+def _scope_meaning(value: object) -> str:
+    """The `scope` claim's meaning, naming its custom (resource-server) scopes, which an API can require."""
+    custom = custom_scopes(value)
+    if not custom:
+        return CLAIMS["scope"]
+    return f"{CLAIMS['scope']} Custom scopes of a resource server: {', '.join(custom)}; an API can require them."
 
 
 def _custom_meaning(name: str) -> str:

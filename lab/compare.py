@@ -41,8 +41,24 @@ def _tokens(run: dict | None, pending: str) -> str:
     return names + ("" if "refresh_token" in run["tokens"] else " (no refresh token)")
 
 
-def compare_rows(code: dict | None, implicit: dict | None, spa: dict | None = None) -> list[Row]:
-    """Rows built only from what happened; a flow not run yet says so."""
+def _leaked_refresh_token(code: dict | None, rotation: str, not_run: str) -> str:
+    """The code flow's cell of the row on a copied refresh token (lab/rotation.py says what rotation does)."""
+    if not code:
+        return not_run
+    if "refresh_token" not in code["tokens"]:
+        return "no refresh token came back, so there is none to copy"
+    return (
+        "it never leaves the server-side session: a copy needs the server itself (a log, a backup); refresh-token "
+        f"rotation is {rotation}. With rotation a copy is refused after the next refresh and its grace (the "
+        "dashboard's Replay shows it)."
+    )
+
+
+def compare_rows(
+    code: dict | None, implicit: dict | None, spa: dict | None = None, rotation: str = "not known to the app"
+) -> list[Row]:
+    """Rows built only from what happened; a flow not run yet says so. `rotation`: the app client's refresh-token
+    rotation in words (lab/rotation.py: client_rotation)."""
     not_run = "not run yet in this session"
     spa_cells = _spa_cells(spa, not_run)
     rows = [
@@ -90,6 +106,11 @@ def compare_rows(code: dict | None, implicit: dict | None, spa: dict | None = No
             if implicit
             else not_run,
         ),
+        Row(
+            "If the refresh token is copied",
+            _leaked_refresh_token(code, rotation, not_run),
+            "there is no refresh token: the implicit flow never returns one" if implicit else not_run,
+        ),
     ]
     return [Row(r.topic, r.code, r.implicit, spa_cells[i]) for i, r in enumerate(rows)]
 
@@ -97,7 +118,7 @@ def compare_rows(code: dict | None, implicit: dict | None, spa: dict | None = No
 def _spa_cells(spa: dict | None, not_run: str) -> list[str]:
     """The browser-only column, row by row (same order as compare_rows)."""
     if not spa:
-        return [not_run] * 7
+        return [not_run] * 8
     return [
         _tokens(spa, not_run),
         "from the browser: a cross-origin POST to the token endpoint (allowed by the provider's CORS) with the "
@@ -109,6 +130,10 @@ def _spa_cells(spa: dict | None, not_run: str) -> list[str]:
         "ID token verified by the server after the page got it: " + ("passed" if spa["verified"] else spa["error"]),
         "the code, in the callback URL, but it is useless without the verifier; the tokens, and the refresh token "
         "for as long as it lives, to any script on the page (XSS, a compromised dependency, extensions)",
+        "a script on the page can read it; RFC 9700 §4.14.2 requires public clients to rotate refresh tokens (or "
+        "bind them to a key), so that a copy is refused once the page has refreshed"
+        if "refresh_token" in spa["tokens"]
+        else "no refresh token came back, so there is none to copy",
     ]
 
 

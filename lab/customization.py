@@ -72,3 +72,40 @@ def customization_marks(claims: Mapping[str, object], token_use: str, record: Ma
         "suppressed": list(changed.get("suppressed", [])),
         "scopes": {"added": list(scopes.get("added", [])), "suppressed": list(scopes.get("suppressed", []))},
     }
+
+
+EMPTY_RECORD: dict = {"claims": {}, "scopes": {}}  # the local provider minted the token without customization
+
+LIMIT = (
+    "Against real Cognito the app can mark only claims outside Cognito's own claim set (likely added by a pre "
+    "token generation trigger): an overridden standard claim, a suppressed claim, or an added or suppressed scope "
+    "cannot be told from the token itself."
+)
+EXACT = (
+    "Marked from the local provider's record of this token (its own endpoint, "
+    "/flowlab/token-customization/{jti}, not Cognito's): what its pre token generation trigger added, overrode "
+    "or suppressed."
+)
+MARK_WORDS = {
+    "added": "added by customization",
+    "overridden": "overridden by customization",
+    "not standard": "not a Cognito claim: likely added by a pre token generation trigger",
+}
+
+
+def mark_rows(rows: list[dict], marks: dict) -> dict:
+    """Put each claim's mark on its display row (`custom`: the words, or ""), and the scope marks on the `scope`
+    row; returns what the screen says under the claims (exact or not, suppressed claims, the limit)."""
+    claims, scopes = marks["claims"], marks["scopes"]
+    for row in rows:
+        row["custom"] = MARK_WORDS.get(claims.get(row["name"], ""), "")
+        row["custom_guess"] = claims.get(row["name"]) == "not standard"  # from the claim's name, not a record
+        if row["name"] == "scope":
+            row["scopes_added"], row["scopes_suppressed"] = scopes["added"], scopes["suppressed"]
+    marked = bool(claims or marks["suppressed"] or scopes["added"] or scopes["suppressed"])
+    return {
+        "exact": marks["exact"],
+        "marked": marked,
+        "suppressed": marks["suppressed"],
+        "note": EXACT if marks["exact"] else LIMIT,
+    }

@@ -61,6 +61,8 @@ class Inspection:
     api: dict = field(default_factory=dict)  # status, and body or error + description
     clock: list[str] = field(default_factory=list)
     verdict: str = "not verified"  # valid | invalid | not verified
+    not_checked: list[str] = field(default_factory=list)  # checks that could not be made, and why (offline)
+    keys: str = ""  # where the keys came from, when not from the configured provider (offline)
 
     def header_text(self) -> str:
         """The header for display, compactly: one member a line, each value on one line, so the echo is
@@ -79,6 +81,7 @@ class Inspection:
             "api": self.api,
             "clock": self.clock,
             "verdict": self.verdict,
+            "not_checked": self.not_checked,
         }
 
 
@@ -171,8 +174,10 @@ def _not_times(claims: dict) -> list[str]:
     ]
 
 
-def _clock(claims: dict, now: float) -> list[str]:
-    notes = [f"This server's clock: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(now))}."]
+def _clock(claims: dict, now: float, chosen: bool = False) -> list[str]:
+    """Notes on a token's times against `now`: this server's clock, or a moment `chosen` to check it at."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now))
+    notes = [f"Checked at the moment chosen: {stamp}." if chosen else f"This server's clock: {stamp}."]
     notes += _not_times(claims)
     iat, exp, auth_time = (
         v if is_time(v) else None for v in (claims.get("iat"), claims.get("exp"), claims.get("auth_time"))
@@ -182,9 +187,14 @@ def _clock(claims: dict, now: float) -> list[str]:
         if iat > now:
             ahead = iat - now
             verdict = "within" if ahead <= LEEWAY else "beyond"
+            why = (
+                "the moment chosen is before the token was issued"
+                if chosen
+                else "this machine's clock is behind the issuer's by at least that"
+            )
+            fix = "" if chosen else " Sync the clock (NTP)."
             notes.append(
-                f"Issued {ahead:.0f} s in the future: this machine's clock is behind the issuer's by at least that, "
-                f"{verdict} the {LEEWAY} s leeway the app allows. Sync the clock (NTP)."
+                f"Issued {ahead:.0f} s in the future: {why}, {verdict} the {LEEWAY} s leeway the app allows.{fix}"
             )
         else:
             notes.append(f"Issued {humanize_delta(iat - now)}; no sign of clock skew.")
@@ -239,18 +249,13 @@ def _jwe(token: str, parts: list[str], api: dict) -> Inspection | None:
     )
 
 
-def inspect_token(raw: object, settings: ClientConfig, presets: Presets, now: float | None = None) -> Inspection:
-    """Inspect one pasted token, verified by the `pasted` preset (and by the `api` one for what /api/me
-    would answer). Raises InspectError for a paste that is no token at all, and ProviderError when the
-    JWKS cannot be fetched."""
-    now = time.time() if now is None else now
-    token = clean(raw)
+def read_paste(token: str, api: dict) -> Inspection | tuple[list[str], dict, dict, str]:
+    """A cleaned paste taken apart: an Inspection already when it is an encrypted token (JWE) or no JWT at all;
+    else its parts, header, claims and kind (id | access, by token_use, else by aud / client_id). InspectError
+    for three parts that do not decode."""
     parts = token.split(".")
-    api = _api_answer(token, settings, presets, now)
-    if len(parts) in (2, 5):
-        found = _jwe(token, parts, api)
-        if found is not None:
-            return found
+    if len(parts) in (2, 5) and (found := _jwe(token, parts, api)) is not None:
+        return found
     if len(parts) != 3:
         return _opaque(token, parts, api)
     try:
@@ -259,9 +264,24 @@ def inspect_token(raw: object, settings: ClientConfig, presets: Presets, now: fl
         raise InspectError(
             400, f"It has the three parts of a JWT, but it {exc}: a truncated or mangled copy?"
         ) from None
-    iss = claims.get("iss")
     use = claims.get("token_use")
     kind = use if use in ("id", "access") else ("access" if "client_id" in claims or "aud" not in claims else "id")
+    return parts, header, claims, kind
+
+
+def inspect_token(raw: object, settings: ClientConfig, presets: Presets, now: float | None = None) -> Inspection:
+    """Inspect one pasted token, verified by the `pasted` preset (and by the `api` one for what /api/me
+    would answer). Raises InspectError for a paste that is no token at all, and ProviderError when the
+    JWKS cannot be fetched."""
+    now = time.time() if now is None else now
+    token = clean(raw)
+    api = _api_answer(token, settings, presets, now)
+    read = read_paste(token, api)
+    if isinstance(read, Inspection):  # a refresh token or no JWT: nothing to verify
+        return read
+    parts, header, claims, kind = read
+    iss = claims.get("iss")
+    use = claims.get("token_use")
     # a pasted ID token has no login behind it: no nonce to compare, no access token for at_hash
     pasted = presets.pasted
     result = pasted.verify_id(token, now=now) if kind == "id" else pasted.verify_access(token, now)
@@ -342,30 +362,39 @@ def _opaque(token: str, parts: list[str], api: dict) -> Inspection:
     )
 
 
+def _claim_line(row: dict) -> str:
+    line = f"  {row['name']:<18} {row['value']}" + (f"  ({row['time']})" if row["time"] else "")
+    return line + (f"  [customized? {row['custom']}]" if row.get("custom") else "")
+
+
+def _api_line(api: dict) -> str:
+    if api["status"] == 200:
+        return f"GET /api/me would answer 200: {json.dumps(api['body'])}"
+    return f"GET /api/me would answer {api['status']} {api['error'] or ''}: {api['description']}".rstrip()
+
+
 def as_text(result: Inspection) -> str:
     """The CLI's rendering."""
     lines = [result.title, "", result.summary, ""]
+    if result.keys:
+        lines.append(f"Keys: {result.keys}")
     if result.client:
         lines.append(f"App client: {result.client}")
     if result.header:
         lines.append("Header: " + json.dumps(result.header, ensure_ascii=False))
-    for row in result.claims:
-        lines.append(f"  {row['name']:<18} {row['value']}" + (f"  ({row['time']})" if row["time"] else ""))
+    lines += [_claim_line(row) for row in result.claims]
     if result.checks:
         lines.append("Checks:")
     for check in result.checks:
-        mark = {"pass": "PASS", "fail": "FAIL", "skipped": "SKIP"}[check["status"]]
+        mark = {"pass": "PASS", "fail": "FAIL", "skipped": "SKIP", "unchecked": "----"}[check["status"]]
         lines.append(f"  {mark:<4} {check['name']}: {check['detail']}")
+    if result.not_checked:
+        lines.append("Could not check: " + "; ".join(result.not_checked) + ".")
     if result.clock:
         lines.append("Clock:")
         lines += [f"  {note}" for note in result.clock]
-    api = result.api
-    if api:
-        if api["status"] == 200:
-            lines.append(f"GET /api/me would answer 200: {json.dumps(api['body'])}")
-        else:
-            lines.append(
-                f"GET /api/me would answer {api['status']} {api['error'] or ''}: {api['description']}".rstrip()
-            )
-    lines.append(f"Verdict: {result.verdict}")
+    if result.api:
+        lines.append(_api_line(result.api))
+    qualified = result.verdict == "valid" and result.not_checked
+    lines.append(f"Verdict: {result.verdict}" + (" (every check that could be made passes)" if qualified else ""))
     return "\n".join(lines)

@@ -62,8 +62,19 @@ STEP_TITLES = {
     "spa_refresh": "The page refreshes its tokens itself (refresh token in JavaScript)",
     "spa_revoke": "The page revokes its refresh token itself",
     "api": "Call the protected API",
+    "api_call": "Call another API with the access token",
     "doctor": "Setup doctor probe",
+    "token_customization": "Read the local provider's record of a token's customization (its own endpoint)",
+    "refresh_replay": "Replay the rotated-out refresh token (as a thief with a copy would)",
 }
+
+# Who made a group of probes in the trace (the tool's own calls, whose refusals are expected), by step name.
+PROBE_SOURCES = {
+    "doctor": "the setup doctor",
+    "refresh_replay": "the rotation replay",
+    "token_customization": "the customization marks",
+}
+DEFAULT_PROBE_SOURCE = "the revocation lab"
 
 LANES = {
     "discovery": ("app", "provider"),
@@ -85,6 +96,9 @@ LANES = {
     "spa_refresh": ("browser", "provider"),
     "spa_revoke": ("browser", "provider"),
     "api": ("app", "app"),
+    "api_call": ("app", "api"),  # another API, one the operator listed (API_CALL_ALLOWLIST)
+    "token_customization": ("app", "provider"),
+    "refresh_replay": ("app", "provider"),
 }
 
 
@@ -112,7 +126,10 @@ ARROW_LABELS = {
     "implicit_verify": "verify the implicit tokens",
     "logout": "logout",
     "api": "call the API",
+    "api_call": "call another API",
     "doctor": "doctor probe",
+    "refresh_replay": "replay the old refresh token",
+    "token_customization": "customization record",
 }
 
 

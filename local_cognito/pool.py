@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from jose import jws, jwt
 from jose.utils import calculate_at_hash
 
-from . import customization, rotation, stepup
+from . import customization, lifetimes, rotation, stepup
 from .keys import KeyRing
 
 CODE_TTL = 300
@@ -89,6 +89,7 @@ class Pool:
     def __init__(self, config: dict, keys: KeyRing, base_url: str = ""):
         for client in config["clients"]:
             rotation.normalize(client)  # AWS's RefreshTokenRotation; refuses a malformed one
+            lifetimes.normalize(client)  # AWS's AccessTokenValidity etc.; refuses one outside Cognito's limits
         self.customization = customization.load(config)  # refuses rules Cognito would not take
         self.acr_names = stepup.level_names(config)  # urn:cognito:loa:1..4 or the pool's AcrConfiguration
         self.provenance: OrderedDict[str, dict] = OrderedDict()
@@ -446,7 +447,7 @@ class Pool:
             auth_time=grant.auth_time,
             origin_jti=grant.origin_jti,
             event_id=grant.event_id,
-            expires=expires if expires is not None else self.clock() + client.get("refresh_token_days", 30) * 86400,
+            expires=expires if expires is not None else self.clock() + lifetimes.lifetimes_of(client).refresh,
             extra=dict(grant.extra),
         )
         with self.lock:
@@ -522,7 +523,8 @@ class Pool:
 
     # -- tokens ----------------------------------------------------------------
     def _ttl(self, client: dict) -> int:
-        return int(client.get("access_token_minutes", 60)) * 60
+        """The client's access-token lifetime in seconds (its AccessTokenValidity)."""
+        return lifetimes.lifetimes_of(client).access
 
     def _sign(self, claims: dict, key) -> str:
         return jws.sign(claims, key.signer(), headers={"kid": key.kid}, algorithm="RS256")
@@ -559,7 +561,7 @@ class Pool:
             "event_id": grant.event_id,
             "token_use": "id",
             "auth_time": grant.auth_time,
-            "exp": now + int(client.get("id_token_minutes", 60)) * 60,
+            "exp": now + lifetimes.lifetimes_of(client).id,
             "iat": now,
             "jti": str(uuid.uuid4()),
             "email": user.get("email"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import local_defaults
 
-from . import rotation
+from . import lifetimes, rotation
 from .files import write_private
 
 DEFAULT_POOL_ID = local_defaults.POOL_ID
@@ -82,9 +82,7 @@ def default_pool(app_url: str, port: int = DEFAULT_PORT) -> dict:
                 "allowed_scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin", *CUSTOM_SCOPES],
                 "supported_identity_providers": ["COGNITO", EXTERNAL_IDP["name"]],
                 "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0},
-                "access_token_minutes": 60,
-                "id_token_minutes": 60,
-                "refresh_token_days": 30,
+                **lifetimes.defaults(),
             },
             machine_client(),
             public_client(app_url),
@@ -132,9 +130,7 @@ def machine_client() -> dict:
         "allowed_flows": ["client_credentials"],
         "allowed_scopes": ["flowlab-api/read", "flowlab-api/write"],
         "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0},
-        "access_token_minutes": 60,
-        "id_token_minutes": 60,
-        "refresh_token_days": 30,
+        **lifetimes.defaults(),
     }
 
 
@@ -153,9 +149,7 @@ def public_client(app_url: str) -> dict:
         # RFC 9700 §4.14.2: a public client's refresh tokens must be sender-constrained or rotated. On here
         # (grace 0), so the attack lab can show a stolen one refused after rotation (attack 9).
         "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
-        "access_token_minutes": 60,
-        "id_token_minutes": 60,
-        "refresh_token_days": 30,
+        **lifetimes.defaults(),
     }
 
 
@@ -184,6 +178,7 @@ def ensure_pool_file(path: Path, app_url: str, port: int = DEFAULT_PORT) -> dict
         spa["logout_urls"] = logout_urls(app_url)
     for each in pool["clients"]:
         rotation.normalize(each)  # refresh_token_rotation (older files) -> RefreshTokenRotation
+        lifetimes.normalize(each)  # access_token_minutes etc. (older files) -> AccessTokenValidity etc.
     client = pool["clients"][0]
     if "identity_providers" not in pool:  # files written before the external IdP existed
         pool["identity_providers"] = [json.loads(json.dumps(EXTERNAL_IDP))]

@@ -34,3 +34,23 @@ def fetch_customization(http: Http, issuer: str, jti: str) -> dict | None:
     if not isinstance(claims, dict) or not isinstance(scopes, dict):
         raise ProviderError(STEP, "answered a record without claims and scopes")
     return record
+
+
+class CustomizationRecords:
+    """The local provider's records, fetched once per token: a record never changes after the token is minted
+    (nor does its absence), so each jti is asked for at most once while it is among the last `size` asked."""
+
+    def __init__(self, http: Http, issuer: str, size: int = 512):
+        self.http, self.issuer, self.size = http, issuer, size
+        self._records: dict[str, dict | None] = {}
+
+    def get(self, jti: str) -> dict | None:
+        """The record for `jti` (None: the token was minted without customization); ProviderError when the
+        provider fails, which is not remembered."""
+        if jti in self._records:
+            return self._records[jti]
+        found = fetch_customization(self.http, self.issuer, jti)
+        if len(self._records) >= self.size:
+            self._records.pop(next(iter(self._records)))
+        self._records[jti] = found
+        return found

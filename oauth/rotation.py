@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+
+from .calls import PreparedCall
 
 FINGERPRINT_DIGITS = 4
 
@@ -54,3 +56,60 @@ def rotation_outcome(
         grace_seconds=grace,
         grace_ends=now + grace if grace is not None else None,
     )
+
+
+# -- replaying the rotated-out token (the dashboard's demonstration) ---------------------------------------
+# AWS: RetryGracePeriodSeconds is at most 60 (botocore's RefreshTokenRotationType). When the client is not
+# told its grace, it waits that long before it replays the old token, so the replay shows the refusal.
+MAX_GRACE_SECONDS = 60
+# How long after its grace the rotated-out token is still held for the replay button: a presenter may pause a
+# few minutes; after that it is dropped unused (it is refused by the provider from its grace's end on anyway).
+REPLAY_KEEP_SECONDS = 600
+
+
+REPLAY_STEP = "refresh_replay"
+
+
+def as_replay(refresh: PreparedCall) -> PreparedCall:
+    """A refresh call with the rotated-out token, named as the replay it is (the trace and its probes say so)."""
+    return replace(refresh, step=REPLAY_STEP)
+
+
+def replay_ready_at(rotation: Mapping[str, object]) -> int:
+    """When the rotated-out token's grace is over (epoch seconds): its grace end, or, when the grace is not
+    known, the latest it can be (the rotation's time + 60 s)."""
+    ends, at = rotation.get("grace_ends"), rotation.get("at")
+    if isinstance(ends, int):
+        return ends
+    return (at if isinstance(at, int) else 0) + MAX_GRACE_SECONDS
+
+
+def replay_wait(rotation: Mapping[str, object], now: float) -> int:
+    """Seconds until a replay of the rotated-out token shows what happens after the grace (0: now)."""
+    return max(0, int(replay_ready_at(rotation) - now + 0.999))
+
+
+def keep_rotated_out(rotation: Mapping[str, object], now: float) -> bool:
+    """Whether the rotated-out token may still be held for the replay (until REPLAY_KEEP_SECONDS after its grace)."""
+    return bool(rotation.get("rotated")) and now < replay_ready_at(rotation) + REPLAY_KEEP_SECONDS
+
+
+def replay_record(
+    *,
+    at: int,
+    fingerprint_sent: str | None,
+    status: int | None = None,
+    error: str = "",
+    description: str = "",
+    accepted: bool = False,
+) -> dict:
+    """What a replay of the rotated-out token got, as plain data (a fingerprint, never the token): refused with
+    the provider's status and error, accepted (the grace was not over at the provider), or failed (502)."""
+    return {
+        "at": at,
+        "token": fingerprint_sent,
+        "accepted": accepted,
+        "status": status,
+        "error": error,
+        "description": description,
+    }

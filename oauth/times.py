@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 from typing import TypeGuard
 
 
@@ -36,3 +37,28 @@ def format_time(value: object, now: float | None = None) -> str:
     except (OverflowError, OSError, ValueError):
         return f"{value} (out of range)"
     return f"{stamp} ({humanize_delta(float(value) - now)})"
+
+
+def parse_moment(text: str) -> float:
+    """A moment to check a token at: epoch seconds (`1617955000`, `1617955000.5`) or ISO 8601
+    (`2021-04-09T08:00:00Z`, `2021-04-09 08:00:00+02:00`; UTC when it names no offset). ValueError says why."""
+    value = text.strip()
+    if not value:
+        raise ValueError("the time is empty")
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(seconds) or not -62135596800 <= seconds <= 253402300799:  # years 1 to 9999
+            raise ValueError(f"{value!r} is not a time this app can read (epoch seconds of years 1 to 9999)")
+        return seconds
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(
+            f"{value[:60]!r} is neither epoch seconds nor ISO 8601 (such as 2021-04-09T08:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

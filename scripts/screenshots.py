@@ -6,6 +6,12 @@ It signs in as the local provider's demo user, so run it against the local provi
 
 Two sizes: a laptop (1280x800) in OUT_DIR, and a projector (1024x768 at 1.5x scale) in
 OUT_DIR/projector, where each shot is exactly the first screen the audience sees.
+
+The shots of this year's features need them on in the local provider's pool file: refresh-token rotation
+on the web client (`RefreshTokenRotation`, a grace of a few seconds: the script waits it out, then replays
+the old token), a pre token generation trigger (README's V3_0 answer), and the app run with
+API_REQUIRED_SCOPE=flowlab-api/write (a scope the sign-in does not ask for, so the API's 403 is shown).
+Screens whose feature is off are skipped.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import sys
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+
+GENUINE = Path(__file__).resolve().parent.parent / "tests/fixtures/cognito/genuine-signed.json"
 
 ARGS = [
     "--headless",
@@ -54,7 +62,7 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
 
     page.goto(app_url + "/")
     shot("home", False)
-    page.get_by_role("link", name="Sign in (authorization code)").click()
+    page.get_by_role("link", name="Sign in with authorization code + PKCE").click()
     page.wait_for_selector("input[name=username]")
     shot("provider-login", False)
     sign_in(page, user)
@@ -63,9 +71,18 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     page.get_by_role("button", name="Refresh tokens").click()
     page.wait_for_selector("#last-refresh")
     shot("dashboard-refresh", False)
+    if page.locator("#replay-old").count():  # rotation on: wait out the grace, then replay the old token
+        page.wait_for_selector("#replay-old:enabled", timeout=75_000)
+        page.locator("#replay-old").click()
+        page.wait_for_selector("#replay-result")
+        shot("dashboard-rotation", False)
     page.get_by_role("button", name="Call the API with the ID token").click()
     page.wait_for_selector("#api")
     shot("dashboard-api", False)
+    page.get_by_role("button", name="Call the API with the access token").click()
+    page.wait_for_selector("#api")
+    if page.locator("#api-scope-refusal").count():
+        shot("dashboard-api-scope", False)
 
     page.goto(app_url + "/implicit")  # the provider session skips its form (SSO)
     page.wait_for_selector("#implicit[data-verified=true]")
@@ -86,12 +103,16 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     token = card.locator("pre").inner_text()
     page.goto(app_url + "/inspect")
     page.fill("#token", token)
-    page.get_by_role("button", name="Inspect").click()
+    page.wait_for_selector("#token[data-decoded=jwt]")  # decoded as you type, in the page
+    shot("inspect-decoded")
+    page.get_by_role("button", name="Verify on the server").click()
     page.wait_for_selector("#inspection")
     shot("inspect")
+    inspect_offline(page)
+    shot("inspect-offline")
     page.goto(app_url + "/authorize-request")
     page.locator('input[name="scope"][value="phone"]').check()
-    page.locator("#prompt").select_option("login")
+    page.locator('input[name="prompt"][value="login"]').check()
     page.locator("#login_hint").fill("demo")
     shot("authorize-panel")
     page.goto(app_url + "/machine")
@@ -105,6 +126,9 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     page.locator("#run-3").click()
     page.wait_for_selector("#result")
     shot("attacks", False)
+
+    page.goto(app_url + "/glossary")
+    shot("glossary")
 
     page.goto(app_url + "/doctor")
     page.get_by_role("button", name="Run the live checks").click()
@@ -122,8 +146,25 @@ def walk(browser: Browser, app_url: str, out: Path, user: dict, size: str) -> li
     page.wait_for_selector("#presenter.came-back")
     shot("presenter-came-back", False)
     page.goto(app_url + "/presenter?on=0&next=/")
+    page.goto(app_url + "/dashboard")
+    page.get_by_role("button", name="Revoke the refresh token").click()
+    page.wait_for_selector("#lab")
+    shot("revocation")
     context.close()
     return problems
+
+
+def inspect_offline(page: Page) -> None:
+    """A genuine Cognito ID token from the corpus, checked offline against its pool's published keys."""
+    genuine = json.loads(GENUINE.read_text())["value"]["saml-federated-2021"]
+    page.fill("#token", genuine["id_token"])
+    page.locator("#offline > summary").click()
+    page.fill("#jwks", json.dumps(genuine["jwks"]))
+    page.fill("#at", genuine["inside_lifetime"])
+    page.fill("#issuer", genuine["issuer"])
+    page.fill("#client_id", genuine["client_id"])
+    page.get_by_role("button", name="Inspect").click()
+    page.wait_for_selector("#inspection")
 
 
 def main() -> None:

@@ -47,40 +47,99 @@ export function checkItem(check) {
   return item;
 }
 
-// The decoded claims, one row each, with the time claims in words and what each claim means
-// (`meanings`): below the value, or in a column of its own with `meaningColumn`.
-export function claimsTable(payload, meanings, { meaningColumn = false } = {}) {
-  const table = el("table", "claims");
-  const head = table.createTHead().insertRow();
-  for (const name of meaningColumn ? ["Claim", "Value", "Meaning"] : ["Claim", "Value and meaning"]) {
-    const th = el("th", "", name);
-    if (!meaningColumn) th.scope = "col";
-    head.append(th);
+// lab/claims.py's claim_place(): where a claim goes in a claims table, [group, place], from the table
+// of groups the page was handed (data-claim-groups): who, what, when, then technical ids.
+export function claimPlace(name, groups) {
+  let wildcard = null;
+  let custom = null;
+  for (const [g, [, names]] of groups.entries()) {
+    for (const [i, known] of names.entries()) {
+      if (known === name) return [g, i];
+      if (known === "*") wildcard = [g, i];
+      if (known === "custom:*") custom = [g, i];
+    }
   }
+  return (name.startsWith("custom:") ? custom : wildcard) || [0, 0];
+}
+
+// lab/claims.py's order_claims(): claim names in reading order (ties keep their order).
+export function orderClaims(names, groups) {
+  const placed = names.map((name, n) => [claimPlace(name, groups), n, name]);
+  placed.sort(([a, n], [b, m]) => a[0] - b[0] || a[1] - b[1] || n - m);
+  return placed.map(([, , name]) => name);
+}
+
+// views/dashboard.py's soft_breaks filter: a value that may wrap only after a separator (/ . : _ , & ? = -), as
+// text nodes and <wbr> elements.
+export function softBreaks(text) {
+  const nodes = [];
+  for (const part of String(text).split(/(?<=[/.:_,&?=-])/)) {
+    if (nodes.length) nodes.push(document.createElement("wbr"));
+    nodes.push(document.createTextNode(part));
+  }
+  return nodes;
+}
+
+function claimsRows(table, payload, names, meanings, meaningColumn) {
   const body = table.createTBody();
-  for (const [name, value] of Object.entries(payload)) {
+  for (const name of names) {
+    const value = payload[name];
     const row = body.insertRow();
     row.dataset.claim = name;
     const th = el("th");
     th.scope = "row";
     th.append(el("code", "", name));
     const td = el("td");
-    td.append(el("code", "", JSON.stringify(value)));
+    const code = el("code", "value");
+    code.append(...softBreaks(JSON.stringify(value)));
+    td.append(code);
     if (TIME_CLAIMS.has(name)) td.append(el("div", "time", describeTime(value)));
     if (meaningColumn) {
-      row.append(th, td, el("td", "", meanings[name] || ""));
+      row.append(th, td, el("td", "meaning", meanings[name] || ""));
     } else {
       if (meanings[name]) td.append(el("div", "meaning", meanings[name]));
       row.append(th, td);
     }
   }
-  return table;
 }
 
-// A token's card, its checks pending until the server answers. `arrival`: a line on how it came;
-// `sections`: checks, header and claims under headings (the browser-only page), rather than claims
-// first with the checks and the header folded (the implicit page).
-export function tokenCard(title, kind, token, { meanings = {}, arrival = "", sections = false } = {}) {
+function claimsHead(table, meaningColumn) {
+  const head = table.createTHead().insertRow();
+  for (const name of meaningColumn ? ["Claim", "Value", "Meaning"] : ["Claim", "Value and meaning"]) {
+    const th = el("th", "", name);
+    th.scope = "col";
+    head.append(th);
+  }
+}
+
+// The decoded claims in reading order (`groups`, lab/claims.py's CLAIM_GROUPS), one row each, with the
+// time claims in words and what each claim means (`meanings`): below the value, or in a column of its own
+// with `meaningColumn`. The technical ids (nonce, at_hash, jti…) wait in a row that opens.
+export function claimsTable(payload, meanings, { meaningColumn = false, groups = [] } = {}) {
+  const names = orderClaims(Object.keys(payload), groups);
+  const technical = groups.findIndex(([group]) => group === "technical");
+  const shown = names.filter((n) => claimPlace(n, groups)[0] !== technical);
+  const folded = names.filter((n) => claimPlace(n, groups)[0] === technical);
+  const box = el("div", "claims-box");
+  const table = el("table", "claims");
+  claimsHead(table, meaningColumn);
+  claimsRows(table, payload, shown, meanings, meaningColumn);
+  box.append(table);
+  if (folded.length) {
+    const more = el("details", "more-claims");
+    more.append(el("summary", "", `${folded.length} technical claim${folded.length === 1 ? "" : "s"}: ${folded.join(", ")}`));
+    const rest = el("table", "claims");
+    claimsHead(rest, meaningColumn);
+    claimsRows(rest, payload, folded, meanings, meaningColumn);
+    more.append(rest);
+    box.append(more);
+  }
+  return box;
+}
+
+// A token's card, its checks pending until the server answers: how it came (`arrival`), its claims in
+// reading order (`groups`) with their `meanings`, then the checks and the JWT header as rows that open.
+export function tokenCard(title, kind, token, { meanings = {}, arrival = "", groups = [] } = {}) {
   const card = el("article", "card token");
   card.id = `token-${kind}`;
   const head = el("header", "token-head");
@@ -89,18 +148,12 @@ export function tokenCard(title, kind, token, { meanings = {}, arrival = "", sec
   card.append(head);
   try {
     const { header, payload } = decodeJwt(token);
-    if (sections) {
-      card.append(el("h3", "", "Verification checks"), el("ul", "checks"));
-      card.append(el("h3", "", "Header"), el("pre", "json", JSON.stringify(header, null, 2)));
-      card.append(el("h3", "", "Claims"), claimsTable(payload, meanings, { meaningColumn: true }));
-    } else {
-      card.append(claimsTable(payload, meanings));
-      const checks = el("details", "checks-row");
-      checks.append(el("summary", "checks-summary", "Checks: waiting for the server"), el("ul", "checks"));
-      const headerRow = el("details", "header-row");
-      headerRow.append(el("summary", "", "JWT header"), el("pre", "json", JSON.stringify(header, null, 2)));
-      card.append(checks, headerRow);
-    }
+    card.append(claimsTable(payload, meanings, { groups }));
+    const checks = el("details", "checks-row");
+    checks.append(el("summary", "checks-summary", "Checks: waiting for the server"), el("ul", "checks"));
+    const headerRow = el("details", "header-row");
+    headerRow.append(el("summary", "", "JWT header"), el("pre", "json", JSON.stringify(header, null, 2)));
+    card.append(checks, headerRow);
   } catch (error) {
     card.append(el("p", "hint", `Not decodable as a JWT: ${error.message}`));
   }

@@ -11,6 +11,7 @@ history.replaceState(null, "", window.location.pathname);
 
 const root = document.getElementById("implicit");
 const meanings = JSON.parse(root.dataset.meanings || "{}");
+const claimGroups = JSON.parse(root.dataset.claimGroups || "[]");
 const steps = document.getElementById("steps");
 const tokensBox = document.getElementById("tokens");
 
@@ -22,7 +23,7 @@ let tokens = {
 
 const step = stepList(steps);
 const ARRIVAL =
-  "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel.";
+  "Arrived on the front channel: in the redirect's URL fragment, through your browser. No client authentication, no back channel (no server-to-server call).";
 
 const TOKEN_PARAMS = new Set(["access_token", "id_token"]);
 
@@ -130,7 +131,7 @@ async function main() {
     return;
   }
   step("Decoded the tokens for display (not trusted until the server verifies them)");
-  const card = { meanings, arrival: ARRIVAL };
+  const card = { meanings, arrival: ARRIVAL, groups: claimGroups };
   tokensBox.append(
     tokenCard("ID token", "id", tokens.id_token, card),
     tokenCard("Access token", "access", tokens.access_token, card),

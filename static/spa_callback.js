@@ -16,6 +16,7 @@ const tx = takeTransaction();
 const root = document.getElementById("spa");
 const config = JSON.parse(root.dataset.config || "{}");
 const meanings = JSON.parse(root.dataset.meanings || "{}");
+const claimGroups = JSON.parse(root.dataset.claimGroups || "[]");
 const steps = document.getElementById("steps");
 const tokensBox = document.getElementById("tokens");
 const result = document.getElementById("spa-result");
@@ -256,7 +257,7 @@ async function main() {
   tokens = body;
   step("POSTed the code and code_verifier to the token endpoint from this page (no secret); tokens are in page memory");
   result.textContent = `Token endpoint answered HTTP ${response.status}\n${describeResponse(body)}`;
-  const card = { meanings, sections: true };
+  const card = { meanings, groups: claimGroups };
   tokensBox.append(
     tokenCard("ID token", "id", tokens.id_token, card),
     tokenCard("Access token", "access", tokens.access_token, card),

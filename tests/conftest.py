@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Browser, Page
 
 from local_cognito.keys import KeyRing, SigningKey
 from tests.support import Stack, build_stack, start_redis, stop
+from tests.support.browser import PROJECTOR, SCREENS
 from tests.support.flows import FlowLab, build_flow_lab
 
 CHROMIUM = "/usr/bin/chromium"
@@ -116,3 +118,23 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request, browser: Browser) -> Iterator[Page]:
+    """A page at each demo size (a 1024x768 projector at 1.5x, a 1280x800 laptop); no page error allowed."""
+    context = browser.new_context(**SCREENS[request.param])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+@pytest.fixture
+def projector(browser: Browser) -> Iterator[Page]:
+    """A page on a 1024x768 projector at 1.5x."""
+    context = browser.new_context(**PROJECTOR)
+    yield context.new_page()
+    context.close()

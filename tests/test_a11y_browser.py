@@ -48,6 +48,9 @@ def keyboard(page: Page, name: str) -> None:
             const seen = [];
             document.querySelectorAll(selector).forEach((el, i) => {
                 if (el.disabled || !el.checkVisibility({visibilityProperty: true, opacityProperty: true})) return;
+                // a radio group is one Tab stop (its checked radio); the arrow keys move within it
+                if (el.type === 'radio' && !el.checked && el.form
+                    && [...el.form.elements].some((r) => r.name === el.name && r.checked)) return;
                 el.dataset.a11yId = String(i);
                 seen.push(String(i));
             });
@@ -204,7 +207,7 @@ def test_every_page_the_app_serves_passes_the_audit(stack, page: Page):
     for rule in stack.app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.arguments or rule.endpoint in NOT_A_PAGE:
             continue
-        if rule.rule.startswith("/api/") or rule.rule.endswith((".har", ".md", ".json")):
+        if rule.rule.startswith("/api/") or rule.rule.endswith((".har", ".md", ".mmd", ".json")):
             continue
         response = page.goto(stack.url + rule.rule)
         if response is None or "text/html" not in response.headers.get("content-type", ""):
@@ -212,3 +215,40 @@ def test_every_page_the_app_serves_passes_the_audit(stack, page: Page):
         check(page, rule.rule)
         audited.append(rule.rule)
     assert {"/", "/dashboard", "/compare", "/machine", "/trace", "/doctor", "/revocation", "/logout"} <= set(audited)
+
+
+def test_the_redesigned_screens_pass_the_audit(stack, page: Page):
+    """Issue 23: the inspector decoding as you type and its verdict, the authorize panel after an edit, the
+    compare page's diagrams, the browser-only callback with its tokens."""
+    page.goto(stack.url + "/login")
+    provider_sign_in(page, stack)
+    expect(page.locator("h1")).to_contain_text("Signed in as demo")
+    card = page.locator('.raw-token[data-which="access"]')
+    card.get_by_role("button", name="Reveal the access token").click()
+    expect(card).to_have_attribute("data-revealed", "true")
+    token = card.locator("pre").inner_text()
+    page.locator("#token-id .more-claims > summary").click()
+    check(page, "dashboard with the technical claims open")
+
+    page.goto(stack.url + "/inspect")
+    page.locator("#token").fill(token)
+    expect(page.locator("#token")).to_have_attribute("data-decoded", "jwt")
+    check(page, "inspector, decoded as you type")
+    page.get_by_role("button", name="Verify on the server").click()
+    expect(page.locator("#inspection")).to_be_visible()
+    page.locator("#inspect-checks > summary").click()
+    check(page, "inspector, verified")
+
+    page.goto(stack.url + "/authorize-request")
+    page.locator("#prompt-login").check()
+    page.locator("#login_hint").fill("demo")
+    expect(page.locator("#authorize-preview .changed")).to_have_count(1)
+    check(page, "authorize panel after an edit")
+
+    page.goto(stack.url + "/spa")
+    page.locator("#spa-start").click()
+    expect(page.locator("#spa")).to_have_attribute("data-verified", "true")
+    check(page, "browser-only callback")
+    page.goto(stack.url + "/compare")
+    page.locator("#diagram-spa > summary").click()
+    check(page, "compare with the browser-only diagram open")

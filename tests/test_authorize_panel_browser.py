@@ -28,7 +28,7 @@ def test_preview_equals_the_url_sent(stack, page: Page):
 
     page.locator('input[name="scope"][value="profile"]').uncheck()
     page.locator('input[name="scope"][value="flowlab-api/read"]').check()  # allowed; phone is refused now
-    page.locator("#prompt").select_option("login")
+    page.locator("#prompt-login").check()  # a radio each: no option text cut (issue 23.11)
     page.locator("#lang").select_option("fr")
     page.locator("#identity_provider").fill("COGNITO")
     page.locator("#login_hint").fill("demo+x ~*@example.com")
@@ -45,7 +45,7 @@ def test_preview_equals_the_url_sent(stack, page: Page):
 
     # switching to implicit drops PKCE and changes the redirect URI in the preview
     page.goto(stack.url + "/authorize-request")
-    page.locator("#response_type").select_option("token")
+    page.locator("#response_type-token").check()
     expect(preview).not_to_contain_text("code_challenge")
     expect(preview).to_contain_text("response_type=token")
     expect(preview).to_contain_text("implicit%2Fcallback")
@@ -55,7 +55,7 @@ def test_preview_equals_the_url_sent(stack, page: Page):
 def test_unauthorized_client_is_explained_on_the_implicit_page(stack, page: Page):
     stack.pool_config["clients"][0]["allowed_flows"] = ["code"]
     page.goto(stack.url + "/authorize-request")
-    page.locator("#response_type").select_option("token")
+    page.locator("#response_type-token").check()
     page.locator("#authorize-send").click()
     expect(page.locator("#error-title")).to_have_text("The provider returned error=unauthorized_client")
     expect(page.locator("#error-hint")).to_contain_text("response_type=token needs the implicit grant")

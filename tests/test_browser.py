@@ -16,7 +16,7 @@ def test_sign_in_through_the_login_page_and_read_the_dashboard(stack, page: Page
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(stack.url + "/")
-    page.get_by_role("link", name="Sign in (authorization code)").click()
+    page.get_by_role("link", name="Sign in with authorization code + PKCE").click()
 
     expect(page).to_have_url(re.compile(re.escape(stack.provider_url + "/login?")))
     page.get_by_label("Username").fill(DEMO_USERNAME)

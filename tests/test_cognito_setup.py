@@ -7,14 +7,16 @@ itself is tested against the local provider elsewhere.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import botocore.session
 import pytest
-from aws_fidelity import AwsLikeMoto, SplitClient, strict_params
+from aws_fidelity import AwsLikeMoto, SplitClient, _check, strict_params
 from botocore.stub import ANY, Stubber
 from click.testing import Result
 from dotenv import dotenv_values
@@ -901,3 +903,96 @@ def test_branding_an_endpoint_lacks_is_a_warning(aws, cli):
     assert result.exit_code == 0, result.output
     assert "Warning: No managed login branding style for cognito-flow-lab-web" in result.output
     assert not [c for c in json.loads(cli.state.read_text())["created"] if c["type"] == "branding"]
+
+
+# -- issue 22: --refresh-token-rotation [GRACE_SECONDS] ----------------------------------------------------
+
+
+def test_setup_turns_rotation_on_for_the_web_client_and_writes_the_grace(aws, cli, tmp_path):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-rotate", "--refresh-token-rotation", "15")
+    assert result.exit_code == 0, result.output  # every call's parameters held to botocore's model (strict_params)
+    (pool,) = pools(aws)
+    web = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    assert web["RefreshTokenRotation"] == {"Feature": "ENABLED", "RetryGracePeriodSeconds": 15}
+    # AWS: rotation is incompatible with REFRESH_TOKEN_AUTH, so the rotating client is created without it
+    assert "ALLOW_REFRESH_TOKEN_AUTH" not in web["ExplicitAuthFlows"] and web["ExplicitAuthFlows"]
+    for other in ("cognito-flow-lab-machine", "cognito-flow-lab-spa"):  # only the dashboard's client rotates
+        assert client_named(aws, pool["Id"], other).get("RefreshTokenRotation", {}).get("Feature") != "ENABLED"
+    assert "create app client cognito-flow-lab-web (refresh-token rotation on, grace 15 s)" in result.output
+    assert "Refresh-token rotation: on for the web client" in result.output and "works 15 s more" in result.output
+    values = dotenv_values(cli.env_file)
+    assert values["REFRESH_TOKEN_GRACE_SECONDS"] == "15"
+    settings = load_settings({**values, "INSTANCE_PATH": str(tmp_path / "instance")})
+    assert settings.refresh_token_grace_seconds == 15  # the dashboard's grace countdown and replay wait
+
+
+def test_rotation_is_added_to_a_reused_client_keeping_the_rest_and_read_back_later(aws, cli, moto_like_aws):
+    for _ in range(2):
+        cli.idp.expect_branding_created()
+    for _ in range(4):
+        cli.idp.expect_branding_found()
+    assert cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-rot2").exit_code == 0
+    assert "REFRESH_TOKEN_GRACE_SECONDS" not in dotenv_values(cli.env_file)  # no rotation, no line for it
+    (pool,) = pools(aws)
+    before = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    assert before.get("RefreshTokenRotation", {}).get("Feature") != "ENABLED"
+    turned_on = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-rot2", "--refresh-token-rotation")
+    assert turned_on.exit_code == 0, turned_on.output
+    assert "update app client cognito-flow-lab-web: turn on refresh-token rotation" in turned_on.output
+    after = client_named(aws, pool["Id"], "cognito-flow-lab-web")
+    assert after["RefreshTokenRotation"] == {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}  # no value: 0
+    assert "take ALLOW_REFRESH_TOKEN_AUTH out of ExplicitAuthFlows" in turned_on.output
+    assert after["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]  # AWS's defaults, less that one
+    # UpdateUserPoolClient resets what it is not sent (the patched moto does too): the rest survived
+    for key in ("CallbackURLs", "LogoutURLs", "AllowedOAuthScopes", "AllowedOAuthFlows", "PreventUserExistenceErrors"):
+        assert after[key] == before[key], key
+    assert dotenv_values(cli.env_file)["REFRESH_TOKEN_GRACE_SECONDS"] == "0"
+    again = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-rot2")  # without the option
+    assert again.exit_code == 0 and "Nothing to change" in again.output
+    assert client_named(aws, pool["Id"], "cognito-flow-lab-web")["RefreshTokenRotation"]["Feature"] == "ENABLED"
+    assert dotenv_values(cli.env_file)["REFRESH_TOKEN_GRACE_SECONDS"] == "0"  # read back from the client
+
+
+@pytest.mark.parametrize(
+    ("grace", "says"),
+    [("61", "61 is not in the range 0<=x<=60"), ("soon", "'soon' is not a valid integer"), ("-1", "-1")],
+)
+def test_a_grace_outside_cognitos_range_is_refused_before_any_aws_call(aws, cli, grace, says):
+    result = cli(
+        "setup", "--region", REGION, "--domain-prefix", "flow-lab-badgrace", f"--refresh-token-rotation={grace}"
+    )
+    assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output
+    assert cli.idp.calls == [] and pools(aws) == []
+
+
+def test_the_dry_run_plans_the_rotation(aws, cli):
+    result = cli(
+        "setup", "--region", REGION, "--domain-prefix", "flow-lab-dryrot", "--dry-run", "--refresh-token-rotation", "30"
+    )
+    assert result.exit_code == 0, result.output
+    assert "create app client cognito-flow-lab-web (refresh-token rotation on, grace 30 s)" in result.output
+    assert pools(aws) == []
+
+
+def test_setup_prints_the_line_that_attaches_a_token_customization_trigger(aws, cli):
+    cli.idp.expect_branding_created()
+    cli.idp.expect_branding_created()
+    result = cli("setup", "--region", REGION, "--domain-prefix", "flow-lab-trigger")
+    assert result.exit_code == 0, result.output
+    (pool,) = pools(aws)
+    line = re.search(r"aws cognito-idp update-user-pool --user-pool-id (\S+) --lambda-config '(.*?)'", result.output)
+    assert line and line.group(1) == pool["Id"]
+    config = re.fullmatch(r"PreTokenGenerationConfig=\{LambdaVersion=(\w+),LambdaArn=<function-arn>\}", line[2])
+    assert config and config.group(1) == "V3_0"
+    assert "UpdateUserPool resets every setting it is not given" in result.output
+    arn = f"arn:aws:lambda:{REGION}:123456789012:function:flowlab-pre-token"  # what the reader puts in
+    params = {
+        "UserPoolId": line.group(1),
+        "LambdaConfig": {"PreTokenGenerationConfig": {"LambdaVersion": config.group(1), "LambdaArn": arn}},
+    }
+    problems: list[str] = []
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    _check(model.operation_model("UpdateUserPool").input_shape, params, "UpdateUserPool", problems)
+    assert problems == []

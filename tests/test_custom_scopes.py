@@ -67,3 +67,57 @@ def test_required_scope_must_be_one_scope_token(tmp_path, bad):
     with pytest.raises(ConfigError, match=r"API_REQUIRED_SCOPE=.* must be one scope"):
         load_settings(env)
     assert load_settings({**env, "API_REQUIRED_SCOPE": SCOPE}).client.api_required_scope == SCOPE
+
+
+def dashboard_text(stack, http) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", http.get(stack.url + "/dashboard").text)).split())
+
+
+def test_the_dashboard_names_the_missing_scope_as_the_reason_for_the_403(make_stack, http):
+    stack = make_stack({"API_REQUIRED_SCOPE": SCOPE})  # the sign-in does not ask for the scope
+    allow_custom_scope(stack)
+    tokens = stack.login_tokens(http)
+    have = access_claims(tokens["access_token"])["scope"]
+    stack.post(http, "/call-api", token="access")
+    text = dashboard_text(stack, http)
+    assert (
+        f"Refused for a missing scope: HTTP 403 insufficient_scope . The API requires {SCOPE} ; this access "
+        f"token's scope is {have} , without {SCOPE} ."
+    ) in text
+    assert "The token itself is valid (signature, issuer, client, expiry): what it lacks is a permission" in text
+    assert 'href="/authorize-request">Choose the scopes and sign in' in http.get(stack.url + "/dashboard").text
+    stack.post(http, "/call-api", token="id")  # an ID token is refused for its type, not for a scope
+    assert "Refused for a missing scope" not in dashboard_text(stack, http)
+
+
+def test_a_custom_scope_in_the_access_token_is_named_as_such(make_stack, http):
+    stack = make_stack({"OAUTH_SCOPES": f"openid email profile {SCOPE}", "API_REQUIRED_SCOPE": SCOPE})
+    allow_custom_scope(stack)
+    stack.login(http)
+    page = http.get(stack.url + "/dashboard").text
+    row = re.search(r'<article class="card token" id="token-access">.*?<tr data-claim="scope">(.*?)</tr>', page, re.S)
+    assert row, page
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row.group(1))).split())
+    assert SCOPE in shown and f"Custom scopes of a resource server: {SCOPE}; an API can require them." in shown
+    stack.post(http, "/call-api", token="access")
+    assert "Refused for a missing scope" not in dashboard_text(stack, http)
+
+
+def test_bearer_challenges_are_read_as_rfc_6750_writes_them():
+    from lab.scopes import challenge_params, scope_refusal
+
+    challenge = 'Bearer realm="x", error="insufficient_scope", error_description="the \\"token\\" lacks", scope="a/b c"'
+    assert challenge_params(challenge) == {
+        "realm": "x",
+        "error": "insufficient_scope",
+        "error_description": 'the "token" lacks',
+        "scope": "a/b c",
+    }
+    assert challenge_params('Basic realm="x"') == {}
+    assert scope_refusal(403, challenge, "c openid") == {
+        "required": ["a/b", "c"],
+        "have": ["c", "openid"],
+        "missing": ["a/b"],
+    }
+    assert scope_refusal(401, challenge, "openid") is None
+    assert scope_refusal(403, 'Bearer error="invalid_token"', "openid") is None

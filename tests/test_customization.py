@@ -4,6 +4,7 @@ came from it; the client reads that record and marks claims; README's handler an
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -19,8 +20,8 @@ from lab.customization import customization_marks, is_standard_claim
 from local_cognito import create_provider_app
 from local_cognito.customization import EXCLUDED_CLAIMS, CustomizationError, load
 from local_cognito.settings import default_pool
-from oauth.customization import fetch_customization
-from oauth.http import Http
+from oauth.customization import CustomizationRecords, fetch_customization
+from oauth.http import Http, ProviderError
 from tests.aws_fidelity import _check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,3 +233,90 @@ def test_readme_cli_parameters_fit_botocores_model():
     version = model.shape_for("PreTokenGenerationLambdaVersionType")
     assert version.enum == ["V1_0", "V2_0", "V3_0"] and config.group(1) == "V3_0"
     assert f"userpool/{pool_id}" in cli and config.group(2).endswith(":function:flowlab-pre-token")
+
+
+# -- the screens: the dashboard and /machine mark what customization did ----------------------------------
+
+
+def token_card(page: str, kind: str) -> str:
+    found = re.search(rf'<article class="card token" id="token-{kind}">(.*?)</article>', page, re.S)
+    assert found, page
+    return found.group(1)
+
+
+def claim_row(card: str, name: str) -> str:
+    found = re.search(rf'<tr data-claim="{re.escape(name)}">(.*?)</tr>', card, re.S)
+    assert found, (name, card)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+
+def words(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def test_the_dashboard_marks_each_claim_and_scope_from_customization(make_stack, http):
+    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    stack.login(http)
+    page = http.get(stack.url + "/dashboard").text
+    id_card, access_card = token_card(page, "id"), token_card(page, "access")
+    for name in ("tenant", "plan"):
+        assert "customized added by customization" in claim_row(id_card, name)
+    assert "customized overridden by customization" in claim_row(id_card, "cognito:groups")
+    for name in ("sub", "email", "iss", "aud"):
+        assert "customized" not in claim_row(id_card, name)
+    assert "Suppressed by customization (not in the token): email_verified ." in words(id_card)
+    assert "Marked from the local provider's record of this token" in words(id_card)
+    assert "customized added by customization" in claim_row(access_card, "tenant")
+    scope = claim_row(access_card, "scope")
+    assert "scope added by customization: flowlab-api/read" in scope
+    assert "suppressed by customization: profile" in scope
+    # each token's record is read once and shown in the trace as the lab's own probe
+    http.get(stack.url + "/dashboard")
+    assert len(stack.steps("token_customization")) == 2
+    trace = http.get(stack.url + "/trace").text
+    assert "Read the local provider&#39;s record of a token&#39;s customization" in trace
+
+
+def test_machine_tokens_are_marked_with_v3(make_stack, http):
+    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V3_0"))
+    stack.login(http)
+    page = stack.post(http, "/machine", scope="flowlab-api/write").text
+    result = re.search(r'<section class="card" id="machine-result">(.*)</section>', page, re.S)
+    assert result, page
+    assert "customized added by customization" in claim_row(result.group(1), "tenant")
+    assert "scope added by customization: flowlab-api/read" in claim_row(result.group(1), "scope")
+
+
+def test_no_customization_no_marks(stack, http):
+    stack.login(http)
+    page = http.get(stack.url + "/dashboard").text
+    assert "customized" not in words(page) and "customization-note" not in page
+
+
+def test_against_real_cognito_only_claims_outside_its_set_are_marked_and_the_limit_is_said(make_stack, http):
+    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"), local_provider=False)
+    stack.login(http)
+    page = http.get(stack.url + "/dashboard").text
+    id_card = token_card(page, "id")
+    for name in ("tenant", "plan"):
+        assert "not a Cognito claim: likely added by a pre token generation trigger" in claim_row(id_card, name)
+    assert "customized" not in claim_row(id_card, "cognito:groups")  # an override cannot be seen in the token
+    assert "Suppressed by customization" not in words(id_card)
+    assert "Against real Cognito the app can mark only claims outside Cognito's own claim set" in words(id_card)
+    assert "customized" not in claim_row(token_card(page, "access"), "scope")
+    assert stack.steps("token_customization") == []  # Cognito has no such endpoint: never asked
+
+
+def test_a_record_that_cannot_be_read_falls_back_to_what_the_token_shows(make_stack, http, monkeypatch):
+    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    stack.login(http)
+
+    def down(self, jti: str) -> dict:
+        raise ProviderError("token_customization", "did not answer within 5 s (timeout)")
+
+    monkeypatch.setattr(CustomizationRecords, "get", down)
+    answer = http.get(stack.url + "/dashboard")
+    assert answer.status_code == 200
+    id_card = token_card(answer.text, "id")
+    assert "The local provider's customization record could not be read (did not answer within 5 s" in words(id_card)
+    assert "not a Cognito claim: likely added by a pre token generation trigger" in claim_row(id_card, "tenant")

@@ -105,3 +105,16 @@ def test_templates_get_only_the_settings_they_show(app):
     # a page renders with it as before: the home page's configuration card
     page = app.test_client().get("/").text
     assert settings.client.client_id in page and settings.client.redirect_uri in page
+
+
+def test_every_setting_a_template_reads_is_one_the_pages_are_given():
+    """Jinja reads a missing attribute as empty, silently: a template naming `settings.x` that PageSettings does
+    not have would hide its part of the page (the dashboard's /call link did, once)."""
+    fields = {f.name for f in dataclasses.fields(hooks.PageSettings)}
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    read = {
+        (path.name, name)
+        for path in templates.glob("*.html")
+        for name in re.findall(r"\bsettings\.([a-z0-9_]+)", path.read_text(encoding="utf-8"))
+    }
+    assert read and {(page, name) for page, name in read if name not in fields} == set()

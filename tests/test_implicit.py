@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from tests.support.pages import visible_text
+
 
 def tokens(fragment: dict) -> dict:
     return {k: fragment[k] for k in ("id_token", "access_token", "state")}
@@ -139,5 +141,5 @@ def test_compare_page_reflects_what_ran(stack, http):
     assert "not run yet" not in page
     assert "access_token, id_token, refresh_token" in page
     assert "access_token, id_token (no refresh token)" in page
-    assert "yes, client_secret_basic" in page
+    assert "yes, client_secret_basic" in visible_text(page)  # the method links to the glossary
     assert "grant_type=implicit" in page and "RFC 9700" in page

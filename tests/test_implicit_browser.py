@@ -21,7 +21,7 @@ def test_implicit_flow_strips_fragment_and_verifies(stack, page: Page):
     requests_seen: list[str] = []
     page.on("request", lambda r: requests_seen.append(r.url))
     page.goto(stack.url + "/")
-    page.get_by_role("link", name="Sign in (implicit, legacy)").click()
+    page.get_by_role("link", name="Sign in with implicit (legacy)").click()
     sign_in(page, stack)
 
     expect(page.locator("#implicit")).to_have_attribute("data-verified", "true")

@@ -17,8 +17,8 @@ from flows import keys as session_keys
 from flows.keys import KEPT_ACROSS_LOGIN, SCREEN, SIGN_IN
 from flows.state import Screen, SignIn, is_signed_in
 from lab import doctor
-from lab.compare import code_run_record, compare_rows, implicit_run_record
-from lab.lifecycle import NOTES, claim_diff, shorten
+from lab.compare import code_run_record, compare_rows, implicit_run_record, spa_run_record
+from lab.lifecycle import NOTES, claim_diff, diff_summary, duration_words, shorten
 from local_cognito.keys import KeyRing, SigningKey
 from oauth.client import OAuthClient, check_issuer, check_subject, is_jwt
 from oauth.config import ClientConfig
@@ -123,7 +123,44 @@ def test_claim_diff_marks_each_claim():
     assert rows["jti"]["status"] == "same"
     assert rows["gone"]["status"] == "removed" and rows["gone"]["after"] == ""
     assert rows["new"]["status"] == "added" and rows["new"]["before"] == ""
-    assert list(rows) == ["iat", "jti", "gone", "new"]
+    assert list(rows) == ["gone", "new", "iat", "jti"]  # reading order (23.10): other claims, times, technical ids
+
+
+def test_a_refresh_diff_says_times_in_words_next_to_their_epochs():
+    iat = 1765120000  # 15:06:40 UTC
+    before = {"iat": iat - 300, "exp": iat + 3300, "auth_time": iat - 900, "jti": "a", "nonce": "n", "sub": "s"}
+    after = {"iat": iat, "exp": iat + 3600, "auth_time": iat - 900, "jti": "b", "sub": "s"}
+    rows = {r["name"]: r for r in claim_diff(before, after)}
+    assert rows["iat"]["after"] == "1765120000" and rows["iat"]["after_note"] == "15:06:40 UTC"
+    assert rows["exp"]["after_note"] == "16:06:40 UTC, iat + 1 h"
+    assert rows["exp"]["moved"] == "moved 5 min later" and rows["sub"]["moved"] == ""
+    assert rows["auth_time"]["before_note"] == "14:51:40 UTC, 10 min before iat"
+    assert rows["auth_time"]["after_note"] == "14:51:40 UTC, 15 min before iat"
+    assert rows["sub"]["before_note"] == rows["jti"]["after_note"] == ""  # not times
+    assert diff_summary(list(rows.values())) == (
+        "Nothing but exp and iat moved (this token's own jti is new; the nonce is gone): "
+        "who you are, your scopes and your sign-in (auth_time) stay the same."
+    )
+    changed = claim_diff({**before, "email": "a@example.com"}, {**after, "email": "b@example.com"})
+    assert diff_summary(changed) == "Not only the times moved: email changed too."
+    same_second = claim_diff({**before, "iat": iat, "exp": iat + 3600}, after)  # refreshed in the sign-in's second
+    assert diff_summary(same_second) == (
+        "The times did not move (both tokens were minted in the same second); this token's own jti is new; "
+        "the nonce is gone: who you are, your scopes and your sign-in (auth_time) stay the same."
+    )
+
+
+def test_durations_read_as_people_say_them():
+    assert [duration_words(s) for s in (0, 45, 300, 252, 3600, 5400, 86400, 30 * 86400 + 7200)] == [
+        "0 s",
+        "45 s",
+        "5 min",
+        "4 min 12 s",
+        "1 h",
+        "1 h 30 min",
+        "1 day",
+        "30 days 2 h",
+    ]
 
 
 def test_shorten_never_shows_a_usable_token():
@@ -150,6 +187,21 @@ def test_compare_rows_come_from_the_runs():
     assert rows["Server-side verification"].implicit == "failed: nonce check failed"
     public = code_run_record({"access_token": "a"}, "client_secret_basic", False, [])
     assert {r.topic: r for r in compare_rows(public, None)}["Client secret used"].code == "no (public client)"
+
+
+def test_compare_says_what_a_copied_refresh_token_can_do_in_each_flow():
+    code = code_run_record(
+        {"id_token": "i", "access_token": "a", "refresh_token": "r"}, "client_secret_basic", True, []
+    )
+    spa = spa_run_record(["access_token", "id_token", "refresh_token"], True)
+    row = {r.topic: r for r in compare_rows(code, implicit_run_record("i", "a", True), spa, "on, grace 5 s")}[
+        "If the refresh token is copied"
+    ]
+    assert "never leaves the server-side session" in row.code and "rotation is on, grace 5 s" in row.code
+    assert row.implicit == "there is no refresh token: the implicit flow never returns one"
+    assert "RFC 9700 §4.14.2 requires public clients to rotate refresh tokens" in row.spa
+    without = code_run_record({"access_token": "a"}, "client_secret_basic", True, [])
+    assert "none to copy" in {r.topic: r for r in compare_rows(without, None)}["If the refresh token is copied"].code
 
 
 # -- doctor findings ------------------------------------------------------------------------------

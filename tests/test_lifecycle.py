@@ -11,7 +11,7 @@ import pytest
 
 from flows.keys import SIGN_IN
 from oauth.grants import logout_url
-from tests.support import answer
+from tests.support import answer, extract
 
 
 def refresh_token_of(stack) -> str:
@@ -40,6 +40,24 @@ def test_refresh_without_rotation_shows_the_diff(stack, http):
     assert statuses["auth_time"] == "same" and statuses["origin_jti"] == "same"
     assert len([g for g in stack.pool.refresh_tokens.values() if not g.revoked]) == 1
     assert 'class="check bad"' not in page  # the refreshed tokens verify
+
+
+def test_the_refresh_diff_says_times_in_words_and_that_only_the_times_moved(stack, http):
+    start = int(time.time())
+    stack.pool.clock = lambda: start  # a stopped clock: the new tokens are exactly 30 s younger
+    stack.login(http)
+    stack.pool.clock = lambda: start + 30
+    stack.post(http, "/refresh")
+    after = stack.session_json(http)["access_token_claims"]
+    page = http.get(stack.url + "/dashboard").text
+    access = page[page.index('data-diff="Access token"') :]
+    exp = extract(r'<tr class="changed" data-claim="exp">(.*?)</tr>', access, re.S)
+    clock = time.strftime("%H:%M:%S UTC", time.gmtime(after["exp"]))
+    assert f'{after["exp"]}</code> <span class="when">({clock}, iat + 1 h)</span>' in exp
+    assert "moved 30 s later" in exp
+    summary = "Nothing but exp and iat moved (this token&#39;s own jti is new): who you are"
+    assert summary in extract(r'<p class="diff-summary">(.*?)</p>', access, re.S)
+    assert "the nonce is gone" in extract(r'<p class="diff-summary">(.*?)</p>', page, re.S)  # the ID token's
 
 
 def test_refresh_with_rotation(stack, http):

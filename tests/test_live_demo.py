@@ -4,21 +4,15 @@ and replays of the callback, a code that expired on a presenter pause."""
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
 import time
 import types
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from tests.support import extract, free_port
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import extract, launch_app, wait_until_healthy
 
 
 @pytest.mark.parametrize("path", ["/login?next=/machine", "/implicit", "/authorize-request", "/spa"])
@@ -40,33 +34,14 @@ def test_pages_that_start_no_sign_in_stay_where_they_are(stack):
 def test_the_banners_last_line_is_the_url_to_open(tmp_path):
     """`make run` (python app.py): after the banner nothing prints another URL (Flask's "Running on
     http://127.0.0.1:..." used to come last, and that host breaks the sign-in)."""
-    port, provider_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "APP_URL": f"http://localhost:{port}",
-        "LOCAL_COGNITO_PORT": str(provider_port),
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "LOCAL_COGNITO_FILE": str(tmp_path / "instance" / "local_cognito.json"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("COGNITO_USER_POOL_ID", "OAUTH_ISSUER", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET"):
-        env[name] = ""  # the local provider, whatever a .env says (set values win over .env)
-    out = tmp_path / "out.txt"
-    with out.open("wb") as sink:
-        command = [sys.executable, str(ROOT / "app.py")]
-        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT)
-        try:
-            for _ in range(200):
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
-            lines = [line.strip() for line in out.read_text().splitlines() if line.strip()]
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    proc, out, env = launch_app(tmp_path)
+    try:
+        wait_until_healthy(env["PORT"])
+        lines = [line.strip() for line in out.read_text().splitlines() if line.strip()]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    port = env["PORT"]
     with_urls = [line for line in lines if "http://" in line and "GET /api/health" not in line]
     assert with_urls[-1] == f"Open this URL: http://localhost:{port}", lines
 

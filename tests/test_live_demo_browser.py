@@ -25,7 +25,7 @@ def test_opened_at_the_other_loopback_name_the_sign_in_still_works(stack, page: 
     """APP_URL is 127.0.0.1 here; the presenter types localhost. The sign-in moves to APP_URL's host
     before it starts, so the callback finds its state (before: "Unknown or already used state")."""
     page.goto(other_loopback_name(stack.url) + "/")
-    page.get_by_role("link", name="Sign in (authorization code)").click()
+    page.get_by_role("link", name="Sign in with authorization code + PKCE").click()
     sign_in(page, stack)
     expect(page).to_have_url(stack.url + "/dashboard")
     expect(page.locator("h1")).to_contain_text("Signed in as demo")
@@ -36,7 +36,7 @@ def test_back_after_sign_in_and_signing_in_again_lands_on_the_dashboard(stack, p
     there brings a new code for a used state. The app recognises its own completed sign-in and lands
     on the dashboard with one sentence (before: "Unknown or already used state")."""
     page.goto(stack.url + "/")
-    page.get_by_role("link", name="Sign in (authorization code)").click()
+    page.get_by_role("link", name="Sign in with authorization code + PKCE").click()
     sign_in(page, stack)
     expect(page).to_have_url(stack.url + "/dashboard")
     page.go_back()
@@ -57,7 +57,7 @@ def test_two_tabs_on_the_sign_in_form_both_sign_in(stack, page: Page):
     second = page.context.new_page()
     for tab in (first, second):
         tab.goto(stack.url + "/")
-        tab.get_by_role("link", name="Sign in (authorization code)").click()
+        tab.get_by_role("link", name="Sign in with authorization code + PKCE").click()
         expect(tab).to_have_url(re.compile(re.escape(stack.provider_url + "/login?")))
     sign_in(first, stack)
     expect(first).to_have_url(stack.url + "/dashboard")
@@ -70,7 +70,7 @@ def test_reloading_the_implicit_callback_says_the_sign_in_completed(stack, page:
     """The fragment is gone from the address bar after the first load, so a reload has no tokens: say
     it was a reload of a completed sign-in, and link to its result (before: "Was openid in the scope?")."""
     page.goto(stack.url + "/")
-    page.get_by_role("link", name="Sign in (implicit, legacy)").click()
+    page.get_by_role("link", name="Sign in with implicit (legacy)").click()
     sign_in(page, stack)
     expect(page.locator("#implicit")).to_have_attribute("data-verified", "true")
     page.reload()

@@ -36,7 +36,7 @@ def test_presenter_walks_a_full_login_refresh_and_logout(stack, page: Page):
     page.locator("#presenter-toggle").click()
     expect(page.locator("#presenter-toggle")).to_have_text("Presenter mode: on")
 
-    page.get_by_role("link", name="Sign in (authorization code)").click()
+    page.get_by_role("link", name="Sign in with authorization code + PKCE").click()
     screen(
         page,
         "Send the browser to the authorize endpoint",

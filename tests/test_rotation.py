@@ -3,7 +3,12 @@ checked against botocore's model; and the client's record of a rotation (fingerp
 
 from __future__ import annotations
 
+import html
 import json
+import logging
+import re
+import time
+import types
 
 import botocore.session
 import pytest
@@ -13,7 +18,7 @@ from flows.keys import SCREEN, SIGN_IN
 from local_cognito import create_provider_app
 from local_cognito.rotation import RotationConfigError, normalize, rotation_of
 from local_cognito.settings import default_pool, ensure_pool_file
-from oauth.rotation import fingerprint, rotation_outcome
+from oauth.rotation import REPLAY_KEEP_SECONDS, fingerprint, rotation_outcome
 
 
 def web_client(stack) -> dict:
@@ -216,3 +221,147 @@ def test_the_app_keeps_the_new_token_and_records_the_rotation(make_stack, http):
 def test_the_grace_comes_from_the_setting_or_the_local_pool_file(make_stack):
     assert make_stack({"REFRESH_TOKEN_GRACE_SECONDS": "45"}).settings.refresh_token_grace_seconds == 45
     assert make_stack().settings.refresh_token_grace_seconds is None  # the default pool does not rotate
+
+
+# -- the screens: the rotation, the grace countdown, the replay of the rotated-out token ----------------------
+
+
+def dashboard_text(stack, http) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", http.get(stack.url + "/dashboard").text))
+
+
+def later(monkeypatch, seconds: float) -> None:
+    """The app's clock `seconds` ahead (the flows' clock that counts the grace down, the views that drop the old
+    token and show the countdown)."""
+    real = time.time
+    ahead = types.SimpleNamespace(time=lambda: real() + seconds)
+    for module in ("flows.context", "views.signin", "views.dashboard"):
+        monkeypatch.setattr(f"{module}.time", ahead)
+
+
+def test_the_dashboard_tells_the_tokens_apart_and_counts_the_grace_down(make_stack, http):
+    stack = make_stack(refresh_token_grace_seconds=60)
+    rotate(stack, 60)
+    old = first_refresh_token(stack, http)
+    assert stack.post(http, "/refresh").status_code == 302
+    new = stored_sign_in(stack, http)["refresh_token"]
+    page = http.get(stack.url + "/dashboard").text
+    panel = re.search(r'<div class="rotation" id="rotation" data-wait="(\d+)">(.*?)\n</div>', page, re.S)
+    assert panel, page
+    assert 55 <= int(panel.group(1)) <= 60  # seconds of grace left, counted down by static/rotation.js
+    shown = html.unescape(re.sub(r"<[^>]+>", " ", panel.group(2)))
+    assert f"Sent {fingerprint(old)} , got back {fingerprint(new)}" in " ".join(shown.split())
+    assert "grace period (60 s)" in shown and re.search(r"\d+ s left", shown)
+    assert re.search(r'<button type="submit" class="button small danger" id="replay-old" disabled>', page)
+    assert old not in page and new not in page
+    # inside the grace the server refuses to replay: the provider would still take the old token
+    early = stack.post(http, "/refresh/replay-old")
+    assert early.status_code == 409 and "still in its grace period" in html.unescape(early.text)
+    assert stored_sign_in(stack, http)["rotated_out"] == old  # still held for the replay
+
+
+def test_the_replayed_old_token_is_refused_and_then_forgotten(make_stack, http, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG)
+    stack = make_stack(refresh_token_grace_seconds=0)
+    rotate(stack, 0)
+    old = first_refresh_token(stack, http)
+    stack.post(http, "/refresh")
+    new = stored_sign_in(stack, http)["refresh_token"]
+    assert "The grace is over: the provider now refuses the old token." in dashboard_text(stack, http)
+    answer = stack.post(http, "/refresh/replay-old")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/dashboard#rotation")
+    shown = " ".join(dashboard_text(stack, http).split())
+    refused = "refused by the provider, HTTP 400 invalid_grant (Invalid Refresh Token)"
+    assert f"Replayed {fingerprint(old)} : {refused}" in shown
+    assert f"while the token that replaced it still works: {fingerprint(new)} ." in shown
+    record = stored_sign_in(stack, http)
+    assert record["rotated_out"] is None and record["refresh_token"] == new  # dropped; the new one kept
+    assert stored_session(stack, http)[SCREEN]["last_refresh"]["replay"]["status"] == 400
+    again = stack.post(http, "/refresh/replay-old")
+    assert again.status_code == 400 and "No rotated-out refresh token to replay" in html.unescape(again.text)
+    assert stack.post(http, "/refresh").status_code == 302  # the new token still refreshes
+    for path in ("/dashboard", "/api/session", "/trace", "/trace.md", "/trace.har", "/postman.json"):
+        page = http.get(stack.url + path).text
+        assert old not in page and new not in page, path
+    assert old not in caplog.text and new not in caplog.text
+    assert "$REFRESH_TOKEN" in http.get(stack.url + "/trace.md").text
+    trace = html.unescape(http.get(stack.url + "/trace").text)
+    assert "Replay the rotated-out refresh token (as a thief with a copy would)" in trace
+    assert "by the rotation replay" in trace  # grouped with the tool's own probes: its refusal is expected
+
+
+def test_the_replay_pauses_in_presenter_mode_showing_a_placeholder(make_stack, http):
+    stack = make_stack(refresh_token_grace_seconds=0)
+    rotate(stack, 0)
+    old = first_refresh_token(stack, http)
+    stack.post(http, "/refresh")
+    http.get(stack.url + "/presenter?on=1&next=/dashboard")
+    screen = stack.post(http, "/refresh/replay-old")
+    assert screen.status_code == 200 and "Replay the rotated-out refresh token" in screen.text
+    assert "$REFRESH_TOKEN" in screen.text.replace("<wbr>", "") and old not in screen.text
+    assert stored_sign_in(stack, http)["rotated_out"] == old  # nothing sent yet
+
+
+def test_an_unknown_grace_waits_cognitos_maximum(make_stack, http, monkeypatch):
+    stack = make_stack(refresh_token_grace_seconds=None)  # a real pool without REFRESH_TOKEN_GRACE_SECONDS
+    rotate(stack, 0)
+    first_refresh_token(stack, http)
+    stack.post(http, "/refresh")
+    text = " ".join(dashboard_text(stack, http).split())
+    assert "it waits Cognito's maximum, 60 s" in text
+    assert stack.post(http, "/refresh/replay-old").status_code == 409
+    later(monkeypatch, 61)
+    assert stack.post(http, "/refresh/replay-old").status_code == 302
+    assert "refused by the provider, HTTP 400 invalid_grant" in dashboard_text(stack, http)
+
+
+def test_the_old_token_is_dropped_unused_some_minutes_after_its_grace(make_stack, http, monkeypatch):
+    stack = make_stack(refresh_token_grace_seconds=0)
+    rotate(stack, 0)
+    first_refresh_token(stack, http)
+    stack.post(http, "/refresh")
+    later(monkeypatch, REPLAY_KEEP_SECONDS - 5)
+    assert stored_sign_in(stack, http)["rotated_out"]  # a presenter's pause of some minutes: still there
+    later(monkeypatch, REPLAY_KEEP_SECONDS + 1)
+    http.get(stack.url + "/dashboard")  # any signed-in request forgets it
+    assert stored_sign_in(stack, http)["rotated_out"] is None
+    assert "Replay the old refresh token" not in http.get(stack.url + "/dashboard").text
+
+
+def test_no_rotation_no_panel_and_revoking_forgets_the_old_token(make_stack, http):
+    stack = make_stack()
+    first_refresh_token(stack, http)
+    stack.post(http, "/refresh")
+    assert 'id="rotation"' not in http.get(stack.url + "/dashboard").text
+    rotating = make_stack(refresh_token_grace_seconds=30)
+    rotate(rotating, 30)
+    with requests.Session() as other:
+        first_refresh_token(rotating, other)
+        rotating.post(other, "/refresh")
+        assert stored_sign_in(rotating, other)["rotated_out"]
+        rotating.post(other, "/revoke")
+        assert stored_sign_in(rotating, other)["rotated_out"] is None
+
+
+def page_text(stack, http, path: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", http.get(stack.url + path).text)).split())
+
+
+def test_the_revocation_lab_and_compare_say_what_rotation_protects_against(make_stack, http):
+    stack = make_stack(refresh_token_grace_seconds=20)
+    stack.login(http)
+    lab = page_text(stack, http, "/revocation")
+    assert "Revocation and refresh-token rotation" in lab
+    assert "a copy of the old token, from a log, a backup, a stolen cookie jar or browser storage, is refused" in lab
+    assert "It does not stop a thief who uses a copy first" in lab
+    assert "For this app: rotation is on for this app client, grace 20 s ." in lab
+    compare = page_text(stack, http, "/compare")
+    assert "If the refresh token is copied" in compare
+    assert "refresh-token rotation is on for this app client, grace 20 s" in compare
+    assert "there is no refresh token: the implicit flow never returns one" not in compare  # implicit not run yet
+    plain = make_stack()
+    with requests.Session() as other:
+        plain.login(other)
+        assert "off for this app client (its RefreshTokenRotation in the local provider's pool file)" in page_text(
+            plain, other, "/revocation"
+        )

@@ -22,7 +22,7 @@ from .redact import Redactor
 
 TAG_RE = re.compile(r"[0-9a-f]{16}")
 NO_MATCH = re.compile(r"(?!)")
-PARTIES = ("browser", "app", "provider")
+PARTIES = ("browser", "app", "provider", "api")
 KINDS = ("browser", "server")
 
 

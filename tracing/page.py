@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from lab.causes import likely_cause
-from lab.steps import ARROW_LABELS
+from lab.steps import ARROW_LABELS, DEFAULT_PROBE_SOURCE, PROBE_SOURCES
 from oauth import safejson
 from oauth.http import header
 
@@ -58,7 +58,8 @@ def arrow(step: Step) -> Arrow:
     else:
         text = f"{label} → {status}\n{step.method} {path}"
     channel = "front" if step.kind == "browser" else "back"
-    return step.source, step.target, text, channel + (" probe" if step.probe else "")
+    source, target = (step.source, step.target) if step.target != "api" else ("app", "app")  # no API lane here
+    return source, target, text, channel + (" probe" if step.probe else "")
 
 
 def cause(step: Step) -> str:
@@ -80,11 +81,11 @@ def cause(step: Step) -> str:
 
 
 def items(views: list[StepView]) -> list[Item]:
-    """Consecutive probe steps (setup doctor, revocation lab) grouped into one item."""
+    """Consecutive probe steps by one source (setup doctor, revocation lab, ...) grouped into one item."""
     grouped: list[Item] = []
     for view in views:
         probe = view.step.probe
-        source = ("the setup doctor" if view.step.name == "doctor" else "the revocation lab") if probe else ""
+        source = PROBE_SOURCES.get(view.step.name, DEFAULT_PROBE_SOURCE) if probe else ""
         if probe and grouped and grouped[-1].probe and grouped[-1].source == source:
             grouped[-1].views.append(view)
         else:

@@ -6,6 +6,9 @@ from flask import Blueprint, render_template, session
 
 from flows.keys import CODE_RUN, IMPLICIT_RUN, SPA_RUN
 from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows
+from lab.rotation import client_rotation
+
+from . import settings
 
 bp = Blueprint("compare", __name__)
 
@@ -13,9 +16,11 @@ bp = Blueprint("compare", __name__)
 @bp.get("/compare")
 def compare() -> str:
     code_run, implicit_run, spa_run = CODE_RUN.get(session), IMPLICIT_RUN.get(session), SPA_RUN.get(session)
+    s = settings()
+    rotation = client_rotation(s.refresh_token_grace_seconds, s.client.local_provider)
     return render_template(
         "compare.html",
-        rows=compare_rows(code_run, implicit_run, spa_run),
+        rows=compare_rows(code_run, implicit_run, spa_run, rotation),
         code_run=code_run,
         implicit_run=implicit_run,
         spa_run=spa_run,

@@ -11,6 +11,9 @@ from markupsafe import Markup, escape
 from flows.state import Screen, SignIn
 from lab.claims import explain_claims
 from lab.display import PAGE_NAMES
+from lab.glossary import term_phrase
+from lab.remembered import from_stored
+from lab.rotation import rotation_panel
 from oauth import transactions
 from oauth.client import is_jwt
 from oauth.kept import KeptVerification
@@ -18,6 +21,7 @@ from oauth.times import format_time
 from oauth.tokens import decode_unverified
 
 from . import settings, signout_note, unverified_claims
+from .customization import customized
 from .signin import current, login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -59,22 +63,29 @@ def soft_breaks(value: object) -> Markup:
 def arrival(auth: SignIn) -> str:
     """One sentence on how the session's tokens reached this app."""
     s = settings().client
-    how = f"with client authentication ({s.client_auth})" if s.client_secret else "as a public client (no secret)"
+    if s.client_secret:
+        how = f"with client authentication ({s.client_auth}), {term_phrase(s.client_auth)}"
+    else:
+        how = "as a public client (no secret)"
     refreshed = (Screen.load(session).last_refresh or {}).get("ok")
     grant = "a refresh" if refreshed else "the code exchange"
-    return f"Arrived on the back channel: from the token endpoint in {grant}, {how}. Never through your browser."
+    channel = "Arrived on the back channel (server to server)"
+    return f"{channel}: from the token endpoint in {grant}, {how}. Never through your browser."
 
 
-def _token_view(token: str, kept: KeptVerification, now: float, how: str) -> dict:
-    """One kept token as the dashboard shows it: the checks made when it was stored (its clock read now)."""
+def _token_view(token: str, kind: str, kept: KeptVerification, now: float, how: str) -> dict:
+    """One kept token as the dashboard shows it: the checks made when it was stored (its clock read now), and
+    its claims marked where token customization made them (views/customization.py)."""
     try:
         header, claims = decode_unverified(token)
     except ValueError:  # its structure check failed when it was stored: nothing else to read
         header, claims = {}, {}
     checks = kept.checks_at(claims, now)
+    rows = explain_claims(claims, now)
     return {
         "header": header,
-        "claims": explain_claims(claims, now),
+        "claims": rows,
+        "customization": customized(rows, claims, kind),
         "checks": checks,
         "ok": all(c.passed for c in checks),
         "arrival": how,
@@ -100,9 +111,11 @@ def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", a
     screen = Screen.load(session)
     tokens = []
     if auth.id_token and auth.id_checks:
-        tokens.append(("ID token", "id", _token_view(auth.id_token, auth.id_checks, now, how)))
+        tokens.append(("ID token", "id", _token_view(auth.id_token, "id", auth.id_checks, now, how)))
     if is_jwt(auth.access_token) and auth.access_checks:
-        tokens.append(("Access token", "access", _token_view(auth.access_token, auth.access_checks, now, how)))
+        tokens.append(
+            ("Access token", "access", _token_view(auth.access_token, "access", auth.access_checks, now, how))
+        )
     else:  # opaque (not a JWT): only the provider can tell what it means
         tokens.append(("Access token", "access", {"opaque": True, "arrival": how}))
     claims = unverified_claims(auth.id_token) or {}
@@ -118,8 +131,10 @@ def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", a
         access_exp=_int_claim(auth.access_token, "exp"),
         raw_tokens=[(t, k) for t, k, _ in tokens],
         raw_response=screen.token_response,
+        rotation=rotation_panel(screen.last_refresh, held=bool(auth.rotated_out), now=now),
         revoke_failed=revoke_failed,
         already=already,
+        remembered=from_stored(auth.remembered),
     )
     return Response(html, status=status, mimetype="text/html")
 

@@ -36,7 +36,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from attacks.catalogue import ATTACK_FOR_CHECK
 from config import Settings
-from lab.claims import why
+from lab.claims import CLAIM_GROUPS, why
+from lab.glossary import explained, link_terms
 from tracing import recorder
 
 from . import antiforgery, app_host, attacks, errors, guards, headers, presenter, session_guard, signin
@@ -58,7 +59,12 @@ AFTER_REQUEST: tuple[Callable[[BaseResponse], BaseResponse], ...] = (  # in the 
     antiforgery.set_cookie,
     headers.security_headers,
 )
-TEMPLATE_FILTERS: dict[str, Callable[..., Any]] = {"soft_breaks": soft_breaks, "pretty_json": pretty_json}
+TEMPLATE_FILTERS: dict[str, Callable[..., Any]] = {
+    "soft_breaks": soft_breaks,
+    "pretty_json": pretty_json,
+    "glossary": link_terms,  # a glossary term links to its entry on /glossary
+    "explained": explained,  # the same, with the term's short phrase after it
+}
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class PageSettings:
     resource_scopes: tuple[str, ...]
     machine_page: bool
     session_backend: str
+    api_call_allowlist: tuple[str, ...]  # where /call may send the access token (the operator's entries, as written)
 
     @classmethod
     def of(cls, settings: Settings) -> PageSettings:
@@ -102,6 +109,7 @@ class PageSettings:
             resource_scopes=c.resource_scopes,
             machine_page=settings.machine_page,
             session_backend=settings.session_backend,
+            api_call_allowlist=tuple(entry.text for entry in settings.api_call_allowlist),
         )
 
 
@@ -113,6 +121,7 @@ def template_globals(settings: Settings) -> dict[str, Any]:
         "presenting": presenter.presenting,  # presenter mode is on (its own cookie)
         "why": why,  # what a check is for (the words live in lab/, not on the check)
         "attack_for": ATTACK_FOR_CHECK.get,  # the attack lab's attack a check stops (None: none)
+        "claim_groups": CLAIM_GROUPS,  # the order of every claims table, for static/dom.js
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from lab.inspector import MAX_PASTE, InspectError, inspect_token
+from lab.offline import inspect_with_keyset
+from oauth.keyset import MAX_KEYSET
 
 from . import oauth_client, settings
 
@@ -22,13 +24,21 @@ def _no_store(response: Response) -> Response:
 # POST is rate-limited per client address (RATE_LIMIT_INSPECT, views/limits.py).
 @bp.route("/inspect", methods=["GET", "POST"])
 def page() -> Response | str:
+    limits = {"max_paste": MAX_PASTE, "max_keyset": MAX_KEYSET}
     if request.method == "GET":
-        return render_template("inspect.html", result=None, max_paste=MAX_PASTE)
-    client = oauth_client()
+        return render_template("inspect.html", result=None, **limits)
+    form = request.form
+    offline = {k: form.get(k, "") for k in ("at", "issuer", "client_id")}
     try:
-        # the pasted token lives in this request only: never in the session, the trace or a log
-        result = inspect_token(request.form.get("token", ""), settings().client, client.presets)
+        # the pasted token and key set live in this request only: never in the session, the trace or a log
+        jwks = form.get("jwks", "")
+        if jwks.strip() or len(jwks) > MAX_KEYSET:  # an oversized paste is a 413 whatever it holds
+            result = inspect_with_keyset(form.get("token", ""), jwks, source="the pasted key set", **offline)
+        elif any(v.strip() for v in offline.values()):
+            raise InspectError(400, "The time, issuer and client id are for a pasted key set: paste its JWKS too.")
+        else:
+            result = inspect_token(form.get("token", ""), settings().client, oauth_client().presets)
     except InspectError as exc:
-        html = render_template("inspect.html", result=None, error=exc.message, max_paste=MAX_PASTE)
+        html = render_template("inspect.html", result=None, error=exc.message, offline=offline, **limits)
         return Response(html, status=exc.status, mimetype="text/html")
-    return render_template("inspect.html", result=result, max_paste=MAX_PASTE)
+    return render_template("inspect.html", result=result, offline=offline, **limits)

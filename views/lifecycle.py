@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 from flows import api, lifecycle
 from flows.context import Pending
 from flows.keys import AUTO_REFRESH
+from lab.rotation import GRACE, PROTECTS, client_rotation
 from oauth.errors import TokenRejected
 
-from . import presenter
+from . import presenter, settings
 from .context import flow_context
 from .dashboard import render_dashboard
 from .errors import problem
@@ -25,6 +26,13 @@ REFRESH = presenter.Pause(
     expect="New access and ID tokens with new iat and exp; auth_time stays. A new refresh token comes "
     "back only if the client rotates refresh tokens.",
     endpoint="lifecycle.refresh",
+)
+REPLAY = presenter.Pause(
+    name="refresh_replay",
+    title="Replay the rotated-out refresh token",
+    expect="400 invalid_grant: after its grace period the provider refuses a refresh token that rotation "
+    "replaced. A copy of it (from a log, a backup, a stolen cookie jar) is now worthless.",
+    endpoint="lifecycle.replay_old",
 )
 REVOKE = presenter.Pause(
     name="revoke",
@@ -67,6 +75,33 @@ def refresh() -> Response | str:
         go_url=url_for("dashboard.dashboard", _anchor="lifecycle"),
         otherwise=_to_dashboard(),
     )
+
+
+@bp.post("/refresh/replay-old")
+@login_required
+def replay_old() -> Response | str:
+    """Send the refresh token a rotation replaced, once its grace is over: the provider's refusal is what
+    rotation protects against (flows/lifecycle.py: replay_rotated_out)."""
+    outcome = lifecycle.replay_rotated_out(flow_context(), current(), presenter.approval(REPLAY))
+    if isinstance(outcome, Pending):
+        return presenter.call_screen(REPLAY, outcome)
+    if isinstance(outcome, lifecycle.NothingToReplay):
+        return problem(
+            400,
+            "No rotated-out refresh token to replay",
+            "The app holds a replaced refresh token only after a refresh that rotated it, until it is replayed "
+            "or a few minutes after its grace period.",
+            action=(url_for("dashboard.dashboard", _anchor="lifecycle"), "Back to the dashboard"),
+        )
+    if isinstance(outcome, lifecycle.InGrace):
+        return problem(
+            409,
+            "The old refresh token is still in its grace period",
+            f"The provider still accepts it for {outcome.wait} s more, so a replay now would only mint more tokens. "
+            "Replay it when the countdown ends.",
+            action=(url_for("dashboard.dashboard", _anchor="rotation"), "Back to the countdown"),
+        )
+    return _to_dashboard("rotation")
 
 
 @bp.post("/auto-refresh")
@@ -119,7 +154,14 @@ def revoke() -> Response | str:
 @login_required
 def revocation() -> str:
     user = current()
-    return render_template("revocation.html", auth=user, lab=lifecycle.revocation_lab(flow_context(), user))
+    s = settings()
+    rotation = {
+        "protects": PROTECTS,
+        "grace": GRACE,
+        "client": client_rotation(s.refresh_token_grace_seconds, s.client.local_provider),
+    }
+    lab = lifecycle.revocation_lab(flow_context(), user)
+    return render_template("revocation.html", auth=user, lab=lab, rotation=rotation)
 
 
 @bp.post("/call-api")

@@ -35,9 +35,16 @@ SIGN_IN_ENDPOINTS = (
 )
 DOCTOR_ENDPOINTS = ("doctor.doctor",)
 INSPECT_ENDPOINTS = ("inspect.page",)
-# The routes that make the app call the provider for a signed-in user; sign-out is not among them (its
-# one revocation ends the session, and signing out must never be refused).
-PROVIDER_ENDPOINTS = ("machine.machine", "lifecycle.refresh", "lifecycle.userinfo", "lifecycle.revoke")
+# The routes that make the app call the provider (or, from /call, another API) for a signed-in user; sign-out
+# is not among them (its one revocation ends the session, and signing out must never be refused).
+PROVIDER_ENDPOINTS = (
+    "machine.machine",
+    "lifecycle.refresh",
+    "lifecycle.replay_old",
+    "lifecycle.userinfo",
+    "lifecycle.revoke",
+    "api_call.send",
+)
 PROVIDER_PAGES = ("lifecycle.revocation",)  # a GET: each visit tries the revoked tokens at the provider
 # the attack lab: a run is some twenty requests to this app and the provider, each presenter Continue one or more
 ATTACK_ENDPOINTS = ("attacks.run", "attacks.resume")

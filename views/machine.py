@@ -16,6 +16,7 @@ from oauth.errors import ProviderRefused
 
 from . import oauth_client, settings, signin
 from .context import flow_context
+from .customization import customized
 from .errors import problem
 
 bp = Blueprint("machine", __name__)
@@ -69,8 +70,10 @@ def machine() -> tuple[str, int]:
             error, status = refusal_message(exc), 400
     if token:
         verification = client.presets.machine.verify_access(token)
+        rows = _claims(verification.claims)
         result = {
-            "claims": _claims(verification.claims),
+            "claims": rows,
+            "customization": customized(rows, verification.claims, "access"),  # V3_0 customizes these too
             "checks": verification.checks,
             "ok": verification.ok,
             "header": verification.header,

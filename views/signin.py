@@ -9,6 +9,7 @@ not have the record's layout is treated as signed out, never as an error.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -16,7 +17,7 @@ from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from flows.keys import AUTO_REFRESH
-from flows.state import SignIn
+from flows.state import Screen, SignIn
 
 from . import request_state
 from .session_guard import GuardedSessions
@@ -59,6 +60,9 @@ def require_login(post_refusal: Callable[[], Response] | None = None) -> Respons
     state = request_state.current()
     state.user = load()
     if state.user is not None:
+        rotation = (Screen.load(session).last_refresh or {}).get("rotation") or {}
+        if state.user.drop_stale_rotated_out(rotation, time.time()):
+            state.user.save(session)
         return None
     if post_refusal is not None and request.method == "POST":
         return post_refusal()

@@ -1,4 +1,4 @@
-"""The trace page, its exports (curl, HAR, Markdown) and the Postman collection."""
+"""The trace page, its exports (curl, HAR, Markdown, Mermaid) and the Postman collection."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import flask
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from tracing import exports
+from tracing import exports, mermaid
 from tracing.page import trace_page
 from tracing.recorder import current_trace, current_trace_id, store
 
@@ -23,8 +23,10 @@ def _own_tokens() -> set[str]:
 
 @bp.get("/trace")
 def trace() -> str:
-    page = trace_page(current_trace(), _own_tokens())
-    return render_template("trace.html", views=page.views, items=page.items, arrows=page.arrows)
+    record = current_trace()
+    page = trace_page(record, _own_tokens())
+    diagram = mermaid.sequence_diagram(record.steps, record.vault)  # for the page's Copy button
+    return render_template("trace.html", views=page.views, items=page.items, arrows=page.arrows, mermaid=diagram)
 
 
 @bp.post("/trace/clear")
@@ -65,6 +67,13 @@ def har() -> Response:
 def markdown() -> Response:
     record = current_trace()
     return _download(exports.markdown(record.steps, record.vault), "text/markdown", "trace.md")
+
+
+@bp.get("/trace.mmd")
+def mermaid_diagram() -> Response:
+    """The trace as a Mermaid sequence diagram (GitHub and most wikis render it)."""
+    record = current_trace()
+    return _download(mermaid.sequence_diagram(record.steps, record.vault), "text/plain", "trace.mmd")
 
 
 @bp.get("/postman.json")

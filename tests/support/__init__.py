@@ -4,7 +4,17 @@ Import from here (`from tests.support import answer`); conftest.py holds only th
 """
 
 from .pages import csrf_of, extract, script_csrf_of
-from .servers import LiveServer, LowercaseHeaders, TokenRewriter, answer, free_port, start_redis, stop
+from .servers import (
+    LiveServer,
+    LowercaseHeaders,
+    TokenRewriter,
+    answer,
+    free_port,
+    launch_app,
+    start_redis,
+    stop,
+    wait_until_healthy,
+)
 from .stack import VERIFIER, Stack, authorize_params, build_stack, offline_app
 
 __all__ = [
@@ -19,8 +29,10 @@ __all__ = [
     "csrf_of",
     "extract",
     "free_port",
+    "launch_app",
     "offline_app",
     "script_csrf_of",
     "start_redis",
     "stop",
+    "wait_until_healthy",
 ]

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
+
+
+class Screen(TypedDict):
+    """The demo sizes, as `browser.new_context` keywords."""
+
+    viewport: ViewportSize
+    device_scale_factor: float
+
+
+PROJECTOR: Screen = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1.5}
+LAPTOP: Screen = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
+SCREENS: dict[str, Screen] = {"projector": PROJECTOR, "laptop": LAPTOP}
 
 
 def sign_in(page: Page, stack, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> None:

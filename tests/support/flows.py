@@ -146,13 +146,19 @@ class FlowLab:
         """The code the provider sends back for this sign-in (its pool issues it for `username`)."""
         args = dict(parse_qsl(urlsplit(self.client.authorize_url(tx)).query))
         client, scopes = self.pool.validate_authorize(args)
-        return self.pool.issue_code(client, scopes, args, self.pool.session(self.pool.start_session(username)))
+        return self.pool.issue_code(client, scopes, args, self.signed_in_session(username))
 
     def implicit_tokens(self, tx: Transaction, username: str = DEMO_USERNAME) -> dict:
         """What the implicit flow's fragment carries for this sign-in."""
         args = dict(parse_qsl(urlsplit(self.client.authorize_url(tx, response_type="token")).query))
         client, scopes = self.pool.validate_authorize(args)
-        return self.pool.implicit_tokens(client, scopes, args, self.pool.session(self.pool.start_session(username)))
+        return self.pool.implicit_tokens(client, scopes, args, self.signed_in_session(username))
+
+    def signed_in_session(self, username: str) -> dict:
+        """The provider's session of `username`, signed in just now (its managed login's cookie, as a record)."""
+        record = self.pool.session(self.pool.start_session(username))
+        assert record is not None
+        return record
 
     def steps(self, name: str) -> list[Reply]:
         return [r for r in self.sent if r.step == name]

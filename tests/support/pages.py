@@ -67,3 +67,9 @@ def read_screen(page: str) -> Screen:
         fields={k: html.unescape(v) for k, v in fields.items()},
         page=page,
     )
+
+
+def visible_text(page: str) -> str:
+    """A page's text as a reader sees it: tags dropped (a glossary link inside a sentence), entities decoded,
+    runs of white space as one space."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())

@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import redis
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -102,10 +105,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key (PEM files in `directory`), for a TLS server in a test."""
+def self_signed_certificate(directory: Path, names: tuple[str, ...] = (), stem: str = "redis") -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and the host `names`) and its key (PEM files `{stem}-cert.pem` and
+    `{stem}-key.pem` in `directory`), for a TLS server in a test."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0] if names else "127.0.0.1")])
+    alternatives = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), *(x509.DNSName(n) for n in names)]
     now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -115,11 +120,11 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.SubjectAlternativeName(alternatives), False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_file, key_file = directory / "redis-cert.pem", directory / "redis-key.pem"
+    cert_file, key_file = directory / f"{stem}-cert.pem", directory / f"{stem}-key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -167,3 +172,41 @@ def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def launch_app(tmp_path: Path, **extra: str) -> tuple[subprocess.Popen, Path, dict[str, str]]:
+    """`python app.py` (what `make run` runs) with the local provider on free ports and its files in
+    `tmp_path`, plus `extra` environment; its output goes to the returned file. (The process, that file,
+    its environment.)"""
+    port, provider_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "APP_URL": f"http://localhost:{port}",
+        "LOCAL_COGNITO_PORT": str(provider_port),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "LOCAL_COGNITO_FILE": str(tmp_path / "instance" / "local_cognito.json"),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+    for name in ("COGNITO_USER_POOL_ID", "OAUTH_ISSUER", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET"):
+        env[name] = ""  # the local provider, whatever a .env says (set values win over .env)
+    out = tmp_path / "out.txt"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    return proc, out, env
+
+
+def wait_until_healthy(port: str | int) -> None:
+    """Until the app launched on `port` answers /api/health (up to 20 s)."""
+    for _ in range(200):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
