@@ -21,7 +21,9 @@ import local_defaults
 from cli import cognito_cli, doctor_command, inspect_command, token_cli
 from config import ConfigError, Settings, load_settings
 from deps import check_dependencies
+from flows.state import is_signed_in
 from oauth.client import OAuthClient
+from oauth.resource_server import ResourceServer
 from oauth.verified_cache import VerifiedTokenCache
 from signing import Signer
 from tracing import recorder
@@ -32,6 +34,7 @@ from views.attacks import bp as attacks_bp
 from views.auth import bp as auth_bp
 from views.authorize_panel import bp as authorize_panel_bp
 from views.compare import bp as compare_bp
+from views.context import TraceIdSlot
 from views.dashboard import bp as dashboard_bp
 from views.doctor import bp as doctor_bp
 from views.glossary import bp as glossary_bp
@@ -41,7 +44,6 @@ from views.lifecycle import bp as lifecycle_bp
 from views.machine import bp as machine_bp
 from views.presenter import bp as presenter_bp
 from views.raw_tokens import bp as raw_tokens_bp
-from views.session_keys import TRACE_ID
 from views.spa import bp as spa_bp
 from views.trace import bp as trace_bp
 
@@ -64,7 +66,7 @@ class SplitSessionCache:
         return value if value is not None else self.others.get(key)
 
     def set(self, key: str, value: dict, timeout: int | None = None) -> bool:
-        signed_in = isinstance(value, dict) and signin.is_signed_in(value)
+        signed_in = isinstance(value, dict) and is_signed_in(value)
         target, other = (self.users, self.others) if signed_in else (self.others, self.users)
         other.delete(key)
         return target.set(key, value, timeout=timeout)
@@ -121,9 +123,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
-    app.extensions["oauth_client"] = OAuthClient(settings.client_config)
+    app.extensions["oauth_client"] = OAuthClient(settings.client)
     app.extensions["verified_tokens"] = verified = VerifiedTokenCache[str](settings.api_token_cache_size)
     app.extensions["oauth_client"].jwks.on_removed.append(verified.drop_kids)  # rotated-out keys
+    app.extensions["resource_server"] = ResourceServer(
+        app.extensions["oauth_client"], verified, settings.client.api_required_scope
+    )
     app.extensions["signer"] = signer = Signer(settings.secret_key)
     _configure_sessions(app, settings)
     _install_tracing(app, settings, signer)
@@ -158,11 +163,11 @@ def _install_tracing(app: Flask, settings: Settings, signer: Signer) -> None:
     client: OAuthClient = app.extensions["oauth_client"]
     wiring = recorder.Wiring(
         signer=signer,
-        trace_id=TRACE_ID,
+        trace_id=TraceIdSlot(),
         refresh_token=signin.refresh_token,
         state=request_state.trace,
-        secrets=settings,
-        app_url=settings.app_url,
+        secrets=settings.client,
+        app_url=settings.client.app_url,
         secure_cookies=settings.secure_cookies,
     )
     cache = recorder.trace_cache(settings.instance_path, app.config.get("SESSION_REDIS"))
@@ -175,12 +180,12 @@ def _banner(
     lines = [
         "",
         "  Cognito Flow Lab",
-        f"  App:       {settings.app_url}",
+        f"  App:       {settings.client.app_url}",
     ]
     if provider_url:
         lines += [
             f"  Provider:  {provider_url}  (local Cognito-compatible provider)",
-            f"  Issuer:    {settings.issuer}",
+            f"  Issuer:    {settings.client.issuer}",
         ]
         for index, (username, password) in enumerate(demo or []):
             label = "Demo users:" if index == 0 else ""
@@ -192,11 +197,11 @@ def _banner(
             "(see README.md)."
         )
     else:
-        lines.append(f"  Provider:  {settings.issuer}")
+        lines.append(f"  Provider:  {settings.client.issuer}")
     lines += [
         "",
         "  Open exactly this URL (sign-in cookies belong to this host name; localhost and 127.0.0.1 differ):",
-        f"  Open this URL: {settings.app_url}",
+        f"  Open this URL: {settings.client.app_url}",
     ]
     return "\n".join(lines) + "\n"
 

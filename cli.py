@@ -19,7 +19,7 @@ from aws_setup.cognito import ISSUER_TYPES, CognitoSetup
 from aws_setup.envfile import update_env_file
 from aws_setup.inspect import inspect as inspect_pool
 from aws_setup.teardown import teardown
-from config import emulator_endpoint, endpoint_override
+from config import Settings, emulator_endpoint, endpoint_override
 from lab import doctor
 from lab import inspector as inspect
 from lab.causes import refusal_message
@@ -191,7 +191,7 @@ def cognito_setup(
     dry_run: bool,
 ) -> None:
     """Create or reuse a user pool, domain, app clients and resource server; write .env."""
-    settings = current_app.extensions["settings"]
+    settings: Settings = current_app.extensions["settings"]
     state = _state_path()
     note = _endpoint_note()
     if note:
@@ -205,7 +205,7 @@ def cognito_setup(
     )
     try:
         outcome = setup.setup(
-            app_url=settings.app_url,
+            app_url=settings.client.app_url,
             domain_prefix=domain_prefix,
             test_user=test_user,
             dry_run=dry_run,
@@ -231,7 +231,7 @@ def cognito_setup(
     else:
         for action in outcome.actions:
             click.echo(f"  - {action}")
-    _summary(outcome, region, written, test_user, settings.app_url)
+    _summary(outcome, region, written, test_user, settings.client.app_url)
 
 
 def _summary(outcome, region: str, written: list[str], test_user: str, app_url: str) -> None:
@@ -283,9 +283,9 @@ def _summary(outcome, region: str, written: list[str], test_user: str, app_url: 
 @click.option("--client-id", default="", help="Defaults to OAUTH_CLIENT_ID.")
 def cognito_inspect(pool_id: str, client_id: str) -> None:
     """Report every setting of the configured pool and app client that would break this app."""
-    settings = current_app.extensions["settings"]
+    settings: Settings = current_app.extensions["settings"]
     pool_id = pool_id or os.environ.get("COGNITO_USER_POOL_ID", "")
-    client_id = client_id or settings.client_id
+    client_id = client_id or settings.client.client_id
     if not pool_id or not client_id:
         raise click.ClickException("Set COGNITO_USER_POOL_ID and OAUTH_CLIENT_ID (or pass --pool-id and --client-id).")
     region = os.environ.get("COGNITO_REGION") or pool_id.split("_", 1)[0]
@@ -293,7 +293,7 @@ def cognito_inspect(pool_id: str, client_id: str) -> None:
     if note:
         click.echo(note)
     findings = inspect_pool(
-        CognitoApi(_idp(region), region), pool_id=pool_id, client_id=client_id, app_url=settings.app_url
+        CognitoApi(_idp(region), region), pool_id=pool_id, client_id=client_id, app_url=settings.client.app_url
     )
     for status, finding, fix in findings:
         click.echo(f"{status.upper():5} {finding}")

@@ -10,8 +10,7 @@ import json
 import os
 import re
 import secrets
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,106 +45,46 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the app needs to know, validated once at start-up."""
+    """Everything the app needs to know, validated once at start-up: the one ClientConfig (what oauth/
+    takes: the provider, the app clients, the app's URLs) and the app's own settings beside it. Nothing
+    of `client` is repeated here; templates get only what they show (views/hooks.py's PageSettings)."""
 
-    issuer: str
-    client_id: str
-    client_secret: str = field(repr=False)
-    scopes: tuple[str, ...] = ("openid", "email", "profile")
-    client_auth: str = "client_secret_basic"
-    cognito_domain: str = ""
-    is_cognito: bool = False
-    local_provider: bool = False
+    client: ClientConfig
     local_pool_file: str = ""  # the local provider's users and clients (LOCAL_COGNITO_FILE), when it runs
     demo_user: tuple[str, str] | None = field(default=None, repr=False)
     demo_users: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    m2m_client_id: str = ""
-    public_client_id: str = ""
-    resource_scopes: tuple[str, ...] = ()
-    m2m_client_secret: str = field(default="", repr=False)
-    api_required_scope: str = ""
     refresh_token_grace_seconds: int | None = None  # RefreshTokenRotation.RetryGracePeriodSeconds, if known
     public_refresh_grace_seconds: int | None = None  # the local public client's, when it rotates (attack lab)
-    api_allowed_client_ids: tuple[str, ...] = ()
     api_token_cache_size: int = 10_000
-    app_url: str = "http://localhost:5000"
     host: str = "127.0.0.1"
     port: int = 5000
     secret_key: str = field(default="", repr=False)
     session_backend: str = "cachelib"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)  # it may carry a password
     instance_path: str = str(DEFAULT_INSTANCE)
     session_idle_minutes: int = 30
     session_max_hours: int = 8
-    http_timeout: float = 5.0
-    jwks_min_refetch_seconds: float = 10.0
     machine_page: bool = True
     rate_limit_sign_in: str = "600 per minute"
     rate_limit_doctor: str = "5 per minute"
     rate_limit_inspect: str = "60 per minute"
     rate_limit_provider_calls: str = "30 per minute"
     rate_limit_attacks: str = "20 per minute"
-    jwks_max_age: float = 600.0
-    discovery_base: str = ""
-    pool_id: str = ""
     api_call_allowlist: tuple[Entry, ...] = ()  # where /call may send the access token (empty: the page is off)
-
-    @cached_property
-    def client_config(self) -> ClientConfig:
-        """What the OAuth client (oauth/) needs: the client ids, secrets, URLs and HTTP/JWKS limits."""
-        return ClientConfig(
-            issuer=self.issuer,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            scopes=self.scopes,
-            client_auth=self.client_auth,
-            cognito_domain=self.cognito_domain,
-            is_cognito=self.is_cognito,
-            local_provider=self.local_provider,
-            m2m_client_id=self.m2m_client_id,
-            public_client_id=self.public_client_id,
-            resource_scopes=self.resource_scopes,
-            api_required_scope=self.api_required_scope,
-            api_allowed_client_ids=self.api_allowed_client_ids,
-            m2m_client_secret=self.m2m_client_secret,
-            app_url=self.app_url,
-            http_timeout=self.http_timeout,
-            jwks_min_refetch_seconds=self.jwks_min_refetch_seconds,
-            jwks_max_age=self.jwks_max_age,
-            discovery_base=self.discovery_base,
-            pool_id=self.pool_id,
-        )
-
-    @property
-    def discovery_url(self) -> str:
-        return self.client_config.discovery_url
-
-    @property
-    def redirect_uri(self) -> str:
-        return self.client_config.redirect_uri
-
-    @property
-    def implicit_redirect_uri(self) -> str:
-        return self.client_config.implicit_redirect_uri
-
-    @property
-    def signed_out_uri(self) -> str:
-        return self.client_config.signed_out_uri
-
-    @property
-    def spa_redirect_uri(self) -> str:
-        return self.client_config.spa_redirect_uri
 
     @property
     def secure_cookies(self) -> bool:
-        return self.app_url.startswith("https://")
+        return self.client.app_url.startswith("https://")
 
     @property
     def trusted_hosts(self) -> list[str]:
         """Flask's TRUSTED_HOSTS: APP_URL's host (any port); a loopback APP_URL trusts both loopback
         names, since the dev server is reached as localhost and as 127.0.0.1 alike."""
-        host = urlsplit(self.app_url).hostname or ""
+        host = urlsplit(self.client.app_url).hostname or ""
         return ["localhost", "127.0.0.1"] if host in LOOPBACK_HOSTS else [host]
+
+
+CLIENT_FIELDS = frozenset(f.name for f in fields(ClientConfig))
 
 
 def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
@@ -455,7 +394,14 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
             raise ConfigError("OAUTH_CLIENT_ID is required when a provider is configured.")
         is_cognito = bool(pool_id) or (urlsplit(issuer).hostname or "").endswith(".amazonaws.com")
 
-    values: dict[str, object] = {
+    allowed_clients = tuple(
+        dict.fromkeys(
+            [client_id, *env.get("API_ALLOWED_CLIENT_IDS", "").replace(",", " ").split()]
+            + ([m2m_id] if local and m2m_id else [])
+            + ([public_id] if public_id else [])
+        )
+    )
+    client: dict[str, object] = {
         "issuer": issuer,
         "client_id": client_id,
         "client_secret": client_secret,
@@ -464,25 +410,24 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "cognito_domain": domain,
         "is_cognito": is_cognito,
         "local_provider": local,
-        "local_pool_file": str(local_defaults.pool_file(env, instance)) if local else "",
-        "demo_user": demo_user,
-        "demo_users": demo_users,
         "m2m_client_id": m2m_id,
-        "m2m_client_secret": m2m_secret,
         "public_client_id": public_id,
         "resource_scopes": resource_scopes,
         "api_required_scope": _scope_setting(env, "API_REQUIRED_SCOPE"),
+        "api_allowed_client_ids": allowed_clients,
+        "m2m_client_secret": m2m_secret,
+        "app_url": app_url,
+        "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
+        "discovery_base": discovery_base,
+        "pool_id": "" if local else pool_id,
+    }
+    values: dict[str, object] = {
+        "local_pool_file": str(local_defaults.pool_file(env, instance)) if local else "",
+        "demo_user": demo_user,
+        "demo_users": demo_users,
         "refresh_token_grace_seconds": _grace_seconds(env, grace_default),
         "public_refresh_grace_seconds": public_grace,
         "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
-        "api_allowed_client_ids": tuple(
-            dict.fromkeys(
-                [client_id, *env.get("API_ALLOWED_CLIENT_IDS", "").replace(",", " ").split()]
-                + ([m2m_id] if local and m2m_id else [])
-                + ([public_id] if public_id else [])
-            )
-        ),
-        "app_url": app_url,
         "host": env.get("HOST") or "127.0.0.1",
         "port": _int(env, "PORT", 5000),
         "secret_key": _secret_key(env, instance),
@@ -498,10 +443,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "rate_limit_inspect": _rate_limit(env, "RATE_LIMIT_INSPECT", "60 per minute"),
         "rate_limit_provider_calls": _rate_limit(env, "RATE_LIMIT_PROVIDER_CALLS", "30 per minute"),
         "rate_limit_attacks": _rate_limit(env, "RATE_LIMIT_ATTACKS", "20 per minute"),
-        "jwks_max_age": float(_int(env, "JWKS_MAX_AGE", 600)),
-        "discovery_base": discovery_base,
-        "pool_id": "" if local else pool_id,
         "api_call_allowlist": _allowlist(env),
     }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    # `overrides` (tests, the bench) name a field of either object: each goes where it belongs
+    client.update({k: v for k, v in overrides.items() if k in CLIENT_FIELDS})
+    values.update({k: v for k, v in overrides.items() if k not in CLIENT_FIELDS})
+    return Settings(client=ClientConfig(**client), **values)  # type: ignore[arg-type]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from oauth.config import ClientConfig
 from oauth.discovery import ProviderMetadata
 
 LANES = ("attacker", "victim", "app", "provider")
@@ -23,33 +23,6 @@ class Party:
 
     username: str
     password: str = field(repr=False)
-
-
-class AppSettings(Protocol):
-    """What the lab reads of the app's settings (config.Settings)."""
-
-    @property
-    def app_url(self) -> str: ...
-    @property
-    def issuer(self) -> str: ...
-    @property
-    def client_id(self) -> str: ...
-    @property
-    def client_secret(self) -> str: ...
-    @property
-    def public_client_id(self) -> str: ...
-    @property
-    def m2m_client_id(self) -> str: ...
-    @property
-    def m2m_client_secret(self) -> str: ...
-    @property
-    def local_provider(self) -> bool: ...
-    @property
-    def demo_users(self) -> tuple[tuple[str, str], ...]: ...
-    @property
-    def http_timeout(self) -> float: ...
-    @property
-    def public_refresh_grace_seconds(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -79,11 +52,19 @@ class Target:
     timeout: float = 5.0
 
     @classmethod
-    def of(cls, settings: AppSettings, metadata: ProviderMetadata | None, own_access_token: str = "") -> Target:
-        """This app and its provider (`metadata`: its discovery document; None for a page that sends
-        nothing, which needs no endpoint). The victim is the first demo user, the attacker the second (local
-        provider only: with any other provider the lab has no one to sign in as)."""
-        users = [Party(u, p) for u, p in settings.demo_users] if settings.local_provider else []
+    def of(
+        cls,
+        settings: ClientConfig,
+        metadata: ProviderMetadata | None,
+        *,
+        demo_users: tuple[tuple[str, str], ...] = (),
+        public_rotation_grace: int | None = None,
+        own_access_token: str = "",
+    ) -> Target:
+        """This app and its provider (`settings`: the app's client config; `metadata`: its discovery document,
+        None for a page that sends nothing, which needs no endpoint). The victim is the first demo user, the
+        attacker the second (local provider only: with any other provider the lab has no one to sign in as)."""
+        users = [Party(u, p) for u, p in demo_users] if settings.local_provider else []
         meta = metadata or ProviderMetadata(settings.issuer, "", "", "")
         return cls(
             app_url=settings.app_url,
@@ -100,7 +81,7 @@ class Target:
             local=settings.local_provider,
             victim=users[0] if len(users) > 1 else None,
             attacker=users[1] if len(users) > 1 else None,
-            public_rotation_grace=settings.public_refresh_grace_seconds,
+            public_rotation_grace=public_rotation_grace,
             own_access_token=own_access_token,
             timeout=settings.http_timeout,
         )

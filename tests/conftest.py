@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page
 from local_cognito.keys import KeyRing, SigningKey
 from tests.support import Stack, build_stack, start_redis, stop
 from tests.support.browser import PROJECTOR, SCREENS
+from tests.support.flows import FlowLab, build_flow_lab
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -38,20 +39,31 @@ def other_key() -> SigningKey:
     return SigningKey.generate()
 
 
+def over_the_wire(request: pytest.FixtureRequest) -> bool:
+    """Real servers on loopback ports for a Chromium test, an end-to-end test (`@pytest.mark.e2e`) and a test
+    that needs a socket (`@pytest.mark.live`); in-process apps (tests/support/inproc.py) for the rest."""
+    if {"page", "context", "browser"} & set(request.fixturenames):  # Chromium needs a real server to talk to
+        return True
+    return any(request.node.get_closest_marker(name) for name in ("browser", "e2e", "live"))
+
+
 @pytest.fixture
-def stack(tmp_path, key_dir) -> Iterator[Stack]:
-    s = build_stack(tmp_path, key_dir)
+def stack(request, tmp_path, key_dir) -> Iterator[Stack]:
+    """The app and the local provider: the same apps in-process, or on real loopback ports (over_the_wire)."""
+    s = build_stack(tmp_path, key_dir, live=over_the_wire(request))
     yield s
     s.app_server.stop()
     s.provider_server.stop()
 
 
 @pytest.fixture
-def make_stack(tmp_path, key_dir) -> Iterator[Callable[..., Stack]]:
-    """Build a stack with extra environment or Settings overrides."""
+def make_stack(request, tmp_path, key_dir) -> Iterator[Callable[..., Stack]]:
+    """Build a stack with extra environment or Settings overrides (in-process unless over_the_wire)."""
     stacks: list[Stack] = []
+    live = over_the_wire(request)
 
     def make(env: dict | None = None, **overrides) -> Stack:
+        overrides.setdefault("live", live)
         s = build_stack(tmp_path / f"s{len(stacks)}", key_dir, env, **overrides)
         stacks.append(s)
         return s
@@ -60,6 +72,14 @@ def make_stack(tmp_path, key_dir) -> Iterator[Callable[..., Stack]]:
     for s in stacks:
         s.app_server.stop()
         s.provider_server.stop()
+
+
+@pytest.fixture
+def flow_lab(tmp_path, key_dir) -> Iterator[FlowLab]:
+    """The flows without the app: the local provider in-process, a dict session, a trace that keeps notes."""
+    lab = build_flow_lab(tmp_path, key_dir)
+    yield lab
+    lab.provider.stop()
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def test_valid_access_token_returns_the_identity(stack, tokens):
     response = me(stack, tokens["access_token"])
     assert response.status_code == 200
     body = response.json()
-    assert body["principal"] == f"{stack.settings.issuer}|{body['sub']}"
+    assert body["principal"] == f"{stack.settings.client.issuer}|{body['sub']}"
     assert body["username"] == "demo"
     assert body["scopes"] == ["openid", "email", "profile"]
     assert body["groups"] == ["flow-lab-demo"]

@@ -240,6 +240,7 @@ def test_an_encoded_line_break_stays_in_the_path_never_a_header(listed, api, htt
     assert got["path"] == "/api/echo%0D%0AX-Injected:%20yes" and "x-injected" not in got["headers"]
 
 
+@pytest.mark.live  # /call connects to the address it checked, by socket: the provider must listen on its port
 def test_the_providers_own_endpoints_are_refused_even_when_listed(listed, api, http):
     listed.app.extensions["settings"] = replace(
         listed.settings, api_call_allowlist=parse_allowlist(listed.provider_url)

@@ -38,7 +38,12 @@ EXPECTED = {
 
 
 def run(stack, number: int) -> Lab:
-    target = Target.of(stack.settings, stack.client.metadata())
+    target = Target.of(
+        stack.settings.client,
+        stack.client.metadata(),
+        demo_users=stack.settings.demo_users,
+        public_rotation_grace=stack.settings.public_refresh_grace_seconds,
+    )
     assert scripts.unavailable(number, target, signed_in=False) == ""
     lab = Lab(target, number)
     assert advance(lab, scripts.moves(number, target), presenting=False) is None
@@ -185,8 +190,8 @@ def test_what_a_run_records_is_redacted(stack):
         lab = run(stack, number)
         recorded = str([e.to_dict() for e in lab.entries])
         for secret in (
-            stack.settings.client_secret,
-            stack.settings.m2m_client_secret,
+            stack.settings.client.client_secret,
+            stack.settings.client.m2m_client_secret,
             "FlowLab-demo-1",
             "FlowLab-alice-1",
             *stack.pool.refresh_tokens,
@@ -269,7 +274,12 @@ def test_codes_never_redeemed_do_not_pile_up_at_the_local_provider(stack):
 def test_a_run_past_its_deadline_sends_nothing_more(stack):
     """A slow app or provider must not hold a worker: after the run's deadline the scripted browsers send
     nothing, and the run ends with a ClientError the page reports (cleanup still runs)."""
-    target = Target.of(stack.settings, stack.client.metadata())
+    target = Target.of(
+        stack.settings.client,
+        stack.client.metadata(),
+        demo_users=stack.settings.demo_users,
+        public_rotation_grace=stack.settings.public_refresh_grace_seconds,
+    )
     lab = Lab(target, 7)
     for browser in lab.browsers.values():
         browser.deadline = 0.0  # long past

@@ -66,7 +66,7 @@ def run_attack(page: Page, stack, number: int) -> None:
     html = page.content()
     assert not any(secret in html for secret in SECRETS)
     assert not JWT_RE.search(html), "a full token reached the page"
-    assert stack.settings.client_secret not in html and stack.settings.m2m_client_secret not in html
+    assert stack.settings.client.client_secret not in html and stack.settings.client.m2m_client_secret not in html
 
 
 @pytest.mark.parametrize("numbers", [(1, 2, 3), (7, 10), (4, 5, 6)], ids=["code", "front-channel", "implicit"])

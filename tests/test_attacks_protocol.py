@@ -102,7 +102,7 @@ def test_deeply_nested_provider_replies_are_a_502(make_stack, http, caplog, path
     caplog.set_level(logging.INFO)
     stack = make_stack()
     if path == "discovery":
-        path = urlsplit(stack.settings.issuer).path + "/.well-known/openid-configuration"
+        path = urlsplit(stack.settings.client.issuer).path + "/.well-known/openid-configuration"
     stack.rewriter.faults[path] = answer(deep(5000))
     login = path == "/oauth2/token"
     response = stack.login(http) if login else http.get(stack.url + "/login", allow_redirects=False)

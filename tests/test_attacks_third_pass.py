@@ -110,7 +110,7 @@ def test_4_non_finite_times_are_invalid_times_not_500s(stack, http):
     header = {"alg": "RS256", "kid": "k"}
     for claim in ("exp", "iat", "auth_time"):
         for value in ("NaN", "1e400", "-Infinity"):  # JSON parsers read these; 1e400 becomes infinity
-            claims = {"iss": stack.settings.issuer, "sub": "s", "token_use": "id", "aud": "a"}
+            claims = {"iss": stack.settings.client.issuer, "sub": "s", "token_use": "id", "aud": "a"}
             claims |= {"exp": 2000000000, "iat": 1000, claim: "TIME"}
             token = unsigned(header, json.dumps(claims).replace('"TIME"', value))
             response = inspect(stack, http, token)

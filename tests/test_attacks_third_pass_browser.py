@@ -23,7 +23,7 @@ def attacker_page(stack, username: str, password: str) -> str:
     """A page on another port of 127.0.0.1 that signs its visitor in to the provider as `username`."""
     fields = {
         "response_type": "code",
-        "client_id": stack.settings.client_id,
+        "client_id": stack.settings.client.client_id,
         "redirect_uri": stack.url + "/callback",
         "scope": "openid",
         "state": "attacker",

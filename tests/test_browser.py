@@ -32,7 +32,7 @@ def test_sign_in_through_the_login_page_and_read_the_dashboard(stack, page: Page
     expect(page.locator('#token-access [data-check="client_id"]')).to_have_class("check ok")
     expect(id_card.locator('[data-claim="exp"] .time')).to_contain_text("in 60 min")
     expect(page.locator("#refresh-token")).to_contain_text("present")
-    assert stack.settings.client_secret not in page.content()
+    assert stack.settings.client.client_secret not in page.content()
     assert errors == []
 
     page.get_by_role("button", name="Sign out").click()

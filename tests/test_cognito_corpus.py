@@ -145,7 +145,7 @@ def token_call(stack, form: dict, client: dict | None = None) -> requests.Respon
 
 def test_local_discovery_matches(stack):
     doc = corpus("discovery.json")
-    local = requests.get(stack.settings.issuer + "/.well-known/openid-configuration").json()
+    local = requests.get(stack.settings.client.issuer + "/.well-known/openid-configuration").json()
     assert deliberate_in_readme(doc["local_differences"]) == {}
     assert differences(doc["value"], local, doc["optional_keys"]) == []  # revocation and auth methods included
     # captured live documents advertise exactly code and token (issue 21 item 14: no "token id_token")
@@ -157,7 +157,7 @@ def test_local_discovery_matches(stack):
 
 def test_local_jwks_matches(stack):
     doc = corpus("jwks.json")["value"]
-    local = requests.get(stack.settings.issuer + "/.well-known/jwks.json").json()
+    local = requests.get(stack.settings.client.issuer + "/.well-known/jwks.json").json()
     assert list(local) == ["keys"] and len(local["keys"]) == len(doc["keys"]) == 2
     for key in local["keys"]:
         assert differences(doc["keys"][0], key) == []
@@ -339,8 +339,9 @@ def resign(stack, name: str, *, access_token: str | None = None, drop: tuple = (
     shift = now - claims["iat"]
     for key in ("exp", "iat", "auth_time"):
         claims[key] += shift
-    claims["iss"] = stack.settings.issuer
-    client_id = machine(stack)["client_id"] if name.startswith("client_credentials") else stack.settings.client_id
+    claims["iss"] = stack.settings.client.issuer
+    web_client = stack.settings.client.client_id
+    client_id = machine(stack)["client_id"] if name.startswith("client_credentials") else web_client
     claims["aud" if name.endswith("_id") else "client_id"] = client_id
     if name.startswith("client_credentials"):
         claims["sub"] = client_id
@@ -386,7 +387,7 @@ def test_an_implicit_id_token_without_at_hash_is_refused_clearly(stack):
 
 def test_the_client_accepts_a_client_credentials_token(stack):
     token = resign(stack, "client_credentials_access")
-    assert stack.settings.m2m_client_id == machine(stack)["client_id"]
+    assert stack.settings.client.m2m_client_id == machine(stack)["client_id"]
     assert stack.client.presets.machine.verify_access(token).ok
 
 
@@ -477,11 +478,12 @@ def test_the_client_parses_both_discovery_documents(stack):
 def test_the_doctor_flags_the_discovery_document_without_a_domain(make_stack):
     stack = make_stack()
     doc = corpus("discovery-without-domain.json")["value"]
-    text = json.dumps(doc).replace(doc["issuer"], stack.settings.issuer)
+    text = json.dumps(doc).replace(doc["issuer"], stack.settings.client.issuer)
     # the endpoints stay on the cognito-idp host, as Cognito lists them without a domain
-    text = text.replace(json.dumps(stack.settings.issuer + "/authorize"), json.dumps(doc["authorization_endpoint"]))
+    authorize = json.dumps(stack.settings.client.issuer + "/authorize")
+    text = text.replace(authorize, json.dumps(doc["authorization_endpoint"]))
     stack.rewriter.faults[DISCOVERY_PATH] = answer(text)
-    found = {f.name: f for f in doctor.run(stack.settings, stack.client.http)}
+    found = {f.name: f for f in doctor.run(stack.settings.client, stack.client.http)}
     assert found["domain"].status == "fail" and "has no domain" in found["domain"].message
 
 

@@ -234,13 +234,13 @@ def test_env_is_written_keeping_what_was_there_and_read_back(aws, cli, tmp_path)
     settings = load_settings({**values, "INSTANCE_PATH": str(tmp_path / "instance")})
     # issue 21: a new pool gets the UPDATED issuer (AWS's recommendation), read back and written to .env
     assert values["COGNITO_ISSUER_TYPE"] == "UPDATED"
-    assert settings.issuer == f"https://issuer-cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
-    assert settings.is_cognito and not settings.local_provider
-    assert settings.client_id == client_named(aws, pool["Id"], "cognito-flow-lab-web")["ClientId"]
-    assert settings.cognito_domain == "https://flow-lab-env.auth.eu-west-1.amazoncognito.com"
-    assert settings.m2m_client_id == client_named(aws, pool["Id"], "cognito-flow-lab-machine")["ClientId"]
-    assert settings.public_client_id == client_named(aws, pool["Id"], "cognito-flow-lab-spa")["ClientId"]
-    assert settings.resource_scopes == ("flowlab-api/read", "flowlab-api/write")
+    assert settings.client.issuer == f"https://issuer-cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
+    assert settings.client.is_cognito and not settings.client.local_provider
+    assert settings.client.client_id == client_named(aws, pool["Id"], "cognito-flow-lab-web")["ClientId"]
+    assert settings.client.cognito_domain == "https://flow-lab-env.auth.eu-west-1.amazoncognito.com"
+    assert settings.client.m2m_client_id == client_named(aws, pool["Id"], "cognito-flow-lab-machine")["ClientId"]
+    assert settings.client.public_client_id == client_named(aws, pool["Id"], "cognito-flow-lab-spa")["ClientId"]
+    assert settings.client.resource_scopes == ("flowlab-api/read", "flowlab-api/write")
     assert cli.env_file.stat().st_mode & 0o777 == 0o600
 
 
@@ -709,7 +709,7 @@ def test_a_reused_pool_keeps_its_issuer_form_and_the_app_follows_it(aws, cli, tm
     values = dotenv_values(cli.env_file)
     assert values["COGNITO_ISSUER_TYPE"] == "ORIGINAL"
     settings = load_settings({**values, "INSTANCE_PATH": str(tmp_path / "i")})
-    assert settings.issuer == f"https://cognito-idp.{REGION}.amazonaws.com/{values['COGNITO_USER_POOL_ID']}"
+    assert settings.client.issuer == f"https://cognito-idp.{REGION}.amazonaws.com/{values['COGNITO_USER_POOL_ID']}"
     assert "CreateUserPool" not in cli.idp.calls  # a reused pool is never changed
 
 
@@ -732,7 +732,7 @@ def test_setup_lets_the_api_take_the_machine_clients_tokens_and_keeps_other_ids(
     values = dotenv_values(cli.env_file)
     assert values["API_ALLOWED_CLIENT_IDS"].split() == ["someone-elses-client", values["M2M_CLIENT_ID"]]
     settings = load_settings({**values, "INSTANCE_PATH": str(cli.state.parent)})
-    assert values["M2M_CLIENT_ID"] in settings.api_allowed_client_ids
+    assert values["M2M_CLIENT_ID"] in settings.client.api_allowed_client_ids
 
 
 def test_repair_adds_what_the_app_needs_and_keeps_what_the_user_added(aws, cli, moto_like_aws):

@@ -16,8 +16,8 @@ def env(tmp_path) -> dict:
 
 def test_pool_id_gives_cognito_issuer_and_region(env):
     s = load_settings({**env, "COGNITO_USER_POOL_ID": "eu-west-1_AbC123", "OAUTH_CLIENT_ID": "c"})
-    assert s.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
-    assert s.is_cognito and not s.local_provider
+    assert s.client.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    assert s.client.is_cognito and not s.client.local_provider
     s = load_settings(
         {
             **env,
@@ -26,25 +26,25 @@ def test_pool_id_gives_cognito_issuer_and_region(env):
             "OAUTH_CLIENT_ID": "c",
         }
     )
-    assert s.issuer.startswith("https://cognito-idp.us-east-2.amazonaws.com/")
+    assert s.client.issuer.startswith("https://cognito-idp.us-east-2.amazonaws.com/")
 
 
 def test_defaults(env):
     s = load_settings({**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"})
-    assert s.scopes == ("openid", "email", "profile")
-    assert s.client_auth == "client_secret_basic"
-    assert s.app_url == "http://localhost:5000"
-    assert s.redirect_uri == "http://localhost:5000/callback"
-    assert s.implicit_redirect_uri == "http://localhost:5000/implicit/callback"
+    assert s.client.scopes == ("openid", "email", "profile")
+    assert s.client.client_auth == "client_secret_basic"
+    assert s.client.app_url == "http://localhost:5000"
+    assert s.client.redirect_uri == "http://localhost:5000/callback"
+    assert s.client.implicit_redirect_uri == "http://localhost:5000/implicit/callback"
     assert s.session_backend == "cachelib"
-    assert not s.is_cognito and not s.secure_cookies
-    assert s.jwks_max_age == 600
+    assert not s.client.is_cognito and not s.secure_cookies
+    assert s.client.jwks_max_age == 600
     assert s.trusted_hosts == ["localhost", "127.0.0.1"]
 
 
 def test_jwks_max_age_and_trusted_hosts(env):
     base = {**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"}
-    assert load_settings({**base, "JWKS_MAX_AGE": "60"}).jwks_max_age == 60
+    assert load_settings({**base, "JWKS_MAX_AGE": "60"}).client.jwks_max_age == 60
     public = load_settings({**base, "APP_URL": "https://lab.example.com"})
     assert public.trusted_hosts == ["lab.example.com"]
 
@@ -84,7 +84,7 @@ def test_bad_values_name_the_setting(env, extra, names):
 def test_http_issuer_allowed_on_loopback(env):
     for host in ("localhost", "127.0.0.1"):
         s = load_settings({**env, "OAUTH_ISSUER": f"http://{host}:9000/pool", "OAUTH_CLIENT_ID": "c"})
-        assert s.issuer == f"http://{host}:9000/pool"
+        assert s.client.issuer == f"http://{host}:9000/pool"
 
 
 def test_cognito_domain_gets_https(env):
@@ -96,13 +96,13 @@ def test_cognito_domain_gets_https(env):
             "COGNITO_DOMAIN": "x.auth.eu-west-1.amazoncognito.com",
         }
     )
-    assert s.cognito_domain == "https://x.auth.eu-west-1.amazoncognito.com"
+    assert s.client.cognito_domain == "https://x.auth.eu-west-1.amazoncognito.com"
 
 
 def test_local_provider_when_nothing_is_configured(env, tmp_path):
     not_started = load_settings(env)  # the local provider has not written its file yet
-    assert not_started.local_provider and not_started.client_id == ""
-    assert not_started.issuer == "http://127.0.0.1:5055/us-east-1_LocalDemo"
+    assert not_started.client.local_provider and not_started.client.client_id == ""
+    assert not_started.client.issuer == "http://127.0.0.1:5055/us-east-1_LocalDemo"
     (tmp_path / "local_cognito.json").write_text(
         json.dumps(
             {
@@ -113,8 +113,8 @@ def test_local_provider_when_nothing_is_configured(env, tmp_path):
         )
     )
     s = load_settings(env)
-    assert s.local_provider and s.is_cognito
-    assert (s.issuer, s.client_id, s.client_secret) == (
+    assert s.client.local_provider and s.client.is_cognito
+    assert (s.client.issuer, s.client.client_id, s.client.client_secret) == (
         "http://127.0.0.1:5055/us-east-1_LocalDemo",
         "abc",
         "shh",
@@ -149,7 +149,10 @@ def test_cognito_issuer_helper():
 
 
 def test_before_the_local_provider_starts_its_issuer_follows_local_cognito_port(env):
-    assert load_settings({**env, "LOCAL_COGNITO_PORT": "6123"}).issuer == "http://127.0.0.1:6123/us-east-1_LocalDemo"
+    assert (
+        load_settings({**env, "LOCAL_COGNITO_PORT": "6123"}).client.issuer
+        == "http://127.0.0.1:6123/us-east-1_LocalDemo"
+    )
 
 
 def test_the_local_provider_writes_the_pool_file_the_app_reads(tmp_path):
@@ -192,9 +195,11 @@ POOL = {"COGNITO_USER_POOL_ID": "eu-west-1_AbC123", "OAUTH_CLIENT_ID": "abc"}
 
 def test_the_updated_issuer_form(env):
     settings = load_settings({**env, **POOL, "COGNITO_ISSUER_TYPE": "UPDATED"})
-    assert settings.issuer == "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
-    assert settings.discovery_url == settings.issuer + "/.well-known/openid-configuration"
-    assert load_settings({**env, **POOL}).issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    assert settings.client.issuer == "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    assert settings.client.discovery_url == settings.client.issuer + "/.well-known/openid-configuration"
+    assert (
+        load_settings({**env, **POOL}).client.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    )
 
 
 def test_oauth_issuer_of_the_other_form_says_which_setting_to_change(env):
@@ -202,7 +207,8 @@ def test_oauth_issuer_of_the_other_form_says_which_setting_to_change(env):
     with pytest.raises(ConfigError) as refused:
         load_settings({**env, **POOL, "OAUTH_ISSUER": updated})
     assert "set COGNITO_ISSUER_TYPE=UPDATED instead" in str(refused.value)
-    assert load_settings({**env, **POOL, "OAUTH_ISSUER": updated, "COGNITO_ISSUER_TYPE": "updated"}).issuer == updated
+    both = load_settings({**env, **POOL, "OAUTH_ISSUER": updated, "COGNITO_ISSUER_TYPE": "updated"})
+    assert both.client.issuer == updated
     with pytest.raises(ConfigError, match="must be ORIGINAL or UPDATED"):
         load_settings({**env, **POOL, "COGNITO_ISSUER_TYPE": "NEW"})
 
@@ -213,13 +219,13 @@ def test_oauth_issuer_of_the_other_form_says_which_setting_to_change(env):
 def test_discovery_comes_from_an_endpoint_override_only_on_loopback(env, variable):
     """An emulator (MiniStack) serves the AWS-form issuer from http://127.0.0.1:PORT/{pool}."""
     settings = load_settings({**env, **POOL, variable: "http://127.0.0.1:4566/"})
-    assert settings.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"  # what tokens carry
-    assert settings.discovery_url == "http://127.0.0.1:4566/eu-west-1_AbC123/.well-known/openid-configuration"
+    assert settings.client.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"  # what tokens carry
+    assert settings.client.discovery_url == "http://127.0.0.1:4566/eu-west-1_AbC123/.well-known/openid-configuration"
     # an override elsewhere is AWS itself (a VPC or FIPS endpoint for boto3): discovery stays at the issuer
     remote = load_settings({**env, **POOL, variable: "https://cognito-idp-fips.eu-west-1.amazonaws.com"})
-    assert remote.discovery_url == remote.issuer + "/.well-known/openid-configuration"
+    assert remote.client.discovery_url == remote.client.issuer + "/.well-known/openid-configuration"
     # and without a pool id the override means nothing to the app
     plain = load_settings(
         {**env, "OAUTH_ISSUER": "https://login.example.com", "OAUTH_CLIENT_ID": "x", variable: "http://127.0.0.1:4566"}
     )
-    assert plain.discovery_url == "https://login.example.com/.well-known/openid-configuration"
+    assert plain.client.discovery_url == "https://login.example.com/.well-known/openid-configuration"

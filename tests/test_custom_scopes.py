@@ -66,7 +66,7 @@ def test_required_scope_must_be_one_scope_token(tmp_path, bad):
     env = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "API_REQUIRED_SCOPE": bad}
     with pytest.raises(ConfigError, match=r"API_REQUIRED_SCOPE=.* must be one scope"):
         load_settings(env)
-    assert load_settings({**env, "API_REQUIRED_SCOPE": SCOPE}).api_required_scope == SCOPE
+    assert load_settings({**env, "API_REQUIRED_SCOPE": SCOPE}).client.api_required_scope == SCOPE
 
 
 def dashboard_text(stack, http) -> str:

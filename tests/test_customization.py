@@ -53,7 +53,7 @@ def claims_of(token: str) -> dict:
 
 def record(stack, token: str) -> requests.Response:
     jti = claims_of(token)["jti"]
-    return requests.get(f"{stack.settings.issuer}/flowlab/token-customization/{jti}", timeout=5)
+    return requests.get(f"{stack.settings.client.issuer}/flowlab/token-customization/{jti}", timeout=5)
 
 
 # -- at the provider, over HTTP ----------------------------------------------------------------------------
@@ -108,7 +108,8 @@ def test_client_credentials_are_customized_by_v3_only(make_stack):
 
 
 def test_the_record_endpoint_knows_only_its_own_tokens(stack):
-    assert requests.get(stack.settings.issuer + "/flowlab/token-customization/nope", timeout=5).status_code == 404
+    unknown = stack.settings.client.issuer + "/flowlab/token-customization/nope"
+    assert requests.get(unknown, timeout=5).status_code == 404
     other = stack.provider_url + "/us-east-1_Other/flowlab/token-customization/x"
     assert requests.get(other, timeout=5).status_code == 404
 
@@ -189,11 +190,11 @@ def test_the_client_reads_the_record_and_marks_claims(make_stack, http):
     stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
     tokens = stack.login_tokens(http)
     id_claims = claims_of(tokens["id_token"])
-    found = fetch_customization(Http(timeout=5), stack.settings.issuer, id_claims["jti"])
+    found = fetch_customization(Http(timeout=5), stack.settings.client.issuer, id_claims["jti"])
     marks = customization_marks(id_claims, "id", found)
     assert marks["exact"] and marks["claims"] == {"tenant": "added", "plan": "added", "cognito:groups": "overridden"}
     assert marks["suppressed"] == ["email_verified"]
-    assert fetch_customization(Http(timeout=5), stack.settings.issuer, "unknown-jti") is None
+    assert fetch_customization(Http(timeout=5), stack.settings.client.issuer, "unknown-jti") is None
 
 
 def test_without_a_record_only_claims_outside_cognitos_set_are_marked():

@@ -16,7 +16,7 @@ DISCOVERY = "/us-east-1_LocalDemo/.well-known/openid-configuration"
 
 
 def findings(stack, browser_host=None) -> dict:
-    return {f.name: f for f in doctor.run(stack.settings, stack.client.http, browser_host)}
+    return {f.name: f for f in doctor.run(stack.settings.client, stack.client.http, browser_host)}
 
 
 def test_a_good_configuration_passes(stack):
@@ -37,7 +37,7 @@ def test_a_good_configuration_passes(stack):
 
 def test_wrong_issuer(make_stack):
     stack = make_stack()
-    doc = requests.get(stack.settings.issuer + "/.well-known/openid-configuration").json()
+    doc = requests.get(stack.settings.client.issuer + "/.well-known/openid-configuration").json()
     doc["issuer"] = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Elsewhere"
     stack.rewriter.faults[DISCOVERY] = answer(json.dumps(doc))
     result = findings(stack)
@@ -68,7 +68,7 @@ def test_implicit_grant_disabled_is_a_warning(make_stack):
 
 def test_unsupported_client_auth_method(make_stack):
     stack = make_stack({"OAUTH_CLIENT_AUTH": "client_secret_post"})
-    doc = requests.get(stack.settings.issuer + "/.well-known/openid-configuration").json()
+    doc = requests.get(stack.settings.client.issuer + "/.well-known/openid-configuration").json()
     doc["token_endpoint_auth_methods_supported"] = ["client_secret_basic"]
     stack.rewriter.faults[DISCOVERY] = answer(json.dumps(doc))
     result = findings(stack)
@@ -98,17 +98,17 @@ def test_wrong_secret(make_stack):
 
 def test_clock_skew(make_stack):
     stack = make_stack()
-    ahead = {f.name: f for f in doctor.run(stack.settings, stack.client.http, now=time.time() + 3600)}
+    ahead = {f.name: f for f in doctor.run(stack.settings.client, stack.client.http, now=time.time() + 3600)}
     assert ahead["clock"].status == "fail" and re.search(r"\b360\d s ahead of", ahead["clock"].message)
-    behind = {f.name: f for f in doctor.run(stack.settings, stack.client.http, now=time.time() - 45)}
+    behind = {f.name: f for f in doctor.run(stack.settings.client, stack.client.http, now=time.time() - 45)}
     assert behind["clock"].status == "warn" and "behind" in behind["clock"].message
 
 
 def test_localhost_versus_127_cookie_trap(make_stack):
     stack = make_stack(app_url="http://localhost:5000")
-    trap = doctor.cookie_trap(stack.settings, "127.0.0.1:5000")
+    trap = doctor.cookie_trap(stack.settings.client, "127.0.0.1:5000")
     assert trap.status == "fail" and "http://localhost:5000" in trap.fix
-    assert doctor.cookie_trap(stack.settings, "localhost:5000").status == "pass"
+    assert doctor.cookie_trap(stack.settings.client, "localhost:5000").status == "pass"
 
 
 def test_doctor_page_and_cli(make_stack, http):
@@ -124,13 +124,13 @@ def test_doctor_page_and_cli(make_stack, http):
     result = stack.app.test_cli_runner().invoke(args=["doctor"])
     assert result.exit_code == 1
     assert "FAIL  redirect_uri" in result.output and "fix: Add http://localhost:5999/callback" in result.output
-    assert stack.settings.client_secret not in result.output + page.text
+    assert stack.settings.client.client_secret not in result.output + page.text
 
 
 def test_a_pool_without_a_domain_fails_with_the_fix(make_stack):
     """Without a domain, Cognito's discovery lists endpoints on the cognito-idp host (SO 47664727)."""
     stack = make_stack()
-    doc = requests.get(stack.settings.issuer + "/.well-known/openid-configuration").json()
+    doc = requests.get(stack.settings.client.issuer + "/.well-known/openid-configuration").json()
     base = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_LocalDemo"
     doc.update(authorization_endpoint=f"{base}/authorize", token_endpoint=f"{base}/token")
     doc.update(userinfo_endpoint=f"{base}/userInfo")

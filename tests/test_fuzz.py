@@ -39,7 +39,7 @@ def test_fuzz_api_bearer_tokens(stack, http, signed_in):
         elif kind == "unsigned":
             value = "Bearer " + unsigned(data.draw(headers), data.draw(claims), data.draw(b64chars))
         elif kind == "signed":  # a valid signature over hostile claims
-            payload = {"iss": stack.settings.issuer, "token_use": "access", **data.draw(claims)}
+            payload = {"iss": stack.settings.client.issuer, "token_use": "access", **data.draw(claims)}
             body = json.dumps(payload, allow_nan=True)
             value = "Bearer " + jws.sign(body.encode(), key.signer(), headers={"kid": key.kid}, algorithm="RS256")
         else:

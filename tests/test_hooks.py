@@ -3,6 +3,7 @@ request carries between them is one typed object in `g` (views/request_state.py)
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -87,3 +88,33 @@ def test_the_request_state_is_one_object_per_request(app):
         assert state.user is None and state.csrf_seed is None and state.connect_src == () and not state.store_down
     with app.test_request_context("/"):
         assert request_state.current() is not state
+
+
+def test_templates_get_only_the_settings_they_show(app):
+    """Issue 20.3: the template global `settings` is the pages' view of the settings, with no secret in reach:
+    not the client secrets, SECRET_KEY or REDIS_URL (which may carry a password)."""
+    shown = app.jinja_env.globals["settings"]
+    assert isinstance(shown, hooks.PageSettings)
+    settings = app.extensions["settings"]
+    client = settings.client
+    secrets = {client.client_secret, client.m2m_client_secret, settings.secret_key, settings.redis_url}
+    values = [str(v) for v in dataclasses.asdict(shown).values()]
+    assert not any(secret and secret in value for secret in secrets for value in values)
+    for name in ("client_secret", "m2m_client_secret", "secret_key", "redis_url", "client"):
+        assert not hasattr(shown, name), name
+    # a page renders with it as before: the home page's configuration card
+    page = app.test_client().get("/").text
+    assert settings.client.client_id in page and settings.client.redirect_uri in page
+
+
+def test_every_setting_a_template_reads_is_one_the_pages_are_given():
+    """Jinja reads a missing attribute as empty, silently: a template naming `settings.x` that PageSettings does
+    not have would hide its part of the page (the dashboard's /call link did, once)."""
+    fields = {f.name for f in dataclasses.fields(hooks.PageSettings)}
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    read = {
+        (path.name, name)
+        for path in templates.glob("*.html")
+        for name in re.findall(r"\bsettings\.([a-z0-9_]+)", path.read_text(encoding="utf-8"))
+    }
+    assert read and {(page, name) for page, name in read if name not in fields} == set()

@@ -13,6 +13,9 @@ import pytest
 from jose import jws
 
 from config import load_settings
+from flows import keys as session_keys
+from flows.keys import KEPT_ACROSS_LOGIN, SCREEN, SIGN_IN
+from flows.state import Screen, SignIn, is_signed_in
 from lab import doctor
 from lab.compare import code_run_record, compare_rows, implicit_run_record, spa_run_record
 from lab.lifecycle import NOTES, claim_diff, diff_summary, duration_words, shorten
@@ -48,8 +51,6 @@ from oauth.tokens import (
 )
 from tracing import exports
 from tracing.model import Step
-from views import session_keys
-from views.signin import KEPT_ACROSS_LOGIN, SESSION_KEY, SignIn, is_signed_in
 
 NOW = 1_800_000_000.0
 
@@ -207,7 +208,7 @@ def test_compare_says_what_a_copied_refresh_token_can_do_in_each_flow():
 @pytest.fixture
 def settings(tmp_path):
     env = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "APP_URL": "http://localhost:5000"}
-    return load_settings({**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"})
+    return load_settings({**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"}).client
 
 
 def test_doctor_cookie_trap(settings):
@@ -284,21 +285,39 @@ def signed_in(tokens: dict, claims: dict, now: int = 1) -> SignIn:
 
 
 def test_a_sign_in_is_stored_as_a_plain_dict_and_read_back():
+    """The sign-in keeps tokens and identity; what the dashboard shows (the token response, the latest action)
+    is the screen state under its own key (issue 20.9: a dashboard click no longer rewrites the tokens)."""
     user = signed_in(TOKENS, {"sub": "u-1"}, now=1000)
     session: dict = {}
-    user.save(session, "refresh")
-    stored = session[SESSION_KEY]
+    user.save(session)
+    Screen.for_tokens(TOKENS).save(session, "refresh")
+    stored, screen = session[SIGN_IN], session[SCREEN]
     assert type(stored) is dict and json.loads(json.dumps(stored)) == stored  # what Flask-Session serialises
-    assert stored["access_token"] == "a.b.c" and stored["sub"] == "u-1" and stored["last_action"] == "refresh"
-    assert stored["token_response"]["refresh_token"] != "r"  # shortened for display: never the refresh token
+    assert type(screen) is dict and json.loads(json.dumps(screen)) == screen
+    assert stored["access_token"] == "a.b.c" and stored["sub"] == "u-1" and screen["last_action"] == "refresh"
+    assert screen["token_response"]["refresh_token"] != "r"  # shortened for display: never the refresh token
+    assert not {"last_action", "token_response", "last_refresh", "userinfo", "api_call"} & set(stored)
     assert stored["id_checks"][1] == {"name": "nonce", "passed": False, "detail": "nonce 'm' is not the one sent"}
     assert SignIn.from_session(session) == user and is_signed_in(session)
+    assert (
+        Screen.load(session).last_action == "refresh"
+        and Screen.load(session).token_response == screen["token_response"]
+    )
     assert "a.b.c" not in repr(user) and "'r'" not in repr(user)  # tokens stay out of logs
 
 
 def test_a_sign_in_from_an_older_layout_takes_the_defaults():
-    user = SignIn.from_session({SESSION_KEY: {"flow": "code", "access_token": "t", "future_key": 1}})
-    assert user is not None and user.login_at == 0 and user.last_refresh is None and not user.refresh_revoked
+    user = SignIn.from_session({SIGN_IN: {"flow": "code", "access_token": "t", "future_key": 1}})
+    assert user is not None and user.login_at == 0 and not user.refresh_revoked
+    assert Screen.load({SCREEN: {"future_key": 1}}).last_refresh is None
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [None, "a string", ["last_action"], {"last_refresh": "ok"}, {"last_action": 5}, {"token_response": "x"}],
+)
+def test_a_malformed_screen_state_reads_as_a_blank_screen(stored):
+    assert Screen.load({SCREEN: stored}) == Screen()
 
 
 @pytest.mark.parametrize(
@@ -315,7 +334,6 @@ def test_a_sign_in_from_an_older_layout_takes_the_defaults():
         {"flow": "code", "access_token": "t", "login_at": "yesterday"},
         {"flow": "code", "access_token": "t", "login_at": True},
         {"flow": "code", "access_token": "t", "refresh_token": ["r"]},
-        {"flow": "code", "access_token": "t", "last_refresh": "ok"},
         {"flow": "code", "access_token": "t", "refresh_revoked": "yes"},
         {"flow": "code", "access_token": "t", "expires_in": False},
         {"flow": "code", "access_token": "t", "access_checks": "passed"},
@@ -326,8 +344,8 @@ def test_a_sign_in_from_an_older_layout_takes_the_defaults():
     ],
 )
 def test_a_malformed_stored_sign_in_reads_as_signed_out(stored):
-    assert SignIn.from_session({SESSION_KEY: stored}) is None
-    assert not is_signed_in({SESSION_KEY: stored})
+    assert SignIn.from_session({SIGN_IN: stored}) is None
+    assert not is_signed_in({SIGN_IN: stored})
 
 
 def test_a_sign_in_in_progress_and_the_compare_runs_survive_the_login():
@@ -340,24 +358,24 @@ def test_a_sign_in_keeps_its_verified_issuer_and_the_checks_made_on_its_tokens()
     assert signed_in(TOKENS, {"sub": "u-1", "iss": 5}).iss is None
     session: dict = {}
     user.save(session)  # what the sign-in verified is kept as it was said, a failed check included
-    assert SignIn.from_session(session) == user and "nonce" not in session[SESSION_KEY]
+    assert SignIn.from_session(session) == user and "nonce" not in session[SIGN_IN]
     for token in ("id_checks", "access_checks"):  # a token stored without its checks is never shown unverified
-        session[SESSION_KEY] = {**user.to_dict(), token: None}
+        session[SIGN_IN] = {**user.to_dict(), token: None}
         assert SignIn.from_session(session) is None
 
 
 @pytest.mark.parametrize("nonce", [None, "n"])
 def test_a_sign_in_stored_before_checks_were_kept_is_signed_out_unless_it_has_nothing_to_check(nonce):
     legacy = {"flow": "code", "access_token": "a.b.c", "id_token": "i.d.t", "nonce": nonce, "id_token_refreshed": False}
-    assert SignIn.from_session({SESSION_KEY: legacy}) is None
-    user = SignIn.from_session({SESSION_KEY: {"flow": "code", "access_token": "opaque", "nonce": nonce}})
+    assert SignIn.from_session({SIGN_IN: legacy}) is None
+    user = SignIn.from_session({SIGN_IN: {"flow": "code", "access_token": "opaque", "nonce": nonce}})
     assert user is not None and user.id_checks is user.access_checks is None and user.iss is None
 
 
 def test_every_session_key_is_named_once_and_read_by_type():
     keys = [v for v in vars(session_keys).values() if isinstance(v, session_keys.Key)]
-    names = [k.name for k in keys] + [session_keys.SIGN_IN, session_keys.TX]
-    assert len(names) == len(set(names)) and SESSION_KEY == session_keys.SIGN_IN == "auth"
+    names = [k.name for k in keys] + [session_keys.SIGN_IN, session_keys.SCREEN, session_keys.TX]
+    assert len(names) == len(set(names)) and SIGN_IN == session_keys.SIGN_IN == "auth"
     store: dict = {}
     session_keys.AUTO_REFRESH.set(True, store)
     assert store == {"auto_refresh": True} and session_keys.AUTO_REFRESH.get(store) is True

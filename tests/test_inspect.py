@@ -229,7 +229,7 @@ def test_provider_down_is_a_502(make_stack, http):
     rsa_like = ".".join(  # an RS256 token of the configured issuer: checking it needs the JWKS
         [
             part(b'{"alg":"RS256","kid":"x"}'),
-            part(json.dumps({"iss": stack.settings.issuer}).encode()),
+            part(json.dumps({"iss": stack.settings.client.issuer}).encode()),
             part(b"s" * 256),
         ]
     )

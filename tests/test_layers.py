@@ -54,7 +54,7 @@ def project_modules() -> set[str]:
 
 
 def test_the_project_modules_are_found():
-    assert {"app", "config", "signing", "oauth", "lab", "tracing", "views", "aws_setup", "local_cognito"} <= (
+    assert {"app", "config", "signing", "oauth", "lab", "tracing", "flows", "views", "aws_setup", "local_cognito"} <= (
         project_modules()
     )
 
@@ -93,15 +93,31 @@ def test_tracing_imports_nothing_above_it():
             assert not names & {"flask", "werkzeug"}, path
 
 
+def test_flows_are_free_of_flask_and_build_on_the_layers_below():
+    """flows/ (issue 20.1) is given the session, the trace and the client (flows/context.py's Context): it imports
+    no Flask and nothing of views/, app.py or config.py, only oauth/, lab/, tracing/ and signing.py."""
+    allowed = {"flows", "oauth", "lab", "tracing", "signing"}
+    for path, names in imports_of("flows").items():
+        assert not names & (project_modules() - allowed), (path, names & (project_modules() - allowed))
+        assert not names & {"flask", "werkzeug", "flask_session", "cachelib", "redis"}, path
+
+
+def test_only_views_and_app_build_on_flows():
+    """views/ adapts a request to a flow; nothing below the views imports flows/ (the layers only point down)."""
+    for folder in ("oauth", "lab", "tracing", "aws_setup", "attacks", "local_cognito"):
+        for path, names in imports_of(folder).items():
+            assert "flows" not in names, path
+
+
 def test_the_attack_lab_runner_talks_to_the_app_over_http_only():
     """attacks/ builds on oauth/, lab/ and tracing/'s redactor and exports; it never reaches into the app (Flask,
     views, settings) or the provider: both are attacked over HTTP, as any client would."""
     for path, names in imports_of("attacks").items():
-        assert not names & {"flask", "werkzeug", "views", "config", "local_cognito", "app"}, path
+        assert not names & {"flask", "werkzeug", "views", "flows", "config", "local_cognito", "app"}, path
 
 
 def test_the_client_side_and_the_local_provider_never_import_each_other():
-    client_side = ("oauth", "lab", "tracing", "views", "attacks")
+    client_side = ("oauth", "lab", "tracing", "flows", "views", "attacks")
     for folder in client_side:
         for path, names in imports_of(folder).items():
             assert "local_cognito" not in names, path

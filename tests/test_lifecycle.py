@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from flows.keys import SIGN_IN
 from oauth.grants import logout_url
 from tests.support import answer, extract
-from views.signin import SESSION_KEY
 
 
 def refresh_token_of(stack) -> str:
@@ -148,7 +148,7 @@ def test_logout_revokes_clears_and_ends_the_provider_session(stack, http):
     location = response.headers["Location"]
     q = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
     assert location.startswith(stack.provider_url + "/logout?")
-    assert q == {"client_id": stack.settings.client_id, "logout_uri": stack.url + "/signed-out"}
+    assert q == {"client_id": stack.settings.client.client_id, "logout_uri": stack.url + "/signed-out"}
     assert stack.pool.refresh_tokens[token].revoked
     assert stack.session_json(http)["authenticated"] is False
     back = http.get(location, allow_redirects=False)  # the provider ends its own session
@@ -290,12 +290,12 @@ def edit_stored_sign_in(stack, http, change) -> None:
     cache = stack.app.config["SESSION_CACHELIB"]
     key = "flowlab:" + http.cookies["flowlab_session"]
     data = cache.get(key)
-    change(data[SESSION_KEY])
+    change(data[SIGN_IN])
     cache.set(key, data)
 
 
 def stored_sign_in(stack, http) -> dict:
-    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])[SESSION_KEY]
+    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])[SIGN_IN]
 
 
 def nonce_check(page: str) -> str:
@@ -307,7 +307,7 @@ def nonce_check(page: str) -> str:
 def test_the_sign_in_keeps_its_verified_issuer_and_the_checks_it_made(stack, http):
     stack.login(http)
     stored = stored_sign_in(stack, http)
-    assert stored["iss"] == stack.settings.issuer and "nonce" not in stored  # the nonce was used up at sign-in
+    assert stored["iss"] == stack.settings.client.issuer and "nonce" not in stored  # the nonce was used up at sign-in
     kept = {c["name"]: c for c in stored["id_checks"]}
     assert kept["nonce"] == {"name": "nonce", "passed": True, "detail": "matches the one sent at login"}
     assert [c["name"] for c in stored["access_checks"]][:3] == ["structure", "alg", "signature"]

@@ -110,7 +110,7 @@ def test_a_code_that_expired_on_the_pause_says_so_and_offers_sign_in_again(stack
     back = paused_callback(stack, http)
     action, fields = continue_form(http.get(back).text)
     real = time.time
-    monkeypatch.setattr("views.auth.time", types.SimpleNamespace(time=lambda: real() + 360))
+    monkeypatch.setattr("flows.context.time", types.SimpleNamespace(time=lambda: real() + 360))
     provider = stack.pool.clock
     stack.pool.clock = lambda: provider() + 360
     refused = http.post(stack.url + action, data=fields)

@@ -66,7 +66,7 @@ def claims(token_value: str) -> dict:
 
 
 def test_discovery_and_jwks_live_under_the_issuer_path(stack):
-    issuer = stack.settings.issuer
+    issuer = stack.settings.client.issuer
     doc = requests.get(issuer + "/.well-known/openid-configuration").json()
     assert doc["issuer"] == issuer
     assert doc["authorization_endpoint"] == stack.provider_url + "/oauth2/authorize"

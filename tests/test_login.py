@@ -46,7 +46,7 @@ def test_secret_and_refresh_token_never_reach_pages(stack, http):
     assert refresh
     for path in ("/", "/dashboard", "/api/session"):
         body = http.get(stack.url + path).text
-        assert stack.settings.client_secret not in body
+        assert stack.settings.client.client_secret not in body
         assert refresh not in body
 
 
@@ -55,7 +55,7 @@ def test_authorize_request_carries_state_nonce_and_pkce(stack, http):
     assert url.startswith(stack.provider_url + "/oauth2/authorize?")
     q = _query(url)
     assert q["response_type"] == "code"
-    assert q["client_id"] == stack.settings.client_id
+    assert q["client_id"] == stack.settings.client.client_id
     assert q["redirect_uri"] == stack.url + "/callback"
     assert q["scope"] == "openid email profile"
     assert q["code_challenge_method"] == "S256"
@@ -134,7 +134,7 @@ def test_callback_from_another_issuer_is_refused_and_its_state_spent(stack, http
 
 
 def test_callback_with_the_configured_issuer_signs_in(stack, http):
-    params = {**stack.callback_params(http), "iss": stack.settings.issuer}
+    params = {**stack.callback_params(http), "iss": stack.settings.client.issuer}
     assert http.get(stack.url + "/callback", params=params, allow_redirects=False).headers["Location"] == "/dashboard"
 
 

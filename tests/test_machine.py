@@ -20,11 +20,11 @@ def test_machine_page_gets_and_verifies_a_token(stack, http):
     token = reveal.json()["token"]
     assert token not in response.text and token[:12] + "…" + token[-4:] in response.text  # shortened until revealed
     claims = json.loads(requests.get(stack.url + "/api/me", headers={"Authorization": f"Bearer {token}"}).text)
-    assert claims["sub"] == stack.settings.m2m_client_id and claims["scopes"] == ["flowlab-api/read"]
+    assert claims["sub"] == stack.settings.client.m2m_client_id and claims["scopes"] == ["flowlab-api/read"]
     assert claims["username"] is None  # no user: a machine
     (call,) = stack.steps("client_credentials")
     assert "grant_type=client_credentials" in call.request_body
-    assert stack.settings.m2m_client_secret not in response.text
+    assert stack.settings.client.m2m_client_secret not in response.text
 
 
 def test_machine_page_explains_a_refusal(make_stack, http):

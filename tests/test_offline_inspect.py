@@ -206,8 +206,8 @@ def test_not_a_token_is_exit_2_with_a_key_set_too(runner, tmp_path):
 
 def test_the_key_set_can_come_from_a_url(stack, runner, http):
     tokens = stack.login_tokens(http)
-    url = stack.settings.issuer + "/.well-known/jwks.json"  # the local provider's, on loopback
-    result = run(runner, "--jwks", url, "--issuer", stack.settings.issuer, token=tokens["access_token"])
+    url = stack.settings.client.issuer + "/.well-known/jwks.json"  # the local provider's, on loopback
+    result = run(runner, "--jwks", url, "--issuer", stack.settings.client.issuer, token=tokens["access_token"])
     assert result.exit_code == 0, result.output
     assert f"Keys: the key set at {url} (2 keys)" in result.output and "PASS signature" in result.output
     missing = run(runner, "--jwks", stack.provider_url + "/nothing-here.json", token=tokens["access_token"])

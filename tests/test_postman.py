@@ -73,22 +73,23 @@ def test_the_exported_token_and_revoke_requests_are_the_calls_the_client_sends(m
     text = http.get(stack.url + "/postman.json").text
     collection = json.loads(text)
     jsonschema.Draft7Validator(SCHEMA).validate(collection)
-    for secret in (stack.settings.client_secret, stack.settings.m2m_client_secret, refresh_token):
+    for secret in (stack.settings.client.client_secret, stack.settings.client.m2m_client_secret, refresh_token):
         if secret:
             assert secret not in text
     requests_by_name = {item["name"]: item["request"] for item in collection["item"]}
     values = {v["key"]: v["value"] for v in collection["variable"]}
-    assert values["client_id"] == stack.settings.client_id and values["client_secret"] == ""
+    assert values["client_id"] == stack.settings.client.client_id and values["client_secret"] == ""
     # what the user fills in locally
     values |= {
-        "client_secret": stack.settings.client_secret,
+        "client_secret": stack.settings.client.client_secret,
         "code": "the-code",
         "code_verifier": VERIFIER,
         "refresh_token": refresh_token,
-        "m2m_client_secret": stack.settings.m2m_client_secret,
+        "m2m_client_secret": stack.settings.client.m2m_client_secret,
         "m2m_scope": "flowlab-api/read",
     }
-    for credential in (stack.settings.client_id, stack.settings.client_secret, stack.settings.m2m_client_secret):
+    config = stack.settings.client
+    for credential in (config.client_id, config.client_secret, config.m2m_client_secret):
         assert quote(credential, safe="") == credential  # Postman's basic auth does not form-urlencode them
 
     client: OAuthClient = stack.client
@@ -179,6 +180,6 @@ def test_building_the_collection_asks_the_provider_nothing_new_and_holds_no_secr
     twin = exports.placeholder_client(client)
     assert twin.discovery is client.discovery and twin.config is not client.config
     assert twin.config.client_secret == "{{client_secret}}" and twin.config.m2m_client_secret == "{{m2m_client_secret}}"
-    assert client.config.client_secret == stack.settings.client_secret  # the app's client is unchanged
+    assert client.config.client_secret == stack.settings.client.client_secret  # the app's client is unchanged
     assert http.get(stack.url + "/postman.json").status_code == 200
     assert len(stack.exchanges) == before

@@ -119,7 +119,7 @@ def test_the_provider_receives_each_prepared_call_as_it_was_prepared(stack, http
     assert client.send(machine)["access_token"]
     assert_received(machine, at_token[-1])
     assert machine.header("Authorization") == grants.basic_auth(
-        stack.settings.m2m_client_id, stack.settings.m2m_client_secret
+        stack.settings.client.m2m_client_id, stack.settings.client.m2m_client_secret
     )
 
     revoke = client.prepare_revoke(refresh_token)
@@ -146,7 +146,8 @@ def test_cognito_revocation_sends_basic_whatever_oauth_client_auth_says(make_sta
 
     assert as_cognito.prepare_refresh(refresh_token).header("Authorization") is None  # the token endpoint: post
     revoke = as_cognito.prepare_revoke(refresh_token)
-    assert revoke.header("Authorization") == grants.basic_auth(stack.settings.client_id, stack.settings.client_secret)
+    web = stack.settings.client
+    assert revoke.header("Authorization") == grants.basic_auth(web.client_id, web.client_secret)
     assert "client_secret" not in dict(revoke.form) and "client_id" not in dict(revoke.form)
     with stack.app.test_request_context():
         endpoint, rows = presenter.call_rows(revoke)
@@ -162,7 +163,7 @@ def test_cognito_revocation_sends_basic_whatever_oauth_client_auth_says(make_sta
     elsewhere = OAuthClient(replace(as_cognito.config, is_cognito=False)).prepare_revoke(refresh_token)
     assert (
         elsewhere.header("Authorization") is None
-        and dict(elsewhere.form)["client_secret"] == stack.settings.client_secret
+        and dict(elsewhere.form)["client_secret"] == stack.settings.client.client_secret
     )
 
 
@@ -191,7 +192,8 @@ def assert_screen_is_the_call(stack: Stack, http: requests.Session, shown: Scree
 
 
 def assert_nothing_secret(stack: Stack, page: str, *values: str) -> None:
-    for value in (stack.settings.client_secret, stack.settings.m2m_client_secret, *stack.pool.refresh_tokens, *values):
+    client = stack.settings.client
+    for value in (client.client_secret, client.m2m_client_secret, *stack.pool.refresh_tokens, *values):
         if value:
             assert value not in page
 
@@ -226,8 +228,8 @@ def test_each_call_screen_shows_the_call_that_continue_sends(make_stack, http, m
         stack = make_stack({"OAUTH_CLIENT_AUTH": method})
     client_rows = {
         "client_secret_basic": [("Authorization", BASIC_PLACEHOLDER)],
-        "client_secret_post": [("client_id", stack.settings.client_id), ("client_secret", "$CLIENT_SECRET")],
-        "public": [("client_id", stack.settings.client_id)],
+        "client_secret_post": [("client_id", stack.settings.client.client_id), ("client_secret", "$CLIENT_SECRET")],
+        "public": [("client_id", stack.settings.client.client_id)],
     }[method]
     # Cognito's revocation takes a secret in the Authorization header only, whatever OAUTH_CLIENT_AUTH says
     # (the screen before prepared calls showed client_id and client_secret rows here for post: not what was sent)
@@ -297,14 +299,14 @@ def test_the_logout_screen_shows_the_revocation_it_sends(stack, http):
     sent = stack.steps("revoke")[-1]
     assert sent.request_body == stack.client.prepare_revoke(refresh_token).body()
     assert sent.request_headers["Authorization"] == grants.basic_auth(
-        stack.settings.client_id, stack.settings.client_secret
+        stack.settings.client.client_id, stack.settings.client.client_secret
     )
     assert stack.pool.refresh_tokens[refresh_token].revoked
 
 
 def test_logout_without_a_revocation_endpoint_signs_out_without_a_pause(stack, http):
     """Nothing to prepare, so nothing to show: the sign-out goes on as it does outside presenter mode."""
-    path = urlsplit(stack.settings.issuer).path + "/.well-known/openid-configuration"
+    path = urlsplit(stack.settings.client.issuer).path + "/.well-known/openid-configuration"
     metadata = requests.get(stack.provider_url + path, timeout=5).json()
     del metadata["revocation_endpoint"]
     stack.rewriter.faults[path] = answer(json.dumps(metadata))

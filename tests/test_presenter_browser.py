@@ -55,7 +55,7 @@ def test_presenter_walks_a_full_login_refresh_and_logout(stack, page: Page):
     )
     expect(page.locator("#presenter .channel")).to_contain_text("back channel")
     expect(page.locator('[data-param="Authorization"] td code')).to_have_text("Basic base64($CLIENT_ID:$CLIENT_SECRET)")
-    assert stack.settings.client_secret not in page.content()
+    assert stack.settings.client.client_secret not in page.content()
     page.locator("#continue").click()
     came_back(page, "What came back from the token endpoint", ["id_token", "access_token", "refresh_token"])
     page.locator("#continue").click()

@@ -17,7 +17,7 @@ def huge(environ, start_response):
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
-        (answer("{}", delay=1.5), "did not answer within"),
+        pytest.param(answer("{}", delay=1.5), "did not answer within", marks=pytest.mark.live),  # a timeout
         (answer('{"error":"boom"}', status=500), "HTTP 500"),
         (answer("<html>Service Unavailable</html>", status=503, mimetype="text/html"), "HTTP 503"),
         (answer("<html>ok</html>", mimetype="text/html"), "not JSON"),
@@ -85,7 +85,7 @@ def test_json_with_the_wrong_content_type_is_refused(make_stack, http):
 @pytest.mark.parametrize(
     ("path", "fault", "message"),
     [
-        ("/oauth2/userInfo", answer("{}", delay=1.5), "did not answer within"),
+        pytest.param("/oauth2/userInfo", answer("{}", delay=1.5), "did not answer within", marks=pytest.mark.live),
         ("/oauth2/userInfo", answer("oops", status=500, mimetype="text/plain"), "HTTP 500"),
         ("/oauth2/revoke", answer("<html></html>", status=503, mimetype="text/html"), "HTTP 503"),
     ],
@@ -101,6 +101,7 @@ def test_lifecycle_calls_fail_cleanly(make_stack, http, path, fault, message):
     assert stack.session_json(http)["authenticated"] is True  # the session is as it was
 
 
+@pytest.mark.live  # the app's server threads and the client's timeout
 def test_other_users_are_served_while_the_provider_hangs(make_stack):
     import threading
 

@@ -14,11 +14,11 @@ import botocore.session
 import pytest
 import requests
 
+from flows.keys import SCREEN, SIGN_IN
 from local_cognito import create_provider_app
 from local_cognito.rotation import RotationConfigError, normalize, rotation_of
 from local_cognito.settings import default_pool, ensure_pool_file
 from oauth.rotation import REPLAY_KEEP_SECONDS, fingerprint, rotation_outcome
-from views.signin import SESSION_KEY
 
 
 def web_client(stack) -> dict:
@@ -189,8 +189,12 @@ def test_rotation_outcome_tells_tokens_apart_without_them():
     assert rotation_outcome("a", {}, now=1000, grace_seconds=5).new is None
 
 
+def stored_session(stack, http) -> dict:
+    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])
+
+
 def stored_sign_in(stack, http) -> dict:
-    return stack.app.config["SESSION_CACHELIB"].get("flowlab:" + http.cookies["flowlab_session"])[SESSION_KEY]
+    return stored_session(stack, http)[SIGN_IN]
 
 
 def test_the_app_keeps_the_new_token_and_records_the_rotation(make_stack, http):
@@ -201,7 +205,7 @@ def test_the_app_keeps_the_new_token_and_records_the_rotation(make_stack, http):
     record = stored_sign_in(stack, http)
     new = record["refresh_token"]
     assert new != old  # the app holds the token the provider rotated to
-    rotation = record["last_refresh"]["rotation"]
+    rotation = stored_session(stack, http)[SCREEN]["last_refresh"]["rotation"]  # the dashboard's screen state
     assert rotation["rotated"] and rotation["old"] == fingerprint(old) and rotation["new"] == fingerprint(new)
     assert rotation["grace_seconds"] == 15 and rotation["grace_ends"] == rotation["at"] + 15
     at(stack, stack.pool.clock() + 20)  # the old one's grace is over (and iat stays in the app's leeway)
@@ -227,10 +231,11 @@ def dashboard_text(stack, http) -> str:
 
 
 def later(monkeypatch, seconds: float) -> None:
-    """The app's clock `seconds` ahead (the views that count the grace down and drop the old token)."""
+    """The app's clock `seconds` ahead (the flows' clock that counts the grace down, the views that drop the old
+    token and show the countdown)."""
     real = time.time
     ahead = types.SimpleNamespace(time=lambda: real() + seconds)
-    for module in ("views.lifecycle", "views.signin", "views.dashboard"):
+    for module in ("flows.context", "views.signin", "views.dashboard"):
         monkeypatch.setattr(f"{module}.time", ahead)
 
 
@@ -271,7 +276,7 @@ def test_the_replayed_old_token_is_refused_and_then_forgotten(make_stack, http, 
     assert f"while the token that replaced it still works: {fingerprint(new)} ." in shown
     record = stored_sign_in(stack, http)
     assert record["rotated_out"] is None and record["refresh_token"] == new  # dropped; the new one kept
-    assert record["last_refresh"]["replay"]["status"] == 400
+    assert stored_session(stack, http)[SCREEN]["last_refresh"]["replay"]["status"] == 400
     again = stack.post(http, "/refresh/replay-old")
     assert again.status_code == 400 and "No rotated-out refresh token to replay" in html.unescape(again.text)
     assert stack.post(http, "/refresh").status_code == 302  # the new token still refreshes

@@ -48,7 +48,7 @@ def test_rotation_grace_and_replay_on_a_projector(make_stack, browser: Browser, 
     expect(countdown).to_have_text("The grace is over: the provider now refuses the old token.")
     expect(button).to_be_enabled()
     real, provider = time.time, stack.pool.clock  # the server and the provider are 31 s on, too
-    monkeypatch.setattr("views.lifecycle.time", types.SimpleNamespace(time=lambda: real() + 31))
+    monkeypatch.setattr("flows.context.time", types.SimpleNamespace(time=lambda: real() + 31))
     stack.pool.clock = lambda: provider() + 31
     button.click()
     result = page.locator("#replay-result")

@@ -72,7 +72,7 @@ def public_forms(stack) -> dict[str, bytes]:
         "pem": key.public_bytes(serialization.Encoding.PEM, spki),
         "der": key.public_bytes(serialization.Encoding.DER, spki),
         "jwk": json.dumps(stack.pool.keys.id_key.public_jwk).encode(),
-        "secret": stack.settings.client_secret.encode(),
+        "secret": stack.settings.client.client_secret.encode(),
     }
 
 
@@ -259,7 +259,7 @@ def test_48_no_raw_token_or_secret_in_the_dashboard(stack, http):
     stack.login(http)
     http.post(stack.url + "/call-api", data={"csrf_token": stack.csrf(http), "token": "access"})
     page = http.get(stack.url + "/dashboard").text
-    for value in (seen["access_token"], seen["id_token"], seen["refresh_token"], stack.settings.client_secret):
+    for value in (seen["access_token"], seen["id_token"], seen["refresh_token"], stack.settings.client.client_secret):
         assert value not in page
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
 

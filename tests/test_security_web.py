@@ -260,7 +260,7 @@ def test_7_anonymous_doctor_makes_no_provider_call(stack):
         again = stranger.post(stack.url + "/doctor", data={"csrf_token": token})
         assert again.status_code == 200 and 'data-finding="discovery"' in again.text
         assert len(stack.exchanges) == calls  # reused for a minute
-    assert stack.settings.client_secret not in live.text
+    assert stack.settings.client.client_secret not in live.text
 
 
 def test_7_live_doctor_checks_are_rate_limited(make_stack):

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
+from flows.keys import SCREEN, SIGN_IN
+from flows.state import SignIn
 from tests.support import offline_app, script_csrf_of
-from views.signin import SESSION_KEY, SignIn
 
 APP = "http://localhost:5000"
 MALFORMED = [
@@ -17,7 +18,7 @@ MALFORMED = [
     {"flow": "code"},  # no access token
     {"flow": "code", "access_token": 42},
     {"flow": "code", "access_token": "t", "login_at": "yesterday"},
-    {"flow": "code", "access_token": "t", "last_refresh": "ok"},
+    {"flow": "code", "access_token": "t", "refresh_revoked": "yes"},  # (last_refresh is screen state now: SCREEN)
 ]
 
 
@@ -32,7 +33,7 @@ def browser(app, stored: object):
     client = app.test_client()
     page = client.get("/implicit/callback", base_url=APP)
     with client.session_transaction(base_url=APP) as session:
-        session[SESSION_KEY] = stored
+        session[SIGN_IN] = stored
     return client, script_csrf_of(page.get_data(as_text=True))
 
 
@@ -68,6 +69,19 @@ def test_a_stored_sign_in_is_read_by_every_page_that_asks(app):
     reveal = client.post("/api/tokens/reveal", base_url=APP, json={"which": "access"}, headers={"X-CSRF-Token": csrf})
     assert reveal.get_json() == {"token": "not-a-jwt"}
     assert "(reveal shows yours)" in client.get("/trace", base_url=APP).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("screen", ["a string", {"last_refresh": "ok"}, {"last_action": "refresh", "last_refresh": 5}])
+def test_a_malformed_screen_state_shows_a_plain_dashboard(app, screen):
+    """The dashboard's screen state (issue 20.9: its own key) is read as a blank screen when it is not the
+    app's layout: the dashboard shows the sign-in, no result, and no 500."""
+    user = SignIn(flow="code", access_token="not-a-jwt", login_at=int(time.time()), sub="u-1", refresh_token="r")
+    client, _ = browser(app, user.to_dict())
+    with client.session_transaction(base_url=APP) as session:
+        session[SCREEN] = screen
+    page = client.get("/dashboard", base_url=APP)
+    assert page.status_code == 200 and "Token lifecycle" in page.get_data(as_text=True)
+    assert 'id="last-refresh"' not in page.get_data(as_text=True)
 
 
 def test_the_session_maximum_age_counts_from_the_stored_login(app):

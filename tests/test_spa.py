@@ -30,8 +30,8 @@ def test_the_local_provider_has_a_public_client(stack):
     assert client["client_secret"] == ""
     assert client["allowed_flows"] == ["code"]
     assert client["callback_urls"] == [stack.url + "/spa/callback"]
-    assert stack.settings.public_client_id == client["client_id"]
-    assert stack.settings.public_client_id in stack.settings.api_allowed_client_ids
+    assert stack.settings.client.public_client_id == client["client_id"]
+    assert stack.settings.client.public_client_id in stack.settings.client.api_allowed_client_ids
 
 
 def test_public_client_trades_a_code_without_a_secret(stack, http):
@@ -43,7 +43,7 @@ def test_public_client_trades_a_code_without_a_secret(stack, http):
 def test_public_client_requires_pkce(stack, http):
     params = {
         "response_type": "code",
-        "client_id": stack.settings.public_client_id,
+        "client_id": stack.settings.client.public_client_id,
         "redirect_uri": stack.url + "/spa/callback",
         "scope": "openid",
         "state": "s1",
@@ -59,7 +59,7 @@ def test_public_client_refuses_a_secret_and_a_wrong_verifier(stack, http):
     tokens, _ = stack.spa_tokens(http)
     form = {
         "grant_type": "refresh_token",
-        "client_id": stack.settings.public_client_id,
+        "client_id": stack.settings.client.public_client_id,
         "client_secret": "made-up",
         "refresh_token": tokens["refresh_token"],
     }
@@ -70,7 +70,7 @@ def test_public_client_refuses_a_secret_and_a_wrong_verifier(stack, http):
 def test_public_client_is_not_allowed_the_implicit_grant(stack, http):
     params = {
         "response_type": "token",
-        "client_id": stack.settings.public_client_id,
+        "client_id": stack.settings.client.public_client_id,
         "redirect_uri": stack.url + "/spa/callback",
         "scope": "openid",
         "state": "s1",
@@ -107,7 +107,7 @@ def test_cors_on_actual_answers_including_errors(stack, http):
         requests.post(stack.provider_url + "/oauth2/token", data={"grant_type": "nope"}, headers=origin),
         requests.post(
             stack.provider_url + "/oauth2/token",
-            data={"grant_type": "authorization_code", "client_id": stack.settings.public_client_id, "code": "x"},
+            data={"grant_type": "authorization_code", "client_id": stack.settings.client.public_client_id, "code": "x"},
             headers=origin,
         ),
         requests.get(
@@ -118,7 +118,7 @@ def test_cors_on_actual_answers_including_errors(stack, http):
         requests.get(stack.provider_url + "/oauth2/userInfo", headers=origin),
         requests.post(
             stack.provider_url + "/oauth2/revoke",
-            data={"token": tokens["refresh_token"], "client_id": stack.settings.public_client_id},
+            data={"token": tokens["refresh_token"], "client_id": stack.settings.client.public_client_id},
             headers=origin,
         ),
         requests.post(stack.provider_url + "/oauth2/revoke", data={"client_id": "unknown"}, headers=origin),
@@ -144,8 +144,8 @@ def test_spa_pages_allow_connect_to_the_provider_only_there(stack, http, path):
     csp = response.headers["Content-Security-Policy"]
     assert f"connect-src 'self' {stack.provider_url};" in csp
     assert not re.search(r"<script(?![^>]*\bsrc=)", response.text)  # no inline script
-    assert stack.settings.public_client_id in response.text
-    assert stack.settings.client_secret not in response.text
+    assert stack.settings.client.public_client_id in response.text
+    assert stack.settings.client.client_secret not in response.text
     for other in ("/", "/compare", "/implicit/callback", "/machine"):
         assert "connect-src 'self';" in http.get(stack.url + other).headers["Content-Security-Policy"], other
 
@@ -179,7 +179,7 @@ def test_verify_accepts_the_public_clients_tokens(stack, http):
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["valid"] is True
-    assert result["claims"]["aud"] == stack.settings.public_client_id
+    assert result["claims"]["aud"] == stack.settings.client.public_client_id
     checks = {c["name"]: c["passed"] for c in result["checks"]}
     for name in ("signature", "iss", "aud", "token_use", "exp", "iat", "nonce", "at_hash"):
         assert checks[name] is True, name
@@ -284,13 +284,13 @@ def test_public_client_id_from_the_environment(tmp_path):
             "INSTANCE_PATH": str(tmp_path),
         }
     )
-    assert settings.public_client_id == "spa-client"
-    assert settings.spa_redirect_uri == "http://localhost:5000/spa/callback"
-    assert "spa-client" in settings.api_allowed_client_ids
+    assert settings.client.public_client_id == "spa-client"
+    assert settings.client.spa_redirect_uri == "http://localhost:5000/spa/callback"
+    assert "spa-client" in settings.client.api_allowed_client_ids
 
 
 def findings(stack) -> dict:
-    return {f.name: f for f in doctor.run(stack.settings, stack.client.http)}
+    return {f.name: f for f in doctor.run(stack.settings.client, stack.client.http)}
 
 
 def test_doctor_passes_the_public_client(stack):

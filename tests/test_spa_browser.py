@@ -59,7 +59,7 @@ def test_spa_flow_runs_in_the_browser(stack, page: Page):
     for check in ("signature", "iss", "aud", "token_use", "exp", "iat", "nonce", "at_hash"):
         expect(page.locator(f'#token-id [data-check="{check}"]')).to_have_class("check ok")
     expect(page.locator("#token-access .pill")).to_have_text("verified")
-    expect(page.locator('#token-id [data-claim="aud"]')).to_contain_text(stack.settings.public_client_id)
+    expect(page.locator('#token-id [data-claim="aud"]')).to_contain_text(stack.settings.client.public_client_id)
 
     # the code was traded by the browser itself: a cross-origin POST from the app's origin, no secret
     token_calls = [e for e in provider_log if e["path"] == "/oauth2/token"]
@@ -67,7 +67,7 @@ def test_spa_flow_runs_in_the_browser(stack, page: Page):
         ("POST", stack.url, 200, "*")
     ]
     token_body = posted[stack.provider_url + "/oauth2/token"]
-    assert "code_verifier=" in token_body and "client_id=" + stack.settings.public_client_id in token_body
+    assert "code_verifier=" in token_body and "client_id=" + stack.settings.client.public_client_id in token_body
     assert "client_secret" not in token_body
     # the verifier left sessionStorage at the callback; tokens were never stored anywhere
     assert page.evaluate("() => sessionStorage.length + localStorage.length") == 0

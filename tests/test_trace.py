@@ -52,7 +52,7 @@ def test_trace_records_every_exchange_in_order(stack, http):
 def test_no_secret_or_refresh_token_anywhere(stack, http, caplog):
     caplog.set_level(logging.DEBUG)
     refresh_tokens = full_session(stack, http)
-    secrets = [stack.settings.client_secret, stack.settings.m2m_client_secret, *refresh_tokens]
+    secrets = [stack.settings.client.client_secret, stack.settings.client.m2m_client_secret, *refresh_tokens]
     bodies = {
         path: http.get(stack.url + path).text
         for path in (
@@ -109,6 +109,7 @@ def test_trace_is_bounded_and_can_be_cleared(stack, http, monkeypatch):
     assert "No exchanges yet" in http.get(stack.url + "/trace").text
 
 
+@pytest.mark.live  # curl, a process of its own, calls the app and the provider
 def test_copied_curl_really_works(stack, http):
     stack.login(http)
     stack.post(http, "/refresh")
@@ -120,8 +121,8 @@ def test_copied_curl_really_works(stack, http):
     (refresh_token,) = list(stack.pool.refresh_tokens)
     env = {
         **os.environ,
-        "CLIENT_ID": stack.settings.client_id,
-        "CLIENT_SECRET": stack.settings.client_secret,
+        "CLIENT_ID": stack.settings.client.client_id,
+        "CLIENT_SECRET": stack.settings.client.client_secret,
         "REFRESH_TOKEN": refresh_token,
     }
     result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=30)

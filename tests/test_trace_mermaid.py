@@ -145,7 +145,7 @@ def test_trace_mmd_after_a_sign_in_is_redacted_like_the_other_exports(stack, htt
     page = http.get(stack.url + "/trace").text
     assert len(arrows) == page.count('<li class="step ')  # one arrow per step of the trace page
     for secret in (
-        stack.settings.client_secret,
+        stack.settings.client.client_secret,
         tokens["access_token"],
         tokens["id_token"],
         tokens["refresh_token"],

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
-from cachelib import FileSystemCache
 from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.wrappers import Response
 
@@ -40,7 +39,7 @@ from signing import Signer
 
 from .model import Exchange, Step, Trace
 from .redact import MAX_BODY, AppSecrets, Redactor
-from .stores import JsonRedisStore, KeyValueStore
+from .stores import JsonRedisStore, KeyValueStore, LockedFileStore
 
 TRACE_COOKIE = "flowlab_trace"
 MAX_STEPS = 60
@@ -67,7 +66,19 @@ class TraceStore:
         return Trace.from_record(self.load(trace_id))
 
     def save(self, trace_id: str, trace: Trace) -> None:
+        """Store a whole trace (a new one: its id was just made)."""
         self.cache.set(f"t:{trace_id}", trace.to_record(), timeout=TRACE_TTL)
+
+    def append(self, trace_id: str, add: Callable[[Trace], None]) -> None:
+        """Add to the stored trace in one atomic update (stores.py): `add` gets the trace as stored now,
+        so steps another request appended meanwhile are kept, never written over."""
+
+        def change(record: Any) -> dict[str, Any]:
+            trace = Trace.from_record(record if isinstance(record, dict) else None)
+            add(trace)
+            return trace.to_record()
+
+        self.cache.update(f"t:{trace_id}", change, timeout=TRACE_TTL)
 
     def delete(self, trace_id: str | None) -> None:
         if trace_id:
@@ -330,26 +341,26 @@ def _steps(
     return steps
 
 
-def _target(wired: Wiring, old_id: str | None, rotate: bool, keep: str) -> tuple[str, Trace, bool]:
-    """The trace this request writes to: (its id, its record, whether the id is new).
+def _target(wired: Wiring, old_id: str | None, rotate: bool, keep: str) -> tuple[str, Trace | None]:
+    """The trace this request writes to: (its id, the new trace to store under it; None: the stored one goes on).
 
     The id the request began with (`old_id`, read before sign-in or sign-out changed the session) goes
     on, unless the trace rotates (a new one, keeping a sign-in's own steps when `keep` is its state) or
     the id is not of the kind the session now needs: a session only ever writes to the trace it
     records, and a browser left without one gets a sign-out's trace (signed for the cookie alone)."""
     bind = bool(session)
-    trace = store().read(old_id)
     if rotate:
+        old = store().read(old_id)
         store().delete(old_id)
-        trace = _login_steps(trace, keep) if keep else Trace(next=trace.next)
+        trace = _login_steps(old, keep) if keep else Trace(next=old.next)
     elif old_id is None or bind != bool(wired.signer.unsign(BOUND, old_id)):
         trace = Trace()  # never continue a trace this session does not record
     else:
-        return old_id, trace, False
+        return old_id, None
     trace_id = wired.signer.sign(BOUND if bind else UNBOUND, secrets.token_urlsafe(32))
     if bind:
         wired.trace_id.set(trace_id)
-    return trace_id, trace, True
+    return trace_id, trace
 
 
 def _append(trace: Trace, steps: list[tuple[Step, list[str]]]) -> None:
@@ -401,22 +412,18 @@ def flush(response: Response) -> Response:
                 )
         return response
     redactor = Redactor.for_app(wired.secrets, wired.refresh_token() or "")
-    trace_id, trace, new_id = _target(wired, state.start_id, rotate, keep)
+    trace_id, new = _target(wired, state.start_id, rotate, keep)
     steps = _steps(entries, response, redactor, wired.app_url)
-    _append(trace, steps)
+    if new is None:  # appended to the stored trace in one atomic update: a concurrent request's steps stay
+        store().append(trace_id, lambda trace: _append(trace, steps))
+        return response
+    _append(new, steps)
     if rotate and not keep:  # signed out: no full token of anyone stays behind
-        trace.vault = {}
-    store().save(trace_id, trace)
-    if new_id:
-        response.set_cookie(
-            cookie_name(),
-            trace_id,
-            max_age=TRACE_TTL,
-            httponly=True,
-            samesite="Lax",
-            secure=wired.secure_cookies,
-            path="/",
-        )
+        new.vault = {}
+    store().save(trace_id, new)
+    response.set_cookie(  # a new id: the trace cookie carries it
+        cookie_name(), trace_id, max_age=TRACE_TTL, httponly=True, samesite="Lax", secure=wired.secure_cookies, path="/"
+    )
     return response
 
 
@@ -426,7 +433,7 @@ def trace_cache(instance_path: str, redis_client: Any = None) -> KeyValueStore:
         return JsonRedisStore(redis_client, "flowlab-trace:", TRACE_TTL)
     directory = Path(instance_path) / "traces"
     directory.mkdir(parents=True, exist_ok=True)
-    return FileSystemCache(str(directory), threshold=100_000, mode=0o600, default_timeout=TRACE_TTL)
+    return LockedFileStore(directory, TRACE_TTL)
 
 
 def install(app: Flask, wired: Wiring, cache: KeyValueStore, http: Http) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from flows.keys import API_CALL
 from lab.api_call import result
 from oauth import outbound
 from tracing import recorder
 from tracing.model import Exchange
 
 from . import oauth_client, settings
-from .session_keys import API_CALL
 from .signin import current, login_required
 
 bp = Blueprint("api_call", __name__)
@@ -32,7 +32,7 @@ def _form() -> dict[str, str]:
 
 def _page(status: int = 200, form: dict[str, str] | None = None, refusal: str = "", failure: str = "") -> Response:
     s = settings()
-    last = None if (refusal or failure) else API_CALL.get()
+    last = None if (refusal or failure) else API_CALL.get(session)
     blank = {"url": "", "method": "GET", "content_type": outbound.CONTENT_TYPES[0], "body": ""}
     html = render_template(
         "api_call.html",
@@ -51,7 +51,7 @@ def _page(status: int = 200, form: dict[str, str] | None = None, refusal: str = 
 def _forbidden() -> tuple[tuple[str, str, int, str], ...]:
     """The provider's own endpoints (from discovery, and its Cognito domain), never called from here."""
     meta = oauth_client().metadata()
-    domain = settings().cognito_domain
+    domain = settings().client.cognito_domain
     endpoints = [meta.token_endpoint, meta.revocation_endpoint, meta.userinfo_endpoint]
     return outbound.forbidden_endpoints([*endpoints, domain + "/oauth2/token" if domain else ""])
 
@@ -105,5 +105,5 @@ def send() -> Response:
         )
     )
     record = result(target, form["method"], sent_body, answer, (auth.access_token, auth.id_token or ""))
-    API_CALL.set({**record, "form": form})
+    API_CALL.set({**record, "form": form}, session)
     return redirect(url_for("api_call.page", _anchor="result"), code=303)

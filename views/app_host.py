@@ -24,7 +24,7 @@ def sign_in_on_the_app_host() -> Response | None:
     """Before a view that starts a sign-in: at the other loopback name, go to APP_URL's first."""
     if request.endpoint not in SIGN_IN_STARTS or request.method not in ("GET", "HEAD"):
         return None
-    app_url = settings().app_url
+    app_url = settings().client.app_url
     wanted, here = urlsplit(app_url), urlsplit(f"//{request.host}")
     if here.hostname == wanted.hostname or here.port != wanted.port:
         return None  # the right name, or another server (a proxy's port): nothing to move

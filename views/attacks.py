@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import time
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from attacks import scripts
@@ -21,13 +21,13 @@ from attacks.model import Prepared, Target
 from attacks.present import run_view, screen_rows
 from attacks.record import Entry
 from attacks.runner import Lab, Pause, RunError, advance, random_value
+from flows.keys import ATTACK_RUN, ATTACK_TX
 from lab.steps import PARAM_HELP
 from oauth.errors import ClientError
 from tracing import recorder
 
 from . import antiforgery, oauth_client, presenter, settings, signin
 from .errors import problem
-from .session_keys import ATTACK_RUN, ATTACK_TX
 
 bp = Blueprint("attacks", __name__)
 SHOWN = "shown_request"
@@ -39,8 +39,15 @@ def _target(with_provider: bool) -> Target:
     request to the provider: never made for a page view)."""
     metadata = oauth_client().metadata() if with_provider else None
     user = signin.load()
-    own = user.access_token if user and not settings().local_provider else ""
-    return Target.of(settings(), metadata, own_access_token=own)
+    s = settings()
+    own = user.access_token if user and not s.client.local_provider else ""
+    return Target.of(
+        s.client,
+        metadata,
+        demo_users=s.demo_users,
+        public_rotation_grace=s.public_refresh_grace_seconds,
+        own_access_token=own,
+    )
 
 
 def _cards(target: Target) -> list[dict]:
@@ -93,7 +100,7 @@ def _go(lab: Lab, target: Target, approved: Prepared | None = None) -> Response 
     except (RunError, ClientError) as exc:
         return _finish(lab, target, failed=str(exc), status=502 if isinstance(exc, ClientError) else 400)
     if pause is not None:
-        ATTACK_RUN.set(lab.state())
+        ATTACK_RUN.set(lab.state(), session)
         return _screen(lab, target, pause)
     return _finish(lab, target)
 
@@ -111,8 +118,8 @@ def _finish(lab: Lab, target: Target, failed: str = "", status: int = 200) -> tu
 
 def _abandon() -> None:
     """A run paused and never continued: clean up after its scripted browsers before anything else."""
-    state = ATTACK_RUN.pop()
-    ATTACK_TX.pop()
+    state = ATTACK_RUN.pop(session)
+    ATTACK_TX.pop(session)
     if state and isinstance(state.get("number"), int):
         lab = Lab(_target(with_provider=True), state["number"], state)
         try:
@@ -152,7 +159,7 @@ def _screen(lab: Lab, target: Target, pause: Pause, changed: bool = False) -> st
 @bp.post("/attacks/continue")
 def resume() -> Response | tuple[str, int] | str:
     """Presenter mode: send the paused attacker request, exactly as its screen showed it, and go on."""
-    state = ATTACK_RUN.pop()
+    state = ATTACK_RUN.pop(session)
     if not state or not isinstance(state.get("number"), int) or state["number"] not in ATTACKS:
         return problem(400, "Nothing to continue", "There is no paused attack in this session.")
     target = _target(with_provider=True)
@@ -162,7 +169,7 @@ def resume() -> Response | tuple[str, int] | str:
         return _finish(lab, target)
     prepared = moves[lab.move].prepare(lab)
     if prepared is None or not hmac.compare_digest(request.form.get(SHOWN, ""), _mac(prepared)):
-        ATTACK_RUN.set(lab.state())
+        ATTACK_RUN.set(lab.state(), session)
         if prepared is None:
             return _go(lab, target)
         return _screen(lab, target, Pause(prepared, lab.move, len(moves)), changed=True)
@@ -174,7 +181,7 @@ def _through_your_browser(target: Target) -> Response:
     """Send the browser to sign in through the browser-only client; its redirect back is the lab's
     (`your_code`), recognised by the state kept here."""
     state = random_value()
-    ATTACK_TX.set({"state": state, "created": int(time.time())})
+    ATTACK_TX.set({"state": state, "created": int(time.time())}, session)
     return redirect(own_sign_in_url(target, state))
 
 
@@ -183,10 +190,10 @@ def your_code() -> Response | None:
     code of attack 1 with a real provider, which the attacker "steals"; any other request goes on."""
     if request.endpoint != "spa.callback" or "state" not in request.args:
         return None
-    pending = ATTACK_TX.get()
+    pending = ATTACK_TX.get(session)
     if not pending or not hmac.compare_digest(str(pending.get("state", "")), request.args.get("state", "")):
         return None
-    ATTACK_TX.pop()
+    ATTACK_TX.pop(session)
     target = _target(with_provider=True)
     code = request.args.get("code", "")
     if not code or time.time() - int(pending.get("created", 0)) > TX_TTL:

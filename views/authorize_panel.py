@@ -7,6 +7,7 @@ import dataclasses
 from flask import Blueprint, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
+from flows.keys import TX
 from lab import authorize_panel as words
 from oauth import authorize_request as panel
 from oauth import transactions
@@ -14,7 +15,6 @@ from tracing import recorder
 
 from . import oauth_client, presenter, settings
 from .errors import problem
-from .session_keys import TX
 
 bp = Blueprint("authorize_panel", __name__)
 
@@ -23,7 +23,7 @@ bp = Blueprint("authorize_panel", __name__)
 def page() -> str:
     meta = oauth_client().metadata()  # a clear 502 before anything is stored
     tx = transactions.begin(session, "panel", request.args.get("next"), key=TX)
-    s = settings().client_config
+    s = settings().client
     fixed = {kind: panel.fixed_params(s, tx, kind) for kind in panel.RESPONSE_TYPE_VALUES}
     return render_template(
         "authorize_panel.html",
@@ -51,7 +51,7 @@ def send() -> Response | str:
             error="invalid_state",
         )
     client = oauth_client()
-    s = settings().client_config
+    s = settings().client
     offered = words.choices(s, client.metadata())
     params, error = panel.read_form(request.form, offered.scope_names, offered.cognito)
     if error:

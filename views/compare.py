@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, session
 
+from flows.keys import CODE_RUN, IMPLICIT_RUN, SPA_RUN
 from lab.compare import CODE_SEQUENCE, IMPLICIT_SEQUENCE, SPA_SEQUENCE, compare_rows
 from lab.rotation import client_rotation
 
 from . import settings
-from .session_keys import CODE_RUN, IMPLICIT_RUN, SPA_RUN
 
 bp = Blueprint("compare", __name__)
 
 
 @bp.get("/compare")
 def compare() -> str:
-    code_run, implicit_run, spa_run = CODE_RUN.get(), IMPLICIT_RUN.get(), SPA_RUN.get()
+    code_run, implicit_run, spa_run = CODE_RUN.get(session), IMPLICIT_RUN.get(session), SPA_RUN.get(session)
     s = settings()
-    rotation = client_rotation(s.refresh_token_grace_seconds, s.local_provider)
+    rotation = client_rotation(s.refresh_token_grace_seconds, s.client.local_provider)
     return render_template(
         "compare.html",
         rows=compare_rows(code_run, implicit_run, spa_run, rotation),
@@ -27,5 +27,4 @@ def compare() -> str:
         code_sequence=CODE_SEQUENCE,
         implicit_sequence=IMPLICIT_SEQUENCE,
         spa_sequence=SPA_SEQUENCE,
-        settings=s,
     )

@@ -16,14 +16,14 @@ from . import oauth_client, settings
 
 def _records() -> CustomizationRecords:
     return current_app.extensions.setdefault(
-        "customization_records", CustomizationRecords(oauth_client().http, settings().issuer)
+        "customization_records", CustomizationRecords(oauth_client().http, settings().client.issuer)
     )
 
 
 def customized(rows: list[dict], claims: dict, token_use: str) -> dict | None:
     """Mark the display `rows` of a token's `claims`; what the screen says under them, or None for a provider
     that is not Cognito (its own claims are not Cognito's, so nothing can be told apart)."""
-    s = settings()
+    s = settings().client
     if not s.is_cognito:
         return None
     record: dict | None = None

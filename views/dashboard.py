@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import time
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, session
 from markupsafe import Markup, escape
 
+from flows.state import Screen, SignIn
 from lab.claims import explain_claims
 from lab.display import PAGE_NAMES
 from lab.glossary import term_phrase
@@ -21,7 +22,7 @@ from oauth.tokens import decode_unverified
 
 from . import settings, signout_note, unverified_claims
 from .customization import customized
-from .signin import SignIn, current, login_required
+from .signin import current, login_required
 
 bp = Blueprint("dashboard", __name__)
 
@@ -61,12 +62,12 @@ def soft_breaks(value: object) -> Markup:
 
 def arrival(auth: SignIn) -> str:
     """One sentence on how the session's tokens reached this app."""
-    s = settings()
+    s = settings().client
     if s.client_secret:
         how = f"with client authentication ({s.client_auth}), {term_phrase(s.client_auth)}"
     else:
         how = "as a public client (no secret)"
-    refreshed = (auth.last_refresh or {}).get("ok")
+    refreshed = (Screen.load(session).last_refresh or {}).get("ok")
     grant = "a refresh" if refreshed else "the code exchange"
     channel = "Arrived on the back channel (server to server)"
     return f"{channel}: from the token endpoint in {grant}, {how}. Never through your browser."
@@ -107,6 +108,7 @@ def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", a
     checks the sign-in (or the refresh that replaced a token) made, never verifying a kept token again."""
     how = arrival(auth)
     now = time.time()
+    screen = Screen.load(session)
     tokens = []
     if auth.id_token and auth.id_checks:
         tokens.append(("ID token", "id", _token_view(auth.id_token, "id", auth.id_checks, now, how)))
@@ -122,13 +124,14 @@ def render_dashboard(auth: SignIn, status: int = 200, revoke_failed: str = "", a
         "dashboard.html",
         who=who,
         auth=auth,
+        screen=screen,
         tokens=tokens,
         login_at=format_time(auth.login_at, now),
         has_refresh=bool(auth.refresh_token),
         access_exp=_int_claim(auth.access_token, "exp"),
         raw_tokens=[(t, k) for t, k, _ in tokens],
-        raw_response=auth.token_response,
-        rotation=rotation_panel(auth.last_refresh, held=bool(auth.rotated_out), now=now),
+        raw_response=screen.token_response,
+        rotation=rotation_panel(screen.last_refresh, held=bool(auth.rotated_out), now=now),
         revoke_failed=revoke_failed,
         already=already,
         remembered=from_stored(auth.remembered),

@@ -27,18 +27,16 @@ def _live_findings() -> tuple[list[checks.Finding], float]:
         cached = current_app.extensions.get("doctor_live")
         now = time.monotonic()
         if cached is None or now - cached[0] >= LIVE_CACHE_SECONDS:
-            findings = [f for f in checks.run(settings().client_config, oauth_client().http) if f.name != "cookie_host"]
+            findings = [f for f in checks.run(settings().client, oauth_client().http) if f.name != "cookie_host"]
             cached = current_app.extensions["doctor_live"] = (now, findings)
         return cached[1], now - cached[0]
 
 
 @bp.route("/doctor", methods=["GET", "POST"])
 def doctor() -> str:
-    trap = checks.cookie_trap(settings().client_config, request.host)
+    trap = checks.cookie_trap(settings().client, request.host)
     if request.method != "POST":
-        return render_template(
-            "doctor.html", findings=checks.offline(settings().client_config, request.host), live=False
-        )
+        return render_template("doctor.html", findings=checks.offline(settings().client, request.host), live=False)
     findings, age = _live_findings()
     position = next((i for i, f in enumerate(findings) if f.name == "uris"), len(findings) - 1) + 1
     findings = [*findings[:position], trap, *findings[position:]]

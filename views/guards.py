@@ -7,11 +7,11 @@ import time
 from flask import Response, redirect, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from flows.keys import SEEN_AT
 from oauth.spa import origin
 from tracing import recorder
 
 from . import antiforgery, errors, settings, signin
-from .session_keys import SEEN_AT
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 BEARER_ONLY = {"api.me"}  # authenticated by the Authorization header, never by the cookie
@@ -26,7 +26,8 @@ def reject_cross_site() -> Response | None:
     # Referrer-Policy: no-referrer (the callback), so only a real, different origin is refused.
     fetch_site = request.headers.get("Sec-Fetch-Site")
     sent_origin = request.headers.get("Origin")
-    if fetch_site in ("cross-site", "same-site") or sent_origin not in (None, "null", origin(settings().app_url)):
+    ours = origin(settings().client.app_url)
+    if fetch_site in ("cross-site", "same-site") or sent_origin not in (None, "null", ours):
         return errors.problem(403, "Cross-site request refused", "This action must come from the app's own pages.")
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     if not antiforgery.valid(sent):
@@ -40,7 +41,7 @@ def session_timeouts() -> BaseResponse | None:
     if user is None:
         return None
     s = settings()
-    now, seen_at = time.time(), SEEN_AT.get()
+    now, seen_at = time.time(), SEEN_AT.get(session)
     reason = None
     if now - user.login_at > s.session_max_hours * 3600:
         reason = "max"
@@ -54,5 +55,5 @@ def session_timeouts() -> BaseResponse | None:
             return None
         return redirect(url_for("dashboard.index", expired=reason))
     if request.endpoint != "static" and (seen_at is None or now - seen_at >= SEEN_AT_EVERY):
-        SEEN_AT.set(int(now))  # so an idle timeout can come up to a minute early
+        SEEN_AT.set(int(now), session)  # so an idle timeout can come up to a minute early
     return None

@@ -18,11 +18,12 @@ def content_security_policy(app: Flask) -> str:
     cached = app.extensions.get("csp")
     if cached is not None and cached[0] is meta:
         return cached[1]
-    origins = {origin(client.config.issuer)}
+    config = settings().client
+    origins = {origin(config.issuer)}
     if meta is not None:
         origins |= {origin(meta.authorization_endpoint), origin(meta.end_session_endpoint)}
-    if client.config.cognito_domain:
-        origins.add(origin(client.config.cognito_domain))
+    if config.cognito_domain:
+        origins.add(origin(config.cognito_domain))
     forms = " ".join(sorted(o for o in origins if o))
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -27,6 +27,7 @@ attributes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -66,10 +67,56 @@ TEMPLATE_FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class PageSettings:
+    """The settings the pages show (the home page's configuration card, the navigation's provider badge,
+    the placeholders' note), and nothing else: no secret (client secrets, SECRET_KEY, REDIS_URL's password)
+    is within a template's reach."""
+
+    issuer: str
+    client_id: str
+    client_auth: str
+    scopes: tuple[str, ...]
+    redirect_uri: str
+    app_url: str
+    is_cognito: bool
+    local_provider: bool
+    local_pool_file: str
+    demo_users: tuple[tuple[str, str], ...]  # the local provider's demo users: the home page shows them
+    public_client_id: str
+    m2m_client_id: str
+    resource_scopes: tuple[str, ...]
+    machine_page: bool
+    session_backend: str
+    api_call_allowlist: tuple[str, ...]  # where /call may send the access token (the operator's entries, as written)
+
+    @classmethod
+    def of(cls, settings: Settings) -> PageSettings:
+        c = settings.client
+        return cls(
+            issuer=c.issuer,
+            client_id=c.client_id,
+            client_auth=c.client_auth,
+            scopes=c.scopes,
+            redirect_uri=c.redirect_uri,
+            app_url=c.app_url,
+            is_cognito=c.is_cognito,
+            local_provider=c.local_provider,
+            local_pool_file=settings.local_pool_file,
+            demo_users=settings.demo_users if c.local_provider else (),
+            public_client_id=c.public_client_id,
+            m2m_client_id=c.m2m_client_id,
+            resource_scopes=c.resource_scopes,
+            machine_page=settings.machine_page,
+            session_backend=settings.session_backend,
+            api_call_allowlist=tuple(entry.text for entry in settings.api_call_allowlist),
+        )
+
+
 def template_globals(settings: Settings) -> dict[str, Any]:
     """What every template may call or read, besides what its view passes."""
     return {
-        "settings": settings,
+        "settings": PageSettings.of(settings),  # what the pages show of the settings, never a secret
         "csrf_token": antiforgery.token,  # the anti-forgery token (issues its cookie on first use)
         "presenting": presenter.presenting,  # presenter mode is on (its own cookie)
         "why": why,  # what a check is for (the words live in lab/, not on the check)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session
+from flask import Blueprint, redirect, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from flows import browser
+from flows.keys import IMPLICIT_RUN, TX
 from lab.causes import LIKELY_CAUSES
-from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
-from lab.compare import implicit_run_record
+from lab.claims import CLAIMS, WHY
 from oauth import authorize_probe, safejson, transactions
-from oauth.client import is_jwt
 from oauth.http import ProviderError
 from oauth.tokens import MAX_TOKEN_LENGTH
 from tracing import recorder
 
 from . import oauth_client, presenter, settings
-from .session_keys import IMPLICIT_RUN, TX
+from .context import flow_context
+from .spa import refuse, verified
 
 bp = Blueprint("implicit", __name__)
 MAX_VERIFY_BODY = 64 * 1024  # two tokens of at most 16 KiB each, and a state
@@ -36,10 +37,10 @@ def start() -> Response | str:
     response_type = client.implicit_response_type()  # fetches discovery: fails before storing
     tx = transactions.begin(session, "implicit", key=TX)
     url = client.authorize_url(tx, response_type=response_type)
-    if client.config.discovery_base:  # an emulator: its discovery may list what its authorize endpoint refuses
+    if settings().client.discovery_base:  # an emulator: its discovery may list what its authorize endpoint refuses
         try:
             authorize_probe.refused_outright(
-                client.http, "implicit_authorize", url, client.config.implicit_redirect_uri
+                client.http, "implicit_authorize", url, settings().client.implicit_redirect_uri
             )
         except ProviderError:
             transactions.take(session, tx.state, "implicit", key=TX)  # nothing of this attempt stays stored
@@ -58,15 +59,9 @@ def start() -> Response | str:
 @bp.get("/implicit/callback")
 def callback() -> str:
     # the last run's outcome (no tokens): what a reload of this page, which has no fragment left, says
-    last = IMPLICIT_RUN.get()
+    last = IMPLICIT_RUN.get(session)
     last_run = {"verified": last.get("verified") is True, "error": str(last.get("error", ""))} if last else None
     return render_template("implicit_callback.html", meanings=CLAIMS, why=WHY, causes=LIKELY_CAUSES, last_run=last_run)
-
-
-def _refuse(error: str, status: int = 400, **extra) -> Response:
-    response = jsonify({"valid": False, "error": error, **extra})
-    response.status_code = status
-    return response
 
 
 MAX_FRAGMENT_SHAPE = 4096
@@ -84,7 +79,8 @@ def _note_fragment(body: dict, values: dict) -> None:
     pairs = [pair + values[pair[:-1]] if pair in ("id_token=", "access_token=") else pair for pair in shape.split("&")]
     elapsed = body.get("elapsed_ms")  # how long the page had the fragment before posting it
     elapsed = float(elapsed) if isinstance(elapsed, (int, float)) and 0 <= elapsed <= 600_000 else 0.0
-    recorder.note_browser_step("implicit_callback", f"{settings().implicit_redirect_uri}#{'&'.join(pairs)}", elapsed)
+    url = f"{settings().client.implicit_redirect_uri}#{'&'.join(pairs)}"
+    recorder.note_browser_step("implicit_callback", url, elapsed)
 
 
 @bp.post("/api/implicit/verify")
@@ -93,37 +89,21 @@ def verify() -> Response:
     try:
         raw = request.get_data(cache=True)  # read once here, so the tracer never meets a refused body
     except RequestEntityTooLarge:
-        return _refuse(f"the body is larger than {MAX_VERIFY_BODY // 1024} KiB", 413)
+        return refuse(f"the body is larger than {MAX_VERIFY_BODY // 1024} KiB", 413)
     recorder.note_incoming("implicit_verify")
     try:
         body = safejson.loads(raw) if request.is_json else None
     except safejson.JsonRefused as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        return _refuse("the body must be a JSON object {id_token, access_token, state}")
+        return refuse("the body must be a JSON object {id_token, access_token, state}")
     values: dict[str, str] = {}
     for name in ("id_token", "access_token", "state"):
         value = body.get(name)
         if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_LENGTH:
-            return _refuse(f"{name} is missing or not a string of reasonable size")
+            return refuse(f"{name} is missing or not a string of reasonable size")
         values[name] = value
     _note_fragment(body, values)
-    tx = transactions.take(session, values["state"], "implicit", key=TX)
-    if tx is None:
-        if session:  # recorded for /compare; a stranger with no session gets nothing stored
-            IMPLICIT_RUN.set(implicit_run_record(None, None, False, "state did not match"))
-        return _refuse("state does not match an implicit sign-in started in this browser, or was used already")
-    preset = oauth_client().presets.implicit  # at_hash required: the tokens came through the browser
-    id_result = preset.verify_id(values["id_token"], nonce=tx.nonce, access_token=values["access_token"])
-    results = [id_result]
-    if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
-        results.append(preset.verify_access(values["access_token"]))
-    failed = first_failure(results)
-    if failed is not None:
-        failure, error = failed
-        IMPLICIT_RUN.set(implicit_run_record(values["id_token"], values["access_token"], False, error))
-        return _refuse(error, check=failure.name, checks=check_rows(id_result))
-    IMPLICIT_RUN.set(implicit_run_record(values["id_token"], values["access_token"], True))
-    return jsonify(verified_answer(results))
+    return verified(browser.verify_browser_tokens(flow_context(), "implicit", values))

@@ -37,7 +37,7 @@ def page() -> Response | str:
         elif any(v.strip() for v in offline.values()):
             raise InspectError(400, "The time, issuer and client id are for a pasted key set: paste its JWKS too.")
         else:
-            result = inspect_token(form.get("token", ""), settings().client_config, oauth_client().presets)
+            result = inspect_token(form.get("token", ""), settings().client, oauth_client().presets)
     except InspectError as exc:
         html = render_template("inspect.html", result=None, error=exc.message, offline=offline, **limits)
         return Response(html, status=exc.status, mimetype="text/html")

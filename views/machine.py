@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, session
 from werkzeug.wrappers import Response
 
+from flows.api import call_api_traced
+from flows.keys import MACHINE_SCOPE, MACHINE_TOKEN
 from lab.causes import refusal_message
 from lab.claims import MACHINE_CLAIMS, explain_claims
 from lab.display import shorten_response
 from oauth.errors import ProviderRefused
 
 from . import oauth_client, settings, signin
-from .api import call_api_traced
+from .context import flow_context
 from .customization import customized
 from .errors import problem
-from .session_keys import MACHINE_SCOPE, MACHINE_TOKEN
 
 bp = Blueprint("machine", __name__)
 
@@ -52,19 +53,19 @@ def machine() -> tuple[str, int]:
     status = 200
     client = oauth_client()
     if request.method == "POST" and request.form.get("action") == "call_api":
-        token = MACHINE_TOKEN.get()
+        token = MACHINE_TOKEN.get(session)
         if not token:
             error, status = "Get a token first: there is no machine token in this session.", 400
         else:
-            api = call_api_traced(token)
-            scope = MACHINE_SCOPE.get() or ""
+            api = call_api_traced(flow_context(), token)
+            scope = MACHINE_SCOPE.get(session) or ""
     elif request.method == "POST":
         try:
             tokens = client.client_credentials(scope)
             token = tokens["access_token"]
             response = shorten_response(tokens)  # the raw answer, the token shortened (Reveal shows it whole)
-            MACHINE_TOKEN.set(token)
-            MACHINE_SCOPE.set(scope)
+            MACHINE_TOKEN.set(token, session)
+            MACHINE_SCOPE.set(scope, session)
         except ProviderRefused as exc:
             error, status = refusal_message(exc), 400
     if token:

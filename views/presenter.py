@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hmac
 import time
+from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from flows.context import SEND, Approval, Pending
 from lab.display import REFRESH_PLACEHOLDER, shorten_response
 from lab.steps import PARAM_HELP, RESPONSE_HELP
 from oauth import transactions
@@ -18,6 +21,7 @@ from tracing.redact import Redactor
 from . import antiforgery, settings
 
 bp = Blueprint("presenter", __name__)
+_R = TypeVar("_R")
 
 
 COOKIE = "flowlab_presenter"
@@ -67,7 +71,7 @@ def call_rows(call: PreparedCall) -> tuple[str, list[tuple[str, str]]]:
     """The call's URL, then its form parameters and credential headers as they will be sent,
     through the trace's redactor: the same placeholders the trace shows for this call."""
     s = settings()
-    redactor = Redactor.for_app(s)
+    redactor = Redactor.for_app(s.client)
     content_type = call.header("Content-Type") or ""
     form = redactor.body(call.body(), content_type, revoke=call.step == "revoke")
     headers = redactor.headers(dict(call.headers))
@@ -120,56 +124,76 @@ CHANGED = (
 )
 
 
-def _call_mac(call: PreparedCall, screen: str) -> str:
-    """The MAC of `call` as shown on the screen whose Continue posts to `screen` (a path): an approval
-    counts only for the call and the step it was shown for (a revoke screen's is no sign-out's)."""
-    return antiforgery.mac("presenter-call", screen.encode() + b"\n" + call.canonical())
+@dataclass(frozen=True)
+class Pause:
+    """One presenter pause before a back-channel call: what its screen says, and where its Continue posts.
+
+    `name` is the step the screen is for: an approval counts for this step and this call only (a revoke
+    screen's Continue is no sign-out's, issue 19.8)."""
+
+    name: str
+    title: str
+    expect: str
+    endpoint: str  # the view Continue posts to, which prepares the call again and sends it only if it is this one
+    fields: tuple[tuple[str, str], ...] = (("confirmed", "1"),)
 
 
-def call_screen(
-    *,
-    title: str,
-    call: PreparedCall,
-    expect: str,
-    action: str,
-    fields: dict[str, str],
-    changed: bool = False,
-    expires_at: float | None = None,
-) -> str:
-    """Before a server-to-server call: show the prepared call; Continue posts to `action` with the
-    MAC of what was shown, and the view sends only a call that `is_the_shown_call`. `expires_at`
+def _call_mac(call: PreparedCall, step: str, screen: str) -> str:
+    """The MAC of `call` as shown on the screen for `step` whose Continue posts to `screen` (a path): an
+    approval counts only for the call and the step it was shown for."""
+    return antiforgery.mac("presenter-call", f"{step}\n{screen}\n".encode() + call.canonical())
+
+
+def call_screen(pause: Pause, pending: Pending) -> str:
+    """Before a server-to-server call: show the prepared call; Continue posts to the pause's view with the
+    MAC of what was shown, and the view sends only a call its `ShownCall` approves. `pending.expires_at`
     (epoch seconds): when what the call carries (the code) expires; the screen counts down to it."""
-    endpoint, pairs = call_rows(call)
+    endpoint, pairs = call_rows(pending.call)
+    action = url_for(pause.endpoint)
     return render_template(
         "presenter.html",
-        title=title,
+        title=pause.title,
         channel="back channel: the app server calls the provider directly",
-        method=call.method,
+        method=pending.call.method,
         endpoint=endpoint,
         params=_rows(pairs),
-        expect=expect,
+        expect=pause.expect,
         go_url=None,
-        form=(action, {**fields, SHOWN_CALL: _call_mac(call, urlsplit(action).path)}),
-        changed=CHANGED if changed else "",
-        expires_at=expires_at,
+        form=(action, {**dict(pause.fields), SHOWN_CALL: _call_mac(pending.call, pause.name, urlsplit(action).path)}),
+        changed=CHANGED if pending.changed else "",
+        expires_at=pending.expires_at,
         now=time.time(),
     )
 
 
-def pause_before(call: PreparedCall, *, title: str, expect: str, action: str) -> str | None:
-    """In presenter mode, the screen that shows `call` before it is sent (None: send it now). Its Continue posts
-    `confirmed=1` back to `action`, where the view prepares the call again from the session and sends it only
-    if it is the one shown; a changed call is shown again, marked Not sent."""
-    confirmed = request.form.get("confirmed") == "1"
-    if not presenting() or (confirmed and is_the_shown_call(call)):
-        return None
-    return call_screen(
-        title=title, call=call, changed=confirmed, expect=expect, action=action, fields={"confirmed": "1"}
-    )
+@dataclass(frozen=True)
+class ShownCall:
+    """Presenter mode's approval: only the call a screen for `pause` showed, whose Continue brought this
+    request (its MAC came back with the form, posted to the pause's own view)."""
+
+    pause: Pause
+    continued: bool
+
+    def approves(self, call: PreparedCall) -> bool:
+        if not self.continued:
+            return False
+        expected = _call_mac(call, self.pause.name, request.path)
+        return hmac.compare_digest(request.form.get(SHOWN_CALL, ""), expected)
 
 
-def is_the_shown_call(call: PreparedCall) -> bool:
-    """Whether `call`, prepared again on Continue from the same inputs, is exactly the call the
-    screen showed, on a screen whose Continue posts here (its MAC came back with the form): only
-    then may it be sent."""
-    return hmac.compare_digest(request.form.get(SHOWN_CALL, ""), _call_mac(call, request.path))
+def approval(pause: Pause, continued: bool | None = None) -> Approval:
+    """This request's approval for the pause's call. A view that is a screen's Continue and nothing else
+    (`continued` True: the paused exchange's) sends only the call shown, presenter mode or not; any other
+    sends at once without presenter mode, and with it only the call shown, when its form says Continue."""
+    if continued is None:
+        if not presenting():
+            return SEND
+        continued = request.form.get("confirmed") == "1"
+    return ShownCall(pause, continued)
+
+
+def answered(*, title: str, fields: dict[str, object], expect: str, go_url: str, otherwise: _R) -> _R | str:
+    """After a sent call: in presenter mode, what came back (then the page at `go_url`); else `otherwise`."""
+    if presenting():
+        return came_back_screen(title=title, fields=fields, expect=expect, go_url=go_url)
+    return otherwise

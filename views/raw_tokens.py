@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, session
+
+from flows.keys import MACHINE_TOKEN
 
 from . import signin
-from .session_keys import MACHINE_TOKEN
 from .spa import json_body
 
 bp = Blueprint("raw_tokens", __name__)
@@ -34,7 +35,7 @@ def reveal() -> Response:
     if which not in ("id", "access", "machine"):
         return _refuse(400, "which must be id, access or machine (a refresh token is never revealed)")
     if which == "machine":
-        token = MACHINE_TOKEN.get()
+        token = MACHINE_TOKEN.get(session)
     else:
         auth = signin.load()
         token = None if auth is None else (auth.id_token if which == "id" else auth.access_token)

@@ -5,19 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from flows import browser
+from flows.keys import SPA_RUN, TX
 from lab.causes import LIKELY_CAUSES
-from lab.claims import CLAIMS, WHY, check_rows, first_failure, verified_answer
-from lab.compare import spa_run_record
+from lab.claims import CLAIMS, WHY
 from lab.display import REFRESH_IN_PAGE
 from lab.steps import PARAM_HELP, SPA_PARAM_HELP
 from oauth import safejson, spa, transactions
-from oauth.client import is_jwt
 from tracing import recorder
 from tracing.model import Exchange
 
 from . import oauth_client, request_state, settings
+from .context import flow_context
 from .errors import problem
-from .session_keys import SPA_RUN, TX
 
 bp = Blueprint("spa", __name__)
 
@@ -35,21 +35,21 @@ def _not_configured() -> Response:
         404,
         "No public app client is configured",
         "The browser-only flow needs an app client without a secret, allowed the authorization code grant, "
-        f"with the callback URL {settings().spa_redirect_uri}.",
+        f"with the callback URL {settings().client.spa_redirect_uri}.",
         hint="Set OAUTH_PUBLIC_CLIENT_ID in .env (the local provider has one built in).",
         error="not_configured",
     )
 
 
 def _page(template: str, **extra: object) -> Response | str:
-    if not settings().public_client_id:
+    if not settings().client.public_client_id:
         return _not_configured()
     meta = oauth_client().metadata()  # a clear 502 when discovery fails
     # this page, and only this page, may fetch() the provider
     request_state.current().connect_src = tuple(spa.connect_origins(meta))
     return render_template(
         template,
-        config=spa.page_config(settings().client_config, meta),
+        config=spa.page_config(settings().client, meta),
         meanings=CLAIMS,
         why=WHY,
         causes=LIKELY_CAUSES,
@@ -67,7 +67,7 @@ def start() -> Response | str:
 def callback() -> Response | str:
     # the last verified run's outcome (no tokens): what a reload of this page, whose code and
     # sessionStorage transaction the first load took, says
-    last = SPA_RUN.get()
+    last = SPA_RUN.get(session)
     last_run = {"verified": last.get("verified") is True, "error": str(last.get("error", ""))} if last else None
     return _page("spa_callback.html", last_run=last_run, refresh_hidden=REFRESH_IN_PAGE)
 
@@ -81,19 +81,29 @@ def json_body() -> tuple[object, Response | None]:
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
-        return None, _refuse(f"the body is larger than {MAX_BODY // 1024} KiB", 413)
+        return None, refuse(f"the body is larger than {MAX_BODY // 1024} KiB", 413)
     try:
         return (safejson.loads(raw) if request.is_json else None), None
     except safejson.JsonRefused as exc:
-        return None, _refuse(str(exc))
+        return None, refuse(str(exc))
     except ValueError:
         return None, None
 
 
-def _refuse(error: str, status: int = 400, **extra) -> Response:
+def refuse(error: str, status: int = 400, **extra) -> Response:
+    """A browser flow's refusal, as its page reads it: {"valid": false, "error": ...}."""
     response = jsonify({"valid": False, "error": error, **extra})
     response.status_code = status
     return response
+
+
+def verified(outcome: browser.Verified | browser.NotVerified) -> Response:
+    """A browser flow's verify answer: the claims and checks, or why the tokens are refused."""
+    if isinstance(outcome, browser.NotVerified):
+        if outcome.check is None:
+            return refuse(outcome.error)
+        return refuse(outcome.error, check=outcome.check, checks=outcome.checks)
+    return jsonify(outcome.answer)
 
 
 REPORTED = {"token": "token_endpoint", "refresh": "token_endpoint", "userinfo": "userinfo_endpoint"}
@@ -108,21 +118,21 @@ def trace() -> Response:
     if refused is not None:
         return refused
     if not isinstance(body, dict) or body.get("step") not in REPORTED:
-        return _refuse("step must be token, refresh, userinfo or revoke")
+        return refuse("step must be token, refresh, userinfo or revoke")
     meta = oauth_client().metadata()
     url = getattr(meta, REPORTED[body["step"]])
     status, method = body.get("status"), body.get("method")
     if body.get("url") != url or method not in ("GET", "POST"):
-        return _refuse("url and method must be those of the provider's endpoint for this step")
+        return refuse("url and method must be those of the provider's endpoint for this step")
     if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 599:
-        return _refuse("status must be an HTTP status (0 when the browser got no answer)")
+        return refuse("status must be an HTTP status (0 when the browser got no answer)")
     note = "(reported by the page: the request and response bodies stayed in the browser)"
     recorder.note_exchange(
         Exchange(
             f"spa_{body['step']}",
             method,
             url,
-            request_headers={"Origin": settings().app_url},
+            request_headers={"Origin": settings().client.app_url},
             status=status,
             response_body=note,
         )
@@ -136,8 +146,8 @@ def begin() -> Response:
     """Start a browser-only sign-in: the server makes its `state` and `nonce` and keeps them in this
     browser's session (single use, 10 minutes), as for the implicit flow. The page makes its own PKCE
     verifier (the transaction's is unused). The first request of the flow that stores anything."""
-    if not settings().public_client_id:
-        return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
+    if not settings().client.public_client_id:
+        return refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
     tx = transactions.begin(session, "spa", "/spa", key=TX)
     return jsonify({"state": tx.state, "nonce": tx.nonce})
 
@@ -152,24 +162,9 @@ def verify() -> Response:
         return refused
     recorder.note_incoming("spa_verify", keep_tokens=False)
     s = settings()
-    if not s.public_client_id:
-        return _refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
+    if not s.client.public_client_id:
+        return refuse("no public app client is configured (OAUTH_PUBLIC_CLIENT_ID)", 404)
     values, error = spa.read_verify_body(body)
     if error:
-        return _refuse(error)
-    tx = transactions.take(session, values["state"], "spa", key=TX)
-    if tx is None:  # a replay, or tokens from elsewhere: nothing is stored for it
-        return _refuse("state does not match a browser-only sign-in started in this browser, or was used already")
-    preset = oauth_client().presets.browser_only  # the public client's tokens, the sign-in's own nonce
-    id_result = preset.verify_id(values["id_token"], nonce=tx.nonce, access_token=values["access_token"])
-    results = [id_result]
-    if is_jwt(values["access_token"]):  # a JWT access token (Cognito) is verified too
-        results.append(preset.verify_access(values["access_token"]))
-    failed = first_failure(results)
-    if failed is not None:
-        failure, message = failed
-        SPA_RUN.set(spa_run_record(values["received"], False, message))  # for /compare (names only)
-        return _refuse(message, check=failure.name, checks=check_rows(id_result))
-    SPA_RUN.set(spa_run_record(values["received"], True))
-    recorder.start_new()  # a new trace for this sign-in, as at a code-flow sign-in
-    return jsonify(verified_answer(results))
+        return refuse(error)
+    return verified(browser.verify_browser_tokens(flow_context(), "spa", values))

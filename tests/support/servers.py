@@ -40,7 +40,8 @@ class LiveServer:
     def __init__(self, app: Callable | None = None, handler: type[WSGIRequestHandler] | None = None):
         self.app = app
         self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True, request_handler=handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 

@@ -20,12 +20,13 @@ from jose import jws
 from werkzeug.serving import WSGIRequestHandler
 
 from app import create_app
-from config import load_settings
+from config import Settings, load_settings
 from local_cognito import create_provider_app
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME, default_pool
 from oauth.http import Reply
 from oauth.transactions import pkce_challenge
 
+from .inproc import InProcessServer
 from .pages import csrf_of, script_csrf_of
 from .servers import LiveServer, TokenRewriter
 
@@ -34,8 +35,8 @@ from .servers import LiveServer, TokenRewriter
 class Stack:
     """A running provider + app pair, and helpers to drive them over HTTP."""
 
-    app_server: LiveServer
-    provider_server: LiveServer
+    app_server: LiveServer | InProcessServer
+    provider_server: LiveServer | InProcessServer
     provider_app: object
     rewriter: TokenRewriter
     app: object
@@ -55,8 +56,8 @@ class Stack:
         return self.provider_app.extensions["local_cognito"]
 
     @property
-    def settings(self):
-        return self.app.extensions["settings"]
+    def settings(self) -> Settings:
+        return cast(Flask, self.app).extensions["settings"]
 
     @property
     def client(self):
@@ -160,7 +161,7 @@ class Stack:
 
     @property
     def public_client(self) -> dict:
-        return next(c for c in self.pool_config["clients"] if c["client_id"] == self.settings.public_client_id)
+        return next(c for c in self.pool_config["clients"] if c["client_id"] == self.settings.client.public_client_id)
 
     def spa_begin(self, http: requests.Session) -> dict:
         """POST /api/spa/begin as the /spa page does: this sign-in's state and nonce, made by the server."""
@@ -176,7 +177,7 @@ class Stack:
         digest = hashlib.sha256(verifier.encode()).digest()
         params = {
             "response_type": "code",
-            "client_id": self.settings.public_client_id,
+            "client_id": self.settings.client.public_client_id,
             "redirect_uri": self.url + "/spa/callback",
             "scope": "openid email profile",
             "state": started["state"],
@@ -189,7 +190,7 @@ class Stack:
         code = parse_qs(urlsplit(back).query)["code"][0]
         form = {
             "grant_type": "authorization_code",
-            "client_id": self.settings.public_client_id,
+            "client_id": self.settings.client.public_client_id,
             "code": code,
             "redirect_uri": params["redirect_uri"],
             "code_verifier": verifier,
@@ -238,15 +239,22 @@ def build_stack(
     env: dict | None = None,
     edit_pool: Callable[[dict], object] | None = None,
     provider_handler: type[WSGIRequestHandler] | None = None,
+    live: bool = True,
     **overrides,
 ) -> Stack:
     """The app and the local provider on loopback ports; `edit_pool` changes the pool file before the
     provider loads it, `provider_handler` how the provider's server writes its answers (LowercaseHeaders),
-    `env` and `overrides` the app's settings."""
-    app_server, provider_server = LiveServer(), LiveServer(handler=provider_handler)
+    `env` and `overrides` the app's settings. `live`: each a real server on its port (else both in-process,
+    tests/support/inproc.py: the same apps, no socket)."""
+    app_server: LiveServer | InProcessServer
+    provider_server: LiveServer | InProcessServer
+    if live or provider_handler is not None:
+        app_server, provider_server = LiveServer(), LiveServer(handler=provider_handler)
+    else:
+        app_server, provider_server = InProcessServer(), InProcessServer()
     keys = tmp_path / "provider-keys"
     shutil.copytree(key_dir, keys)
-    pool = default_pool(app_server.url, port=provider_server.server.server_port)
+    pool = default_pool(app_server.url, port=provider_server.port)
     pool["clients"][0]["logout_urls"].append(app_server.url + "/")
     if edit_pool is not None:
         edit_pool(pool)

@@ -1,16 +1,18 @@
 """Every key this app keeps in the login session, named once, each with a small typed accessor.
 
-The session (Flask-Session: files or Redis) is a plain dict. The sign-in itself lives under `SIGN_IN`
-and is read and written only by views/signin.py (`SignIn`); the login transactions live under `TX`
-and are handled by oauth/transactions.py, which is given the session and this key name. Every other
-view reads and writes its own key through the `Key` below, never by a string of its own:
+The session (Flask-Session: files or Redis; a dict in the in-process tests) is a plain mapping, handed
+to each flow and accessor explicitly: nothing here knows Flask. The sign-in itself lives under `SIGN_IN`
+and the dashboard's screen state under `SCREEN`, read and written only through flows/state.py; the login
+transactions live under `TX` and are handled by oauth/transactions.py, which is given the session and
+this key name. Every other module reads and writes its own key through the `Key` below, never by a
+string of its own:
 
-    AUTO_REFRESH.get()            # the stored value, or None (absent, or not of the key's type)
-    AUTO_REFRESH.set(True)
-    AFTER_LOGOUT.pop()            # removed, and returned as get() would
+    AUTO_REFRESH.get(session)            # the stored value, or None (absent, or not of the key's type)
+    AUTO_REFRESH.set(True, session)
+    AFTER_LOGOUT.pop(session)            # removed, and returned as get() would
 
 A stored value of the wrong type reads as absent (None), never as an error. Templates do not read the
-session: they get values passed in, or from signin's context processor.
+session: they get values passed in, or from views/hooks.py's context processor.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import session
-
 _T = TypeVar("_T")
+Session = MutableMapping[str, Any]  # this browser's server-side session, as the flows see it
 
 
 @dataclass(frozen=True)
@@ -31,22 +32,24 @@ class Key(Generic[_T]):
     name: str
     kind: type[_T]
 
-    def get(self, store: MutableMapping[str, Any] | None = None) -> _T | None:
-        """The value in `store` (this request's session when None), or None: absent or of another type."""
-        value = (session if store is None else store).get(self.name)
+    def get(self, store: Session) -> _T | None:
+        """The value in `store`, or None: absent or of another type."""
+        value = store.get(self.name)
         return value if isinstance(value, self.kind) else None
 
-    def set(self, value: _T, store: MutableMapping[str, Any] | None = None) -> None:
-        (session if store is None else store)[self.name] = value
+    def set(self, value: _T, store: Session) -> None:
+        store[self.name] = value
 
-    def pop(self, store: MutableMapping[str, Any] | None = None) -> _T | None:
+    def pop(self, store: Session) -> _T | None:
         """Remove the key; its value as `get` reads it."""
-        value = (session if store is None else store).pop(self.name, None)
+        value = store.pop(self.name, None)
         return value if isinstance(value, self.kind) else None
 
 
-# the sign-in (views/signin.py's SignIn, stored as a plain dict) and the login transactions (one per state)
+# the sign-in (flows/state.py's SignIn: tokens and identity, stored as a plain dict), the dashboard's screen
+# state beside it (flows/state.py's Screen: the latest lifecycle results), and the login transactions
 SIGN_IN = "auth"
+SCREEN = "dashboard"
 TX = "tx"
 
 # the /compare page's record of this browser's last run of each flow (lab/compare.py makes them)
@@ -70,5 +73,5 @@ API_CALL: Key[dict] = Key("api_call", dict)  # /call: the last call to another A
 ATTACK_RUN: Key[dict] = Key("attack_run", dict)
 ATTACK_TX: Key[dict] = Key("attack_tx", dict)
 
-# what a new sign-in keeps of the session (signin.start clears the rest): a sign-in in progress and the /compare runs
+# what a new sign-in keeps of the session (flows.signin clears the rest): a sign-in in progress and the /compare runs
 KEPT_ACROSS_LOGIN = (TX, IMPLICIT_RUN.name, SPA_RUN.name)
