@@ -40,6 +40,7 @@ def screen_height(page: Page) -> int:
 
 def fits(page: Page, name: str, key: Locator) -> None:
     """At most three screens high, and `key` starts on the first screen (no scrolling)."""
+    page.wait_for_load_state("load")  # the browser's own scroll to a URL's #fragment comes before the top is read
     page.wait_for_function("() => { window.scrollTo(0, 0); return window.scrollY === 0; }")
     height = page.evaluate("() => document.documentElement.scrollHeight")
     screen = screen_height(page)
