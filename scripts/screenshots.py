@@ -163,7 +163,7 @@ def inspect_offline(page: Page) -> None:
     page.fill("#at", genuine["inside_lifetime"])
     page.fill("#issuer", genuine["issuer"])
     page.fill("#client_id", genuine["client_id"])
-    page.get_by_role("button", name="Inspect").click()
+    page.get_by_role("button", name="Verify on the server").click()
     page.wait_for_selector("#inspection")
 
 
