@@ -244,3 +244,14 @@ def test_inspector_is_rate_limited(make_stack, http):
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert int(answers[-1].headers["Retry-After"]) > 0 and "Too many requests" in answers[-1].text
     assert http.get(stack.url + "/inspect").status_code == 200  # the form itself is not limited
+
+
+def test_head_is_never_an_inspection(stack, http):
+    """HEAD /inspect with a form body fell into the POST branch (the view tested for GET only),
+    past the anti-forgery check and the rate limit (both only for POST). It answers as the GET page does."""
+    token = stack.login_tokens(http)["access_token"]
+    blank = http.get(stack.url + "/inspect")
+    answer = http.head(stack.url + "/inspect", data={"token": token})
+    assert answer.status_code == 200
+    # HEAD answers with the headers of the page it would send: the blank form, not an inspection of the token
+    assert answer.headers["Content-Length"] == blank.headers["Content-Length"]

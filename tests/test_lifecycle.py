@@ -86,6 +86,24 @@ def test_revoke_then_lab_then_refresh_fails(stack, http):
     assert refused.status_code == 400
     assert "The refresh was refused" in refused.text and "Sign in again" in refused.text
     assert token not in refused.text
+    assert "Refresh and userInfo now fail" in lab and "did not revoke" not in lab
+
+
+def test_the_revocation_lab_says_what_a_provider_that_did_not_revoke_left_working(stack, http):
+    """A provider that forgot the sign-in (the local provider after a restart) or keeps access tokens working: the
+    lab's verdict follows its rows, never "now fail" beside a row that still works."""
+    stack.login(http)
+    token = refresh_token_of(stack)
+    stack.post(http, "/revoke")
+    grant = stack.pool.refresh_tokens[token]
+    grant.revoked = False  # as if the provider never revoked anything
+    stack.pool.revoked_origins.discard(grant.origin_jti)
+    lab = http.get(stack.url + "/revocation").text
+    assert re.search(r'data-attempt="userInfo">.*?still works', lab, re.S)
+    verdict = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'id="lab-verdict".*?</p>', lab, re.S).group(0)).split())
+    assert "now fail" not in verdict
+    assert "The revoked refresh token still works, and so does the access token at userInfo" in verdict
+    assert "this provider did not revoke them" in verdict
 
 
 def _refresh_answers(stack, change) -> None:

@@ -25,7 +25,7 @@ def _no_store(response: Response) -> Response:
 @bp.route("/inspect", methods=["GET", "POST"])
 def page() -> Response | str:
     limits = {"max_paste": MAX_PASTE, "max_keyset": MAX_KEYSET}
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (Flask answers it with the GET view): never an inspection
         return render_template("inspect.html", result=None, **limits)
     form = request.form
     offline = {k: form.get(k, "") for k in ("at", "issuer", "client_id")}
