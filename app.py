@@ -200,7 +200,7 @@ def _banner(
         lines.append(f"  Provider:  {settings.client.issuer}")
     lines += [
         "",
-        "  Open exactly this URL (sign-in cookies belong to this host name; localhost and 127.0.0.1 differ):",
+        "  Sign-in cookies belong to this host name (localhost and 127.0.0.1 differ), so use exactly:",
         f"  Open this URL: {settings.client.app_url}",
     ]
     return "\n".join(lines) + "\n"

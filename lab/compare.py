@@ -93,7 +93,12 @@ def compare_rows(
         Row(
             "Server-side verification",
             "ID token verified before anything was stored" if code else not_run,
-            ("passed" if implicit["verified"] else f"failed: {implicit['error']}") if implicit else not_run,
+            (
+                "ID token verified by the server after the page posted it: "
+                + ("passed" if implicit["verified"] else f"failed: {implicit['error']}")
+            )
+            if implicit
+            else not_run,
         ),
         Row(
             "What could leak, and how",

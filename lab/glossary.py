@@ -169,3 +169,12 @@ def explained(term: object, base: str = "/glossary") -> Markup:
     if entry is None:
         return escape(str(term))
     return Markup('<a class="term" href="{}#{}">{}</a> ({})').format(base, entry.slug, entry.term, entry.phrase)
+
+
+def code_spans(text: object) -> Markup:
+    """Escape `text` and show each `backticked` part as code (a template filter: the glossary's entries name
+    headers, parameters and commands that way)."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: shown as it is
+        return escape(str(text))
+    return Markup("").join(Markup("<code>{}</code>").format(p) if i % 2 else escape(p) for i, p in enumerate(parts))

@@ -27,6 +27,15 @@ def test_the_glossary_explains_each_term(stack, http):
         assert f'id="{term.slug}"' in page.text, term.slug
         assert term.term in text(page.text) and term.phrase in text(page.text), term.slug
     assert set(JARGON) <= set(BY_SLUG)
+    assert "`" not in text(page.text)  # backticked names are shown as code, not as Markdown
+    assert "<code>Authorization: Basic</code>" in page.text and "<code>make run</code>" in page.text
+
+
+def test_code_spans_escape_first_and_leave_an_unpaired_backtick():
+    from lab.glossary import code_spans
+
+    assert str(code_spans("a `<b>` c")) == "a <code>&lt;b&gt;</code> c"
+    assert str(code_spans("one ` alone")) == "one ` alone"
 
 
 def test_the_first_screens_explain_their_jargon_where_it_appears(stack, http, signed_in):

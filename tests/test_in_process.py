@@ -184,7 +184,10 @@ def test_compare_rows_come_from_the_runs():
     assert rows["Tokens returned"].code == "access_token, id_token, refresh_token"
     assert rows["Tokens returned"].implicit == "access_token, id_token (no refresh token)"
     assert rows["Client secret used"].code == "yes, client_secret_basic"
-    assert rows["Server-side verification"].implicit == "failed: nonce check failed"
+    assert (
+        rows["Server-side verification"].implicit
+        == "ID token verified by the server after the page posted it: failed: nonce check failed"
+    )
     public = code_run_record({"access_token": "a"}, "client_secret_basic", False, [])
     assert {r.topic: r for r in compare_rows(public, None)}["Client secret used"].code == "no (public client)"
 

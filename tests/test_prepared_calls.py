@@ -329,7 +329,9 @@ def test_continue_sends_only_the_call_its_screen_showed(stack, http):
     http.get(stack.url + "/presenter", params={"on": "1"})
     first = read_screen(stack.post(http, "/refresh").text)
     second = read_screen(stack.post(http, "/refresh").text)
-    assert "What came back from the refresh" in http.post(stack.url + first.action, data=first.fields).text
+    came_back = http.post(stack.url + first.action, data=first.fields).text
+    assert "What came back from the refresh" in came_back
+    assert "A new refresh_token came back: the client rotates them" in came_back  # the screen says it rotated
     sent = len(stack.steps("refresh"))
 
     stale = http.post(stack.url + second.action, data=second.fields)

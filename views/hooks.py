@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from attacks.catalogue import ATTACK_FOR_CHECK
 from config import Settings
 from lab.claims import CLAIM_GROUPS, why
-from lab.glossary import explained, link_terms
+from lab.glossary import code_spans, explained, link_terms
 from tracing import recorder
 
 from . import antiforgery, app_host, attacks, errors, guards, headers, presenter, session_guard, signin
@@ -64,6 +64,7 @@ TEMPLATE_FILTERS: dict[str, Callable[..., Any]] = {
     "pretty_json": pretty_json,
     "glossary": link_terms,  # a glossary term links to its entry on /glossary
     "explained": explained,  # the same, with the term's short phrase after it
+    "code_spans": code_spans,  # `backticked` parts of a glossary entry shown as code
 }
 
 

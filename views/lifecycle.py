@@ -67,11 +67,15 @@ def refresh() -> Response | str:
             )
         return problem(400, "The refreshed ID token is for someone else", "Its iss or sub differs from the sign-in's.")
     same = " No refresh_token came back: this client does not rotate them, so the old one stays valid."
+    rotated = (
+        " A new refresh_token came back: the client rotates them, so the old one stops working after the grace "
+        "period (the dashboard's rotation panel counts it down)."
+    )
     return presenter.answered(
         title="What came back from the refresh",
         fields=outcome.tokens,
         expect="The app verified the new ID token and replaced the session's tokens. The dashboard shows "
-        "which claims changed." + ("" if outcome.rotation.rotated else same),
+        "which claims changed." + (rotated if outcome.rotation.rotated else same),
         go_url=url_for("dashboard.dashboard", _anchor="lifecycle"),
         otherwise=_to_dashboard(),
     )
