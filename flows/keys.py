@@ -60,6 +60,9 @@ SPA_RUN: Key[dict] = Key("spa_run", dict)
 TRACE_ID: Key[str] = Key("trace_id", str)  # this browser's trace (tracing/recorder.py): bound to the session
 SEEN_AT: Key[int] = Key("seen_at", int)  # the last request of a signed-in session (epoch seconds): the idle timeout
 PRESENTER_PENDING: Key[dict] = Key("presenter_pending", dict)  # presenter mode: the code exchange, paused
+# presenter mode: the last "what came back" screen, as shown (tokens shortened, the refresh token hidden), so
+# that its page is a GET after the POST that made the call: Back and reload show it again, never re-post
+PRESENTER_SHOWN: Key[dict] = Key("presenter_shown", dict)
 # the sign-in this session completed (its state, an HMAC of its code, where it landed): a callback URL
 # opened again (a reload, Back) is recognised, never sent again
 COMPLETED_LOGIN: Key[dict] = Key("completed_login", dict)

@@ -88,3 +88,39 @@ def test_presenter_pauses_the_implicit_flow(stack, page: Page):
     page.get_by_label("Password").fill("FlowLab-demo-1")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#implicit")).to_have_attribute("data-verified", "true")
+
+
+def test_back_and_reload_after_what_came_back_show_it_again(stack, page: Page):
+    """A review pass found Back after the presenter's "what came back" screen gave Chromium's "Confirm Form
+    Resubmission" (ERR_CACHE_MISS): the screen was the answer to the POST that made the call. It is a page of its
+    own now (Post/Redirect/Get): Back and reload show it again and send nothing."""
+    page.goto(stack.url + "/presenter?on=1")
+    page.goto(stack.url + "/login")
+    page.locator("#continue").click()
+    page.get_by_label("Username").fill("demo")
+    page.get_by_label("Password").fill("FlowLab-demo-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#continue").click()
+    came_back(page, "What came back from the token endpoint", ["id_token", "access_token", "refresh_token"])
+    expect(page).to_have_url(stack.url + "/presenter/came-back")
+    page.reload()
+    came_back(page, "What came back from the token endpoint", ["id_token", "access_token", "refresh_token"])
+    exchanges = len(stack.steps("token"))
+    page.locator("#continue").click()
+    expect(page.locator("h1")).to_contain_text("Signed in as demo")
+
+    page.get_by_role("button", name="Refresh tokens").click()
+    page.locator("#continue").click()
+    came_back(page, "What came back from the refresh", ["id_token", "access_token", "expires_in"])
+    refreshes = len(stack.steps("refresh"))
+    page.locator("#continue").click()
+    expect(page.locator("#last-refresh")).to_be_visible()
+    page.go_back()
+    came_back(page, "What came back from the refresh", ["id_token", "access_token", "expires_in"])
+    assert len(stack.steps("refresh")) == refreshes and len(stack.steps("token")) == exchanges
+    assert stack.settings.client.client_secret not in page.content()
+
+
+def test_the_came_back_page_without_one_goes_home(stack, http):
+    answer = http.get(stack.url + "/presenter/came-back", allow_redirects=False)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/")

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from flows.context import SEND, Approval, Pending
+from flows.keys import PRESENTER_SHOWN
 from lab.display import REFRESH_PLACEHOLDER, shorten_response
 from lab.steps import PARAM_HELP, RESPONSE_HELP
 from oauth import transactions
@@ -103,18 +104,41 @@ def redirect_screen(
 
 def came_back_screen(*, title: str, fields: dict[str, object], expect: str, go_url: str, status: int = 200) -> str:
     """After a back-channel call: what the provider answered (tokens shortened, refresh token hidden)."""
+    return _came_back_page(
+        {
+            "title": title,
+            "status": status,
+            "endpoint": "application/json" if fields else "(empty body)",
+            "rows": _response_rows(fields),
+            "expect": expect,
+            "go_url": go_url,
+        }
+    )
+
+
+def _came_back_page(shown: dict) -> str:
     return render_template(
         "presenter.html",
-        title=title,
+        title=shown["title"],
         channel="back channel: the provider's answer to the app server",
-        method=f"HTTP {status}",
-        endpoint="application/json" if fields else "(empty body)",
-        params=_response_rows(fields),
-        expect=expect,
-        go_url=go_url,
+        method=f"HTTP {shown['status']}",
+        endpoint=shown["endpoint"],
+        params=[tuple(row) for row in shown["rows"]],
+        expect=shown["expect"],
+        go_url=shown["go_url"],
         form=None,
         came_back=True,
     )
+
+
+@bp.get("/presenter/came-back")
+def came_back() -> Response | str:
+    """The last "what came back" screen of this browser, again (a GET: Back and reload land here, never on the
+    POST that made the call). Only rows as shown are kept: tokens shortened, the refresh token hidden."""
+    shown = PRESENTER_SHOWN.get(session)
+    if not shown or not presenting():
+        return redirect(url_for("dashboard.index"))
+    return _came_back_page(shown)
 
 
 SHOWN_CALL = "shown_call"  # the form field carrying the MAC of the call a screen showed
@@ -192,8 +216,17 @@ def approval(pause: Pause, continued: bool | None = None) -> Approval:
     return ShownCall(pause, continued)
 
 
-def answered(*, title: str, fields: dict[str, object], expect: str, go_url: str, otherwise: _R) -> _R | str:
+def answered(*, title: str, fields: dict[str, object], expect: str, go_url: str, otherwise: _R) -> _R | Response:
     """After a sent call: in presenter mode, what came back (then the page at `go_url`); else `otherwise`."""
-    if presenting():
-        return came_back_screen(title=title, fields=fields, expect=expect, go_url=go_url)
+    if presenting():  # Post/Redirect/Get: the screen is a page of its own (Back after it never re-posts the call)
+        shown = {
+            "title": title,
+            "status": 200,
+            "endpoint": "application/json" if fields else "(empty body)",
+            "rows": [list(row) for row in _response_rows(fields)],
+            "expect": expect,
+            "go_url": transactions.safe_next(go_url, "/dashboard"),
+        }
+        PRESENTER_SHOWN.set(shown, session)
+        return redirect(url_for("presenter.came_back"), 303)
     return otherwise
