@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from oauth.times import format_time, is_time
 from oauth.tokens import Check, Verification
@@ -203,3 +203,17 @@ def verified_answer(results: list[Verification]) -> dict:
         "checks": check_rows(results[0]),
         "access_checks": check_rows(access) if access else [],
     }
+
+
+def is_machine_token(claims: Mapping[str, object]) -> bool:
+    """A client-credentials access token: no user (no username), its subject the client itself."""
+    return not claims.get("username") and bool(claims.get("client_id")) and claims.get("sub") == claims.get("client_id")
+
+
+def explain_token_claims(claims: dict, now: float | None = None) -> list[dict]:
+    """explain_claims, with a machine token's claims explained as such (no user: sub is the client)."""
+    rows = explain_claims(claims, now)
+    if is_machine_token(claims):
+        for row in rows:
+            row["meaning"] = MACHINE_CLAIMS.get(row["name"], row["meaning"])
+    return rows

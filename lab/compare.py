@@ -55,12 +55,16 @@ def _leaked_refresh_token(code: dict | None, rotation: str, not_run: str) -> str
 
 
 def compare_rows(
-    code: dict | None, implicit: dict | None, spa: dict | None = None, rotation: str = "not known to the app"
+    code: dict | None,
+    implicit: dict | None,
+    spa: dict | None = None,
+    rotation: str = "not known to the app",
+    spa_rotation: str = "",
 ) -> list[Row]:
     """Rows built only from what happened; a flow not run yet says so. `rotation`: the app client's refresh-token
     rotation in words (lab/rotation.py: client_rotation)."""
     not_run = "not run yet in this session"
-    spa_cells = _spa_cells(spa, not_run)
+    spa_cells = _spa_cells(spa, not_run, spa_rotation)
     rows = [
         Row("Tokens returned", _tokens(code, not_run), _tokens(implicit, not_run)),
         Row(
@@ -120,7 +124,7 @@ def compare_rows(
     return [Row(r.topic, r.code, r.implicit, spa_cells[i]) for i, r in enumerate(rows)]
 
 
-def _spa_cells(spa: dict | None, not_run: str) -> list[str]:
+def _spa_cells(spa: dict | None, not_run: str, rotation: str = "") -> list[str]:
     """The browser-only column, row by row (same order as compare_rows)."""
     if not spa:
         return [not_run] * 8
@@ -137,6 +141,7 @@ def _spa_cells(spa: dict | None, not_run: str) -> list[str]:
         "for as long as it lives, to any script on the page (XSS, a compromised dependency, extensions)",
         "a script on the page can read it; RFC 9700 §4.14.2 requires public clients to rotate refresh tokens (or "
         "bind them to a key), so that a copy is refused once the page has refreshed"
+        + (f"; rotation is {rotation.replace('this app client', 'the public client')}" if rotation else "")
         if "refresh_token" in spa["tokens"]
         else "no refresh token came back, so there is none to copy",
     ]

@@ -23,7 +23,7 @@ from oauth.resource import BearerError, check_bearer
 from oauth.times import humanize_delta, is_time
 from oauth.tokens import LEEWAY, MAX_TOKEN_LENGTH, CheckName, b64url_decode, decode_unverified
 
-from .claims import WHY, explain_claims
+from .claims import WHY, explain_token_claims, is_machine_token
 from .display import shorten
 
 MAX_PASTE = MAX_TOKEN_LENGTH  # 16 KiB: far above any Cognito token
@@ -208,7 +208,10 @@ def _clock(claims: dict, now: float, chosen: bool = False) -> list[str]:
         if isinstance(iat, numbers) and not isinstance(iat, bool):
             notes.append(f"Lifetime: {int(exp - iat)} s ({round((exp - iat) / 60)} min).")
     if isinstance(auth_time, numbers) and not isinstance(auth_time, bool):
-        notes.append(f"The user signed in {humanize_delta(auth_time - now)}; refreshes keep this time.")
+        if is_machine_token(claims):
+            notes.append(f"The machine client authenticated {humanize_delta(auth_time - now)} (no user signed in).")
+        else:
+            notes.append(f"The user signed in {humanize_delta(auth_time - now)}; refreshes keep this time.")
     return notes
 
 
@@ -301,7 +304,7 @@ def inspect_token(raw: object, settings: ClientConfig, presets: Presets, now: fl
         summary = f"Issued by the configured {provider} provider ({settings.issuer}), and " + (
             "every check passes." if ok else "it fails the checks marked below."
         )
-        if kind == "access" and not claims.get("username") and claims.get("client_id"):
+        if kind == "access" and is_machine_token(claims):
             summary += " It carries no user: a machine-to-machine token from the client credentials grant."
     else:
         title = "A token from another issuer"
@@ -318,7 +321,7 @@ def inspect_token(raw: object, settings: ClientConfig, presets: Presets, now: fl
         summary=summary,
         segments=list(zip(("header", "payload", "signature"), parts, strict=True)),
         header=header,
-        claims=explain_claims(claims, now),
+        claims=explain_token_claims(claims, now),
         checks=checks,
         client=client_label(settings, client) if ours else f"a client of {issuer_name(iss)}: {str(client)[:200]}",
         api=api,

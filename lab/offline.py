@@ -17,7 +17,7 @@ from oauth.presets import Presets
 from oauth.times import parse_moment
 from oauth.tokens import CheckName, Verification
 
-from .claims import WHY, explain_claims
+from .claims import WHY, explain_token_claims, is_machine_token
 from .customization import customization_marks, mark_rows
 from .inspector import SKIPPED, InspectError, Inspection, _clock, clean, issuer_name, read_paste
 
@@ -92,7 +92,7 @@ def _summary(claims: dict, kind: str, source: str, at: float, chosen: bool, fail
     whose = f"the Amazon Cognito user pool {pool['pool']} in {pool['region']}" if pool else issuer_name(iss)
     said = f"Issued by {whose}. Verified against {source}, at {moment}"
     said += f": the checks marked below fail ({', '.join(failed)})." if failed else ": every check made passes."
-    if kind == "access" and not claims.get("username") and claims.get("client_id") == claims.get("sub"):
+    if kind == "access" and is_machine_token(claims):
         said += " It carries no user: a machine-to-machine token from the client credentials grant."
     return said
 
@@ -124,7 +124,7 @@ def inspect_offline(
     result = _verify(token, kind, keys, trusted, frozenset([client_id] if client_id else own), cognito, at)
     checks, could_not = _checks(result, kind, issuer is not None, client_id is not None)
     failed = [c["name"] for c in checks if c["status"] == "fail"]
-    rows = explain_claims(claims, at)
+    rows = explain_token_claims(claims, at)
     if cognito:  # what the token alone shows of a pre token generation trigger
         mark_rows(rows, customization_marks(claims, kind, None))
     what = "ID" if kind == "id" else "access"

@@ -33,6 +33,11 @@ def parse_keyset(text: str, source: str = "the key set") -> dict:
         raise KeySetError(f"{source} is longer than {MAX_KEYSET} characters; a JWKS is a few KiB at most.", 413)
     if not text.strip():
         raise KeySetError(f"{source} is empty: give the JWKS, such as {{issuer}}/.well-known/jwks.json.")
+    if text.strip().lower().startswith(("http://", "https://")):
+        raise KeySetError(
+            f"{source} is a URL: paste the key set itself (open the URL and copy what it shows); nothing is fetched "
+            "from here."
+        )
     try:
         document = safejson.loads(text)
     except safejson.JsonRefused as exc:

@@ -83,6 +83,9 @@ def test_access_tokens_of_each_client(stack, http):
     assert "this app's machine client (M2M_CLIENT_ID" in page
     assert "It carries no user" in page
     assert 'id="inspect-api" data-status="200"' in response.text
+    # no user in it: sub is the client, and nobody "signed in" (a review pass found the user's wording here)
+    assert "Subject: with client credentials there is no user, so it is the machine client's own id." in page
+    assert "The machine client authenticated" in page and "The user signed in" not in page
 
 
 def test_refresh_tokens_are_recognised_and_never_shown(stack, http):

@@ -167,6 +167,7 @@ def test_a_user_name_in_any_script_and_a_claim_added_without_the_custom_prefix(r
     ("keyset", "says"),
     [
         ("{not json", "is not JSON"),
+        ("  https://cognito-idp.us-east-1.amazonaws.com/x/.well-known/jwks.json", "is a URL: paste the key set itself"),
         ("[]", 'is not a JWKS: it needs a "keys" list'),
         ('{"keys": []}', "has no RS256 signing key"),
         ('{"keys": [{"kty": "EC", "crv": "P-256", "x": "a", "y": "b"}]}', "has no RS256 signing key"),
