@@ -193,6 +193,8 @@ def walk_the_demo(stack, http: requests.Session) -> tuple[list[str], list[str]]:
     ).json()["token"]  # Reveal the ID token, Copy
     go_on(see(stack.post(http, "/refresh")))  # 6:30: the refresh pause, then what came back
     get("/dashboard")
+    go_on(see(stack.post(http, "/refresh/replay-old")))  # rotation (no grace here): the replay's pause, the refusal
+    assert "invalid_grant" in get("/dashboard").text
     get("/trace")  # 8:30
     get("/compare")  # 10:00
     get("/implicit")  # its authorize pause
