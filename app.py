@@ -194,7 +194,7 @@ def _banner(
             lines.append(f"  Tokens:    {lifetimes}")
         lines.append(
             "  Real Cognito: .venv/bin/flask --app app cognito setup --region <region> --domain-prefix <prefix> "
-            "(see README.md)."
+            "(see docs/cognito-pool.md)."
         )
     else:
         lines.append(f"  Provider:  {settings.client.issuer}")

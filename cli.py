@@ -267,10 +267,14 @@ def _summary(outcome, region: str, written: list[str], test_user: str, app_url: 
             "FORCE_CHANGE_PASSWORD: at the first sign-in, Cognito's page asks for a new password, then signs in. "
             "(Run setup with --permanent-password for a password that needs no change.)"
         )
-    click.echo("/machine stays off with a real pool until MACHINE_PAGE=on (see the README for the risk).")
     click.echo(
-        "Token customization (optional; README's 'Token customization' has the Lambda handler): once the function "
-        "may be invoked by Cognito, attach it with\n  aws cognito-idp update-user-pool --user-pool-id "
+        "/machine stays off with a real pool until MACHINE_PAGE=on (see docs/screens.md, Machine to machine, "
+        "for the risk)."
+    )
+    click.echo(
+        "Token customization (optional; docs/local-provider.md's 'Token customization' has the Lambda handler): "
+        "once the function may be invoked by Cognito, attach it with\n"
+        "  aws cognito-idp update-user-pool --user-pool-id "
         f"{env['COGNITO_USER_POOL_ID']} --lambda-config 'PreTokenGenerationConfig={{LambdaVersion=V3_0,"
         "LambdaArn=<function-arn>}'\n  UpdateUserPool resets every setting it is not given: add the pool's "
         "current ones (aws cognito-idp describe-user-pool), or attach it in the console (Extensions → Lambda triggers)."

@@ -39,7 +39,7 @@ MACHINE_CLIENT = "cognito-flow-lab-machine"
 PUBLIC_CLIENT = "cognito-flow-lab-spa"
 TAGS = {"created-by": "cognito-flow-lab"}
 # New pools are created on the Essentials feature plan explicitly: managed login needs Essentials
-# or Plus (Lite has only the classic hosted UI). See the README for what that costs.
+# or Plus (Lite has only the classic hosted UI). docs/cognito-pool.md says what that costs.
 POOL_TIER = "ESSENTIALS"
 # IssuerConfiguration.Type for a new pool (botocore's model: ORIGINAL | UPDATED). AWS recommends
 # UPDATED, https://issuer-cognito-idp.{region}.amazonaws.com/{pool}; ORIGINAL is what pools that

@@ -42,8 +42,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "feature_plan",
         "The pool is on the Essentials or Plus feature plan (Lite has no managed login).",
-        "Switch the pool to Essentials (console: Settings → Feature plan) to use managed login; see the README "
-        "for the cost.",
+        "Switch the pool to Essentials (console: Settings → Feature plan) to use managed login; see "
+        "docs/cognito-pool.md for the cost.",
         "warn",
     ),
     Rule(

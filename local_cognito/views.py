@@ -49,7 +49,7 @@ AUTHORIZE_PARAMS = (
 #   https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
 # For /oauth2/userInfo and /oauth2/revoke no AWS page documents CORS (their pages say apps call them
 # "directly and not through a browser"): unconfirmed. This provider answers them with CORS so the
-# browser-only page works offline, and README and that page say that a real pool may not.
+# browser-only page works offline, and docs/screens.md and that page say that a real pool may not.
 # The header must be on every answer, errors included: without it the browser hides a 400/401 as
 # an opaque network error (a public report: https://github.com/aws-amplify/amplify-js/issues/8152).
 # An older report (https://github.com/amazon-archives/amazon-cognito-auth-js/issues/113) shows the

@@ -9,7 +9,7 @@ OUT_DIR/projector, where each shot is exactly the first screen the audience sees
 
 The shots of this year's features need them on in the local provider's pool file: refresh-token rotation
 on the web client (`RefreshTokenRotation`, a grace of a few seconds: the script waits it out, then replays
-the old token), a pre token generation trigger (README's V3_0 answer), and the app run with
+the old token), a pre token generation trigger (the V3_0 answer in docs/local-provider.md), and the app run with
 API_REQUIRED_SCOPE=flowlab-api/write (a scope the sign-in does not ask for, so the API's 403 is shown).
 Screens whose feature is off are skipped.
 """

@@ -489,13 +489,13 @@ def test_the_doctor_flags_the_discovery_document_without_a_domain(make_stack):
 
 def test_cors_is_documented_for_the_token_endpoint_only(stack, http):
     """AWS documents Access-Control-Allow-Origin: * for /oauth2/token; its userInfo and revoke pages say the
-    app calls them "directly and not through a browser". The corpus, README and the /spa page say which is
+    app calls them "directly and not through a browser". The corpus, docs/screens.md and the /spa page say which is
     which (issue 21 item 16)."""
     assert corpus("token-responses.json")["cors"].startswith("documented")
     for name in ("userinfo.json", "revoke.json"):
         assert corpus(name)["cors"].startswith("unconfirmed"), name
-    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
-    assert "CORS on `/oauth2/userInfo` and `/oauth2/revoke` is unconfirmed at Cognito" in readme
+    screens = " ".join((Path(__file__).parents[1] / "docs" / "screens.md").read_text().split())  # "Three flows"
+    assert "CORS on `/oauth2/userInfo` and `/oauth2/revoke` is unconfirmed at Cognito" in screens
     page = http.get(stack.url + "/spa/callback").text
     note = " ".join(re.search(r'<p class="hint" id="cors-unconfirmed">(.*?)</p>', page, re.S).group(1).split())
     assert "userInfo" in note and "revoke" in note and "unconfirmed" in note and "token-endpoint.html" in note

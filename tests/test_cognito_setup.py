@@ -598,7 +598,7 @@ def test_teardown_removes_a_domain_added_in_the_console_and_the_style(aws, cli):
     assert pools(aws) == [] and not aws.describe_user_pool_domain(Domain="flow-lab-console")["DomainDescription"]
 
 
-def test_every_aws_call_is_in_the_iam_list_and_the_readme(aws, cli, monkeypatch):
+def test_every_aws_call_is_in_the_iam_list_and_the_docs(aws, cli, monkeypatch):
     from pathlib import Path
 
     from botocore import xform_name
@@ -619,8 +619,8 @@ def test_every_aws_call_is_in_the_iam_list_and_the_readme(aws, cli, monkeypatch)
     operations = boto3.client("cognito-idp", region_name=REGION).meta.service_model.operation_names
     named = {op for op in operations if f'"{xform_name(op)}"' in source}
     assert named == set(cognito.IAM_ACTIONS)
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    assert [a for a in cognito.IAM_ACTIONS if f"cognito-idp:{a}" not in readme] == []
+    policy = (Path(__file__).parent.parent / "docs" / "cognito-pool.md").read_text()  # "IAM permissions"
+    assert [a for a in cognito.IAM_ACTIONS if f"cognito-idp:{a}" not in policy] == []
     denied = str(cognito.explain_aws_error(_Denied(), "create the user pool"))
     assert all(f"cognito-idp:{a}" in denied for a in cognito.IAM_ACTIONS)
 

@@ -1,6 +1,7 @@
 """Token customization (issue 22, item 3): the local provider applies a pre token generation trigger's
 answer (V2_0, V3_0) from its pool file, refuses what Cognito would not take, and publishes which claims
-came from it; the client reads that record and marks claims; README's handler and CLI line hold."""
+came from it; the client reads that record and marks claims; the handler and CLI line of docs/local-provider.md
+(where token customization moved from the README) hold."""
 
 from __future__ import annotations
 
@@ -25,17 +26,17 @@ from oauth.http import Http, ProviderError
 from tests.aws_fidelity import _check
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
+DOC = (ROOT / "docs" / "local-provider.md").read_text()  # "Token customization"
 
 
-def readme_block(marker: str) -> str:
-    found = re.search(rf"<!-- test: {marker} -->\n```\w+\n(.*?)```", README, re.S)
-    assert found, f"README has no block marked {marker}"
+def doc_block(marker: str) -> str:
+    found = re.search(rf"<!-- test: {marker} -->\n```\w+\n(.*?)```", DOC, re.S)
+    assert found, f"docs/local-provider.md has no block marked {marker}"
     return found.group(1)
 
 
-def readme_pool_settings() -> dict:
-    return json.loads("{" + readme_block("pre-token-pool-file") + "}")
+def doc_pool_settings() -> dict:
+    return json.loads("{" + doc_block("pre-token-pool-file") + "}")
 
 
 def customize(settings: dict, version: str | None = None):
@@ -60,7 +61,7 @@ def record(stack, token: str) -> requests.Response:
 
 
 def test_user_tokens_carry_the_triggers_answer_and_the_app_accepts_them(make_stack, http):
-    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    stack = make_stack(edit_pool=customize(doc_pool_settings(), "V2_0"))
     tokens = stack.login_tokens(http)
     id_claims, access = claims_of(tokens["id_token"]), claims_of(tokens["access_token"])
     assert id_claims["tenant"] == "acme" and id_claims["plan"] == {"tier": "gold", "seats": 5}  # no custom: prefix
@@ -84,7 +85,7 @@ def test_user_tokens_carry_the_triggers_answer_and_the_app_accepts_them(make_sta
 
 
 def test_a_refresh_runs_the_trigger_again(make_stack, http):
-    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    stack = make_stack(edit_pool=customize(doc_pool_settings(), "V2_0"))
     stack.login_tokens(http)
     seen: dict = {}
     stack.rewriter.rewrite = lambda body: seen.update(body) or body
@@ -94,11 +95,11 @@ def test_a_refresh_runs_the_trigger_again(make_stack, http):
 
 
 def test_client_credentials_are_customized_by_v3_only(make_stack):
-    v2 = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    v2 = make_stack(edit_pool=customize(doc_pool_settings(), "V2_0"))
     plain = v2.client.client_credentials("flowlab-api/write")["access_token"]
     assert "tenant" not in claims_of(plain) and record(v2, plain).status_code == 404
 
-    v3 = make_stack(edit_pool=customize(readme_pool_settings(), "V3_0"))
+    v3 = make_stack(edit_pool=customize(doc_pool_settings(), "V3_0"))
     token = v3.client.client_credentials("flowlab-api/write")["access_token"]
     machine = claims_of(token)
     assert machine["tenant"] == "acme" and machine["scope"].split() == ["flowlab-api/write", "flowlab-api/read"]
@@ -187,7 +188,7 @@ def test_the_provider_stops_with_one_clear_line(tmp_path):
 
 
 def test_the_client_reads_the_record_and_marks_claims(make_stack, http):
-    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    stack = make_stack(edit_pool=customize(doc_pool_settings(), "V2_0"))
     tokens = stack.login_tokens(http)
     id_claims = claims_of(tokens["id_token"])
     found = fetch_customization(Http(timeout=5), stack.settings.client.issuer, id_claims["jti"])
@@ -208,18 +209,18 @@ def test_without_a_record_only_claims_outside_cognitos_set_are_marked():
     assert not is_standard_claim("email", "access") and is_standard_claim("client_id", "access")
 
 
-# -- README: the Lambda handler and the CLI line ---------------------------------------------------------
+# -- docs/local-provider.md: the Lambda handler and the CLI line -----------------------------------------
 
 
-def test_readme_handler_answers_what_the_pool_file_says():
+def test_the_documented_handler_answers_what_the_pool_file_says():
     namespace: dict = {}
-    exec(compile(readme_block("pre-token-handler"), "README handler", "exec"), namespace)
+    exec(compile(doc_block("pre-token-handler"), "docs handler", "exec"), namespace)
     event = {"version": "2", "triggerSource": "TokenGeneration_HostedAuth", "request": {}, "response": {}}
-    assert namespace["handler"](event, None)["response"] == readme_pool_settings()["PreTokenGenerationResponse"]
+    assert namespace["handler"](event, None)["response"] == doc_pool_settings()["PreTokenGenerationResponse"]
 
 
-def test_readme_cli_parameters_fit_botocores_model():
-    cli = readme_block("pre-token-cli")
+def test_the_documented_cli_parameters_fit_botocores_model():
+    cli = doc_block("pre-token-cli")
     pool_id = re.search(r"--user-pool-id (\S+)", cli).group(1)
     config = re.search(r"PreTokenGenerationConfig=\{LambdaVersion=(\w+),LambdaArn=([^}]+)\}", cli)
     params = {
@@ -255,7 +256,7 @@ def words(text: str) -> str:
 
 
 def test_the_dashboard_marks_each_claim_and_scope_from_customization(make_stack, http):
-    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    stack = make_stack(edit_pool=customize(doc_pool_settings(), "V2_0"))
     stack.login(http)
     page = http.get(stack.url + "/dashboard").text
     id_card, access_card = token_card(page, "id"), token_card(page, "access")
@@ -278,7 +279,7 @@ def test_the_dashboard_marks_each_claim_and_scope_from_customization(make_stack,
 
 
 def test_machine_tokens_are_marked_with_v3(make_stack, http):
-    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V3_0"))
+    stack = make_stack(edit_pool=customize(doc_pool_settings(), "V3_0"))
     stack.login(http)
     page = stack.post(http, "/machine", scope="flowlab-api/write").text
     result = re.search(r'<section class="card" id="machine-result">(.*)</section>', page, re.S)
@@ -294,7 +295,7 @@ def test_no_customization_no_marks(stack, http):
 
 
 def test_against_real_cognito_only_claims_outside_its_set_are_marked_and_the_limit_is_said(make_stack, http):
-    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"), local_provider=False)
+    stack = make_stack(edit_pool=customize(doc_pool_settings(), "V2_0"), local_provider=False)
     stack.login(http)
     page = http.get(stack.url + "/dashboard").text
     id_card = token_card(page, "id")
@@ -308,7 +309,7 @@ def test_against_real_cognito_only_claims_outside_its_set_are_marked_and_the_lim
 
 
 def test_a_record_that_cannot_be_read_falls_back_to_what_the_token_shows(make_stack, http, monkeypatch):
-    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V2_0"))
+    stack = make_stack(edit_pool=customize(doc_pool_settings(), "V2_0"))
     stack.login(http)
 
     def down(self, jti: str) -> dict:

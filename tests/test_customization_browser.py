@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import PROJECTOR, sign_in, watch_console
-from tests.test_customization import customize, readme_pool_settings
+from tests.test_customization import customize, doc_pool_settings
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ def within_width(page: Page, selector: str) -> None:
 
 
 def test_customized_claims_and_scopes_are_marked_on_a_projector(make_stack, browser: Browser):
-    stack = make_stack(edit_pool=customize(readme_pool_settings(), "V3_0"))
+    stack = make_stack(edit_pool=customize(doc_pool_settings(), "V3_0"))
     context = browser.new_context(**PROJECTOR)
     page = context.new_page()
     errors = watch_console(page)

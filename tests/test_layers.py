@@ -1,9 +1,13 @@
-"""The layers README's "How it is built" draws, checked from the source: what each folder imports at run time."""
+"""The layers docs/how-it-is-built.md draws, checked from the source: what each folder imports at run time."""
 
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,3 +127,121 @@ def test_the_client_side_and_the_local_provider_never_import_each_other():
             assert "local_cognito" not in names, path
     for path, names in imports_of("local_cognito").items():
         assert not names & {*client_side, "config"}, path
+
+
+# -- the drawing in docs/how-it-is-built.md is the imports ------------------------------------------------
+
+BUILT = ROOT / "docs" / "how-it-is-built.md"
+
+
+def _unit(cell: str) -> str:
+    """`views/` -> views, `config.py` -> config."""
+    return cell.strip().strip("`").removesuffix("/").removesuffix(".py")
+
+
+def drawn_layers() -> dict[str, tuple[set[str], str]]:
+    """The table under the drawing: each folder (or module), what it imports of the project, and its Flask."""
+    table = BUILT.read_text().split("<!-- test: layers -->\n", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| (`[^`]+`) \| (.+?) \| (.+?) \|$", table, re.M)
+    return {
+        _unit(name): ({_unit(c) for c in re.findall(r"`[^`]+`", imports)}, flask.strip())
+        for name, imports, flask in rows
+    }
+
+
+def _imports_and_flask(unit: str) -> tuple[set[str], set[str]]:
+    """What `unit` imports of the project (itself excluded), and which of its modules import Flask or Werkzeug."""
+    found = imports_of(unit) if (ROOT / unit).is_dir() else {f"{unit}.py": run_time_imports(ROOT / f"{unit}.py")}
+    names = set().union(*found.values())
+    flask = {path for path, each in found.items() if each & {"flask", "werkzeug"}}
+    return (names & project_modules()) - {unit}, flask
+
+
+def test_the_drawn_layers_are_the_imports():
+    """Issue 20's "Done when": the layers drawn are the layers the code has. An import the table does not show
+    fails, and so does one it shows that the code no longer has: change the code or the drawing, never neither."""
+    drawn = drawn_layers()
+    assert {"views", "flows", "attacks", "tracing", "lab", "oauth", "aws_setup", "signing", "config"} <= set(drawn)
+    for unit, (imports, flask) in drawn.items():
+        actual, flask_users = _imports_and_flask(unit)
+        assert actual == imports, (unit, "imports", actual, "drawn", imports)
+        if flask == "no":
+            assert flask_users == set(), (unit, flask_users)
+        elif flask.startswith("yes"):
+            assert flask_users, unit
+        else:  # "`recorder.py` only"
+            assert {Path(p).name for p in flask_users} == {_unit(c) + ".py" for c in re.findall(r"`[^`]+`", flask)}
+
+
+def test_the_table_reader_reads_the_drawing_as_written():
+    drawn = drawn_layers()
+    assert drawn["oauth"] == (set(), "no")
+    assert drawn["tracing"][1] == "`recorder.py` only"
+    assert "flows" in drawn["views"][0] and "views" not in drawn["flows"][0]
+
+
+def module_list() -> dict[str, str]:
+    """The module-by-module list, by section: a line at column 0 opens one (`oauth/`, `app.py`), indented ones go on."""
+    block = BUILT.read_text().split("Module by module:\n\n```\n", 1)[1].split("```", 1)[0]
+    sections: dict[str, str] = {}
+    current = ""
+    for line in block.splitlines():
+        if line and not line[0].isspace():
+            current = line.split()[0]
+            sections[current] = ""
+        sections[current] += line + "\n"
+    return sections
+
+
+def test_the_module_list_names_every_module_and_only_modules_that_exist():
+    sections = module_list()
+    assert {f.name for f in ROOT.glob("*.py")} <= set(sections), set(sections)
+    for folder in ("oauth", "flows", "tracing", "lab", "attacks", "views", "aws_setup"):
+        text = sections[f"{folder}/"]
+        stems = {p.stem for p in (ROOT / folder).glob("*.py")} - {"__init__"}
+        unnamed = [s for s in sorted(stems) if not re.search(rf"(?<![\w/]){s}(\.py)?(?![\w/])", text)]
+        assert unnamed == [], (folder, unnamed)
+    for section, text in sections.items():
+        base = ROOT / section.rstrip("/") if section.endswith("/") else ROOT
+        for name in re.findall(r"(?<![\w/.])(\w+\.py)\b", text):
+            assert list(base.rglob(name)) or (ROOT / name).exists(), (section, name)
+
+
+def test_the_list_reader_finds_a_missing_module(tmp_path, monkeypatch):
+    stale = tmp_path / "how-it-is-built.md"
+    listed = BUILT.read_text()
+    stale.write_text(listed.replace("  keys.py           every session key", "  session_keys.py   every key"))
+    monkeypatch.setattr(sys.modules[__name__], "BUILT", stale)
+    with pytest.raises(AssertionError, match="keys"):
+        test_the_module_list_names_every_module_and_only_modules_that_exist()
+
+
+# -- what the design note says must stay true ---------------------------------------------------------------
+
+
+def _sources(*folders: str) -> dict[str, str]:
+    files = [p for f in folders for p in ((ROOT / f).rglob("*.py") if (ROOT / f).is_dir() else [ROOT / f])]
+    return {str(p.relative_to(ROOT)): p.read_text() for p in files}
+
+
+def test_tokens_are_verified_through_the_presets_only():
+    """One verification policy: the rules for ID and access tokens are built in oauth/presets.py and nowhere else
+    (a new place that verifies a token picks a preset); only oauth/ uses the JOSE library."""
+    client_side = _sources("views", "flows", "lab", "tracing", "attacks", "aws_setup", "oauth", "app.py", "cli.py")
+    builders = [p for p, text in client_side.items() if re.search(r"\b(?:IdTokenRules|AccessTokenRules)\(", text)]
+    assert builders == ["oauth/presets.py"]
+    jose = [p for p, text in client_side.items() if re.search(r"^\s*(?:from|import) jose\b", text, re.M)]
+    assert jose and all(p.startswith("oauth/") for p in jose), jose
+
+
+def test_pages_carry_no_inline_script_no_handler_attribute_and_no_html_from_strings():
+    """The strict CSP holds only while no page needs an exception: ES modules from static/, data in data-*
+    attributes, text through textContent (the app's pages and the local provider's)."""
+    templates = [*ROOT.glob("templates/*.html"), *ROOT.glob("local_cognito/templates/*.html")]
+    scripts = [*ROOT.glob("static/*.js"), *ROOT.glob("local_cognito/static/*.js")]
+    assert templates and scripts
+    inline = [p.name for p in templates if re.search(r"<script(?![^>]*\bsrc=)", p.read_text())]
+    handlers = [p.name for p in templates if re.search(r"<[^>]*\son[a-z]+\s*=", p.read_text())]
+    from_strings = re.compile(r"\.(?:innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write")
+    html = [p.name for p in scripts if from_strings.search(p.read_text())]
+    assert (inline, handlers, html) == ([], [], [])

@@ -1,4 +1,4 @@
-"""Issue 23.13: one name per thing across the pages, the README and the CLI's help. Each banned variant
+"""Issue 23.13: one name per thing across the pages, the README and docs/, and the CLI's help. Each banned variant
 is a name this app once used for something that has another name everywhere else."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ FLOWS = ["Authorization code + PKCE", "Implicit (legacy)", "Code + PKCE in the b
 
 
 def sources() -> dict[str, str]:
-    files = [*ROOT.glob("templates/*.html"), *ROOT.glob("static/*.js"), ROOT / "README.md"]
+    files = [*ROOT.glob("templates/*.html"), *ROOT.glob("static/*.js"), ROOT / "README.md", *ROOT.glob("docs/*.md")]
     return {str(f.relative_to(ROOT)): f.read_text() for f in files}
 
 
