@@ -226,7 +226,7 @@ def main() -> None:
         except token_lifetimes.LifetimeSettingError as exc:
             sys.exit(f"Configuration error: {exc}")
         instance = Path(env.get("INSTANCE_PATH") or Path(__file__).with_name("instance"))
-        app_url = (env.get("APP_URL") or "http://localhost:5000").rstrip("/")
+        app_url = local_defaults.app_url(env)
         port = local_defaults.port(env)
         pool_file = local_defaults.pool_file(env, instance)
         try:

@@ -324,7 +324,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     env = {k: v for k, v in env.items() if v is not None}
     instance = Path(env.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
 
-    app_url = _check_url("APP_URL", env.get("APP_URL") or "http://localhost:5000", allow_path=False)
+    app_url = _check_url("APP_URL", local_defaults.app_url(env), allow_path=False)
     if ":" in (urlsplit(app_url).hostname or ""):
         raise ConfigError(
             f"APP_URL={app_url!r} uses an IPv6 address, which Host checking cannot match; "
@@ -429,7 +429,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "public_refresh_grace_seconds": public_grace,
         "api_token_cache_size": _int(env, "API_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         "host": env.get("HOST") or "127.0.0.1",
-        "port": _int(env, "PORT", 5000),
+        "port": _int(env, "PORT", local_defaults.app_port(env)),
         "secret_key": _secret_key(env, instance),
         "session_backend": backend,
         "redis_url": _redis_url(env),

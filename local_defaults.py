@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PORT = 5055
+APP_PORT = 5000  # the app's own port when neither PORT nor a loopback APP_URL names one
 POOL_FILE = "local_cognito.json"
 POOL_ID = "us-east-1_LocalDemo"
 
@@ -32,3 +34,25 @@ def pool_file(env: Mapping[str, str], instance: Path) -> Path:
 
 def issuer(port: int = PORT) -> str:
     return f"http://127.0.0.1:{port}/{POOL_ID}"
+
+
+def app_url(env: Mapping[str, str]) -> str:
+    """APP_URL, or this machine at the app's port (PORT): `PORT=5001 make run` alone gives http://localhost:5001."""
+    given = env.get("APP_URL", "").strip()
+    if given:
+        return given.rstrip("/")
+    raw = env.get("PORT", "").strip()
+    return f"http://localhost:{raw if raw.isdigit() else APP_PORT}"
+
+
+def app_port(env: Mapping[str, str]) -> int:
+    """The app's port when PORT is unset: a loopback APP_URL's own port (`APP_URL=http://localhost:5100` alone
+    listens on 5100), else 5000 (an APP_URL elsewhere is a proxy in front of the app)."""
+    try:
+        parts = urlsplit(env.get("APP_URL", "").strip())
+        url_port = parts.port
+    except ValueError:
+        return APP_PORT
+    if parts.hostname in ("localhost", "127.0.0.1") and url_port:
+        return url_port
+    return APP_PORT

@@ -14,7 +14,7 @@ from . import PoolFileError, create_provider_app, ensure_pool_file, lifetimes
 def main() -> None:
     parser = argparse.ArgumentParser(description="Local Cognito-compatible provider")
     parser.add_argument("--port", type=int, default=local_defaults.port(os.environ))
-    parser.add_argument("--app-url", default=os.environ.get("APP_URL", "http://localhost:5000"))
+    parser.add_argument("--app-url", default=local_defaults.app_url(os.environ))
     parser.add_argument("--instance", default=os.environ.get("INSTANCE_PATH", "instance"))
     args = parser.parse_args()
     instance = Path(args.instance)

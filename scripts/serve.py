@@ -121,7 +121,7 @@ def main() -> None:
         proc, env["REDIS_URL"] = own_redis(Path(env.get("INSTANCE_PATH") or ROOT / "instance"))
         if proc is not None:
             children.append(proc)
-    bind = f"{env.get('HOST') or '127.0.0.1'}:{env.get('PORT') or 5000}"
+    bind = f"{env.get('HOST') or '127.0.0.1'}:{env.get('PORT') or local_defaults.app_port(env)}"
     gunicorn = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "--workers",

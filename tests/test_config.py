@@ -42,6 +42,20 @@ def test_defaults(env):
     assert s.trusted_hosts == ["localhost", "127.0.0.1"]
 
 
+def test_port_alone_or_a_loopback_app_url_alone_say_where_the_app_is(env):
+    """`PORT=5001 make run` without APP_URL gave redirect URIs and a banner on port 5000 (found by a docs pass);
+    APP_URL=http://localhost:5100 alone listened on 5000. Each now follows the other; a proxy's APP_URL does not."""
+    only_port = load_settings({**env, "PORT": "5001"})
+    assert only_port.port == 5001 and only_port.client.app_url == "http://localhost:5001"
+    assert only_port.client.redirect_uri == "http://localhost:5001/callback"
+    only_url = load_settings({**env, "APP_URL": "http://localhost:5100"})
+    assert only_url.port == 5100 and only_url.client.app_url == "http://localhost:5100"
+    both = load_settings({**env, "APP_URL": "http://localhost:5100", "PORT": "5200"})  # behind a local proxy
+    assert both.port == 5200 and both.client.app_url == "http://localhost:5100"
+    proxied = load_settings({**env, "APP_URL": "https://lab.example.com"})
+    assert proxied.port == 5000 and proxied.client.app_url == "https://lab.example.com"
+
+
 def test_jwks_max_age_and_trusted_hosts(env):
     base = {**env, "OAUTH_ISSUER": "https://id.example.com", "OAUTH_CLIENT_ID": "c"}
     assert load_settings({**base, "JWKS_MAX_AGE": "60"}).client.jwks_max_age == 60
