@@ -10,11 +10,13 @@ import contextlib
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import CodeType
 
 import redis
 from cachelib import FileSystemCache
 from flask import Flask
 from flask_session import Session
+from jinja2.bccache import Bucket, BytecodeCache
 from werkzeug.serving import make_server
 
 import local_defaults
@@ -110,6 +112,30 @@ def _configure_sessions(app: Flask, settings: Settings) -> None:
     session_guard.install(app)
 
 
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept in memory for every app this process creates (the tests create hundreds; a
+    server one): a template is parsed and compiled once per process, and again only when its source changes
+    (Jinja checks each bucket's checksum of the source)."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, tuple[str, CodeType]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        kept = self._codes.get(bucket.key)
+        if kept is not None and kept[0] == bucket.checksum:
+            bucket.code = kept[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._codes[bucket.key] = (bucket.checksum, bucket.code)
+
+    def clear(self) -> None:
+        self._codes.clear()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from `settings` (default: the environment and `.env`)."""
     check_dependencies()
@@ -120,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             # `flask --app app <command>` builds the app first: a bad .env is a message, not a traceback
             sys.exit(f"Configuration error: {exc}")
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": TEMPLATE_CODE}  # before jinja_env is first used
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["TRUSTED_HOSTS"] = settings.trusted_hosts  # other Host headers get a 400
     app.extensions["settings"] = settings
