@@ -69,6 +69,7 @@ def test_the_verdict_puts_claims_and_checks_side_by_side(stack, signed_in, scree
     page.get_by_role("button", name="Verify on the server").click()
     result = page.locator("#inspection")
     expect(result).to_have_attribute("data-verdict", "valid")
+    page.wait_for_load_state("load")  # laid out with its stylesheet (a busy machine measured it unstyled once)
     claims = result.locator(".inspect-main").bounding_box()
     checks = result.locator("#inspect-checks").bounding_box()
     assert claims and checks and checks["x"] >= claims["x"] + claims["width"]  # beside the claims
