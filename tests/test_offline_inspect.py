@@ -283,8 +283,12 @@ def test_the_page_takes_a_pasted_key_set_and_keeps_neither(stack, http, caplog):
 def test_the_page_refuses_an_oversized_or_unusable_key_set_and_options_without_one(stack, http):
     too_big = inspect_page(stack, http, token=SAML["id_token"], jwks=" " * (MAX_KEYSET + 1))
     assert too_big.status_code == 413 and "is longer than 65536 characters" in text_of(too_big)
+    assert SAML["id_token"] not in too_big.text  # an oversized paste is not echoed
     broken = inspect_page(stack, http, token=SAML["id_token"], jwks="{")
     assert broken.status_code == 400 and "The pasted key set is not JSON" in text_of(broken)
+    # what was pasted comes back to be fixed (a review pass lost a token to a typo in the key set)
+    assert f'aria-describedby="decode-status">{SAML["id_token"]}</textarea>' in broken.text
+    assert '<details class="offline" id="offline" open>' in broken.text and ">{</textarea>" in broken.text
     alone = inspect_page(stack, http, token=SAML["id_token"], issuer=SAML["issuer"])
     assert alone.status_code == 400 and "paste its JWKS too" in text_of(alone)
     bad_time = inspect_page(stack, http, token=SAML["id_token"], jwks=json.dumps(SAML["jwks"]), at="later")

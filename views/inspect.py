@@ -39,6 +39,10 @@ def page() -> Response | str:
         else:
             result = inspect_token(form.get("token", ""), settings().client, oauth_client().presets)
     except InspectError as exc:
-        html = render_template("inspect.html", result=None, error=exc.message, offline=offline, **limits)
+        # a 400 gives the paste back to fix (this response only, never stored); an oversized one is not echoed
+        token, keyset = form.get("token", ""), form.get("jwks", "")
+        small = exc.status != 413 and len(token) <= MAX_PASTE and len(keyset) <= MAX_KEYSET
+        kept = {"token": token, "jwks": keyset} if small else None
+        html = render_template("inspect.html", result=None, error=exc.message, offline=offline, kept=kept, **limits)
         return Response(html, status=exc.status, mimetype="text/html")
     return render_template("inspect.html", result=result, offline=offline, **limits)
