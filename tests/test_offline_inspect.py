@@ -289,6 +289,10 @@ def test_the_page_refuses_an_oversized_or_unusable_key_set_and_options_without_o
     # what was pasted comes back to be fixed (a review pass lost a token to a typo in the key set)
     assert f'aria-describedby="decode-status">{SAML["id_token"]}</textarea>' in broken.text
     assert '<details class="offline" id="offline" open>' in broken.text and ">{</textarea>" in broken.text
+    refresh = stack.login_tokens(http)["refresh_token"]  # a refresh token pasted by mistake is never given back
+    for field in ("token", "jwks"):
+        refused = inspect_page(stack, http, **{"token": SAML["id_token"], "jwks": "{", field: "x" + refresh})
+        assert refused.status_code == 400 and refresh not in refused.text
     alone = inspect_page(stack, http, token=SAML["id_token"], issuer=SAML["issuer"])
     assert alone.status_code == 400 and "paste its JWKS too" in text_of(alone)
     bad_time = inspect_page(stack, http, token=SAML["id_token"], jwks=json.dumps(SAML["jwks"]), at="later")

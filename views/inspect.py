@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, render_template, request
 
 from lab.inspector import MAX_PASTE, InspectError, inspect_token
 from lab.offline import inspect_with_keyset
 from oauth.keyset import MAX_KEYSET
 
-from . import oauth_client, settings
+from . import oauth_client, settings, signin
 
 bp = Blueprint("inspect", __name__)
+
+# five base64url parts: a JWE, which is what Cognito's refresh tokens are; never echoed back into a page
+JWE_LIKE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def _echo(paste: str, limit: int) -> str:
+    """A paste given back after a 400, to be fixed; "" when it is too long or could hold a refresh token (one
+    shaped like a JWE, or this session's own): refresh tokens never reach a page."""
+    user = signin.load()
+    own = user.refresh_token if user else None
+    if len(paste) > limit or JWE_LIKE.search(paste) or (own and own in paste):
+        return ""
+    return paste
 
 
 @bp.after_request
@@ -40,9 +55,9 @@ def page() -> Response | str:
             result = inspect_token(form.get("token", ""), settings().client, oauth_client().presets)
     except InspectError as exc:
         # a 400 gives the paste back to fix (this response only, never stored); an oversized one is not echoed
-        token, keyset = form.get("token", ""), form.get("jwks", "")
-        small = exc.status != 413 and len(token) <= MAX_PASTE and len(keyset) <= MAX_KEYSET
-        kept = {"token": token, "jwks": keyset} if small else None
+        kept = None
+        if exc.status != 413:
+            kept = {"token": _echo(form.get("token", ""), MAX_PASTE), "jwks": _echo(form.get("jwks", ""), MAX_KEYSET)}
         html = render_template("inspect.html", result=None, error=exc.message, offline=offline, kept=kept, **limits)
         return Response(html, status=exc.status, mimetype="text/html")
     return render_template("inspect.html", result=result, offline=offline, **limits)
