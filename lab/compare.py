@@ -141,7 +141,7 @@ def _spa_cells(spa: dict | None, not_run: str, rotation: str = "") -> list[str]:
         "for as long as it lives, to any script on the page (XSS, a compromised dependency, extensions)",
         "a script on the page can read it; RFC 9700 §4.14.2 requires public clients to rotate refresh tokens (or "
         "bind them to a key), so that a copy is refused once the page has refreshed"
-        + (f"; rotation is {rotation.replace('this app client', 'the public client')}" if rotation else "")
+        + (f"; rotation is {rotation}" if rotation else "")
         if "refresh_token" in spa["tokens"]
         else "no refresh token came back, so there is none to copy",
     ]

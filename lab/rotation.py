@@ -28,13 +28,13 @@ GRACE = (
 )
 
 
-def client_rotation(grace_seconds: int | None, local_provider: bool) -> str:
-    """This app client's rotation, as far as the app knows it (REFRESH_TOKEN_GRACE_SECONDS or the local pool
-    file): the token answer never says whether a client rotates, only a refresh shows it."""
+def client_rotation(grace_seconds: int | None, local_provider: bool, client: str = "this app client") -> str:
+    """This app client's rotation (or `client`'s), as far as the app knows it (REFRESH_TOKEN_GRACE_SECONDS or the
+    local pool file): the token answer never says whether a client rotates, only a refresh shows it."""
     if grace_seconds is not None:
-        return f"on for this app client, grace {grace_seconds} s"
+        return f"on for {client}, grace {grace_seconds} s"
     if local_provider:
-        return "off for this app client (its RefreshTokenRotation in the local provider's pool file)"
+        return f"off for {client} (its RefreshTokenRotation in the local provider's pool file)"
     return (
         "not known to the app (REFRESH_TOKEN_GRACE_SECONDS is unset): a refresh shows whether the provider "
         "rotates; `cognito setup --refresh-token-rotation` turns it on"

@@ -203,7 +203,7 @@ def test_compare_says_what_a_copied_refresh_token_can_do_in_each_flow():
     assert "never leaves the server-side session" in row.code and "rotation is on, grace 5 s" in row.code
     assert row.implicit == "there is no refresh token: the implicit flow never returns one"
     assert "RFC 9700 §4.14.2 requires public clients to rotate refresh tokens" in row.spa
-    with_rotation = compare_rows(code, None, spa, "on, grace 5 s", "on for this app client, grace 0 s")
+    with_rotation = compare_rows(code, None, spa, "on, grace 5 s", "on for the public client, grace 0 s")
     said = {r.topic: r for r in with_rotation}["If the refresh token is copied"].spa
     assert said.endswith("; rotation is on for the public client, grace 0 s")  # the browser-only client's own
     without = code_run_record({"access_token": "a"}, "client_secret_basic", True, [])

@@ -18,9 +18,8 @@ def compare() -> str:
     code_run, implicit_run, spa_run = CODE_RUN.get(session), IMPLICIT_RUN.get(session), SPA_RUN.get(session)
     s = settings()
     rotation = client_rotation(s.refresh_token_grace_seconds, s.client.local_provider)
-    spa_rotation = (
-        client_rotation(s.public_refresh_grace_seconds, s.client.local_provider) if s.client.public_client_id else ""
-    )
+    local = s.client.local_provider  # only the local pool file says how the public client rotates
+    spa_rotation = client_rotation(s.public_refresh_grace_seconds, local, "the public client") if local else ""
     return render_template(
         "compare.html",
         rows=compare_rows(code_run, implicit_run, spa_run, rotation, spa_rotation),

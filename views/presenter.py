@@ -102,20 +102,6 @@ def redirect_screen(
     )
 
 
-def came_back_screen(*, title: str, fields: dict[str, object], expect: str, go_url: str, status: int = 200) -> str:
-    """After a back-channel call: what the provider answered (tokens shortened, refresh token hidden)."""
-    return _came_back_page(
-        {
-            "title": title,
-            "status": status,
-            "endpoint": "application/json" if fields else "(empty body)",
-            "rows": _response_rows(fields),
-            "expect": expect,
-            "go_url": go_url,
-        }
-    )
-
-
 def _came_back_page(shown: dict) -> str:
     return render_template(
         "presenter.html",
@@ -219,7 +205,7 @@ def approval(pause: Pause, continued: bool | None = None) -> Approval:
 def answered(*, title: str, fields: dict[str, object], expect: str, go_url: str, otherwise: _R) -> _R | Response:
     """After a sent call: in presenter mode, what came back (then the page at `go_url`); else `otherwise`."""
     if presenting():  # Post/Redirect/Get: the screen is a page of its own (Back after it never re-posts the call)
-        shown = {
+        shown = {  # what the provider answered, as shown: tokens shortened, the refresh token hidden
             "title": title,
             "status": 200,
             "endpoint": "application/json" if fields else "(empty body)",
