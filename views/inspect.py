@@ -18,11 +18,9 @@ bp = Blueprint("inspect", __name__)
 JWE_LIKE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
-def _echo(paste: str, limit: int) -> str:
+def _echo(paste: str, limit: int, own: str | None) -> str:
     """A paste given back after a 400, to be fixed; "" when it is too long or could hold a refresh token (one
-    shaped like a JWE, or this session's own): refresh tokens never reach a page."""
-    user = signin.load()
-    own = user.refresh_token if user else None
+    shaped like a JWE, or this session's own, `own`): refresh tokens never reach a page."""
     if len(paste) > limit or JWE_LIKE.search(paste) or (own and own in paste):
         return ""
     return paste
@@ -57,7 +55,11 @@ def page() -> Response | str:
         # a 400 gives the paste back to fix (this response only, never stored); an oversized one is not echoed
         kept = None
         if exc.status != 413:
-            kept = {"token": _echo(form.get("token", ""), MAX_PASTE), "jwks": _echo(form.get("jwks", ""), MAX_KEYSET)}
+            own = signin.refresh_token()
+            kept = {
+                "token": _echo(form.get("token", ""), MAX_PASTE, own),
+                "jwks": _echo(form.get("jwks", ""), MAX_KEYSET, own),
+            }
         html = render_template("inspect.html", result=None, error=exc.message, offline=offline, kept=kept, **limits)
         return Response(html, status=exc.status, mimetype="text/html")
     return render_template("inspect.html", result=result, offline=offline, **limits)
