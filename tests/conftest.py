@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import botocore.session
 import pytest
 import requests
 from playwright.sync_api import Browser, Page
@@ -17,6 +18,24 @@ from tests.support.browser import PROJECTOR, SCREENS
 from tests.support.flows import FlowLab, build_flow_lab
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_botocore_loader() -> Iterator[None]:
+    """One botocore data loader for the run. botocore parses its JSON models (endpoints, the service model)
+    again for every new session, about 0.1 s each; the setup tests make a session per CLI run, as each real
+    run of the CLI does once. The models are read-only, so sharing the parsed ones changes nothing else."""
+    loaders: dict[str | None, object] = {}
+    original = botocore.session.create_loader
+
+    def shared(search_path: str | None = None):
+        if search_path not in loaders:
+            loaders[search_path] = original(search_path)
+        return loaders[search_path]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        yield
 
 
 @pytest.fixture(scope="session")

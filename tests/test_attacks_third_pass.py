@@ -257,6 +257,7 @@ def test_3_a_pickle_written_under_a_session_or_trace_key_is_never_run(make_stack
         assert not marker.exists(), f"the pickle under {key} ran"
     assert stack.session_json(http)["authenticated"] is False  # the garbage session reads as no session
     assert "No exchanges yet" in http.get(stack.url + "/trace").text  # the garbage trace as an empty one
+    store.delete(session_key, trace_key)  # planted with no expiry: not left for the tests after this one
 
 
 LIMITS = "LIMITS:LIMITER/flowlab-limits/*"  # Flask-Limiter's counters (views/limits.py)

@@ -152,6 +152,8 @@ def test_2_sign_in_routes_are_rate_limited_with_retry_after(make_stack):
 
 
 def test_2_with_redis_every_key_has_a_ttl(make_stack, http, redis_url):
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushdb()  # only what this test's app writes (this worker's Redis; its tests run one at a time)
     stack = make_stack({"SESSION_BACKEND": "redis", "REDIS_URL": redis_url})
     stack.login(http)
     http.post(stack.url + "/userinfo", data={"csrf_token": stack.form_csrf(http, "/dashboard")})
