@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,14 +20,29 @@ def _b64(n: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@functools.lru_cache(maxsize=32)
-def _private_key(pem: bytes) -> rsa.RSAPrivateKey:
-    """The RSA key in `pem`, parsed and checked once per process: the check takes about 0.1 s, and
-    the provider signs every token it issues with one of these keys."""
-    private = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(private, rsa.RSAPrivateKey):
-        raise ValueError("the signing key is not an RSA key")
+_PARSED: dict[bytes, rsa.RSAPrivateKey] = {}  # PEM -> key, the 32 most recent (insertion order)
+_PARSED_LOCK = threading.Lock()
+
+
+def _remember(pem: bytes, private: rsa.RSAPrivateKey) -> rsa.RSAPrivateKey:
+    with _PARSED_LOCK:
+        _PARSED.pop(pem, None)
+        _PARSED[pem] = private
+        while len(_PARSED) > 32:
+            del _PARSED[next(iter(_PARSED))]
     return private
+
+
+def _private_key(pem: bytes) -> rsa.RSAPrivateKey:
+    """The RSA key in `pem`, parsed and checked once per process: the check takes about 0.03 s, and
+    the provider signs every token it issues with one of these keys. A key made here is never parsed."""
+    private = _PARSED.get(pem)
+    if private is not None:
+        return private
+    loaded = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(loaded, rsa.RSAPrivateKey):
+        raise ValueError("the signing key is not an RSA key")
+    return _remember(pem, loaded)
 
 
 @dataclass
@@ -53,6 +68,7 @@ class SigningKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
+        _remember(pem, private)
         return cls.from_pem(pem)
 
     def signer(self):
