@@ -22,9 +22,11 @@ MERMAID = Path(__file__).parent / "mermaid" / "node_modules" / "mermaid" / "dist
 ARROW = re.compile(r"^    (Browser|App|Provider|API)(-->>|->>)(Browser|App|Provider|API): (.*)$", re.M)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def mermaid_page(browser: Browser) -> Iterator[Page]:
-    """A blank page with Mermaid loaded (no network: the script is injected from the npm package)."""
+    """A blank page with Mermaid loaded (no network: the script is injected from the npm package). One for
+    the module: Mermaid is 5.7 MB of script, about 2 s of Chromium's time to load, and each render replaces
+    what the last one drew (`render` reads back only its own diagram)."""
     assert MERMAID.is_file(), "mermaid is missing: run `make test` (npm ci in tests/mermaid)"
     context = browser.new_context()
     page = context.new_page()
