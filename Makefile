@@ -59,10 +59,12 @@ $(MINISTACK)/.venv/.installed: $(MINISTACK)/requirements.txt
 # rewrote every test's asserts again on each run (6 s of its 9 s start); the .pyc files are git-ignored.
 TEST_WORKERS ?= 2
 
-test: $(VENV)/.dev
+# The installs run side by side (pip's is the long one; npm's and MiniStack's fit beside it), after the
+# system packages they need (npm).
+test:
 	./scripts/system-deps.sh
-	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed $(A11Y)/node_modules/.installed \
-		$(MERMAID)/node_modules/.installed $(MINISTACK)/.venv/.installed
+	$(MAKE) -j 4 --no-print-directory --output-sync=target $(VENV)/.dev $(INTEROP)/node_modules/.installed \
+		$(A11Y)/node_modules/.installed $(MERMAID)/node_modules/.installed $(MINISTACK)/.venv/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy

@@ -32,9 +32,13 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 def start_instance(port: int, env: dict, log: Path) -> subprocess.Popen:
+    """gunicorn on `port`, started (wait_until_serving waits for it)."""
     args = [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--timeout", "60", "app:create_app()"]
     with log.open("w") as out:  # the child keeps its own descriptor
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_until_serving(proc: subprocess.Popen, port: int, log: Path) -> subprocess.Popen:
     for _ in range(300):
         try:
             if requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
@@ -81,6 +85,8 @@ def cluster(tmp_path, key_dir, redis_url):
                 "SECRET_KEY": "shared-by-all-instances",
             }
             procs.append(start_instance(port, env, tmp_path / f"gunicorn{index}.log"))
+        for index, (proc, port) in enumerate(zip(procs, ports, strict=True)):  # both start at once
+            wait_until_serving(proc, port, tmp_path / f"gunicorn{index}.log")
         yield [f"http://127.0.0.1:{p}" for p in ports], provider_server
     finally:
         for proc in procs:
