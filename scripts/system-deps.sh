@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Install what the test suite needs from Debian when it is missing: Chromium (driven by
-# Playwright through /usr/bin/chromium), redis-server, and Node.js with npm (for the interop
+# Install what the test suite needs from Debian when it is missing: Chromium (the tests drive its
+# headless shell, /usr/bin/chromium-headless-shell, through Playwright; the screenshots and
+# TEST_CHROMIUM=/usr/bin/chromium use the full browser), redis-server, and Node.js with npm (for the interop
 # provider). Needs root to install.
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromium-headless-shell ] || missing+=(chromium-headless-shell)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)

@@ -1,13 +1,17 @@
-"""A real sign-in in headless Chromium (Debian's /usr/bin/chromium through Playwright)."""
+"""A real sign-in in headless Chromium (Debian's Chromium through Playwright: its headless shell, or the
+full browser with TEST_CHROMIUM=/usr/bin/chromium; tests/conftest.py chromium_for_tests)."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
+from tests.conftest import FULL_CHROMIUM, chromium_for_tests
 
 pytestmark = pytest.mark.browser
 
@@ -39,3 +43,20 @@ def test_sign_in_through_the_login_page_and_read_the_dashboard(stack, page: Page
     expect(page.locator(".notice")).to_contain_text("signed out")
     page.goto(stack.url + "/dashboard")
     expect(page.locator(".notice")).to_contain_text("Sign in first")
+
+
+def test_the_browser_driven_is_the_same_chromium_build_as_debians_full_browser(browser: Browser):
+    """The headless shell the suite drives by default is Debian's Chromium of the same version as the full
+    browser (`chromium --version`), not another engine."""
+    if not Path(FULL_CHROMIUM).exists():
+        pytest.fail(f"{FULL_CHROMIUM} is missing: `make test` installs it (scripts/system-deps.sh)")
+    full = subprocess.run([FULL_CHROMIUM, "--version"], capture_output=True, text=True, timeout=60).stdout
+    assert re.search(r"\b" + re.escape(browser.version) + r"\b", full), (browser.version, full)
+
+
+def test_test_chromium_chooses_the_browser_and_a_wrong_one_is_named(tmp_path):
+    assert chromium_for_tests({"TEST_CHROMIUM": FULL_CHROMIUM}) == FULL_CHROMIUM
+    not_a_program = tmp_path / "chromium"
+    not_a_program.write_text("")
+    with pytest.raises(AssertionError, match=r"TEST_CHROMIUM=.* is not an executable"):
+        chromium_for_tests({"TEST_CHROMIUM": str(not_a_program)})
