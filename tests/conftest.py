@@ -3,42 +3,20 @@ The helpers behind them are in tests/support."""
 
 from __future__ import annotations
 
-import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import botocore.session
 import pytest
 import requests
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.routing.rules import Rule
 
 from local_cognito.keys import KeyRing, SigningKey
 from tests.support import Stack, build_stack, start_redis, stop
-from tests.support.browser import PROJECTOR, SCREENS
+from tests.support.browser import FULL_CHROMIUM, PROJECTOR, SCREENS, chromium_for_tests
 from tests.support.flows import FlowLab, build_flow_lab
-
-FULL_CHROMIUM = "/usr/bin/chromium"
-HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
-
-
-def chromium_for_tests(environ: Mapping[str, str] = os.environ) -> str:
-    """The Chromium the browser tests drive: TEST_CHROMIUM when set, else Debian's headless shell (package
-    chromium-headless-shell, which `make test` installs), else the full browser.
-
-    The shell is the same Chromium 156 build (its Blink and V8) without the full browser's windowing and UI
-    layers: Chromium's "old headless", which Playwright's own downloads use for headless runs. Measured
-    here it spends about half the CPU per page (the ~90 browser tests: 138 s -> 70 s on 2 cores). Puppeteer's
-    guide warns it "does not match the behavior of the regular Chrome completely", so the suite is also run
-    on the full browser before a change lands (`TEST_CHROMIUM=/usr/bin/chromium make test`; both pass), and
-    the screenshots in docs/ are taken with it (scripts/screenshots.py)."""
-    chosen = environ.get("TEST_CHROMIUM", "")
-    if chosen:
-        assert os.access(chosen, os.X_OK), f"TEST_CHROMIUM={chosen} is not an executable"
-        return chosen
-    return HEADLESS_SHELL if os.access(HEADLESS_SHELL, os.X_OK) else FULL_CHROMIUM
-
 
 CHROMIUM = chromium_for_tests()
 
@@ -48,20 +26,21 @@ def pytest_report_header() -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def one_botocore_loader() -> Iterator[None]:
-    """One botocore data loader for the run. botocore parses its JSON models (endpoints, the service model)
-    again for every new session, about 0.1 s each; the setup tests make a session per CLI run, as each real
-    run of the CLI does once. The models are read-only, so sharing the parsed ones changes nothing else."""
-    loaders: dict[str | None, object] = {}
+def botocore_models_parsed_once() -> Iterator[None]:
+    """botocore's JSON models parsed once for the run. Each new session parses them again (endpoints, the
+    service model: about 0.1 s), and the setup tests make a session per CLI run, as each real run of the CLI
+    does once. Each session still gets a loader of its own (boto3 adds its data path to it); only the
+    loaders' cache of parsed files is shared, read-only as botocore treats it within one session."""
+    parsed: dict[str | None, dict] = {}
     original = botocore.session.create_loader
 
-    def shared(search_path: str | None = None):
-        if search_path not in loaders:
-            loaders[search_path] = original(search_path)
-        return loaders[search_path]
+    def loader_with_shared_cache(search_path: str | None = None):
+        loader = original(search_path)
+        loader._cache = parsed.setdefault(search_path, {})  # what botocore's instance_cache reads and fills
+        return loader
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", shared)
+        patch.setattr(botocore.session, "create_loader", loader_with_shared_cache)
         yield
 
 
@@ -84,6 +63,7 @@ def url_builders_compiled_once() -> Iterator[None]:
             built[key] = original(self, append_unknown)
         return built[key]
 
+    compile_once.__wrapped__ = original  # type: ignore[attr-defined]  # for tests/test_suite_caches.py
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Rule, "_compile_builder", compile_once)
         yield
@@ -188,6 +168,26 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def full_browser(browser_type, browser_type_launch_args) -> Iterator[Browser]:
+    """Debian's full Chromium, what a presenter runs, beside the headless shell most tests drive."""
+    launched = browser_type.launch(**{**browser_type_launch_args, "executable_path": FULL_CHROMIUM})
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def context(request, new_context, browser_context_args) -> Iterator[BrowserContext]:
+    """pytest-playwright's `context` (and so `page`), or one on the full browser for a test marked
+    ON_BOTH_CHROMIUMS, which runs once on each, in every `make test`."""
+    if getattr(request, "param", "") != "full":
+        yield new_context()
+        return
+    on_full = request.getfixturevalue("full_browser").new_context(**browser_context_args)
+    yield on_full
+    on_full.close()
 
 
 @pytest.fixture(params=list(SCREENS))

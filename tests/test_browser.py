@@ -11,11 +11,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from local_cognito.settings import DEMO_PASSWORD, DEMO_USERNAME
-from tests.conftest import FULL_CHROMIUM, chromium_for_tests
+from tests.support.browser import FULL_CHROMIUM, ON_BOTH_CHROMIUMS, chromium_for_tests
 
 pytestmark = pytest.mark.browser
 
 
+@ON_BOTH_CHROMIUMS
 def test_sign_in_through_the_login_page_and_read_the_dashboard(stack, page: Page):
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

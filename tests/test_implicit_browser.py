@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import sign_in, watch_console
+from tests.support.browser import ON_BOTH_CHROMIUMS, sign_in, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -16,6 +16,7 @@ def no_tokens_kept(page: Page) -> None:
     assert "eyJ" not in page.locator("#tokens").inner_html()
 
 
+@ON_BOTH_CHROMIUMS
 def test_implicit_flow_strips_fragment_and_verifies(stack, page: Page):
     errors = watch_console(page)
     requests_seen: list[str] = []

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support import LiveServer, answer
-from tests.support.browser import sign_in, watch_console
+from tests.support.browser import ON_BOTH_CHROMIUMS, sign_in, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +39,7 @@ def recorder(app: Callable, log: list[dict]) -> Callable:
     return wrapped
 
 
+@ON_BOTH_CHROMIUMS
 def test_spa_flow_runs_in_the_browser(stack, page: Page):
     provider_log: list[dict] = []
     stack.provider_server.app = recorder(stack.provider_server.app, provider_log)
