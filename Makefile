@@ -54,10 +54,12 @@ $(MINISTACK)/.venv/.installed: $(MINISTACK)/requirements.txt
 	touch $@
 
 # pytest's worker processes (pytest-xdist): each starts its own servers, redis-server and Chromium
-# on free ports and in its own tmp dir. Two suit a 2-core machine; TEST_WORKERS=0 runs in one process.
+# on free ports and in its own tmp dir. Three on a 2-core machine: some tests wait (a timeout, a key
+# set's max-age, gunicorn starting), and the third worker uses those seconds (three runs side by side
+# with two here: 120/164, 155/155 and 138/148 s). TEST_WORKERS=0 runs in one process.
 # PYTHONDONTWRITEBYTECODE is emptied for the tests: with it set, each worker compiled every module and
 # rewrote every test's asserts again on each run (6 s of its 9 s start); the .pyc files are git-ignored.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 
 # The installs run side by side (pip's is the long one; npm's and MiniStack's fit beside it), after the
 # system packages they need (npm).
