@@ -107,8 +107,8 @@ def _came_back_page(shown: dict) -> str:
         "presenter.html",
         title=shown["title"],
         channel="back channel: the provider's answer to the app server",
-        method=f"HTTP {shown['status']}",
-        endpoint=shown["endpoint"],
+        method="HTTP 200",  # answered() is called only after a call that succeeded
+        endpoint="application/json" if shown["rows"] else "(empty body)",
         params=[tuple(row) for row in shown["rows"]],
         expect=shown["expect"],
         go_url=shown["go_url"],
@@ -207,8 +207,6 @@ def answered(*, title: str, fields: dict[str, object], expect: str, go_url: str,
     if presenting():  # Post/Redirect/Get: the screen is a page of its own (Back after it never re-posts the call)
         shown = {  # what the provider answered, as shown: tokens shortened, the refresh token hidden
             "title": title,
-            "status": 200,
-            "endpoint": "application/json" if fields else "(empty body)",
             "rows": [list(row) for row in _response_rows(fields)],
             "expect": expect,
             "go_url": transactions.safe_next(go_url, "/dashboard"),
